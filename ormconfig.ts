@@ -1,0 +1,49 @@
+/**
+ * The one TypeORM DataSource definition. Schema changes are migrations only: `synchronize` is
+ * never on. The TypeORM CLI uses the default export (DATABASE_URL must be set for it); the
+ * application and the tests call `buildDataSource` with the URL they resolved (the embedded
+ * server's, or DATABASE_URL).
+ */
+import "reflect-metadata";
+import { DataSource } from "typeorm";
+import { District } from "./src/modules/district/district.entity";
+import { Agency } from "./src/modules/agency/agency.entity";
+import { Domain } from "./src/modules/domain/domain.entity";
+import { Platform, PlatformAgency, PlatformDomain, PlatformMention } from "./src/modules/platform/platform.entity";
+import { StatusEvent } from "./src/modules/status/status-event.entity";
+import { Target } from "./src/modules/target/target.entity";
+import { Init1764190000000 } from "./src/migrations/1764190000000-Init";
+
+export const entities = [District, Agency, Domain, Platform, PlatformDomain, PlatformAgency, PlatformMention, StatusEvent, Target];
+/** The ordered migration timeline. */
+export const migrations = [Init1764190000000];
+
+export interface DataSourceOptions {
+  /** Pool size. Default 10. */
+  poolMax?: number;
+  /** statement_timeout for every connection, ms. Default 15000. */
+  statementTimeoutMs?: number;
+  /** application_name shown in pg_stat_activity. Default "gz-innovation-registry". */
+  applicationName?: string;
+}
+
+export function buildDataSource(url: string, opts: DataSourceOptions = {}): DataSource {
+  return new DataSource({
+    type: "postgres",
+    url,
+    entities,
+    migrations,
+    migrationsTableName: "typeorm_migrations",
+    migrationsTransactionMode: "each",
+    synchronize: false,
+    logging: false,
+    extra: {
+      max: opts.poolMax ?? 10,
+      application_name: opts.applicationName ?? "gz-innovation-registry",
+      statement_timeout: opts.statementTimeoutMs ?? 15000,
+      connectionTimeoutMillis: 10000,
+    },
+  });
+}
+
+export default buildDataSource(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");

@@ -1,0 +1,110 @@
+/**
+ * The only module that reads the environment. Every variable is parsed and validated once, at
+ * boot; a bad value stops the process with a message naming the variable. `.env.example` and
+ * the README's configuration table list the same variables with the same defaults.
+ */
+import path from "node:path";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  /** HTTP port. Default 4000. */
+  port: number;
+  /** Interface the HTTP server binds to. Default 0.0.0.0 (all). */
+  host: string;
+  /** PostgreSQL server to use. Unset: an embedded PostgreSQL is started under `dataDir`. */
+  databaseUrl: string | null;
+  /** Where the embedded PostgreSQL keeps its files. Default ./data (resolved against the cwd). */
+  dataDir: string;
+  /** Apply pending migrations at start. Default true. When false, the server refuses to start on a schema with pending migrations. */
+  migrationsRun: boolean;
+  /** Load the plan's data from seeds/ when the registry is empty. Default true. */
+  seedOnEmpty: boolean;
+  /** Maximum connections in the pool. Default 10. */
+  dbPoolMax: number;
+  /** Per-statement timeout in milliseconds applied to every connection. Default 15000. */
+  statementTimeoutMs: number;
+  /** How long graceful shutdown waits for in-flight requests. Default 8000 ms. */
+  shutdownTimeoutMs: number;
+  /** Serve the GraphiQL IDE on GET /graphql (and /graphiql). Default true. */
+  graphqlIde: boolean;
+  /** Allow schema introspection. Default true (the registry is public). */
+  introspection: boolean;
+  /** pino log level. Default info. */
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === "" ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return def;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return def;
+  const v = raw.toLowerCase();
+  if (["1", "true", "yes", "on"].includes(v)) return true;
+  if (["0", "false", "no", "off"].includes(v)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function postgresUrl(env: Env, name: string): string | null {
+  const raw = str(env, name);
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, "must be a URL such as postgres://user@host:5432/dbname");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError(name, `must use the postgres:// scheme, got "${url.protocol}"`);
+  }
+  if (!url.hostname) throw new ConfigError(name, "must name a host");
+  return raw;
+}
+
+const LOG_LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export function loadConfig(env: Env = process.env): Config {
+  const logLevel = (str(env, "LOG_LEVEL") ?? "info").toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const config: Config = {
+    port: int(env, "PORT", 4000, 0, 65535),
+    host: str(env, "HOST") ?? "0.0.0.0",
+    databaseUrl: postgresUrl(env, "DATABASE_URL"),
+    dataDir: path.resolve(str(env, "DATA_DIR") ?? "data"),
+    migrationsRun: bool(env, "MIGRATIONS_RUN", true),
+    seedOnEmpty: bool(env, "SEED_ON_EMPTY", true),
+    dbPoolMax: int(env, "DB_POOL_MAX", 10, 1, 1000),
+    statementTimeoutMs: int(env, "STATEMENT_TIMEOUT_MS", 15000, 100, 3_600_000),
+    shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 8000, 0, 600_000),
+    graphqlIde: bool(env, "GRAPHQL_IDE", true),
+    introspection: bool(env, "INTROSPECTION", true),
+    logLevel,
+  };
+  return Object.freeze(config);
+}

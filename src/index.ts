@@ -1,0 +1,54 @@
+/** `npm start`: read the config once, start, and shut down gracefully on SIGINT/SIGTERM. */
+import "reflect-metadata";
+import { ConfigError, loadConfig } from "./config";
+import { createLogger } from "./logger";
+import { start } from "./bootstrap";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  let running;
+  try {
+    running = await start(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, `could not start: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  logger.info(
+    { port: running.port, database: config.databaseUrl ? "DATABASE_URL" : `embedded (${config.dataDir})` },
+    `registry listening: http://localhost:${running.port}/graphql`,
+  );
+
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, "shutting down");
+    // A hard deadline: whatever happens, the database is stopped and the process exits.
+    const deadline = setTimeout(() => {
+      logger.error("shutdown took too long; forcing exit");
+      void running.db.close().finally(() => process.exit(1));
+    }, config.shutdownTimeoutMs + 1500);
+    deadline.unref();
+    running.shutdown().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (err) => {
+        logger.error({ err }, "error during shutdown");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
+void main();

@@ -1,0 +1,28 @@
+import { Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import type { Context } from "../../context";
+import { Domain } from "./domain.entity";
+
+/** Tree navigation over the (small) domain table, read once per request. */
+@Resolver(() => Domain)
+export class DomainResolver {
+  @FieldResolver(() => Domain, { nullable: true })
+  async parent(@Root() d: Domain, @Ctx() ctx: Context): Promise<Domain | null> {
+    return d.parentId ? ((await ctx.loaders.allDomains()).get(d.parentId) ?? null) : null;
+  }
+
+  @FieldResolver(() => [Domain], { description: "Tree children" })
+  async children(@Root() d: Domain, @Ctx() ctx: Context): Promise<Domain[]> {
+    return [...(await ctx.loaders.allDomains()).values()].filter((c) => c.parentId === d.id);
+  }
+
+  @FieldResolver(() => [Domain], { description: "Group nodes this domain also belongs to (IAB, NEM, clusters, ...)" })
+  async groups(@Root() d: Domain, @Ctx() ctx: Context): Promise<Domain[]> {
+    const all = await ctx.loaders.allDomains();
+    return d.alsoIn.map((id) => all.get(id)).filter((x): x is Domain => !!x);
+  }
+
+  @FieldResolver(() => [Domain], { description: "For a group node: its members from other branches" })
+  async members(@Root() d: Domain, @Ctx() ctx: Context): Promise<Domain[]> {
+    return [...(await ctx.loaders.allDomains()).values()].filter((c) => c.alsoIn.includes(d.id));
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Turns a PlatformFilter into SQL: conditions on `p` (the platform table), numbered
+ * parameters, and the expressions that ordering and `distanceMeters` need. Every value is a
+ * bound parameter; nothing from the client is ever spliced into SQL text.
+ */
+import { badInput } from "../../errors";
+import { normalizeForSearch, queryGrams } from "./search";
+import type { PlatformFilter } from "./platform.inputs";
+import { PlatformOrder } from "./platform.inputs";
+
+export const EARTH_RADIUS_M = 6_371_008.8;
+
+export interface CompiledFilter {
+  where: string;
+  params: unknown[];
+  /** SQL for metres from the `near` point, when near is given. */
+  distance: string | null;
+  /** SQL rank for search: 0 exact name, 1 prefix, 2 contains. */
+  rank: string | null;
+}
+
+/** Escapes LIKE's wildcards in a normalised query (which has letters and digits only, but be safe). */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => "\\" + c);
+
+export function compileFilter(filter: PlatformFilter | undefined | null): CompiledFilter {
+  const f = filter ?? {};
+  const params: unknown[] = [];
+  const $ = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const conds: string[] = [];
+  let distance: string | null = null;
+  let rank: string | null = null;
+
+  if (!f.includeArchived) conds.push("p.archived_at IS NULL");
+
+  if (f.search !== undefined && f.search !== null) {
+    const q = normalizeForSearch(f.search);
+    if (!q) throw badInput("search must contain at least one letter or digit", { field: "search" });
+    const grams = queryGrams(q);
+    const like = `%${likeEscape(q)}%`;
+    conds.push(`p.search_grams @> ${$(grams)}::text[]`, `p.search_text LIKE ${$(like)}`);
+    const exact = $(`%|${likeEscape(q)}|%`);
+    const prefix = $(`%|${likeEscape(q)}%`);
+    rank = `(CASE WHEN ('|' || p.search_text || '|') LIKE ${exact} THEN 0 WHEN ('|' || p.search_text) LIKE ${prefix} THEN 1 ELSE 2 END)`;
+  }
+  if (f.kinds?.length) conds.push(`p.kind = ANY(${$(f.kinds)}::text[])`);
+  if (f.levels?.length) conds.push(`p.level = ANY(${$(f.levels)}::text[])`);
+  if (f.statuses?.length) conds.push(`p.status = ANY(${$(f.statuses)}::text[])`);
+  if (f.districts?.length) conds.push(`p.district_code = ANY(${$(f.districts)}::text[])`);
+  if (f.zone) {
+    conds.push(`p.id IN (WITH RECURSIVE z(id) AS (
+        SELECT c.id FROM platform c WHERE c.zone_id = ${$(f.zone)}
+        UNION SELECT c.id FROM platform c JOIN z ON c.zone_id = z.id)
+      SELECT id FROM z)`);
+  }
+  if (f.domains?.length) {
+    conds.push(`EXISTS (SELECT 1 FROM platform_domain pd WHERE pd.platform_id = p.id AND pd.domain_id IN (
+        WITH RECURSIVE d(id) AS (
+          SELECT id FROM domain WHERE id = ANY(${$(f.domains)}::text[])
+          UNION SELECT c.id FROM domain c JOIN d ON c.parent_id = d.id OR d.id = ANY(c.also_in))
+        SELECT id FROM d))`);
+  }
+  if (f.agencies?.length) {
+    conds.push(`EXISTS (SELECT 1 FROM platform_agency pa WHERE pa.platform_id = p.id AND pa.agency_id = ANY(${$(f.agencies)}::text[]))`);
+  }
+  if (f.bbox) {
+    const b = f.bbox;
+    if (b.length !== 4 || !b.every(Number.isFinite)) throw badInput("bbox must be [minLng, minLat, maxLng, maxLat]", { field: "bbox" });
+    const [minLng, minLat, maxLng, maxLat] = b;
+    if (minLng < -180 || maxLng > 180 || minLat < -90 || maxLat > 90 || minLng > maxLng || minLat > maxLat) {
+      throw badInput("bbox must have -180 ≤ minLng ≤ maxLng ≤ 180 and -90 ≤ minLat ≤ maxLat ≤ 90", { field: "bbox" });
+    }
+    conds.push(`p.lng IS NOT NULL AND point(p.lng, p.lat) <@ box(point(${$(minLng)}, ${$(minLat)}), point(${$(maxLng)}, ${$(maxLat)}))`);
+  }
+  if (f.near) {
+    const { lng, lat, radiusMeters } = f.near;
+    if (![lng, lat, radiusMeters].every(Number.isFinite)) throw badInput("near needs finite lng, lat and radiusMeters", { field: "near" });
+    const pl = $(lng), pt = $(lat);
+    distance = `(2 * ${EARTH_RADIUS_M} * asin(sqrt(power(sin(radians(p.lat - ${pt}::float8) / 2), 2) + cos(radians(${pt}::float8)) * cos(radians(p.lat)) * power(sin(radians(p.lng - ${pl}::float8) / 2), 2))))`;
+    // A box that holds the circle lets the GiST index narrow the rows; the haversine decides.
+    const dLat = (radiusMeters / (Math.PI * EARTH_RADIUS_M)) * 180 * 1.01;
+    const cosLat = Math.cos((Math.min(Math.abs(lat) + dLat, 89.9) * Math.PI) / 180);
+    const dLng = Math.min(180, dLat / Math.max(cosLat, 1e-6));
+    conds.push(
+      `p.lng IS NOT NULL AND point(p.lng, p.lat) <@ box(point(${$(Math.max(-180, lng - dLng))}, ${$(Math.max(-90, lat - dLat))}), point(${$(Math.min(180, lng + dLng))}, ${$(Math.min(90, lat + dLat))}))`,
+      `${distance} <= ${$(radiusMeters)}`,
+    );
+  }
+  return { where: conds.length ? conds.join(" AND ") : "TRUE", params, distance, rank };
+}
+
+const STATUS_RANK = `array_position(ARRAY['PLANNED','PREPARING','UNDER_CONSTRUCTION','TRIAL_OPERATION','OPERATIONAL','SUSPENDED','CANCELLED']::text[], p.status::text)`;
+
+export interface OrderSpec {
+  /** Key expressions; the last is always p.id. All keys sort in `dir`. */
+  keys: string[];
+  /** SQL type of each key, to read a cursor's text values back exactly. */
+  types: string[];
+  dir: "ASC" | "DESC";
+}
+
+export function orderSpec(order: PlatformOrder, c: CompiledFilter): OrderSpec {
+  switch (order) {
+    case PlatformOrder.NAME:
+      return { keys: ["p.sort_key", "p.id"], types: ["text", "text"], dir: "ASC" };
+    case PlatformOrder.STATUS:
+      return { keys: [STATUS_RANK, "p.sort_key", "p.id"], types: ["int", "text", "text"], dir: "ASC" };
+    case PlatformOrder.UPDATED_AT:
+      return { keys: ["p.updated_at", "p.id"], types: ["timestamptz", "text"], dir: "DESC" };
+    case PlatformOrder.DISTANCE:
+      if (!c.distance) throw badInput("orderBy DISTANCE needs filter.near", { field: "orderBy" });
+      return { keys: [c.distance, "p.id"], types: ["float8", "text"], dir: "ASC" };
+    case PlatformOrder.RELEVANCE:
+      if (!c.rank) throw badInput("orderBy RELEVANCE needs filter.search", { field: "orderBy" });
+      return { keys: [c.rank, "p.sort_key", "p.id"], types: ["int", "text", "text"], dir: "ASC" };
+  }
+}

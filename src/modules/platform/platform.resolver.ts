@@ -1,0 +1,108 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { IsOptional, Max, Min } from "class-validator";
+import type { Context } from "../../context";
+import { Agency } from "../agency/agency.entity";
+import { District } from "../district/district.entity";
+import { Domain } from "../domain/domain.entity";
+import { Mention } from "../source/mention.type";
+import { StatusEvent, StatusSource } from "../status/status-event.entity";
+import { Location, OverseasPlace, Platform } from "./platform.entity";
+import { PlatformFilter, PlatformOrder } from "./platform.inputs";
+import { MAX_PAGE } from "./platform.service";
+import { PlatformConnection, PlatformFacets } from "./platform.types";
+import type { CompiledFilter } from "./platform.query";
+
+@ArgsType()
+class PlatformsArgs {
+  @Field(() => PlatformFilter, { nullable: true }) filter?: PlatformFilter;
+  @Field(() => PlatformOrder, { nullable: true, description: "Default: RELEVANCE with search, DISTANCE with near, else NAME" })
+  orderBy?: PlatformOrder;
+  @Field(() => Int, { nullable: true, description: `Page size, default 20, at most ${MAX_PAGE}` })
+  @IsOptional() @Min(0) @Max(MAX_PAGE)
+  first?: number;
+  @Field(() => String, { nullable: true }) after?: string;
+  @Field(() => Int, { nullable: true, description: `Page size from the end, at most ${MAX_PAGE}` })
+  @IsOptional() @Min(0) @Max(MAX_PAGE)
+  last?: number;
+  @Field(() => String, { nullable: true }) before?: string;
+}
+
+@Resolver(() => Platform)
+export class PlatformResolver {
+  @Query(() => Platform, { nullable: true, description: "One platform by id (archived ones too)" })
+  platform(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Platform | null> {
+    return ctx.services.platforms.findById(id);
+  }
+
+  @Query(() => PlatformConnection, { description: "Platforms matching a filter, one page at a time" })
+  async platforms(@Args() args: PlatformsArgs, @Ctx() ctx: Context): Promise<PlatformConnection> {
+    const page = await ctx.services.platforms.page(args);
+    return Object.assign(new PlatformConnection(), { ...page, nodes: page.edges.map((e) => e.node) });
+  }
+
+  @FieldResolver(() => Location, { nullable: true, description: "WGS-84 point with its precision; null when no honest point exists" })
+  location(@Root() p: Platform): Location | null {
+    return p.lng === null || p.lat === null || !p.precision ? null : { lng: p.lng, lat: p.lat, precision: p.precision };
+  }
+
+  @FieldResolver(() => OverseasPlace, { nullable: true, description: "City and country of an overseas office" })
+  overseas(@Root() p: Platform): OverseasPlace | null {
+    return p.overseasCity && p.overseasCountry ? { city: p.overseasCity, country: p.overseasCountry } : null;
+  }
+
+  @FieldResolver(() => District, { nullable: true, description: "null for a platform spanning districts or overseas" })
+  district(@Root() p: Platform, @Ctx() ctx: Context): Promise<District | null> | null {
+    return p.districtCode ? ctx.loaders.district.load(p.districtCode) : null;
+  }
+
+  @FieldResolver(() => Platform, { nullable: true, description: "The zone (another platform) it lies inside" })
+  zone(@Root() p: Platform, @Ctx() ctx: Context): Promise<Platform | null> | null {
+    return p.zoneId ? ctx.loaders.platform.load(p.zoneId) : null;
+  }
+
+  @FieldResolver(() => [Platform], { description: "Platforms directly inside this one" })
+  children(@Root() p: Platform, @Ctx() ctx: Context): Promise<Platform[]> {
+    return ctx.loaders.children.load(p.id);
+  }
+
+  @FieldResolver(() => [Domain])
+  domains(@Root() p: Platform, @Ctx() ctx: Context): Promise<Domain[]> {
+    return ctx.loaders.domains.load(p.id);
+  }
+
+  @FieldResolver(() => [Agency], { description: "Responsible agencies (責任單位), lead first" })
+  agencies(@Root() p: Platform, @Ctx() ctx: Context): Promise<Agency[]> {
+    return ctx.loaders.agencies.load(p.id);
+  }
+
+  @FieldResolver(() => [Mention], { description: "Every place the plan names it" })
+  mentions(@Root() p: Platform, @Ctx() ctx: Context): Promise<Mention[]> {
+    return ctx.loaders.mentions.load(p.id);
+  }
+
+  @FieldResolver(() => [StatusEvent], { description: "Status changes, newest first" })
+  statusHistory(@Root() p: Platform, @Ctx() ctx: Context): Promise<StatusEvent[]> {
+    return ctx.loaders.statusHistory.load(p.id);
+  }
+}
+
+@Resolver(() => StatusEvent)
+export class StatusEventResolver {
+  @FieldResolver(() => StatusSource, { nullable: true })
+  source(@Root() e: StatusEvent): StatusSource | null {
+    return e.sourceTitle ? { title: e.sourceTitle, url: e.sourceUrl, publishedAt: e.sourcePublishedAt } : null;
+  }
+}
+
+@Resolver(() => PlatformConnection)
+export class PlatformConnectionResolver {
+  @FieldResolver(() => Int, { description: "Number of platforms matching the filter (all pages)" })
+  totalCount(@Root() c: PlatformConnection, @Ctx() ctx: Context): Promise<number> {
+    return ctx.services.platforms.count(c.query as CompiledFilter);
+  }
+
+  @FieldResolver(() => PlatformFacets)
+  facets(@Root() c: PlatformConnection, @Ctx() ctx: Context): Promise<PlatformFacets> {
+    return ctx.services.platforms.facets(c.query as CompiledFilter);
+  }
+}

@@ -1,0 +1,233 @@
+import type { DataSource } from "typeorm";
+import { badInput } from "../../errors";
+import { Agency } from "../agency/agency.entity";
+import { Domain } from "../domain/domain.entity";
+import type { Mention } from "../source/mention.type";
+import { StatusEvent } from "../status/status-event.entity";
+import { Platform } from "./platform.entity";
+import type { LocationPrecision, PlatformKind, PlatformLevel, PlatformStatus } from "./platform.enums";
+import { PlatformOrder, type PlatformFilter } from "./platform.inputs";
+import { compileFilter, orderSpec, type CompiledFilter, type OrderSpec } from "./platform.query";
+import type { FacetCount, PageInfo, PlatformFacets } from "./platform.types";
+
+export const DEFAULT_PAGE = 20;
+export const MAX_PAGE = 100;
+
+export interface PageArgs {
+  filter?: PlatformFilter | null;
+  orderBy?: PlatformOrder | null;
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface PlatformPage {
+  edges: Array<{ cursor: string; node: Platform }>;
+  pageInfo: PageInfo;
+  query: CompiledFilter;
+}
+
+interface PlatformRow {
+  id: string; name_hans: string; name_hant: string; name_en: string; name_en_established: boolean; aliases: string[];
+  kind: string; level: string | null; status: string; district_code: string | null; zone_id: string | null;
+  overseas_city: string | null; overseas_country: string | null; lng: number | null; lat: number | null; precision: string | null;
+  note: string | null; version: number; archived_at: Date | null; created_at: Date; updated_at: Date;
+  distance_m?: number | null; _k?: string[];
+}
+
+/** The columns a Platform object needs (search columns stay in the database). */
+const PLATFORM_COLUMNS = `p.id, p.name_hans, p.name_hant, p.name_en, p.name_en_established, p.aliases, p.kind, p.level, p.status,
+  p.district_code, p.zone_id, p.overseas_city, p.overseas_country, p.lng, p.lat, p.precision, p.note, p.version,
+  p.archived_at, p.created_at, p.updated_at`;
+
+export function rowToPlatform(r: PlatformRow): Platform {
+  return Object.assign(new Platform(), {
+    id: r.id, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en, nameEnEstablished: r.name_en_established,
+    aliases: r.aliases, kind: r.kind as PlatformKind, level: r.level as PlatformLevel | null, status: r.status as PlatformStatus,
+    districtCode: r.district_code, zoneId: r.zone_id, overseasCity: r.overseas_city, overseasCountry: r.overseas_country,
+    lng: r.lng, lat: r.lat, precision: r.precision as LocationPrecision | null, note: r.note, version: r.version,
+    archivedAt: r.archived_at, createdAt: r.created_at, updatedAt: r.updated_at,
+    distanceMeters: r.distance_m ?? null,
+  });
+}
+
+function encodeCursor(order: PlatformOrder, keys: string[]): string {
+  return Buffer.from(JSON.stringify([order, ...keys]), "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string, order: PlatformOrder, spec: OrderSpec, name: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw badInput(`${name} is not a cursor of this connection`, { field: name });
+  }
+  if (!Array.isArray(parsed) || parsed[0] !== order || parsed.length !== spec.keys.length + 1 || !parsed.slice(1).every((v) => typeof v === "string")) {
+    throw badInput(`${name} is not a cursor of this connection with orderBy ${order}`, { field: name });
+  }
+  return parsed.slice(1) as string[];
+}
+
+/** Reads platforms: one by id, pages of a filter, counts and facets, and the batches the DataLoaders use. */
+export class PlatformService {
+  constructor(private readonly ds: DataSource) {}
+
+  /** One platform by id (archived ones included: an id is a permanent address). */
+  async findById(id: string): Promise<Platform | null> {
+    const rows: PlatformRow[] = await this.ds.query(`SELECT ${PLATFORM_COLUMNS} FROM platform p WHERE p.id = $1`, [id]);
+    return rows[0] ? rowToPlatform(rows[0]) : null;
+  }
+
+  /** Platforms by ids, in the order asked (null where unknown). */
+  async findByIds(ids: readonly string[]): Promise<Array<Platform | null>> {
+    const rows: PlatformRow[] = await this.ds.query(`SELECT ${PLATFORM_COLUMNS} FROM platform p WHERE p.id = ANY($1::text[])`, [ids]);
+    const byId = new Map(rows.map((r) => [r.id, rowToPlatform(r)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /**
+   * One page of a filter, with keyset cursors: the page starts strictly after (or before) the
+   * cursor's sort keys, with the id as tie-break, so pages stay stable while rows are inserted.
+   */
+  async page(args: PageArgs): Promise<PlatformPage> {
+    const { first, last, after, before } = args;
+    for (const [name, v] of [["first", first], ["last", last]] as const) {
+      if (v !== undefined && v !== null && (!Number.isInteger(v) || v < 0 || v > MAX_PAGE)) {
+        throw badInput(`${name} must be between 0 and ${MAX_PAGE}`, { field: name, max: MAX_PAGE });
+      }
+    }
+    if (first != null && last != null) throw badInput("give first or last, not both", { field: "last" });
+    const c = compileFilter(args.filter);
+    const order = args.orderBy ?? (c.rank ? PlatformOrder.RELEVANCE : c.distance ? PlatformOrder.DISTANCE : PlatformOrder.NAME);
+    const spec = orderSpec(order, c);
+    const backward = last != null || (before != null && first == null);
+    const n = backward ? (last ?? DEFAULT_PAGE) : (first ?? DEFAULT_PAGE);
+
+    const params = [...c.params];
+    const $ = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const tuple = `(${spec.keys.join(", ")})`;
+    const bound = (cursor: string, name: string, greater: boolean) => {
+      const values = decodeCursor(cursor, order, spec, name);
+      const cmp = (spec.dir === "ASC") === greater ? ">" : "<";
+      return `${tuple} ${cmp} (${values.map((v, i) => `${$(v)}::${spec.types[i]}`).join(", ")})`;
+    };
+    const conds = [c.where];
+    if (after) conds.push(bound(after, "after", true));
+    if (before) conds.push(bound(before, "before", false));
+    const dir = backward ? (spec.dir === "ASC" ? "DESC" : "ASC") : spec.dir;
+    const sql = `SELECT ${PLATFORM_COLUMNS}, ${c.distance ?? "NULL::float8"} AS distance_m,
+        ARRAY[${spec.keys.map((k) => `(${k})::text`).join(", ")}] AS _k
+      FROM platform p WHERE ${conds.join(" AND ")}
+      ORDER BY ${spec.keys.map((k) => `${k} ${dir}`).join(", ")}
+      LIMIT ${$(n + 1)}`;
+    const rows: PlatformRow[] = await this.ds.query(sql, params);
+    const more = rows.length > n;
+    const pageRows = rows.slice(0, n);
+    if (backward) pageRows.reverse();
+    const edges = pageRows.map((r) => ({ cursor: encodeCursor(order, r._k!), node: rowToPlatform(r) }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: backward ? before != null : more,
+        hasPreviousPage: backward ? more : after != null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+      query: c,
+    };
+  }
+
+  async count(c: CompiledFilter): Promise<number> {
+    const rows: Array<{ n: string }> = await this.ds.query(`SELECT count(*) AS n FROM platform p WHERE ${c.where}`, c.params);
+    return Number(rows[0].n);
+  }
+
+  /** Counts by kind, status and district (one statement, grouping sets) and by domain. */
+  async facets(c: CompiledFilter): Promise<PlatformFacets> {
+    const rows: Array<{ kind: string | null; status: string | null; district_code: string | null; g: number; n: string }> = await this.ds.query(
+      `SELECT p.kind, p.status, p.district_code, GROUPING(p.kind, p.status, p.district_code) AS g, count(*) AS n
+       FROM platform p WHERE ${c.where}
+       GROUP BY GROUPING SETS ((p.kind), (p.status), (p.district_code))
+       ORDER BY n DESC, 1, 2, 3`,
+      c.params,
+    );
+    const kind: FacetCount[] = [], status: FacetCount[] = [], district: FacetCount[] = [];
+    for (const r of rows) {
+      // GROUPING bits: kind=4, status=2, district=1 (a set bit = not grouped by that column)
+      if (r.g === 3) kind.push({ value: r.kind, count: Number(r.n) });
+      else if (r.g === 5) status.push({ value: r.status, count: Number(r.n) });
+      else if (r.g === 6) district.push({ value: r.district_code, count: Number(r.n) });
+    }
+    const drows: Array<{ domain_id: string; n: string }> = await this.ds.query(
+      `SELECT pd.domain_id, count(*) AS n FROM platform p JOIN platform_domain pd ON pd.platform_id = p.id
+       WHERE ${c.where} GROUP BY pd.domain_id ORDER BY n DESC, pd.domain_id`,
+      c.params,
+    );
+    return { kind, status, district, domain: drows.map((r) => ({ value: r.domain_id, count: Number(r.n) })) };
+  }
+
+  // ---- batches for the per-request DataLoaders ----
+
+  async childrenOf(zoneIds: readonly string[]): Promise<Platform[][]> {
+    const rows: PlatformRow[] = await this.ds.query(
+      `SELECT ${PLATFORM_COLUMNS} FROM platform p WHERE p.zone_id = ANY($1::text[]) AND p.archived_at IS NULL ORDER BY p.sort_key, p.id`,
+      [zoneIds],
+    );
+    return zoneIds.map((z) => rows.filter((r) => r.zone_id === z).map(rowToPlatform));
+  }
+
+  async domainsOf(ids: readonly string[]): Promise<Domain[][]> {
+    const rows: Array<Record<string, unknown> & { platform_id: string }> = await this.ds.query(
+      `SELECT pd.platform_id, d.* FROM platform_domain pd JOIN domain d ON d.id = pd.domain_id
+       WHERE pd.platform_id = ANY($1::text[]) ORDER BY d.id`,
+      [ids],
+    );
+    return ids.map((id) => rows.filter((r) => r.platform_id === id).map(rowToDomain));
+  }
+
+  async agenciesOf(ids: readonly string[]): Promise<Agency[][]> {
+    const rows: Array<Record<string, unknown> & { platform_id: string }> = await this.ds.query(
+      `SELECT pa.platform_id, a.* FROM platform_agency pa JOIN agency a ON a.id = pa.agency_id
+       WHERE pa.platform_id = ANY($1::text[]) ORDER BY pa.position`,
+      [ids],
+    );
+    return ids.map((id) => rows.filter((r) => r.platform_id === id).map(rowToAgency));
+  }
+
+  async mentionsOf(ids: readonly string[]): Promise<Mention[][]> {
+    const rows: Array<{ platform_id: string; section: string; excerpt: string; offset: number }> = await this.ds.query(
+      `SELECT platform_id, section, excerpt, "offset" FROM platform_mention WHERE platform_id = ANY($1::text[]) ORDER BY position`,
+      [ids],
+    );
+    return ids.map((id) => rows.filter((r) => r.platform_id === id).map(({ section, excerpt, offset }) => ({ section, excerpt, offset })));
+  }
+
+  /** Status history, newest first. */
+  async historyOf(ids: readonly string[]): Promise<StatusEvent[][]> {
+    const rows: StatusEvent[] = await this.ds
+      .getRepository(StatusEvent)
+      .createQueryBuilder("e")
+      .where("e.platformId IN (:...ids)", { ids: [...ids] })
+      .orderBy("e.recordedAt", "DESC")
+      .addOrderBy("e.id", "DESC")
+      .getMany();
+    return ids.map((id) => rows.filter((r) => r.platformId === id));
+  }
+}
+
+export function rowToDomain(r: Record<string, unknown>): Domain {
+  return Object.assign(new Domain(), {
+    id: r.id, parentId: r.parent_id, alsoIn: r.also_in, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en,
+    isGroup: r.is_group, note: r.note, mentions: r.mentions,
+  });
+}
+
+export function rowToAgency(r: Record<string, unknown>): Agency {
+  return Object.assign(new Agency(), {
+    id: r.id, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en, abbreviations: r.abbreviations, level: r.level, note: r.note,
+  });
+}

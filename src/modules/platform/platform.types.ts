@@ -1,0 +1,46 @@
+import { Field, Int, ObjectType } from "type-graphql";
+import { Platform } from "./platform.entity";
+
+@ObjectType()
+export class PageInfo {
+  @Field() hasNextPage: boolean;
+  @Field() hasPreviousPage: boolean;
+  @Field(() => String, { nullable: true }) startCursor: string | null;
+  @Field(() => String, { nullable: true }) endCursor: string | null;
+}
+
+@ObjectType()
+export class PlatformEdge {
+  @Field() cursor: string;
+  @Field(() => Platform) node: Platform;
+}
+
+@ObjectType({ description: "How many platforms match, for one value of a dimension" })
+export class FacetCount {
+  @Field(() => String, { nullable: true, description: "The value (kind, status, district code or domain id); null = none (e.g. no district)" })
+  value: string | null;
+  @Field(() => Int) count: number;
+}
+
+@ObjectType({ description: "Counts for the same filter. kind, status and district each sum to totalCount; a platform counts once under each of its domains" })
+export class PlatformFacets {
+  @Field(() => [FacetCount]) kind: FacetCount[];
+  @Field(() => [FacetCount]) status: FacetCount[];
+  @Field(() => [FacetCount]) district: FacetCount[];
+  @Field(() => [FacetCount]) domain: FacetCount[];
+}
+
+/** A Relay connection. totalCount and facets are computed only when asked for. */
+@ObjectType({ description: "A page of platforms (Relay cursor connection, keyset cursors)" })
+export class PlatformConnection {
+  @Field(() => [PlatformEdge]) edges: PlatformEdge[];
+  @Field(() => [Platform]) nodes: Platform[];
+  @Field(() => PageInfo) pageInfo: PageInfo;
+  /** The compiled filter, for the totalCount and facets field resolvers. */
+  query: unknown;
+}
+
+@ObjectType()
+export class PlatformTotals {
+  @Field(() => Int) totalCount: number;
+}
