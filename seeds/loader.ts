@@ -241,9 +241,11 @@ export async function loadSeed(dataSource: DataSource, data: SeedData = readSeed
   return dataSource.transaction("SERIALIZABLE", (m) => writeSeed(m, data));
 }
 
+/** Rows a statement wrote. TypeORM answers UPDATE and DELETE with [rows, affected], INSERT with rows. */
 async function count(m: EntityManager, sql: string, params: unknown[]): Promise<number> {
-  const rows: unknown[] = await m.query(sql + " RETURNING 1", params);
-  return rows.length;
+  const res: unknown[] = await m.query(sql + " RETURNING 1", params);
+  if (res.length === 2 && Array.isArray(res[0]) && typeof res[1] === "number") return res[1];
+  return res.length;
 }
 
 async function writeSeed(m: EntityManager, d: SeedData): Promise<SeedResult> {

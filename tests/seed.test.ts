@@ -1,0 +1,172 @@
+import fs from "node:fs";
+import path from "node:path";
+import { buildDataSource } from "../ormconfig";
+import { loadSeed, readSeedData, SeedValidationError, GUANGZHOU_BBOX } from "../seeds/loader";
+import { createTestDatabase } from "./support/db";
+import { startTestServer, type TestServer } from "./support/server";
+
+const SOURCE = fs.readFileSync(path.join(__dirname, "..", "seeds", "source", "plan.clean.txt"), "utf8");
+const ALL = `query($after: String) { platforms(first: 100, after: $after) {
+  pageInfo { hasNextPage endCursor }
+  nodes { id nameHans nameHant nameEn aliases kind level status
+    district { code centroidLng centroidLat } overseas { city country } zone { id }
+    location { lng lat precision } domains { id } agencies { id }
+    mentions { section excerpt offset } statusHistory { from to effectiveDate actor source { title publishedAt } } } } }`;
+
+let s: TestServer;
+let platforms: any[] = [];
+beforeAll(async () => {
+  s = await startTestServer();
+  let after: string | null = null;
+  do {
+    const r: any = await s.gql(ALL, { after });
+    expect(r.errors).toBeUndefined();
+    platforms.push(...r.data.platforms.nodes);
+    after = r.data.platforms.pageInfo.hasNextPage ? r.data.platforms.pageInfo.endCursor : null;
+  } while (after);
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+function haversine(a: { lng: number; lat: number }, b: { lng: number; lat: number }): number {
+  const R = 6371008.8, rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad, dLng = (b.lng - a.lng) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLng / 2) ** 2;
+  return 2 * R * Math.asin(Math.sqrt(h));
+}
+
+describe("the plan's data through the API", () => {
+  it("holds every platform of the data set", () => {
+    expect(platforms.length).toBe(readSeedData().platforms.length);
+    expect(platforms.length).toBeGreaterThanOrEqual(100);
+  });
+
+  it("finds named platforms by Traditional and Simplified name", async () => {
+    for (const name of ["中新廣州知識城", "中新广州知识城", "國家超級計算廣州中心", "香港科技大学广州分校", "华南(广州)技术转移中心"]) {
+      const r = await s.gql(`query($q: String) { platforms(filter: { search: $q }, first: 5) { nodes { nameHant nameHans } } }`, { q: name });
+      expect(r.data!.platforms.nodes.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("cites the plan verbatim at the stated offset for every mention", () => {
+    for (const p of platforms) {
+      expect(p.mentions.length).toBeGreaterThan(0);
+      for (const m of p.mentions) expect(SOURCE.slice(m.offset, m.offset + m.excerpt.length)).toBe(m.excerpt);
+    }
+  });
+
+  it("keeps Guangzhou coordinates in Guangzhou, near their district, and overseas offices abroad", () => {
+    const b = GUANGZHOU_BBOX;
+    for (const p of platforms) {
+      if (!p.location) continue;
+      expect(p.location.precision).not.toBe("EXACT"); // nothing in the plan's data is surveyed
+      if (p.overseas) {
+        expect(p.location.precision).toBe("CITY");
+        expect(p.location.lng < b.minLng || p.location.lng > b.maxLng || p.location.lat < b.minLat || p.location.lat > b.maxLat).toBe(true);
+        continue;
+      }
+      expect(p.location.lng).toBeGreaterThanOrEqual(b.minLng);
+      expect(p.location.lng).toBeLessThanOrEqual(b.maxLng);
+      expect(p.location.lat).toBeGreaterThanOrEqual(b.minLat);
+      expect(p.location.lat).toBeLessThanOrEqual(b.maxLat);
+      if (p.district) {
+        const d = haversine(p.location, { lng: p.district.centroidLng, lat: p.district.centroidLat });
+        expect({ id: p.id, km: Math.round(d / 1000) }).toEqual({ id: p.id, km: expect.any(Number) });
+        expect(d).toBeLessThan(45000);
+        if (p.location.precision === "DISTRICT") expect(d).toBeLessThan(1);
+      }
+    }
+  });
+
+  it("records each platform's status as a first event citing the plan", () => {
+    for (const p of platforms) {
+      const first = p.statusHistory[p.statusHistory.length - 1];
+      expect(first.from).toBeNull();
+      expect(first.effectiveDate).toBe("2018-09-14");
+      expect(first.source.title).toContain("三年行動計劃");
+    }
+  });
+
+  it("lists the reference data with counts", async () => {
+    const r = await s.gql(`{ districts { code nameHans nameEn platformCount } agencies { id nameHans nameEn platformCount }
+      domains { id isGroup platformCount parent { id } children { id } } }`);
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.districts).toHaveLength(11);
+    const huangpu = r.data!.districts.find((d: any) => d.code === "440112");
+    expect(huangpu.platformCount).toBe(platforms.filter((p) => p.district?.code === "440112").length);
+    const stic = r.data!.agencies.find((a: any) => a.id === "gz-stic");
+    expect(stic.nameHans).toBe("广州市科技创新委员会");
+    expect(stic.platformCount).toBe(platforms.filter((p) => p.agencies.some((a: any) => a.id === "gz-stic")).length);
+    const biomed = r.data!.domains.find((d: any) => d.id === "biomed");
+    const underBiomed = new Set(["biomed", ...r.data!.domains.filter((d: any) => d.parent?.id === "biomed").map((d: any) => d.id)]);
+    expect(biomed.platformCount).toBe(platforms.filter((p) => p.domains.some((d: any) => underBiomed.has(d.id))).length);
+  });
+
+  it("exposes the plan's targets with the registry's own counts", async () => {
+    const r = await s.gql(`{ targets(year: 2020) { id year scope valueMin valueMax unit comparator excerpt offset
+      countRule { kinds levels statuses } registryCount } }`);
+    expect(r.errors).toBeUndefined();
+    const ts = r.data!.targets;
+    expect(ts.every((t: any) => t.year === 2020)).toBe(true);
+    const hte = ts.find((t: any) => t.id === "2020-high-tech-enterprises-end");
+    expect(hte).toMatchObject({ valueMin: 12000, valueMax: 12000, unit: "家", comparator: "超過" });
+    for (const t of ts) {
+      expect(SOURCE.slice(t.offset, t.offset + t.excerpt.length)).toBe(t.excerpt);
+      if (!t.countRule) expect(t.registryCount).toBeNull();
+      else {
+        const expected = platforms.filter((p) =>
+          (!t.countRule.kinds || t.countRule.kinds.includes(p.kind)) &&
+          (!t.countRule.levels || t.countRule.levels.includes(p.level)) &&
+          (!t.countRule.statuses || t.countRule.statuses.includes(p.status))).length;
+        expect(t.registryCount).toBe(expected);
+      }
+    }
+  });
+});
+
+describe("the seed loader", () => {
+  const counts = async (ds: ReturnType<typeof buildDataSource>) =>
+    (await ds.query(`SELECT (SELECT count(*) FROM platform) p, (SELECT count(*) FROM platform_mention) m,
+      (SELECT count(*) FROM status_event) e, (SELECT count(*) FROM target) t, (SELECT count(*) FROM platform_agency) a,
+      (SELECT max(updated_at) FROM platform) u`))[0];
+
+  it("is idempotent: a second run writes nothing and leaves the same rows", async () => {
+    const ds = s.running.db.dataSource;
+    const before = await counts(ds);
+    const { written } = await loadSeed(ds);
+    expect(Object.fromEntries(Object.entries(written).filter(([, n]) => n > 0))).toEqual({});
+    expect(await counts(ds)).toEqual(before);
+  });
+
+  it("rejects invalid data naming the record, and writes nothing", async () => {
+    const db = await createTestDatabase();
+    const ds = buildDataSource(db.url);
+    try {
+      await ds.initialize();
+      await ds.runMigrations();
+      const data = readSeedData();
+      const bad = structuredClone(data);
+      bad.platforms[3].district = "440199";
+      bad.platforms[7].mentions[0].offset += 1;
+      await expect(loadSeed(ds, bad)).rejects.toThrow(SeedValidationError);
+      await expect(loadSeed(ds, bad)).rejects.toThrow(new RegExp(`platform '${bad.platforms[3].id}': unknown district code '440199'`));
+      await expect(loadSeed(ds, bad)).rejects.toThrow(new RegExp(`platform '${bad.platforms[7].id}'.*not found verbatim`));
+      const c = await counts(ds);
+      expect([c.p, c.m, c.e, c.t].map(Number)).toEqual([0, 0, 0, 0]);
+      // and the good data loads
+      await loadSeed(ds, data);
+      expect(Number((await counts(ds)).p)).toBe(data.platforms.length);
+    } finally {
+      await ds.destroy();
+      await db.drop();
+    }
+  });
+});
+
+describe("the source text", () => {
+  it("is the published plan with exactly the pinyin annotations removed", () => {
+    const published = fs.readFileSync(path.join(__dirname, "..", "seeds", "source", "plan.txt"), "utf8");
+    expect(published.replace(/(\p{Script=Han})\([a-zà-ɏüǖǘǚǜ]+\)/gu, "$1")).toBe(SOURCE);
+  });
+});
