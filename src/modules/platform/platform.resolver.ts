@@ -1,5 +1,5 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
-import { IsOptional, Max, Min } from "class-validator";
+import { IsOptional, Max, Min, ValidateNested } from "class-validator";
 import type { Context } from "../../context";
 import { Agency } from "../agency/agency.entity";
 import { District } from "../district/district.entity";
@@ -14,7 +14,7 @@ import type { CompiledFilter } from "./platform.query";
 
 @ArgsType()
 class PlatformsArgs {
-  @Field(() => PlatformFilter, { nullable: true }) filter?: PlatformFilter;
+  @Field(() => PlatformFilter, { nullable: true }) @IsOptional() @ValidateNested() filter?: PlatformFilter;
   @Field(() => PlatformOrder, { nullable: true, description: "Default: RELEVANCE with search, DISTANCE with near, else NAME" })
   orderBy?: PlatformOrder;
   @Field(() => Int, { nullable: true, description: `Page size, default 20, at most ${MAX_PAGE}` })
