@@ -12,6 +12,7 @@ import { Domain } from "./src/modules/domain/domain.entity";
 import { Platform, PlatformAgency, PlatformDomain, PlatformMention } from "./src/modules/platform/platform.entity";
 import { StatusEvent } from "./src/modules/status/status-event.entity";
 import { Target } from "./src/modules/target/target.entity";
+import { CountingLogger } from "./src/db/sql-count";
 import { Init1764190000000 } from "./src/migrations/1764190000000-Init";
 
 export const entities = [District, Agency, Domain, Platform, PlatformDomain, PlatformAgency, PlatformMention, StatusEvent, Target];
@@ -36,7 +37,9 @@ export function buildDataSource(url: string, opts: DataSourceOptions = {}): Data
     migrationsTableName: "typeorm_migrations",
     migrationsTransactionMode: "each",
     synchronize: false,
-    logging: false,
+    // Every statement goes to the counting logger (see src/db/sql-count.ts); it prints nothing.
+    logging: ["query"],
+    logger: new CountingLogger(),
     extra: {
       max: opts.poolMax ?? 10,
       application_name: opts.applicationName ?? "gz-innovation-registry",

@@ -30,6 +30,8 @@ export interface Config {
   graphqlIde: boolean;
   /** Allow schema introspection. Default true (the registry is public). */
   introspection: boolean;
+  /** Add `extensions.sqlStatements` (statements the request ran) to responses. Default false; for tests and benchmarks. */
+  exposeSqlCount: boolean;
   /** pino log level. Default info. */
   logLevel: LogLevel;
 }
@@ -104,6 +106,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 8000, 0, 600_000),
     graphqlIde: bool(env, "GRAPHQL_IDE", true),
     introspection: bool(env, "INTROSPECTION", true),
+    exposeSqlCount: bool(env, "EXPOSE_SQL_COUNT", false),
     logLevel,
   };
   return Object.freeze(config);

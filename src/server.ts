@@ -16,6 +16,8 @@ import { makeFormatError } from "./errors";
 import type { Logger } from "./logger";
 import { createSchema } from "./schema";
 import { graphiqlHtml, IDE_ASSETS } from "./ide";
+import { armor, fanOutPlugin } from "./limits";
+import { sqlCountPlugin, sqlCounter } from "./db/sql-count";
 
 export interface AppServer {
   httpServer: http.Server;
@@ -27,7 +29,7 @@ export interface AppServer {
 }
 
 export interface ServerOptions {
-  config: Pick<Config, "graphqlIde" | "introspection" | "shutdownTimeoutMs">;
+  config: Pick<Config, "graphqlIde" | "introspection" | "shutdownTimeoutMs" | "exposeSqlCount">;
   dataSource: DataSource;
   logger: Logger;
 }
@@ -39,12 +41,17 @@ export async function createServer({ config, dataSource, logger }: ServerOptions
   const schema = await createSchema();
   const services = createServices(dataSource);
 
+  const protection = armor();
   const apollo = new ApolloServer<Context>({
     schema,
+    validationRules: protection.validationRules,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: makeFormatError(logger),
     plugins: [
+      ...protection.plugins,
+      fanOutPlugin<Context>(),
+      sqlCountPlugin<Context>(config.exposeSqlCount),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       ApolloServerPluginLandingPageDisabled(),
     ],
@@ -82,6 +89,7 @@ export async function createServer({ config, dataSource, logger }: ServerOptions
 
   app.use(
     "/graphql",
+    (_req, _res, next) => sqlCounter.run({ statements: 0 }, next),
     express.json({ limit: "1mb" }),
     expressMiddleware(apollo, { context: async () => createContext(services) }),
   );

@@ -31,6 +31,7 @@ export async function startTestServer(opts: { seed?: boolean } = {}): Promise<Te
     SEED_ON_EMPTY: opts.seed === false ? "false" : "true",
     LOG_LEVEL: "silent",
     DB_POOL_MAX: "10",
+    EXPOSE_SQL_COUNT: "true",
   });
   const running = await start(config, pino({ level: "silent" }));
   const url = `http://127.0.0.1:${running.port}`;
