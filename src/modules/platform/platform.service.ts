@@ -170,14 +170,14 @@ export class PlatformService {
     return { kind, status, district, domain: drows.map((r) => ({ value: r.domain_id, count: Number(r.n) })) };
   }
 
-  // ---- batches for the per-request DataLoaders ----
+  // ---- batches for the per-request DataLoaders: one statement per batch, rows grouped by key ----
 
   async childrenOf(zoneIds: readonly string[]): Promise<Platform[][]> {
     const rows: PlatformRow[] = await this.ds.query(
       `SELECT ${PLATFORM_COLUMNS} FROM platform p WHERE p.zone_id = ANY($1::text[]) AND p.archived_at IS NULL ORDER BY p.sort_key, p.id`,
       [zoneIds],
     );
-    return zoneIds.map((z) => rows.filter((r) => r.zone_id === z).map(rowToPlatform));
+    return groupBy(zoneIds, rows, (r) => r.zone_id!, rowToPlatform);
   }
 
   async domainsOf(ids: readonly string[]): Promise<Domain[][]> {
@@ -186,7 +186,7 @@ export class PlatformService {
        WHERE pd.platform_id = ANY($1::text[]) ORDER BY d.id`,
       [ids],
     );
-    return ids.map((id) => rows.filter((r) => r.platform_id === id).map(rowToDomain));
+    return groupBy(ids, rows, (r) => r.platform_id, rowToDomain);
   }
 
   async agenciesOf(ids: readonly string[]): Promise<Agency[][]> {
@@ -195,7 +195,7 @@ export class PlatformService {
        WHERE pa.platform_id = ANY($1::text[]) ORDER BY pa.position`,
       [ids],
     );
-    return ids.map((id) => rows.filter((r) => r.platform_id === id).map(rowToAgency));
+    return groupBy(ids, rows, (r) => r.platform_id, rowToAgency);
   }
 
   async mentionsOf(ids: readonly string[]): Promise<Mention[][]> {
@@ -203,7 +203,7 @@ export class PlatformService {
       `SELECT platform_id, section, excerpt, "offset" FROM platform_mention WHERE platform_id = ANY($1::text[]) ORDER BY position`,
       [ids],
     );
-    return ids.map((id) => rows.filter((r) => r.platform_id === id).map(({ section, excerpt, offset }) => ({ section, excerpt, offset })));
+    return groupBy(ids, rows, (r) => r.platform_id, ({ section, excerpt, offset }) => ({ section, excerpt, offset }));
   }
 
   /** Status history, newest first. */
@@ -215,8 +215,15 @@ export class PlatformService {
       .orderBy("e.recordedAt", "DESC")
       .addOrderBy("e.id", "DESC")
       .getMany();
-    return ids.map((id) => rows.filter((r) => r.platformId === id));
+    return groupBy(ids, rows, (r) => r.platformId, (r) => r);
   }
+}
+
+/** For each key, the mapped rows that belong to it, in row order. */
+function groupBy<R, T>(keys: readonly string[], rows: R[], keyOf: (r: R) => string, map: (r: R) => T): T[][] {
+  const groups = new Map<string, T[]>(keys.map((k) => [k, []]));
+  for (const r of rows) groups.get(keyOf(r))?.push(map(r));
+  return keys.map((k) => groups.get(k)!);
 }
 
 export function rowToDomain(r: Record<string, unknown>): Domain {
