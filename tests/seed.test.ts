@@ -72,7 +72,6 @@ describe("the plan's data through the API", () => {
       expect(p.location.lat).toBeLessThanOrEqual(b.maxLat);
       if (p.district) {
         const d = haversine(p.location, { lng: p.district.centroidLng, lat: p.district.centroidLat });
-        expect({ id: p.id, km: Math.round(d / 1000) }).toEqual({ id: p.id, km: expect.any(Number) });
         expect(d).toBeLessThan(45000);
         if (p.location.precision === "DISTRICT") expect(d).toBeLessThan(1);
       }

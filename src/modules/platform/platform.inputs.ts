@@ -71,6 +71,3 @@ export class PlatformFilter {
   @IsOptional()
   includeArchived?: boolean;
 }
-
-
-

@@ -39,8 +39,3 @@ export class PlatformConnection {
   /** The compiled filter, for the totalCount and facets field resolvers. */
   query: unknown;
 }
-
-@ObjectType()
-export class PlatformTotals {
-  @Field(() => Int) totalCount: number;
-}
