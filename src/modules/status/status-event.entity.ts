@@ -25,5 +25,23 @@ export class StatusEvent {
   @Column({ name: "source_title", type: "text", nullable: true }) sourceTitle: string | null;
   @Column({ name: "source_url", type: "text", nullable: true }) sourceUrl: string | null;
   @Column({ name: "source_published_at", type: "date", nullable: true }) sourcePublishedAt: string | null;
+  /** The API token that recorded it (null for the seed). */
+  @Column({ name: "token_id", type: "varchar", length: 32, nullable: true }) tokenId: string | null;
   @Field({ description: "An admin correction (may move backwards)" }) @Column({ type: "boolean", default: false }) correction: boolean;
 }
+
+/** A status_event row as selected with `e.*, e.recorded_at::text AS at, e.effective_date::text AS effective_date, e.source_published_at::text AS source_published_at`. */
+export interface EventRow {
+  id: string; platform_id: string; from_status: PlatformStatus | null; to_status: PlatformStatus; effective_date: string;
+  recorded_at: Date; actor: string; note: string | null; source_title: string | null; source_url: string | null;
+  source_published_at: string | null; correction: boolean; token_id: string | null; at: string;
+}
+
+export function rowToEvent(r: EventRow): StatusEvent {
+  return Object.assign(new StatusEvent(), {
+    id: String(r.id), platformId: r.platform_id, from: r.from_status, to: r.to_status, effectiveDate: r.effective_date,
+    recordedAt: r.recorded_at, actor: r.actor, note: r.note, sourceTitle: r.source_title, sourceUrl: r.source_url,
+    sourcePublishedAt: r.source_published_at, correction: r.correction, tokenId: r.token_id,
+  });
+}
+

@@ -1,0 +1,150 @@
+/**
+ * Fans status changes out to subscribers through PostgreSQL LISTEN/NOTIFY: the transaction that
+ * records a change notifies `registry_status` on commit, and every server instance on the
+ * database listens on its own connection, so a change made through one instance reaches the
+ * subscribers of all of them. The listening connection reconnects with backoff if it drops.
+ */
+import pg from "pg";
+import type { PubSub } from "type-graphql";
+import type { Logger } from "../../logger";
+import { STATUS_CHANNEL } from "./status.service";
+
+export interface StatusNotice {
+  eventId: string;
+  platformId: string;
+}
+
+type Listener = (n: StatusNotice) => void;
+
+/**
+ * Also type-graphql's PubSub (buildSchema requires one): `subscribe` yields the notices of the
+ * status channel; `publish` notifies it outside any transaction (the status service notifies
+ * inside its transaction instead, so that a change is announced only if it commits).
+ */
+export class StatusHub implements PubSub {
+  private client: pg.Client | null = null;
+  private listeners = new Set<Listener>();
+  private stopped = false;
+  private retry: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.connect(0);
+  }
+
+  private async connect(attempt: number): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url, application_name: "gz-innovation-registry:listen" });
+    client.on("notification", (msg) => {
+      if (msg.channel !== STATUS_CHANNEL || !msg.payload) return;
+      let notice: StatusNotice;
+      try {
+        notice = JSON.parse(msg.payload);
+      } catch {
+        return;
+      }
+      for (const l of this.listeners) l(notice);
+    });
+    client.on("error", (err) => {
+      this.logger.warn({ err }, "status listener connection failed; reconnecting");
+      this.scheduleReconnect(1);
+    });
+    client.on("end", () => {
+      if (!this.stopped && this.client === client) this.scheduleReconnect(1);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${STATUS_CHANNEL}`);
+      this.client = client;
+    } catch (err) {
+      client.removeAllListeners("end");
+      await client.end().catch(() => undefined);
+      if (attempt === 0) throw err;
+      this.logger.warn({ err, attempt }, "status listener could not connect; retrying");
+      this.scheduleReconnect(attempt + 1);
+    }
+  }
+
+  private scheduleReconnect(attempt: number): void {
+    if (this.stopped || this.retry) return;
+    const old = this.client;
+    this.client = null;
+    old?.removeAllListeners("end");
+    void old?.end().catch(() => undefined);
+    const delay = Math.min(5000, 100 * 2 ** attempt);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.connect(attempt);
+    }, delay);
+  }
+
+  /** Calls `listener` for every change until the returned function is called. */
+  listen(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** An async iterator of notices, for a GraphQL subscription; ends when the client unsubscribes. */
+  iterate(): AsyncIterableIterator<StatusNotice> {
+    const queue: StatusNotice[] = [];
+    let wake: ((r: IteratorResult<StatusNotice>) => void) | null = null;
+    let done = false;
+    const unlisten = this.listen((n) => {
+      if (wake) {
+        const w = wake;
+        wake = null;
+        w({ value: n, done: false });
+      } else if (queue.length < 1000) queue.push(n); // a subscriber that stops reading loses the oldest-but-1000th onward
+    });
+    const finish = (): Promise<IteratorResult<StatusNotice>> => {
+      done = true;
+      unlisten();
+      if (wake) wake({ value: undefined, done: true });
+      wake = null;
+      return Promise.resolve({ value: undefined, done: true });
+    };
+    return {
+      next: () => {
+        if (queue.length) return Promise.resolve({ value: queue.shift()!, done: false });
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (wake = resolve));
+      },
+      return: finish,
+      throw: (err) => {
+        void finish();
+        return Promise.reject(err);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  publish(routingKey: string, payload?: unknown): void {
+    if (routingKey !== STATUS_CHANNEL || !this.client) return;
+    void this.client.query(`SELECT pg_notify($1, $2)`, [STATUS_CHANNEL, JSON.stringify(payload)]).catch((err) => {
+      this.logger.warn({ err }, "could not publish a status notice");
+    });
+  }
+
+  subscribe(routingKey: string): AsyncIterable<StatusNotice> {
+    if (routingKey !== STATUS_CHANNEL) throw new Error(`unknown topic ${routingKey}`);
+    return this.iterate();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.listeners.clear();
+    const c = this.client;
+    this.client = null;
+    if (c) {
+      c.removeAllListeners("end");
+      await c.end().catch(() => undefined);
+    }
+  }
+}

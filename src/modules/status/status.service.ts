@@ -1,0 +1,149 @@
+/**
+ * Status changes: the lifecycle, scope, optimistic concurrency and the audit trail, each write
+ * one transaction (the platform row, its status event and the notification commit together).
+ */
+import type { DataSource, EntityManager } from "typeorm";
+import { AppError, badInput, ErrorCode } from "../../errors";
+import type { Viewer } from "../auth/token.service";
+import type { PlatformStatus } from "../platform/platform.enums";
+import { isAllowedTransition } from "./lifecycle";
+import { markWrite, type Queryable } from "../../db/reader";
+import { rowToEvent, type EventRow, type StatusEvent } from "./status-event.entity";
+import type { UpdatePlatformStatusInput } from "./status.inputs";
+
+/** The channel status changes are announced on (LISTEN/NOTIFY), so every server instance hears them. */
+export const STATUS_CHANNEL = "registry_status";
+
+/** Today in Guangzhou (UTC+8, no daylight saving): the latest effective date allowed. */
+export function todayInGuangzhou(now = new Date()): string {
+  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+export function isValidDate(iso: string): boolean {
+  const d = new Date(`${iso}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso;
+}
+
+interface LockedPlatform {
+  id: string;
+  status: PlatformStatus;
+  version: number;
+  district_code: string | null;
+  archived_at: Date | null;
+  agencies: string[];
+}
+
+/** Locks a platform row for the rest of the transaction and reads what the rules need. */
+export async function lockPlatform(m: EntityManager, id: string): Promise<LockedPlatform> {
+  const rows: LockedPlatform[] = await m.query(
+    `SELECT p.id, p.status, p.version, p.district_code, p.archived_at,
+       coalesce((SELECT array_agg(pa.agency_id) FROM platform_agency pa WHERE pa.platform_id = p.id), '{}') AS agencies
+     FROM platform p WHERE p.id = $1 FOR UPDATE`,
+    [id],
+  );
+  if (!rows[0]) throw new AppError(ErrorCode.NOT_FOUND, `no platform with id ${id}`, { id });
+  return rows[0];
+}
+
+export function checkVersion(p: { id: string; version: number }, expected: number): void {
+  if (p.version !== expected) {
+    throw new AppError(ErrorCode.CONFLICT, `platform ${p.id} is at version ${p.version}, not ${expected}: read it again`, {
+      id: p.id, currentVersion: p.version, expectedVersion: expected,
+    });
+  }
+}
+
+/** An editor's scope: one of its agencies is responsible, or the platform lies in one of its districts. */
+export function inScope(viewer: Viewer, p: { district_code: string | null; agencies: string[] }): boolean {
+  if (viewer.role === "ADMIN") return true;
+  return p.agencies.some((a) => viewer.agencies.includes(a)) || (!!p.district_code && viewer.districts.includes(p.district_code));
+}
+
+export class StatusService {
+  constructor(
+    private readonly ds: DataSource,
+    /** reads that may go to a replica (see db/reader.ts) */
+    private readonly reader: Queryable = ds,
+  ) {}
+
+  /**
+   * Moves a platform to a new status: appends a status event, bumps the version and announces
+   * the change, in one transaction. Rules: a non-correction change follows the lifecycle and
+   * cites a source; a correction is an admin's and may move backwards; the effective date is not
+   * in the future; a stale expectedVersion gets CONFLICT.
+   */
+  async updateStatus(viewer: Viewer, input: UpdatePlatformStatusInput): Promise<{ platformId: string; eventId: string }> {
+    if (!isValidDate(input.effectiveDate)) throw badInput("effectiveDate is not a real date", { field: "effectiveDate" });
+    if (input.effectiveDate > todayInGuangzhou()) throw badInput("effectiveDate is in the future", { field: "effectiveDate" });
+    if (input.source?.publishedAt && (!isValidDate(input.source.publishedAt) || input.source.publishedAt > todayInGuangzhou())) {
+      throw badInput("source.publishedAt must be a real date, not in the future", { field: "source.publishedAt" });
+    }
+    if (input.correction && viewer.role !== "ADMIN") throw new AppError(ErrorCode.FORBIDDEN, "only an admin may record a correction");
+    if (!input.correction && !input.source) throw badInput("a status change needs a source (title, and url or publishedAt where known)", { field: "source" });
+
+    return this.ds.transaction(async (m) => {
+      const p = await lockPlatform(m, input.id);
+      if (!inScope(viewer, p)) throw new AppError(ErrorCode.FORBIDDEN, `platform ${p.id} is outside this token's scope`, { id: p.id });
+      if (p.archived_at) throw badInput(`platform ${p.id} is archived`, { id: p.id });
+      checkVersion(p, input.expectedVersion);
+      if (p.status === input.status) throw badInput(`platform ${p.id} is already ${p.status}`, { field: "status" });
+      if (!input.correction && !isAllowedTransition(p.status, input.status)) {
+        throw badInput(`${p.status} → ${input.status} is not a lifecycle step; an admin may record it as a correction`, {
+          field: "status", from: p.status, to: input.status,
+        });
+      }
+      await m.query(`UPDATE platform SET status = $2, version = version + 1, updated_at = now() WHERE id = $1`, [p.id, input.status]);
+      const [event]: Array<{ id: string }> = await m.query(
+        `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_url,
+           source_published_at, correction, token_id)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
+        [p.id, p.status, input.status, input.effectiveDate, viewer.name, input.note ?? null, input.source?.title ?? null,
+          input.source?.url ?? null, input.source?.publishedAt ?? null, input.correction, viewer.tokenId],
+      );
+      // Delivered to listeners when (and only if) the transaction commits.
+      await m.query(`SELECT pg_notify($1, $2)`, [STATUS_CHANNEL, JSON.stringify({ eventId: String(event.id), platformId: p.id })]);
+      return { platformId: p.id, eventId: String(event.id) };
+    }).then((r) => {
+      markWrite();
+      return r;
+    });
+  }
+
+  async eventById(id: string): Promise<StatusEvent | null> {
+    const rows: EventRow[] = await this.reader.query(`SELECT e.*, e.recorded_at::text AS at, e.effective_date::text AS effective_date, e.source_published_at::text AS source_published_at FROM status_event e WHERE e.id = $1`, [id]);
+    return rows[0] ? rowToEvent(rows[0]) : null;
+  }
+
+  /**
+   * Status events across all platforms recorded at or after `since`, oldest first, keyset-paged
+   * by (recordedAt, id): for clients that poll.
+   */
+  async changes(since: Date, first: number, after: string | null): Promise<{ edges: Array<{ cursor: string; node: StatusEvent }>; hasNextPage: boolean }> {
+    const params: unknown[] = [since, first + 1];
+    let cond = "";
+    if (after) {
+      const [at, id] = decodeChangeCursor(after);
+      params.push(at, id);
+      cond = "AND (e.recorded_at, e.id) > ($3::timestamptz, $4::bigint)";
+    }
+    const rows: EventRow[] = await this.reader.query(
+      `SELECT e.*, e.recorded_at::text AS at, e.effective_date::text AS effective_date, e.source_published_at::text AS source_published_at FROM status_event e WHERE e.recorded_at >= $1 ${cond}
+       ORDER BY e.recorded_at, e.id LIMIT $2`,
+      params,
+    );
+    return {
+      edges: rows.slice(0, first).map((r) => ({ cursor: Buffer.from(JSON.stringify([r.at, String(r.id)])).toString("base64url"), node: rowToEvent(r) })),
+      hasNextPage: rows.length > first,
+    };
+  }
+}
+
+function decodeChangeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === "string" && /^\d+$/.test(v[1])) return [v[0], v[1]];
+  } catch {
+    /* fall through */
+  }
+  throw badInput("after is not a cursor of changes", { field: "after" });
+}
