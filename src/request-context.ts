@@ -1,18 +1,30 @@
 /**
- * Counts the SQL statements each GraphQL request runs (AsyncLocalStorage + a TypeORM logger), so
- * tests can assert that a list page runs a small fixed number of statements (no N+1). The count
- * is added to the response's extensions only when EXPOSE_SQL_COUNT is on (tests, benchmarks).
+ * What the process knows about the request it is serving, wherever the code is (AsyncLocalStorage):
+ * its id (on every log line), and the SQL statements it ran (counted by a TypeORM logger, so tests
+ * can assert that a list page runs a small fixed number of statements; added to the response's
+ * extensions only when EXPOSE_SQL_COUNT is on).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Logger as TypeOrmLogger } from "typeorm";
 
-export const sqlCounter = new AsyncLocalStorage<{ statements: number }>();
+export interface RequestStore {
+  requestId: string;
+  statements: number;
+  /** the request wrote: its reads go to the primary (see db/reader.ts) */
+  wrote?: boolean;
+  /** the WAL position the client last wrote at, sent back for read-your-writes */
+  minLsn?: string;
+  /** whether the replica has replayed minLsn (asked once per request) */
+  replicaCaughtUp?: boolean;
+}
+
+export const requestContext = new AsyncLocalStorage<RequestStore>();
 
 /** A TypeORM logger that counts statements and otherwise stays silent (errors reach formatError). */
 export class CountingLogger implements TypeOrmLogger {
   logQuery(): void {
-    const store = sqlCounter.getStore();
+    const store = requestContext.getStore();
     if (store) store.statements++;
   }
   logQueryError(): void {}
@@ -27,7 +39,7 @@ export function sqlCountPlugin<T extends object>(expose: boolean): ApolloServerP
     async requestDidStart() {
       return {
         async willSendResponse({ response }) {
-          const store = sqlCounter.getStore();
+          const store = requestContext.getStore();
           if (!expose || !store || response.body.kind !== "single") return;
           response.body.singleResult.extensions = { ...response.body.singleResult.extensions, sqlStatements: store.statements };
         },

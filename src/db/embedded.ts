@@ -93,6 +93,26 @@ async function ensureReachable(dir: string, logger: Logger): Promise<void> {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The process that runs this DATA_DIR's server, if it is still alive. */
+async function liveOwner(ownerFile: string): Promise<{ pid: number; port: number } | null> {
+  if (!existsSync(ownerFile)) return null;
+  try {
+    const o = JSON.parse(await fs.readFile(ownerFile, "utf8")) as { pid: number; port: number };
+    return Number.isInteger(o.pid) && o.pid !== process.pid && alive(o.pid) ? o : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * A registry process that was killed outright (SIGKILL, a crash) leaves its PostgreSQL running,
  * holding the data folder. Before starting, stop such a server: its postmaster.pid names it,
@@ -126,6 +146,11 @@ async function stopOrphan(pgDir: string, logger: Logger): Promise<void> {
 export interface EmbeddedOptions {
   dataDir: string;
   logger: Logger;
+  /**
+   * When another live process already runs the embedded server of this DATA_DIR: true = use it
+   * (CLI tools such as db:seed and token, next to a running registry); false (default) = refuse.
+   */
+  attach?: boolean;
   /** Database the registry uses. Default "registry". */
   database?: string;
 }
@@ -143,6 +168,23 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   } else {
     password = randomBytes(18).toString("base64url");
     await fs.writeFile(credFile, JSON.stringify({ password }) + "\n", { mode: 0o600 });
+  }
+
+  const ownerFile = path.join(dataDir, "embedded-postgres.owner.json");
+  const owner = await liveOwner(ownerFile);
+  if (owner) {
+    if (!opts.attach) {
+      throw new EmbeddedDatabaseError(
+        `DATA_DIR ${dataDir} is in use by process ${owner.pid} (its PostgreSQL listens on port ${owner.port}); stop it or choose another DATA_DIR`,
+      );
+    }
+    logger.info({ pid: owner.pid, port: owner.port }, "using the embedded PostgreSQL of a running registry");
+    return {
+      url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${owner.port}/${encodeURIComponent(database)}`,
+      adminUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${owner.port}/postgres`,
+      port: owner.port,
+      stop: async () => undefined, // not ours to stop
+    };
   }
 
   const root = isRoot();
@@ -189,6 +231,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     );
   }
   logger.info({ port }, "embedded PostgreSQL listening on 127.0.0.1");
+  await fs.writeFile(ownerFile, JSON.stringify({ pid: process.pid, port }) + "\n");
 
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   const client = new pg.Client({ connectionString: adminUrl });
@@ -209,6 +252,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       if (stopped) return;
       stopped = true;
       await server.stop();
+      await fs.rm(ownerFile, { force: true });
       logger.info("embedded PostgreSQL stopped");
     },
   };

@@ -1,0 +1,75 @@
+/**
+ * Where a read goes. Without replicas: the primary, always. With DATABASE_REPLICA_URLS: a
+ * streaming replica (TypeORM picks one per query), except
+ * - within a request that wrote (its own reads must see its write), and
+ * - for a client that just wrote, while no replica has replayed its write yet: every write
+ *   answers with `X-Registry-LSN` (and a short-lived `registry_lsn` cookie); a client that sends
+ *   it back (`X-Registry-Min-LSN` header or the cookie) reads from a replica only once that
+ *   replica has caught up to it, else from the primary. Read-your-writes with no state on the
+ *   server, so instances behind a load balancer stay interchangeable.
+ */
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { DataSource } from "typeorm";
+import { requestContext } from "../request-context";
+
+/** What read services need: a DataSource qualifies, and so does the replica-aware reader. */
+export interface Queryable {
+  query<T = any>(sql: string, params?: unknown[]): Promise<T>;
+}
+
+export const LSN = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
+
+export function hasReplicas(ds: DataSource): boolean {
+  return !!(ds.options as { replication?: unknown }).replication;
+}
+
+export function createReader(ds: DataSource): Queryable {
+  if (!hasReplicas(ds)) return ds;
+  return {
+    async query(sql, params) {
+      const store = requestContext.getStore();
+      if (store?.wrote) return ds.query(sql, params);
+      const qr = ds.createQueryRunner("slave");
+      try {
+        if (store?.minLsn) {
+          store.replicaCaughtUp ??= (await qr.query(`SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, true) AS ok`, [store.minLsn]))[0].ok;
+          if (!store.replicaCaughtUp) return await ds.query(sql, params);
+        }
+        return await qr.query(sql, params);
+      } finally {
+        await qr.release();
+      }
+    },
+  };
+}
+
+/** Marks the current request as one that wrote (its later reads go to the primary; its response carries the LSN). */
+export function markWrite(): void {
+  const store = requestContext.getStore();
+  if (store) store.wrote = true;
+}
+
+/** After a request that wrote: tell the client the primary's WAL position, to send back on its next reads. */
+export function lsnPlugin<T extends object>(ds: DataSource): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          const store = requestContext.getStore();
+          if (!store?.wrote || !hasReplicas(ds)) return;
+          const [{ lsn }] = await ds.query(`SELECT pg_current_wal_lsn()::text AS lsn`);
+          response.http.headers.set("x-registry-lsn", lsn);
+          response.http.headers.set("set-cookie", `registry_lsn=${lsn}; Max-Age=60; Path=/; HttpOnly; SameSite=Lax`);
+        },
+      };
+    },
+  };
+}
+
+/** The LSN a client sent back, from the header or the cookie. */
+export function minLsnOf(headers: { [k: string]: string | string[] | undefined }): string | undefined {
+  const h = headers["x-registry-min-lsn"];
+  if (typeof h === "string" && LSN.test(h)) return h;
+  const cookie = typeof headers.cookie === "string" ? /(?:^|;\s*)registry_lsn=([0-9A-Fa-f/]+)/.exec(headers.cookie)?.[1] : undefined;
+  return cookie && LSN.test(cookie) ? cookie : undefined;
+}

@@ -1,0 +1,291 @@
+/**
+ * The whole registry as a versioned dump, and back. A dump holds everything a city would want to
+ * move or keep: reference data, platforms with their relations and versions, targets, and the
+ * full status history with its exact timestamps. API tokens are not part of it (secrets belong
+ * to the installation). Export → import into an empty database → export gives the same bytes:
+ * everything is ordered, and timestamps are written in UTC with microseconds.
+ */
+import type { DataSource, EntityManager } from "typeorm";
+import { buildSearchDocument } from "../platform/search";
+import {
+  readSeedData, validateSeedData, writeReference, writeTargets,
+  type SeedAgency, type SeedDistrict, type SeedDomain, type SeedPlatform, type SeedTarget,
+} from "../../../seeds/loader";
+import { PlatformStatus } from "../platform/platform.enums";
+
+export const DUMP_FORMAT = "gz-innovation-registry-dump";
+export const DUMP_VERSION = 1;
+
+export interface DumpPlatform extends Omit<SeedPlatform, "statusWording" | "statusInferred"> {
+  version: number;
+  archivedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DumpEvent {
+  id: string;
+  platformId: string;
+  from: string | null;
+  to: string;
+  effectiveDate: string;
+  recordedAt: string;
+  actor: string;
+  note: string | null;
+  source: { title: string; url: string | null; publishedAt: string | null } | null;
+  correction: boolean;
+}
+
+export interface Dump {
+  format: typeof DUMP_FORMAT;
+  formatVersion: number;
+  /** the newest migration of the schema it was taken from */
+  schema: string;
+  districts: SeedDistrict[];
+  agencies: SeedAgency[];
+  domains: SeedDomain[];
+  targets: SeedTarget[];
+  platforms: DumpPlatform[];
+  statusEvents: DumpEvent[];
+}
+
+const UTC = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** Reads the whole registry, in a stable order. `onProgress` hears (table, rows) as it goes. */
+export async function exportDump(ds: DataSource, onProgress: (table: string, n: number) => void = () => undefined): Promise<Dump> {
+  return ds.transaction("REPEATABLE READ", async (m) => {
+    const [{ name: schema }] = await m.query(`SELECT name FROM typeorm_migrations ORDER BY id DESC LIMIT 1`);
+    const districts = (await m.query(`SELECT * FROM district ORDER BY code`)).map((r: any) => ({
+      code: r.code, nameHant: r.name_hant, nameHans: r.name_hans, nameEn: r.name_en, centroid: { lng: r.centroid_lng, lat: r.centroid_lat },
+    }));
+    onProgress("districts", districts.length);
+    const agencies = (await m.query(`SELECT * FROM agency ORDER BY id`)).map((r: any) => ({
+      id: r.id, nameHant: r.name_hant, nameHans: r.name_hans, nameEn: r.name_en, abbreviations: r.abbreviations, level: r.level, note: r.note,
+    }));
+    onProgress("agencies", agencies.length);
+    const domains = (await m.query(`SELECT * FROM domain ORDER BY id`)).map((r: any) => ({
+      id: r.id, parentId: r.parent_id, alsoIn: r.also_in, nameHant: r.name_hant, nameHans: r.name_hans, nameEn: r.name_en,
+      isGroup: r.is_group, mentions: r.mentions, note: r.note,
+    }));
+    onProgress("domains", domains.length);
+    const targets = (await m.query(`SELECT * FROM target ORDER BY id`)).map((r: any) => ({
+      id: r.id, section: r.section, metricHant: r.metric_hant, metricHans: r.metric_hans, metricEn: r.metric_en, unit: r.unit,
+      year: r.year, scope: r.scope, valueMin: r.value_min, valueMax: r.value_max, comparator: r.comparator, excerpt: r.excerpt,
+      offset: r.offset, countRule: r.count_rule, note: r.note,
+    }));
+    onProgress("targets", targets.length);
+    const platforms: DumpPlatform[] = (await m.query(
+      `SELECT p.*, ${UTC("p.archived_at")} AS archived, ${UTC("p.created_at")} AS created, ${UTC("p.updated_at")} AS updated,
+         coalesce((SELECT array_agg(domain_id ORDER BY domain_id) FROM platform_domain WHERE platform_id = p.id), '{}') AS domain_ids,
+         coalesce((SELECT array_agg(agency_id ORDER BY position) FROM platform_agency WHERE platform_id = p.id), '{}') AS agency_ids,
+         coalesce((SELECT json_agg(json_build_object('section', section, 'excerpt', excerpt, 'offset', "offset") ORDER BY position)
+                   FROM platform_mention WHERE platform_id = p.id), '[]') AS mention_list
+       FROM platform p ORDER BY p.id`,
+    )).map((r: any) => ({
+      id: r.id, nameHant: r.name_hant, nameHans: r.name_hans, nameEn: r.name_en, nameEnEstablished: r.name_en_established,
+      aliases: r.aliases, kind: r.kind, level: r.level, domains: r.domain_ids, district: r.district_code,
+      overseas: r.overseas_city ? { city: r.overseas_city, country: r.overseas_country } : null, zone: r.zone_id,
+      location: r.lng === null ? null : { lng: r.lng, lat: r.lat, precision: r.precision },
+      status: r.status, agencies: r.agency_ids, mentions: r.mention_list, note: r.note,
+      version: r.version, archivedAt: r.archived, createdAt: r.created, updatedAt: r.updated,
+    }));
+    onProgress("platforms", platforms.length);
+    const statusEvents: DumpEvent[] = (await m.query(
+      `SELECT e.*, e.id::text AS eid, e.effective_date::text AS eff, e.source_published_at::text AS pub, ${UTC("e.recorded_at")} AS rec
+       FROM status_event e ORDER BY e.id`,
+    )).map((r: any) => ({
+      id: r.eid, platformId: r.platform_id, from: r.from_status, to: r.to_status, effectiveDate: r.eff, recordedAt: r.rec,
+      actor: r.actor, note: r.note, source: r.source_title ? { title: r.source_title, url: r.source_url, publishedAt: r.pub } : null,
+      correction: r.correction,
+    }));
+    onProgress("status events", statusEvents.length);
+    return { format: DUMP_FORMAT, formatVersion: DUMP_VERSION, schema, districts, agencies, domains, targets, platforms, statusEvents };
+  });
+}
+
+const ISO_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Every problem of a dump, each naming its row (e.g. `platforms[12] (id x): ...`). Empty: importable. */
+export function validateDump(d: unknown): string[] {
+  const p: string[] = [];
+  const dump = d as Dump;
+  if (!dump || typeof dump !== "object") return ["the file is not a JSON object"];
+  if (dump.format !== DUMP_FORMAT) return [`format must be "${DUMP_FORMAT}"`];
+  if (dump.formatVersion !== DUMP_VERSION) return [`formatVersion ${dump.formatVersion} is not supported (this build reads ${DUMP_VERSION})`];
+  for (const key of ["districts", "agencies", "domains", "targets", "platforms", "statusEvents"] as const) {
+    if (!Array.isArray(dump[key])) return [`${key} must be a list`];
+  }
+  const rowOf = new Map(dump.platforms.map((x, i) => [x.id, i]));
+  const problems = validateSeedData(
+    {
+      source: readSeedData().source,
+      districts: dump.districts, agencies: dump.agencies, domains: dump.domains, targets: dump.targets,
+      // a dump carries the centroid a DISTRICT location stands for; the seed rules want it implied
+      platforms: dump.platforms.map((x) => ({
+        ...x,
+        location: x.location?.precision === "DISTRICT" ? { precision: "DISTRICT" } : x.location,
+        statusWording: "",
+        statusInferred: false,
+      })),
+    },
+    { requireStatusWording: false },
+  );
+  // name the row as well as the record
+  for (const msg of problems) {
+    const m = /^platform '([^']*)'/.exec(msg);
+    p.push(m && rowOf.has(m[1]) ? `platforms[${rowOf.get(m[1])}] ${msg}` : msg);
+  }
+  dump.platforms.forEach((x, i) => {
+    const who = `platforms[${i}] (id ${x.id})`;
+    if (!Number.isInteger(x.version) || x.version < 1) p.push(`${who}: version must be a positive integer`);
+    for (const [k, v] of [["createdAt", x.createdAt], ["updatedAt", x.updatedAt]] as const) if (!ISO_TS.test(v ?? "")) p.push(`${who}: ${k} must be a UTC timestamp`);
+    if (x.archivedAt !== null && !ISO_TS.test(x.archivedAt ?? "")) p.push(`${who}: archivedAt must be a UTC timestamp or null`);
+  });
+  const statuses = Object.values(PlatformStatus) as string[];
+  const eventIds = new Set<string>();
+  dump.statusEvents.forEach((e, i) => {
+    const who = `statusEvents[${i}] (id ${e.id})`;
+    if (!/^\d+$/.test(e.id ?? "")) p.push(`${who}: id must be a positive integer`);
+    if (eventIds.has(e.id)) p.push(`${who}: duplicate id`);
+    eventIds.add(e.id);
+    if (!rowOf.has(e.platformId)) p.push(`${who}: unknown platform '${e.platformId}'`);
+    if (e.from !== null && !statuses.includes(e.from)) p.push(`${who}: unknown status '${e.from}'`);
+    if (!statuses.includes(e.to)) p.push(`${who}: unknown status '${e.to}'`);
+    if (!ISO_DATE.test(e.effectiveDate ?? "")) p.push(`${who}: effectiveDate must be YYYY-MM-DD`);
+    if (!ISO_TS.test(e.recordedAt ?? "")) p.push(`${who}: recordedAt must be a UTC timestamp`);
+    if (typeof e.actor !== "string" || !e.actor) p.push(`${who}: actor is required`);
+    if (typeof e.correction !== "boolean") p.push(`${who}: correction must be true or false`);
+  });
+  return p;
+}
+
+export class DumpValidationError extends Error {
+  override name = "DumpValidationError";
+  constructor(readonly problems: string[]) {
+    super(`the dump is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was written:\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
+/**
+ * Validates the whole dump, then writes it in one transaction: upserts by id, touching a row only
+ * when it differs, so importing the same dump twice changes nothing. Returns rows written per table.
+ */
+export async function importDump(ds: DataSource, dump: Dump, onProgress: (table: string, n: number) => void = () => undefined): Promise<Record<string, number>> {
+  const problems = validateDump(dump);
+  if (problems.length) throw new DumpValidationError(problems);
+  return ds.transaction(async (m) => {
+    const written: Record<string, number> = {};
+    const add = (w: Record<string, number>) => {
+      for (const [k, n] of Object.entries(w)) written[k] = (written[k] ?? 0) + n;
+    };
+    add(await writeReference(m, dump));
+    onProgress("reference data", dump.districts.length + dump.agencies.length + dump.domains.length);
+    await m.query(`SET CONSTRAINTS ALL DEFERRED`); // zones may point forward in the list
+    let done = 0;
+    const centroids = new Map(dump.districts.map((x) => [x.code, x.centroid]));
+    for (const x of dump.platforms) {
+      const loc = x.location;
+      const located = loc?.precision === "DISTRICT" && (loc.lng === undefined || loc.lat === undefined)
+        ? { ...x, location: { ...centroids.get(x.district!)!, precision: "DISTRICT" } }
+        : x;
+      add(await writePlatformRow(m, located));
+      if (++done % 1000 === 0) onProgress("platforms", done);
+    }
+    onProgress("platforms", done);
+    add(await writeTargets(m, dump));
+    for (const e of dump.statusEvents) {
+      const rows: unknown[] = await m.query(
+        `INSERT INTO status_event (id, platform_id, from_status, to_status, effective_date, recorded_at, actor, note, source_title, source_url, source_published_at, correction)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (id) DO NOTHING RETURNING 1`,
+        [e.id, e.platformId, e.from, e.to, e.effectiveDate, e.recordedAt, e.actor, e.note, e.source?.title ?? null, e.source?.url ?? null,
+          e.source?.publishedAt ?? null, e.correction],
+      );
+      written.status_event = (written.status_event ?? 0) + rows.length;
+    }
+    onProgress("status events", dump.statusEvents.length);
+    await m.query(`SELECT setval(pg_get_serial_sequence('status_event', 'id'), greatest((SELECT max(id) FROM status_event), 1))`);
+    return written;
+  });
+}
+
+/** One platform with everything it had: version and timestamps included. */
+async function writePlatformRow(m: EntityManager, x: DumpPlatform): Promise<Record<string, number>> {
+  const doc = buildSearchDocument(x);
+  const w: Record<string, number> = {};
+  const cols = [x.nameHans, x.nameHant, x.nameEn, x.nameEnEstablished, x.aliases, x.kind, x.level, x.status, x.district, x.zone,
+    x.overseas?.city ?? null, x.overseas?.country ?? null, x.location?.lng ?? null, x.location?.lat ?? null, x.location?.precision ?? null,
+    x.note, doc.text, doc.grams, doc.sortKey, x.version, x.archivedAt, x.createdAt, x.updatedAt];
+  const rows: unknown[] = await m.query(
+    `INSERT INTO platform (id, name_hans, name_hant, name_en, name_en_established, aliases, kind, level, status, district_code, zone_id,
+       overseas_city, overseas_country, lng, lat, precision, note, search_text, search_grams, sort_key, version, archived_at, created_at, updated_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)
+     ON CONFLICT (id) DO UPDATE SET name_hans=EXCLUDED.name_hans, name_hant=EXCLUDED.name_hant, name_en=EXCLUDED.name_en,
+       name_en_established=EXCLUDED.name_en_established, aliases=EXCLUDED.aliases, kind=EXCLUDED.kind, level=EXCLUDED.level,
+       status=EXCLUDED.status, district_code=EXCLUDED.district_code, zone_id=EXCLUDED.zone_id, overseas_city=EXCLUDED.overseas_city,
+       overseas_country=EXCLUDED.overseas_country, lng=EXCLUDED.lng, lat=EXCLUDED.lat, precision=EXCLUDED.precision, note=EXCLUDED.note,
+       search_text=EXCLUDED.search_text, search_grams=EXCLUDED.search_grams, sort_key=EXCLUDED.sort_key, version=EXCLUDED.version,
+       archived_at=EXCLUDED.archived_at, created_at=EXCLUDED.created_at, updated_at=EXCLUDED.updated_at
+     WHERE (platform.name_hans, platform.name_hant, platform.name_en, platform.name_en_established, platform.aliases, platform.kind,
+       platform.level, platform.status, platform.district_code, platform.zone_id, platform.overseas_city, platform.overseas_country,
+       platform.lng, platform.lat, platform.precision, platform.note, platform.version, platform.archived_at, platform.created_at, platform.updated_at)
+       IS DISTINCT FROM (EXCLUDED.name_hans, EXCLUDED.name_hant, EXCLUDED.name_en, EXCLUDED.name_en_established, EXCLUDED.aliases,
+       EXCLUDED.kind, EXCLUDED.level, EXCLUDED.status, EXCLUDED.district_code, EXCLUDED.zone_id, EXCLUDED.overseas_city,
+       EXCLUDED.overseas_country, EXCLUDED.lng, EXCLUDED.lat, EXCLUDED.precision, EXCLUDED.note, EXCLUDED.version, EXCLUDED.archived_at,
+       EXCLUDED.created_at, EXCLUDED.updated_at)
+     RETURNING 1`,
+    [x.id, ...cols],
+  );
+  w.platform = rows.length;
+  const n = async (sql: string, params: unknown[]) => {
+    const res: unknown[] = await m.query(sql + " RETURNING 1", params);
+    return res.length === 2 && Array.isArray(res[0]) && typeof res[1] === "number" ? res[1] : res.length;
+  };
+  w.platform_domain = (await n(`DELETE FROM platform_domain WHERE platform_id = $1 AND NOT (domain_id = ANY($2::text[]))`, [x.id, x.domains]))
+    + (await n(`INSERT INTO platform_domain (platform_id, domain_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [x.id, x.domains]));
+  w.platform_agency = (await n(`DELETE FROM platform_agency WHERE platform_id = $1 AND NOT (agency_id = ANY($2::text[]))`, [x.id, x.agencies]))
+    + (await n(`INSERT INTO platform_agency (platform_id, agency_id, position) SELECT $1, a, ord::int FROM unnest($2::text[]) WITH ORDINALITY AS t(a, ord)
+        ON CONFLICT (platform_id, agency_id) DO UPDATE SET position = EXCLUDED.position WHERE platform_agency.position <> EXCLUDED.position`, [x.id, x.agencies]));
+  w.platform_mention = await n(`DELETE FROM platform_mention WHERE platform_id = $1 AND position > $2`, [x.id, x.mentions.length]);
+  for (const [i, mm] of x.mentions.entries()) {
+    w.platform_mention += await n(
+      `INSERT INTO platform_mention (platform_id, position, section, excerpt, "offset") VALUES ($1,$2,$3,$4,$5)
+       ON CONFLICT (platform_id, position) DO UPDATE SET section=EXCLUDED.section, excerpt=EXCLUDED.excerpt, "offset"=EXCLUDED."offset"
+       WHERE (platform_mention.section, platform_mention.excerpt, platform_mention."offset") IS DISTINCT FROM (EXCLUDED.section, EXCLUDED.excerpt, EXCLUDED."offset")`,
+      [x.id, i + 1, mm.section, mm.excerpt, mm.offset],
+    );
+  }
+  return w;
+}
+
+/** Platforms as CSV (one row each; lists joined by |): for spreadsheets. Export only. */
+export function platformsCsv(dump: Dump): string {
+  const header = ["id", "nameHans", "nameHant", "nameEn", "aliases", "kind", "level", "status", "district", "zone", "overseasCity", "overseasCountry",
+    "lng", "lat", "precision", "domains", "agencies", "version", "archivedAt", "updatedAt", "firstMentionSection", "firstMentionExcerpt"];
+  const cell = (v: unknown) => {
+    const s = v === null || v === undefined ? "" : Array.isArray(v) ? v.join("|") : String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const rows = dump.platforms.map((x) => [x.id, x.nameHans, x.nameHant, x.nameEn, x.aliases, x.kind, x.level, x.status, x.district, x.zone,
+    x.overseas?.city, x.overseas?.country, x.location?.lng, x.location?.lat, x.location?.precision, x.domains, x.agencies, x.version,
+    x.archivedAt, x.updatedAt, x.mentions[0]?.section, x.mentions[0]?.excerpt].map(cell).join(","));
+  return [header.join(","), ...rows].join("\r\n") + "\r\n";
+}
+
+/** Platforms as an RFC 7946 FeatureCollection (located ones; the rest counted). Export only. */
+export function platformsGeoJson(dump: Dump): string {
+  const located = dump.platforms.filter((x) => x.location && x.location.lng !== undefined && x.location.lat !== undefined);
+  return JSON.stringify({
+    type: "FeatureCollection",
+    numberWithoutLocation: dump.platforms.length - located.length,
+    features: located.map((x) => ({
+      type: "Feature",
+      id: x.id,
+      geometry: { type: "Point", coordinates: [x.location!.lng, x.location!.lat] },
+      properties: {
+        nameHans: x.nameHans, nameHant: x.nameHant, nameEn: x.nameEn, kind: x.kind, level: x.level, status: x.status,
+        district: x.district, domains: x.domains, precision: x.location!.precision, version: x.version, updatedAt: x.updatedAt,
+      },
+    })),
+  }, null, 1) + "\n";
+}
