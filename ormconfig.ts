@@ -12,12 +12,13 @@ import { Domain } from "./src/modules/domain/domain.entity";
 import { Platform, PlatformAgency, PlatformDomain, PlatformMention } from "./src/modules/platform/platform.entity";
 import { StatusEvent } from "./src/modules/status/status-event.entity";
 import { Target } from "./src/modules/target/target.entity";
-import { CountingLogger } from "./src/db/sql-count";
+import { CountingLogger } from "./src/request-context";
 import { Init1764190000000 } from "./src/migrations/1764190000000-Init";
+import { ApiTokens1764200000000 } from "./src/migrations/1764200000000-ApiTokens";
 
 export const entities = [District, Agency, Domain, Platform, PlatformDomain, PlatformAgency, PlatformMention, StatusEvent, Target];
 /** The ordered migration timeline. */
-export const migrations = [Init1764190000000];
+export const migrations = [Init1764190000000, ApiTokens1764200000000];
 
 export interface DataSourceOptions {
   /** Pool size. Default 10. */
@@ -26,25 +27,29 @@ export interface DataSourceOptions {
   statementTimeoutMs?: number;
   /** application_name shown in pg_stat_activity. Default "gz-innovation-registry". */
   applicationName?: string;
+  /** Streaming replicas for reads. Default none. Queries go to the primary unless a reader asks for a replica. */
+  replicaUrls?: string[];
 }
 
 export function buildDataSource(url: string, opts: DataSourceOptions = {}): DataSource {
   return new DataSource({
     type: "postgres",
-    url,
+    ...(opts.replicaUrls?.length
+      ? { replication: { master: { url }, slaves: opts.replicaUrls.map((u) => ({ url: u })), defaultMode: "master" as const } }
+      : { url }),
     entities,
     migrations,
     migrationsTableName: "typeorm_migrations",
     migrationsTransactionMode: "each",
     synchronize: false,
-    // Every statement goes to the counting logger (see src/db/sql-count.ts); it prints nothing.
+    // Every statement goes to the counting logger (see src/request-context.ts); it prints nothing.
     logging: ["query"],
     logger: new CountingLogger(),
     extra: {
       max: opts.poolMax ?? 10,
       application_name: opts.applicationName ?? "gz-innovation-registry",
       statement_timeout: opts.statementTimeoutMs ?? 15000,
-      connectionTimeoutMillis: 10000,
+      connectionTimeoutMillis: 5000,
     },
   });
 }

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
   const data = readSeedData();
-  const db = await openDatabase(config, logger);
+  const db = await openDatabase(config, logger, { attach: true });
   try {
     const { written } = await loadSeed(db.dataSource, data);
     const counts: Array<{ t: string; n: string }> = await db.dataSource.query(

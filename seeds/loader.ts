@@ -97,7 +97,7 @@ const nonEmpty = (v: unknown) => typeof v === "string" && v.trim().length > 0;
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 /** Every rule the data set must satisfy; returns the problems, each naming its record. */
-export function validateSeedData(d: SeedData): string[] {
+export function validateSeedData(d: SeedData, opts: { requireStatusWording?: boolean } = {}): string[] {
   const p: string[] = [];
   const checkMention = (who: string, m: SeedMention) => {
     if (!m || !nonEmpty(m.excerpt) || !Number.isInteger(m.offset) || !nonEmpty(m.section)) {
@@ -148,56 +148,17 @@ export function validateSeedData(d: SeedData): string[] {
     }
   }
 
-  const platformIds = unique("platform", d.platforms.map((x) => x.id));
+  unique("platform", d.platforms.map((x) => x.id));
   const platformById = new Map(d.platforms.map((x) => [x.id, x]));
-  for (const x of d.platforms) {
-    const who = `platform '${x.id}'`;
-    if (!SLUG.test(x.id ?? "")) p.push(`${who}: id must be a kebab-case slug`);
-    if (![x.nameHans, x.nameHant, x.nameEn].every(nonEmpty)) p.push(`${who}: nameHans, nameHant and nameEn are required`);
-    if (typeof x.nameEnEstablished !== "boolean") p.push(`${who}: nameEnEstablished must be true or false`);
-    if (!Array.isArray(x.aliases) || !x.aliases.every(nonEmpty)) p.push(`${who}: aliases must be a list of names`);
-    if (!inEnum(PlatformKind, x.kind)) p.push(`${who}: unknown kind '${x.kind}'`);
-    if (x.level !== null && !inEnum(PlatformLevel, x.level)) p.push(`${who}: unknown level '${x.level}'`);
-    if (!inEnum(PlatformStatus, x.status)) p.push(`${who}: unknown status '${x.status}'`);
-    for (const dom of x.domains ?? []) {
-      if (!domainIds.has(dom)) p.push(`${who}: unknown domain '${dom}'`);
-      else if (domainById.get(dom)!.isGroup) p.push(`${who}: domain '${dom}' is a group; tag platforms with sectors`);
-    }
-    for (const a of x.agencies ?? []) if (!agencyIds.has(a)) p.push(`${who}: unknown agency '${a}'`);
-    if (new Set(x.agencies).size !== (x.agencies ?? []).length) p.push(`${who}: an agency is listed twice`);
-    if (x.district !== null && !districtCodes.has(x.district)) p.push(`${who}: unknown district code '${x.district}'`);
-    if (x.overseas) {
-      if (x.district !== null) p.push(`${who}: an overseas office has no district`);
-      if (!nonEmpty(x.overseas.city) || !/^[A-Z]{2}$/.test(x.overseas.country ?? "")) p.push(`${who}: overseas needs a city and an ISO country code`);
-    }
-    if (x.zone !== null) {
-      if (!platformIds.has(x.zone)) p.push(`${who}: unknown zone '${x.zone}'`);
-      else if (x.zone === x.id) p.push(`${who}: a platform cannot be its own zone`);
-      else {
-        let cur: SeedPlatform | undefined = platformById.get(x.zone);
-        for (let i = 0; cur?.zone; i++) {
-          if (i > d.platforms.length || cur.zone === x.id) { p.push(`${who}: zone chain has a cycle`); break; }
-          cur = platformById.get(cur.zone);
-        }
-      }
-    }
-    const loc = x.location;
-    if (loc) {
-      if (!inEnum(LocationPrecision, loc.precision)) p.push(`${who}: unknown precision '${loc.precision}'`);
-      if (loc.precision === LocationPrecision.DISTRICT) {
-        if (!x.district) p.push(`${who}: DISTRICT precision needs a district`);
-        if (loc.lng !== undefined || loc.lat !== undefined) p.push(`${who}: DISTRICT precision takes the district centroid; give no coordinates`);
-      } else if (!finite(loc.lng) || !finite(loc.lat) || Math.abs(loc.lng) > 180 || Math.abs(loc.lat) > 90) {
-        p.push(`${who}: location needs finite lng and lat`);
-      } else if (!x.overseas && !inGuangzhou(loc.lng, loc.lat)) {
-        p.push(`${who}: location (${loc.lng}, ${loc.lat}) is outside Guangzhou`);
-      }
-    }
-    if (!Array.isArray(x.mentions) || x.mentions.length === 0) p.push(`${who}: at least one mention is required`);
-    for (const m of x.mentions ?? []) checkMention(who, m);
-    if (!nonEmpty(x.statusWording) || !(x.mentions ?? []).some((m) => m.excerpt?.includes(x.statusWording)))
-      p.push(`${who}: statusWording must be quoted from one of its excerpts`);
-  }
+  const rules: PlatformRules = {
+    source: d.source,
+    domainIsGroup: (id) => domainById.get(id)?.isGroup,
+    agencyExists: (id) => agencyIds.has(id),
+    districtExists: (code) => districtCodes.has(code),
+    zoneOf: (id) => (platformById.has(id) ? platformById.get(id)!.zone : undefined),
+    requireStatusWording: opts.requireStatusWording ?? true,
+  };
+  for (const x of d.platforms) p.push(...platformProblems(x, rules));
   // a platform named twice in different records would show up as the same name twice
   const byName = new Map<string, string>();
   for (const x of d.platforms) {
@@ -222,6 +183,165 @@ export function validateSeedData(d: SeedData): string[] {
     }
   }
   return p;
+}
+
+/** What a platform record is checked against: the source text and the ids that exist. */
+export interface PlatformRules {
+  source: string;
+  /** undefined: no such domain */
+  domainIsGroup(id: string): boolean | undefined;
+  agencyExists(id: string): boolean;
+  districtExists(code: string): boolean;
+  /** The zone of a platform; undefined: no such platform */
+  zoneOf(id: string): string | null | undefined;
+  /** Seed records quote the wording their status comes from. */
+  requireStatusWording: boolean;
+}
+
+/** The seed loader's rules for one platform record, shared with the API's writes. */
+export function platformProblems(x: SeedPlatform, r: PlatformRules): string[] {
+  const p: string[] = [];
+  const who = `platform '${x.id}'`;
+  if (!SLUG.test(x.id ?? "") || x.id.length > 96) p.push(`${who}: id must be a kebab-case slug of at most 96 characters`);
+  if (![x.nameHans, x.nameHant, x.nameEn].every(nonEmpty)) p.push(`${who}: nameHans, nameHant and nameEn are required`);
+  if (typeof x.nameEnEstablished !== "boolean") p.push(`${who}: nameEnEstablished must be true or false`);
+  if (!Array.isArray(x.aliases) || !x.aliases.every(nonEmpty)) p.push(`${who}: aliases must be a list of names`);
+  if (!inEnum(PlatformKind, x.kind)) p.push(`${who}: unknown kind '${x.kind}'`);
+  if (x.level !== null && !inEnum(PlatformLevel, x.level)) p.push(`${who}: unknown level '${x.level}'`);
+  if (!inEnum(PlatformStatus, x.status)) p.push(`${who}: unknown status '${x.status}'`);
+  for (const dom of x.domains ?? []) {
+    const group = r.domainIsGroup(dom);
+    if (group === undefined) p.push(`${who}: unknown domain '${dom}'`);
+    else if (group) p.push(`${who}: domain '${dom}' is a group; tag platforms with sectors`);
+  }
+  for (const a of x.agencies ?? []) if (!r.agencyExists(a)) p.push(`${who}: unknown agency '${a}'`);
+  if (new Set(x.agencies).size !== (x.agencies ?? []).length) p.push(`${who}: an agency is listed twice`);
+  if (x.district !== null && !r.districtExists(x.district)) p.push(`${who}: unknown district code '${x.district}'`);
+  if (x.overseas) {
+    if (x.district !== null) p.push(`${who}: an overseas office has no district`);
+    if (!nonEmpty(x.overseas.city) || !/^[A-Z]{2}$/.test(x.overseas.country ?? "")) p.push(`${who}: overseas needs a city and an ISO country code`);
+  }
+  if (x.zone !== null) {
+    if (x.zone === x.id) p.push(`${who}: a platform cannot be its own zone`);
+    else if (r.zoneOf(x.zone) === undefined) p.push(`${who}: unknown zone '${x.zone}'`);
+    else {
+      let cur: string | null | undefined = r.zoneOf(x.zone);
+      for (let i = 0; cur; i++) {
+        if (i > 10_000 || cur === x.id) { p.push(`${who}: zone chain has a cycle`); break; }
+        cur = r.zoneOf(cur);
+      }
+    }
+  }
+  const loc = x.location;
+  if (loc) {
+    if (!inEnum(LocationPrecision, loc.precision)) p.push(`${who}: unknown precision '${loc.precision}'`);
+    if (loc.precision === LocationPrecision.DISTRICT) {
+      if (!x.district) p.push(`${who}: DISTRICT precision needs a district`);
+      if (loc.lng !== undefined || loc.lat !== undefined) p.push(`${who}: DISTRICT precision takes the district centroid; give no coordinates`);
+    } else if (!finite(loc.lng) || !finite(loc.lat) || Math.abs(loc.lng) > 180 || Math.abs(loc.lat) > 90) {
+      p.push(`${who}: location needs finite lng and lat`);
+    } else if (!x.overseas && !inGuangzhou(loc.lng, loc.lat)) {
+      p.push(`${who}: location (${loc.lng}, ${loc.lat}) is outside Guangzhou`);
+    }
+  }
+  if (!Array.isArray(x.mentions) || x.mentions.length === 0) p.push(`${who}: at least one mention of the plan is required`);
+  for (const m of x.mentions ?? []) {
+    if (!m || !nonEmpty(m.excerpt) || !Number.isInteger(m.offset) || !nonEmpty(m.section)) {
+      p.push(`${who}: a mention needs section, excerpt and an integer offset`);
+    } else if (r.source.slice(m.offset, m.offset + m.excerpt.length) !== m.excerpt) {
+      p.push(`${who}: excerpt "${m.excerpt.slice(0, 30)}…" is not found verbatim at offset ${m.offset}`);
+    }
+  }
+  if (r.requireStatusWording && (!nonEmpty(x.statusWording) || !(x.mentions ?? []).some((m) => m.excerpt?.includes(x.statusWording))))
+    p.push(`${who}: statusWording must be quoted from one of its excerpts`);
+  return p;
+}
+
+/** The first status event of a platform the write creates. */
+export interface FirstEvent {
+  actor: string;
+  note: string | null;
+  sourceTitle: string | null;
+  sourceUrl?: string | null;
+  sourcePublishedAt: string | null;
+  effectiveDate: string;
+  tokenId: string | null;
+}
+
+/**
+ * Inserts a platform, or updates its descriptive fields when they differ (bumping version),
+ * and brings its domains, agencies and mentions in line with the record. Status is written only
+ * when the platform is created, with its first status event. Returns rows written per table.
+ * Runs inside the caller's transaction.
+ */
+export async function upsertPlatform(
+  m: EntityManager,
+  x: SeedPlatform,
+  centroid: Map<string, { lng: number; lat: number }>,
+  firstEvent: FirstEvent,
+): Promise<Record<string, number>> {
+  const written: Record<string, number> = {};
+  const add = (k: string, n: number) => (written[k] = (written[k] ?? 0) + n);
+    const doc = buildSearchDocument(x);
+  let lng: number | null = null, lat: number | null = null, precision: string | null = null;
+  if (x.location) {
+    precision = x.location.precision;
+    if (precision === LocationPrecision.DISTRICT) ({ lng, lat } = centroid.get(x.district!)!);
+    else ({ lng, lat } = x.location as { lng: number; lat: number });
+  }
+  const descriptive = [x.nameHans, x.nameHant, x.nameEn, x.nameEnEstablished, x.aliases, x.kind, x.level, x.district, x.zone,
+    x.overseas?.city ?? null, x.overseas?.country ?? null, lng, lat, precision, x.note, doc.text, doc.grams, doc.sortKey];
+  const inserted: Array<{ inserted: boolean }> = await m.query(
+    `INSERT INTO platform (name_hans, name_hant, name_en, name_en_established, aliases, kind, level, district_code, zone_id,
+       overseas_city, overseas_country, lng, lat, precision, note, search_text, search_grams, sort_key, id, status)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
+     ON CONFLICT (id) DO UPDATE SET name_hans=EXCLUDED.name_hans, name_hant=EXCLUDED.name_hant, name_en=EXCLUDED.name_en,
+       name_en_established=EXCLUDED.name_en_established, aliases=EXCLUDED.aliases, kind=EXCLUDED.kind, level=EXCLUDED.level,
+       district_code=EXCLUDED.district_code, zone_id=EXCLUDED.zone_id, overseas_city=EXCLUDED.overseas_city,
+       overseas_country=EXCLUDED.overseas_country, lng=EXCLUDED.lng, lat=EXCLUDED.lat, precision=EXCLUDED.precision,
+       note=EXCLUDED.note, search_text=EXCLUDED.search_text, search_grams=EXCLUDED.search_grams, sort_key=EXCLUDED.sort_key,
+       version = platform.version + 1, updated_at = now()
+     WHERE (platform.name_hans, platform.name_hant, platform.name_en, platform.name_en_established, platform.aliases, platform.kind,
+       platform.level, platform.district_code, platform.zone_id, platform.overseas_city, platform.overseas_country, platform.lng,
+       platform.lat, platform.precision, platform.note, platform.search_text, platform.search_grams, platform.sort_key)
+       IS DISTINCT FROM (EXCLUDED.name_hans, EXCLUDED.name_hant, EXCLUDED.name_en, EXCLUDED.name_en_established, EXCLUDED.aliases,
+       EXCLUDED.kind, EXCLUDED.level, EXCLUDED.district_code, EXCLUDED.zone_id, EXCLUDED.overseas_city, EXCLUDED.overseas_country,
+       EXCLUDED.lng, EXCLUDED.lat, EXCLUDED.precision, EXCLUDED.note, EXCLUDED.search_text, EXCLUDED.search_grams, EXCLUDED.sort_key)
+     RETURNING (xmax = 0) AS inserted`,
+    [...descriptive, x.id, x.status]);
+  add("platform", inserted.length);
+
+  const hasEvent: unknown[] = await m.query(`SELECT 1 FROM status_event WHERE platform_id = $1 LIMIT 1`, [x.id]);
+  if (!hasEvent.length) {
+    add("status_event", await count(m,
+      `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_url,
+         source_published_at, correction, token_id)
+       VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, false, $9)`,
+      [x.id, x.status, firstEvent.effectiveDate, firstEvent.actor, firstEvent.note, firstEvent.sourceTitle, firstEvent.sourceUrl ?? null,
+        firstEvent.sourcePublishedAt, firstEvent.tokenId]));
+  }
+
+  add("platform_domain", await count(m,
+    `DELETE FROM platform_domain WHERE platform_id = $1 AND NOT (domain_id = ANY($2::text[]))`, [x.id, x.domains]));
+  add("platform_domain", await count(m,
+    `INSERT INTO platform_domain (platform_id, domain_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [x.id, x.domains]));
+  add("platform_agency", await count(m,
+    `DELETE FROM platform_agency WHERE platform_id = $1 AND NOT (agency_id = ANY($2::text[]))`, [x.id, x.agencies]));
+  add("platform_agency", await count(m,
+    `INSERT INTO platform_agency (platform_id, agency_id, position)
+     SELECT $1, a, ord::int FROM unnest($2::text[]) WITH ORDINALITY AS t(a, ord)
+     ON CONFLICT (platform_id, agency_id) DO UPDATE SET position = EXCLUDED.position WHERE platform_agency.position <> EXCLUDED.position`,
+    [x.id, x.agencies]));
+  add("platform_mention", await count(m,
+    `DELETE FROM platform_mention WHERE platform_id = $1 AND position > $2`, [x.id, x.mentions.length]));
+  for (const [i, mm] of x.mentions.entries()) {
+    add("platform_mention", await count(m,
+      `INSERT INTO platform_mention (platform_id, position, section, excerpt, "offset") VALUES ($1,$2,$3,$4,$5)
+       ON CONFLICT (platform_id, position) DO UPDATE SET section=EXCLUDED.section, excerpt=EXCLUDED.excerpt, "offset"=EXCLUDED."offset"
+       WHERE (platform_mention.section, platform_mention.excerpt, platform_mention."offset") IS DISTINCT FROM (EXCLUDED.section, EXCLUDED.excerpt, EXCLUDED."offset")`,
+      [x.id, i + 1, mm.section, mm.excerpt, mm.offset]));
+  }
+  return written;
 }
 
 function inGuangzhou(lng: number, lat: number): boolean {
@@ -252,7 +372,28 @@ async function writeSeed(m: EntityManager, d: SeedData): Promise<SeedResult> {
   const written: Record<string, number> = {};
   const add = (k: string, n: number) => (written[k] = (written[k] ?? 0) + n);
   const centroid = new Map(d.districts.map((x) => [x.code, x.centroid]));
+  for (const [k, n] of Object.entries(await writeReference(m, d))) add(k, n);
 
+  for (const x of d.platforms) {
+    const w = await upsertPlatform(m, x, centroid, {
+      actor: "seed",
+      note: `Status as of the plan's date, from its wording 「${x.statusWording}」${x.statusInferred ? " (inferred: the wording does not state the construction state directly)" : ""}`,
+      sourceTitle: PLAN_TITLE,
+      sourcePublishedAt: PLAN_DATE,
+      effectiveDate: PLAN_DATE,
+      tokenId: null,
+    });
+    for (const [k, n] of Object.entries(w)) add(k, n);
+  }
+
+  for (const [k, n] of Object.entries(await writeTargets(m, d))) add(k, n);
+  return { written };
+}
+
+/** Districts, agencies and domains (upserted by id, touched only when different). Rows written per table. */
+export async function writeReference(m: EntityManager, d: Pick<SeedData, "districts" | "agencies" | "domains">): Promise<Record<string, number>> {
+  const written: Record<string, number> = {};
+  const add = (k: string, n: number) => (written[k] = (written[k] ?? 0) + n);
   for (const x of d.districts) {
     add("district", await count(m,
       `INSERT INTO district (code, name_hans, name_hant, name_en, centroid_lng, centroid_lat) VALUES ($1,$2,$3,$4,$5,$6)
@@ -281,68 +422,13 @@ async function writeSeed(m: EntityManager, d: SeedData): Promise<SeedResult> {
       [x.id, x.parentId, x.alsoIn ?? [], x.nameHans, x.nameHant, x.nameEn, x.isGroup, x.note ?? null, JSON.stringify(x.mentions ?? [])]));
   }
 
-  for (const x of d.platforms) {
-    const doc = buildSearchDocument(x);
-    let lng: number | null = null, lat: number | null = null, precision: string | null = null;
-    if (x.location) {
-      precision = x.location.precision;
-      if (precision === LocationPrecision.DISTRICT) ({ lng, lat } = centroid.get(x.district!)!);
-      else ({ lng, lat } = x.location as { lng: number; lat: number });
-    }
-    const descriptive = [x.nameHans, x.nameHant, x.nameEn, x.nameEnEstablished, x.aliases, x.kind, x.level, x.district, x.zone,
-      x.overseas?.city ?? null, x.overseas?.country ?? null, lng, lat, precision, x.note, doc.text, doc.grams, doc.sortKey];
-    const inserted: Array<{ inserted: boolean }> = await m.query(
-      `INSERT INTO platform (name_hans, name_hant, name_en, name_en_established, aliases, kind, level, district_code, zone_id,
-         overseas_city, overseas_country, lng, lat, precision, note, search_text, search_grams, sort_key, id, status)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
-       ON CONFLICT (id) DO UPDATE SET name_hans=EXCLUDED.name_hans, name_hant=EXCLUDED.name_hant, name_en=EXCLUDED.name_en,
-         name_en_established=EXCLUDED.name_en_established, aliases=EXCLUDED.aliases, kind=EXCLUDED.kind, level=EXCLUDED.level,
-         district_code=EXCLUDED.district_code, zone_id=EXCLUDED.zone_id, overseas_city=EXCLUDED.overseas_city,
-         overseas_country=EXCLUDED.overseas_country, lng=EXCLUDED.lng, lat=EXCLUDED.lat, precision=EXCLUDED.precision,
-         note=EXCLUDED.note, search_text=EXCLUDED.search_text, search_grams=EXCLUDED.search_grams, sort_key=EXCLUDED.sort_key,
-         version = platform.version + 1, updated_at = now()
-       WHERE (platform.name_hans, platform.name_hant, platform.name_en, platform.name_en_established, platform.aliases, platform.kind,
-         platform.level, platform.district_code, platform.zone_id, platform.overseas_city, platform.overseas_country, platform.lng,
-         platform.lat, platform.precision, platform.note, platform.search_text, platform.search_grams, platform.sort_key)
-         IS DISTINCT FROM (EXCLUDED.name_hans, EXCLUDED.name_hant, EXCLUDED.name_en, EXCLUDED.name_en_established, EXCLUDED.aliases,
-         EXCLUDED.kind, EXCLUDED.level, EXCLUDED.district_code, EXCLUDED.zone_id, EXCLUDED.overseas_city, EXCLUDED.overseas_country,
-         EXCLUDED.lng, EXCLUDED.lat, EXCLUDED.precision, EXCLUDED.note, EXCLUDED.search_text, EXCLUDED.search_grams, EXCLUDED.sort_key)
-       RETURNING (xmax = 0) AS inserted`,
-      [...descriptive, x.id, x.status]);
-    add("platform", inserted.length);
+  return written;
+}
 
-    const hasEvent: unknown[] = await m.query(`SELECT 1 FROM status_event WHERE platform_id = $1 LIMIT 1`, [x.id]);
-    if (!hasEvent.length) {
-      add("status_event", await count(m,
-        `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_published_at, correction)
-         VALUES ($1, NULL, $2, $3, 'seed', $4, $5, $3, false)`,
-        [x.id, x.status, PLAN_DATE,
-          `Status as of the plan's date, from its wording 「${x.statusWording}」${x.statusInferred ? " (inferred: the wording does not state the construction state directly)" : ""}`,
-          PLAN_TITLE]));
-    }
-
-    add("platform_domain", await count(m,
-      `DELETE FROM platform_domain WHERE platform_id = $1 AND NOT (domain_id = ANY($2::text[]))`, [x.id, x.domains]));
-    add("platform_domain", await count(m,
-      `INSERT INTO platform_domain (platform_id, domain_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [x.id, x.domains]));
-    add("platform_agency", await count(m,
-      `DELETE FROM platform_agency WHERE platform_id = $1 AND NOT (agency_id = ANY($2::text[]))`, [x.id, x.agencies]));
-    add("platform_agency", await count(m,
-      `INSERT INTO platform_agency (platform_id, agency_id, position)
-       SELECT $1, a, ord::int FROM unnest($2::text[]) WITH ORDINALITY AS t(a, ord)
-       ON CONFLICT (platform_id, agency_id) DO UPDATE SET position = EXCLUDED.position WHERE platform_agency.position <> EXCLUDED.position`,
-      [x.id, x.agencies]));
-    add("platform_mention", await count(m,
-      `DELETE FROM platform_mention WHERE platform_id = $1 AND position > $2`, [x.id, x.mentions.length]));
-    for (const [i, mm] of x.mentions.entries()) {
-      add("platform_mention", await count(m,
-        `INSERT INTO platform_mention (platform_id, position, section, excerpt, "offset") VALUES ($1,$2,$3,$4,$5)
-         ON CONFLICT (platform_id, position) DO UPDATE SET section=EXCLUDED.section, excerpt=EXCLUDED.excerpt, "offset"=EXCLUDED."offset"
-         WHERE (platform_mention.section, platform_mention.excerpt, platform_mention."offset") IS DISTINCT FROM (EXCLUDED.section, EXCLUDED.excerpt, EXCLUDED."offset")`,
-        [x.id, i + 1, mm.section, mm.excerpt, mm.offset]));
-    }
-  }
-
+/** Targets (upserted by id, touched only when different). Rows written per table. */
+export async function writeTargets(m: EntityManager, d: Pick<SeedData, "targets">): Promise<Record<string, number>> {
+  const written: Record<string, number> = {};
+  const add = (k: string, n: number) => (written[k] = (written[k] ?? 0) + n);
   for (const x of d.targets) {
     add("target", await count(m,
       `INSERT INTO target (id, section, metric_hant, metric_hans, metric_en, unit, year, scope, value_min, value_max, comparator, excerpt, "offset", count_rule, note)
@@ -358,5 +444,6 @@ async function writeSeed(m: EntityManager, d: SeedData): Promise<SeedResult> {
       [x.id, x.section, x.metricHant, x.metricHans, x.metricEn, x.unit, x.year, x.scope, x.valueMin, x.valueMax, x.comparator,
         x.excerpt, x.offset, x.countRule ? JSON.stringify(x.countRule) : null, x.note ?? null]));
   }
-  return { written };
+  return written;
 }
+

@@ -1,9 +1,10 @@
 /**
- * Start-up and shutdown, shared by `npm start` and the tests' server: config → database
- * (embedded or DATABASE_URL) → migrations check → seed an empty registry → listen.
+ * Start-up and shutdown, shared by `npm start` and the tests: config → database (embedded or
+ * DATABASE_URL) → HTTP server listening (503 until ready) → connect with retry → migrations
+ * check → seed an empty registry → ready.
  */
 import type { Config } from "./config";
-import { openDatabase, type Database } from "./db/database";
+import { connectDatabase, createDatabase, type Database } from "./db/database";
 import type { Logger } from "./logger";
 import { createServer, type AppServer } from "./server";
 import { loadSeed, readSeedData } from "../seeds/loader";
@@ -12,6 +13,8 @@ export interface Running {
   db: Database;
   server: AppServer;
   port: number;
+  /** Settles when the registry is ready (or has given up: a schema it does not know). */
+  ready: Promise<void>;
   /** Graceful shutdown: finish in-flight requests, close the pool, stop the embedded database. */
   shutdown(): Promise<void>;
 }
@@ -28,30 +31,47 @@ export async function seedIfEmpty(db: Database, logger: Logger): Promise<boolean
   return true;
 }
 
-export async function start(config: Config, logger: Logger): Promise<Running> {
-  const db = await openDatabase(config, logger);
+export interface StartOptions {
+  /** Resolve start() only once the registry is ready. Default true (tests); npm start listens first. */
+  waitReady?: boolean;
+}
+
+export async function start(config: Config, logger: Logger, opts: StartOptions = {}): Promise<Running> {
+  const db = await createDatabase(config, logger);
   let server: AppServer | undefined;
+  let stopping = false;
   try {
-    if (config.seedOnEmpty) await seedIfEmpty(db, logger);
-    server = await createServer({ config, dataSource: db.dataSource, logger });
+    server = await createServer({ config, dataSource: db.dataSource, databaseUrl: db.url, logger });
     const port = await server.listen(config.port, config.host);
-    let stopping: Promise<void> | undefined;
+    const s = server;
+    const ready = (async () => {
+      // An embedded server is up already; a remote one may not be: keep trying until it answers.
+      await connectDatabase(db, config, logger, { retry: !db.embedded, cancelled: () => stopping });
+      if (config.seedOnEmpty) await seedIfEmpty(db, logger);
+      await s.activate();
+    })();
+    ready.catch((err) => s.fail(err));
+    if (opts.waitReady !== false) await ready;
+    let stopped: Promise<void> | undefined;
     return {
       db,
-      server,
+      server: s,
       port,
+      ready,
       shutdown() {
-        stopping ??= (async () => {
+        stopping = true;
+        stopped ??= (async () => {
           try {
-            await server!.stop();
+            await s.stop();
           } finally {
             await db.close();
           }
         })();
-        return stopping;
+        return stopped;
       },
     };
   } catch (err) {
+    stopping = true;
     if (server) await server.stop().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw err;

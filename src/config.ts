@@ -14,6 +14,8 @@ export interface Config {
   host: string;
   /** PostgreSQL server to use. Unset: an embedded PostgreSQL is started under `dataDir`. */
   databaseUrl: string | null;
+  /** Streaming replicas for reads (comma-separated postgres:// URLs). Default none. Needs DATABASE_URL. */
+  databaseReplicaUrls: string[];
   /** Where the embedded PostgreSQL keeps its files. Default ./data (resolved against the cwd). */
   dataDir: string;
   /** Apply pending migrations at start. Default true. When false, the server refuses to start on a schema with pending migrations. */
@@ -32,6 +34,16 @@ export interface Config {
   introspection: boolean;
   /** Add `extensions.sqlStatements` (statements the request ran) to responses. Default false; for tests and benchmarks. */
   exposeSqlCount: boolean;
+  /** Largest request body accepted, in bytes. Default 1 MiB (BODY_LIMIT accepts 1048576, 512kb, 1mb). */
+  bodyLimitBytes: number;
+  /** Origins allowed by CORS: "*" (default: a public read API that uses no cookies) or a comma-separated list; "" turns CORS off. */
+  corsOrigins: "*" | string[];
+  /** Requests per minute per client IP (without a token). Default 600; 0 = no limit. */
+  rateLimitPerIp: number;
+  /** Requests per minute per API token. Default 1200; 0 = no limit. */
+  rateLimitPerToken: number;
+  /** Serve Prometheus metrics at /metrics. Default true. */
+  metrics: boolean;
   /** pino log level. Default info. */
   logLevel: LogLevel;
 }
@@ -87,6 +99,40 @@ function postgresUrl(env: Env, name: string): string | null {
   return raw;
 }
 
+function bytes(env: Env, name: string, def: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return def;
+  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw);
+  if (!m) throw new ConfigError(name, `must be a size such as 1048576, 512kb or 1mb, got "${raw}"`);
+  const n = Number(m[1]) * ({ b: 1, kb: 1024, mb: 1024 * 1024 } as Record<string, number>)[(m[2] ?? "b").toLowerCase()];
+  if (n < 1024 || n > 100 * 1024 * 1024) throw new ConfigError(name, "must be between 1kb and 100mb");
+  return n;
+}
+
+function origins(env: Env, name: string): "*" | string[] {
+  const raw = env[name];
+  if (raw === undefined) return "*";
+  if (raw.trim() === "*") return "*";
+  const list = raw.split(",").map((o) => o.trim()).filter(Boolean);
+  for (const o of list) {
+    let u: URL;
+    try {
+      u = new URL(o);
+    } catch {
+      throw new ConfigError(name, `must be "*" or a comma-separated list of origins such as https://map.example.org, got "${o}"`);
+    }
+    if (u.origin !== o) throw new ConfigError(name, `"${o}" is not an origin (scheme://host[:port], no path)`);
+  }
+  return list;
+}
+
+function replicaUrls(env: Env): string[] {
+  const raw = str(env, "DATABASE_REPLICA_URLS");
+  if (raw === undefined) return [];
+  if (!str(env, "DATABASE_URL")) throw new ConfigError("DATABASE_REPLICA_URLS", "needs DATABASE_URL (the primary) to be set");
+  return raw.split(",").map((u, i) => postgresUrl({ [`DATABASE_REPLICA_URLS[${i}]`]: u }, `DATABASE_REPLICA_URLS[${i}]`)!);
+}
+
 const LOG_LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -98,6 +144,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: int(env, "PORT", 4000, 0, 65535),
     host: str(env, "HOST") ?? "0.0.0.0",
     databaseUrl: postgresUrl(env, "DATABASE_URL"),
+    databaseReplicaUrls: replicaUrls(env),
     dataDir: path.resolve(str(env, "DATA_DIR") ?? "data"),
     migrationsRun: bool(env, "MIGRATIONS_RUN", true),
     seedOnEmpty: bool(env, "SEED_ON_EMPTY", true),
@@ -107,6 +154,11 @@ export function loadConfig(env: Env = process.env): Config {
     graphqlIde: bool(env, "GRAPHQL_IDE", true),
     introspection: bool(env, "INTROSPECTION", true),
     exposeSqlCount: bool(env, "EXPOSE_SQL_COUNT", false),
+    bodyLimitBytes: bytes(env, "BODY_LIMIT", 1024 * 1024),
+    corsOrigins: origins(env, "CORS_ORIGINS"),
+    rateLimitPerIp: int(env, "RATE_LIMIT_PER_IP", 600, 0, 1_000_000),
+    rateLimitPerToken: int(env, "RATE_LIMIT_PER_TOKEN", 1200, 0, 1_000_000),
+    metrics: bool(env, "METRICS", true),
     logLevel,
   };
   return Object.freeze(config);

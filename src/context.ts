@@ -1,38 +1,54 @@
 import type { DataSource } from "typeorm";
+import { createReader } from "./db/reader";
 import { AgencyService } from "./modules/agency/agency.service";
+import { authFromHeader, type Auth } from "./modules/auth/auth";
+import { TokenService } from "./modules/auth/token.service";
 import { DistrictService } from "./modules/district/district.service";
 import type { Domain } from "./modules/domain/domain.entity";
 import { DomainService } from "./modules/domain/domain.service";
+import { PlatformWriteService } from "./modules/platform/platform-write.service";
 import { createPlatformLoaders, type PlatformLoaders } from "./modules/platform/platform.loaders";
 import { PlatformService } from "./modules/platform/platform.service";
+import type { StatusHub } from "./modules/status/status.hub";
+import { StatusService } from "./modules/status/status.service";
 import { TargetService } from "./modules/target/target.service";
 
 /** Services are stateless and built once per server. */
-export function createServices(ds: DataSource) {
+export function createServices(ds: DataSource, hub: StatusHub) {
+  // Reads may go to a streaming replica; writes and their transactions always go to the primary.
+  const reader = createReader(ds);
   return {
-    platforms: new PlatformService(ds),
-    districts: new DistrictService(ds),
-    domains: new DomainService(ds),
-    agencies: new AgencyService(ds),
-    targets: new TargetService(ds),
+    platforms: new PlatformService(reader),
+    writes: new PlatformWriteService(ds),
+    status: new StatusService(ds, reader),
+    districts: new DistrictService(reader),
+    domains: new DomainService(reader),
+    agencies: new AgencyService(reader),
+    targets: new TargetService(reader),
+    tokens: new TokenService(ds),
+    hub,
   };
 }
 export type Services = ReturnType<typeof createServices>;
 
-/** Per-request context: the services and fresh DataLoaders (a cache never outlives its request). */
+export type Loaders = PlatformLoaders & { allDomains: () => Promise<Map<string, Domain>> };
+
+/** Per-request context: who is asking, the services, and fresh DataLoaders (a cache never outlives its request). */
 export interface Context {
   services: Services;
-  loaders: PlatformLoaders & { allDomains: () => Promise<Map<string, Domain>> };
+  auth: Auth;
+  loaders: Loaders;
 }
 
-export function createContext(services: Services): Context {
+export function createLoaders(services: Services): Loaders {
   let domains: Promise<Map<string, Domain>> | undefined;
   return {
-    services,
-    loaders: {
-      ...createPlatformLoaders(services.platforms, services.districts),
-      // The domain table is small: one read per request serves every tree navigation.
-      allDomains: () => (domains ??= services.domains.list().then((ds) => new Map(ds.map((d) => [d.id, d])))),
-    },
+    ...createPlatformLoaders(services.platforms, services.districts),
+    // The domain table is small: one read per request serves every tree navigation.
+    allDomains: () => (domains ??= services.domains.list().then((ds) => new Map(ds.map((d) => [d.id, d])))),
   };
+}
+
+export function createContext(services: Services, authorization: string | undefined): Context {
+  return { services, auth: authFromHeader(authorization, services.tokens), loaders: createLoaders(services) };
 }

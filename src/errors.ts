@@ -77,9 +77,25 @@ export function makeFormatError(logger: Logger) {
     if (error instanceof GraphQLError && !error.originalError && !formatted.path) {
       return { message: formatted.message, locations: formatted.locations, extensions: { code: ErrorCode.BAD_USER_INPUT } };
     }
+    if (isDatabaseUnavailable(original)) {
+      logger.warn({ err: original, path: formatted.path }, "database unavailable during a request");
+      return { message: "the database is unavailable; retry shortly", path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+    }
+    if ((original as { code?: string })?.code === "57014") {
+      return { message: "the query took too long and was cancelled", path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+    }
     logger.error({ err: original, path: formatted.path }, "unexpected error in GraphQL request");
     return { message: INTERNAL_MESSAGE, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
+}
+
+/** Connection-level failures (server restarting, unreachable, pool timeout): transient, not a bug. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && /^(08|57P0)/.test(e.code)) return true;
+  if (e.code && ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"].includes(e.code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|not queryable/i.test(e.message ?? "");
 }
 
 interface FieldError {

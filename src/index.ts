@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   let running;
   try {
-    running = await start(config, logger);
+    // Listen at once (/readyz says 503 until the database is ready); keep trying a database that is down.
+    running = await start(config, logger, { waitReady: false });
   } catch (err) {
     logger.fatal({ err }, `could not start: ${(err as Error).message}`);
     process.exit(1);
@@ -26,6 +27,16 @@ async function main(): Promise<void> {
   logger.info(
     { port: running.port, database: config.databaseUrl ? "DATABASE_URL" : `embedded (${config.dataDir})` },
     `registry listening: http://localhost:${running.port}/graphql`,
+  );
+  const r = running;
+  r.ready.then(
+    () => logger.info("registry ready"),
+    async (err) => {
+      // A schema this build does not know, or a seed that fails: not something waiting fixes.
+      logger.fatal({ err }, `could not become ready: ${(err as Error).message}`);
+      await r.shutdown().catch(() => undefined);
+      process.exit(1);
+    },
   );
 
   let stopping = false;

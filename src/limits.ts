@@ -1,12 +1,18 @@
 /**
  * Query safety, decided before anything runs.
- * - graphql-armor: depth, aliases, directives and tokens (validation rules, HTTP 400).
+ * - graphql-armor: depth, aliases and directives (validation rules, HTTP 400); graphql-js's
+ *   parser caps the number of tokens (parseOptions.maxTokens).
  * - A fan-out estimate (this registry's own rule, which knows its list fields and their page
  *   sizes): the number of objects the operation could resolve, multiplying each list field's
  *   size along the path. `platforms(first: 100) { nodes { children { children { … } } } }`
  *   is refused with QUERY_TOO_COMPLEX before it runs.
  */
+import { createHash } from "node:crypto";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
+import type { Request, RequestHandler, Response } from "express";
+import { ipKeyGenerator, rateLimit } from "express-rate-limit";
+import { visit } from "graphql";
+import type { Config } from "./config";
 import type { ApolloServerPlugin } from "@apollo/server";
 import { Kind, type FragmentDefinitionNode, type SelectionSetNode, type ValueNode } from "graphql";
 import { AppError, ErrorCode } from "./errors";
@@ -19,7 +25,9 @@ export function armor() {
     maxDepth: { n: LIMITS.depth, ignoreIntrospection: true },
     maxAliases: { n: LIMITS.aliases },
     maxDirectives: { n: LIMITS.directives },
-    maxTokens: { n: LIMITS.tokens },
+    // armor's token limit re-parses in parsingDidStart and turns a syntax error into a 500 under
+    // Apollo 5; graphql-js's own parse option (ApolloServer parseOptions.maxTokens) does it right.
+    maxTokens: { enabled: false },
     costLimit: { enabled: false }, // replaced by the fan-out estimate below, which knows page sizes
     blockFieldSuggestion: { enabled: false }, // "Did you mean …?" helps the public read API
   }).protect();
@@ -90,4 +98,82 @@ export function fanOutPlugin<T extends object>(limit = LIMITS.fanOut): ApolloSer
       };
     },
   };
+}
+
+/** Control characters other than tab, newline and carriage return (NUL above all: PostgreSQL text cannot hold it). */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+function findControl(value: unknown, path: string, depth = 0): string | null {
+  if (depth > 20) return null;
+  if (typeof value === "string") return CONTROL.test(value) ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findControl(value[i], `${path}[${i}]`, depth + 1);
+      if (hit) return hit;
+    }
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const hit = findControl(v, path ? `${path}.${k}` : k, depth + 1);
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
+/** Refuses control characters in variables and string literals before anything runs. */
+export function rejectControlCharacters<T extends object>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          let where = findControl(request.variables ?? {}, "variables");
+          if (!where) {
+            visit(document, {
+              StringValue(node) {
+                if (!where && CONTROL.test(node.value)) where = "a string literal";
+              },
+            });
+          }
+          if (where) {
+            throw new AppError(ErrorCode.BAD_USER_INPUT, `control characters (such as NUL) are not accepted (in ${where})`, {
+              http: { status: 400 },
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+function bearer(req: Request): string | null {
+  const m = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? "");
+  return m ? m[1] : null;
+}
+
+/**
+ * Per-token and per-IP request budgets (a minute each), answered with 429 and Retry-After.
+ * Counts live in this instance's memory: behind a load balancer each instance enforces its share.
+ */
+export function rateLimits(config: Pick<Config, "rateLimitPerIp" | "rateLimitPerToken">): RequestHandler[] {
+  const handler = (req: Request, res: Response) => {
+    const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+    const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
+    res.setHeader("Retry-After", String(seconds));
+    res.status(429).json({ errors: [{ message: `too many requests; retry in ${seconds} s`, extensions: { code: "RATE_LIMITED", retryAfterSeconds: seconds } }] });
+  };
+  const common = { windowMs: 60_000, standardHeaders: "draft-7" as const, legacyHeaders: false, handler };
+  return [
+    rateLimit({
+      ...common,
+      limit: config.rateLimitPerToken,
+      skip: (req) => config.rateLimitPerToken === 0 || !bearer(req),
+      keyGenerator: (req) => "t:" + createHash("sha256").update(bearer(req)!).digest("hex"),
+    }),
+    rateLimit({
+      ...common,
+      limit: config.rateLimitPerIp,
+      skip: (req) => config.rateLimitPerIp === 0 || !!bearer(req),
+      keyGenerator: (req) => "ip:" + ipKeyGenerator(req.ip ?? "unknown"),
+    }),
+  ];
 }

@@ -1,6 +1,8 @@
 /**
- * Builds the HTTP server: Express 5 with Apollo Server 5 at /graphql, the GraphiQL IDE
- * served from installed packages (no CDN), and the health endpoints.
+ * Builds the HTTP server: Express 5 with Apollo Server 5 at /graphql (and graphql-ws on the
+ * same path), the GraphiQL IDE served from installed packages (no CDN), health endpoints,
+ * metrics, request logs, CORS and rate limits. It listens before the database is ready and
+ * answers 503 until `activate()`.
  */
 import http from "node:http";
 import { ApolloServer } from "@apollo/server";
@@ -16,12 +18,26 @@ import { makeFormatError } from "./errors";
 import type { Logger } from "./logger";
 import { createSchema } from "./schema";
 import { graphiqlHtml, IDE_ASSETS } from "./ide";
-import { armor, fanOutPlugin } from "./limits";
-import { sqlCountPlugin, sqlCounter } from "./db/sql-count";
+import { armor, fanOutPlugin, LIMITS } from "./limits";
+import { createGeoRouter } from "./modules/geo/geo.router";
+import { StatusHub } from "./modules/status/status.hub";
+import { WebSocketServer } from "ws";
+import { useServer } from "graphql-ws/use/ws";
+import { requestContext, sqlCountPlugin } from "./request-context";
+import { randomUUID } from "node:crypto";
+import cors from "cors";
+import { pinoHttp } from "pino-http";
+import { createMetrics } from "./metrics";
+import { lsnPlugin, minLsnOf } from "./db/reader";
+import { rateLimits, rejectControlCharacters } from "./limits";
 
 export interface AppServer {
   httpServer: http.Server;
   apollo: ApolloServer<Context>;
+  /** The database is connected and current: start hearing status changes and serve. */
+  activate(): Promise<void>;
+  /** Start-up failed for good (e.g. a schema this build does not know): keep answering 503 with the reason. */
+  fail(err: unknown): void;
   /** Listen on port/host; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Stop accepting, finish in-flight requests (up to the drain timeout), close. */
@@ -29,39 +45,106 @@ export interface AppServer {
 }
 
 export interface ServerOptions {
-  config: Pick<Config, "graphqlIde" | "introspection" | "shutdownTimeoutMs" | "exposeSqlCount">;
+  config: Pick<
+    Config,
+    "graphqlIde" | "introspection" | "shutdownTimeoutMs" | "exposeSqlCount" | "bodyLimitBytes" | "corsOrigins" | "rateLimitPerIp" | "rateLimitPerToken" | "metrics"
+  >;
   dataSource: DataSource;
+  /** The database URL, for the LISTEN connection that hears status changes from every instance. */
+  databaseUrl: string;
   logger: Logger;
 }
 
-export async function createServer({ config, dataSource, logger }: ServerOptions): Promise<AppServer> {
+export async function createServer({ config, dataSource, databaseUrl, logger }: ServerOptions): Promise<AppServer> {
   const app = express();
   app.disable("x-powered-by");
   const httpServer = http.createServer(app);
-  const schema = await createSchema();
-  const services = createServices(dataSource);
+  const hub = new StatusHub(databaseUrl, logger);
+  const schema = await createSchema(hub);
+  const metrics = createMetrics(dataSource);
+  let state: { ready: boolean; reason: string } = { ready: false, reason: "starting: waiting for the database" };
+  const services = createServices(dataSource, hub);
+  const formatError = makeFormatError(logger);
+
+  // Subscriptions: graphql-ws on the same port and path as queries.
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  const ws = useServer<Record<string, unknown>>(
+    {
+      schema,
+      context: (c) => {
+        const fromParams = c.connectionParams?.authorization ?? c.connectionParams?.Authorization;
+        const header = typeof fromParams === "string" ? fromParams : (c.extra as { request: http.IncomingMessage }).request.headers.authorization;
+        return createContext(services, header);
+      },
+      // the same error masking as HTTP: coded errors pass, internals do not leak
+      onNext: (_c, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
+    },
+    wsServer,
+  );
 
   const protection = armor();
   const apollo = new ApolloServer<Context>({
     schema,
     validationRules: protection.validationRules,
+    parseOptions: { maxTokens: LIMITS.tokens },
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
-    formatError: makeFormatError(logger),
+    formatError,
     plugins: [
       ...protection.plugins,
+      rejectControlCharacters<Context>(),
+      metrics.plugin<Context>(),
+      lsnPlugin<Context>(dataSource),
       fanOutPlugin<Context>(),
       sqlCountPlugin<Context>(config.exposeSqlCount),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await ws.dispose();
+              if (hubStarted) await hub.stop();
+            },
+          };
+        },
+      },
       ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
 
+  // Request ids and structured logs: every log line of a request carries its id (see logger mixin).
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
+      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+    }),
+  );
+  app.use((req, res, next) => {
+    res.on("finish", () => metrics.http.inc({ method: req.method, route: routeOf(req.originalUrl.split("?")[0]), status: String(res.statusCode) }));
+    requestContext.run({ requestId: String(req.id), statements: 0, minLsn: minLsnOf(req.headers) }, next);
+  });
+  if (config.corsOrigins === "*" || config.corsOrigins.length) {
+    app.use(cors({ origin: config.corsOrigins === "*" ? "*" : config.corsOrigins, exposedHeaders: ["X-Request-Id", "Retry-After", "X-Registry-LSN"] }));
+  }
+
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
   app.get("/readyz", async (_req, res) => {
+    if (!state.ready) {
+      res.status(503).json({ status: "unavailable", reason: state.reason });
+      return;
+    }
     try {
       await dataSource.query("SELECT 1");
       const problems = await schemaProblems(dataSource);
@@ -71,6 +154,11 @@ export async function createServer({ config, dataSource, logger }: ServerOptions
       res.status(503).json({ status: "unavailable", reason: "database unreachable" });
     }
   });
+  if (config.metrics) {
+    app.get("/metrics", async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
 
   if (config.graphqlIde) {
     for (const [name, file] of Object.entries(IDE_ASSETS)) {
@@ -87,11 +175,20 @@ export async function createServer({ config, dataSource, logger }: ServerOptions
     app.get("/graphql", ide);
   }
 
+  // Until the database is ready, everything that needs it answers 503 (clients retry; /readyz says why).
+  app.use((_req, res, next) => {
+    if (state.ready) return next();
+    res.setHeader("Retry-After", "2");
+    res.status(503).json({ errors: [{ message: `service unavailable: ${state.reason}`, extensions: { code: "SERVICE_UNAVAILABLE" } }] });
+  });
+  app.use(rateLimits(config));
+
+  app.use(createGeoRouter({ services, logger }));
+
   app.use(
     "/graphql",
-    (_req, _res, next) => sqlCounter.run({ statements: 0 }, next),
-    express.json({ limit: "1mb" }),
-    expressMiddleware(apollo, { context: async () => createContext(services) }),
+    express.json({ limit: config.bodyLimitBytes }),
+    expressMiddleware(apollo, { context: async ({ req }) => createContext(services, req.headers.authorization) }),
   );
 
   // Malformed JSON and oversized bodies are the client's mistake: 400/413 with a code, never a 500.
@@ -103,9 +200,19 @@ export async function createServer({ config, dataSource, logger }: ServerOptions
     res.status(status).json({ errors: [{ message: status === 500 ? "Internal server error" : err.message, extensions: { code } }] });
   });
 
+  let hubStarted = false;
   return {
     httpServer,
     apollo,
+    async activate() {
+      await hub.start();
+      hubStarted = true;
+      state = { ready: true, reason: "" };
+    },
+    fail(err) {
+      logger.fatal({ err }, "start-up failed");
+      state = { ready: false, reason: err instanceof Error ? err.message : String(err) };
+    },
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once("error", reject);
@@ -121,3 +228,11 @@ export async function createServer({ config, dataSource, logger }: ServerOptions
   };
 }
 
+
+/** A low-cardinality route label for metrics. */
+function routeOf(path: string): string {
+  if (path === "/graphql" || path === "/healthz" || path === "/readyz" || path === "/metrics" || path === "/map") return path;
+  if (path.startsWith("/collections")) return "/collections";
+  if (path.startsWith("/ide/") || path === "/graphiql") return "/ide";
+  return "other";
+}

@@ -22,7 +22,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { seed?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { seed?: boolean; env?: Record<string, string> } = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const config = loadConfig({
     DATABASE_URL: db.url,
@@ -32,6 +32,8 @@ export async function startTestServer(opts: { seed?: boolean } = {}): Promise<Te
     LOG_LEVEL: "silent",
     DB_POOL_MAX: "10",
     EXPOSE_SQL_COUNT: "true",
+    RATE_LIMIT_PER_IP: "0", // the tests send thousands of requests from one address; limits have their own test
+    ...opts.env,
   });
   const running = await start(config, pino({ level: "silent" }));
   const url = `http://127.0.0.1:${running.port}`;

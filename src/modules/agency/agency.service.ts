@@ -1,9 +1,9 @@
-import type { DataSource } from "typeorm";
+import type { Queryable } from "../../db/reader";
 import { rowToAgency } from "../platform/platform.service";
 import type { Agency } from "./agency.entity";
 
 export class AgencyService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: Queryable) {}
 
   /** All agencies, each with the number of (non-archived) platforms it is responsible for. */
   async list(): Promise<Agency[]> {

@@ -1,4 +1,4 @@
-import type { DataSource } from "typeorm";
+import type { Queryable } from "../../db/reader";
 import { District } from "./district.entity";
 
 function rowToDistrict(r: Record<string, unknown>): District {
@@ -9,7 +9,7 @@ function rowToDistrict(r: Record<string, unknown>): District {
 }
 
 export class DistrictService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: Queryable) {}
 
   /** All districts by code, each with its number of (non-archived) platforms. */
   async list(): Promise<District[]> {

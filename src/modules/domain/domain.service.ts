@@ -1,9 +1,9 @@
-import type { DataSource } from "typeorm";
+import type { Queryable } from "../../db/reader";
 import { rowToDomain } from "../platform/platform.service";
 import type { Domain } from "./domain.entity";
 
 export class DomainService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: Queryable) {}
 
   /**
    * All domains, each with the number of platforms tagged with it or with anything under it

@@ -1,9 +1,9 @@
-import type { DataSource } from "typeorm";
+import type { Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
 import { Agency } from "../agency/agency.entity";
 import { Domain } from "../domain/domain.entity";
 import type { Mention } from "../source/mention.type";
-import { StatusEvent } from "../status/status-event.entity";
+import { rowToEvent, type EventRow, type StatusEvent } from "../status/status-event.entity";
 import { Platform } from "./platform.entity";
 import type { LocationPrecision, PlatformKind, PlatformLevel, PlatformStatus } from "./platform.enums";
 import { PlatformOrder, type PlatformFilter } from "./platform.inputs";
@@ -71,7 +71,7 @@ function decodeCursor(cursor: string, order: PlatformOrder, spec: OrderSpec, nam
 
 /** Reads platforms: one by id, pages of a filter, counts and facets, and the batches the DataLoaders use. */
 export class PlatformService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: Queryable) {}
 
   /** One platform by id (archived ones included: an id is a permanent address). */
   async findById(id: string): Promise<Platform | null> {
@@ -141,6 +141,12 @@ export class PlatformService {
     };
   }
 
+  /** Whether one platform matches a compiled filter (for subscriptions). */
+  async matches(c: CompiledFilter, id: string): Promise<boolean> {
+    const rows: unknown[] = await this.ds.query(`SELECT 1 FROM platform p WHERE ${c.where} AND p.id = $${c.params.length + 1}`, [...c.params, id]);
+    return rows.length > 0;
+  }
+
   async count(c: CompiledFilter): Promise<number> {
     const rows: Array<{ n: string }> = await this.ds.query(`SELECT count(*) AS n FROM platform p WHERE ${c.where}`, c.params);
     return Number(rows[0].n);
@@ -208,14 +214,12 @@ export class PlatformService {
 
   /** Status history, newest first. */
   async historyOf(ids: readonly string[]): Promise<StatusEvent[][]> {
-    const rows: StatusEvent[] = await this.ds
-      .getRepository(StatusEvent)
-      .createQueryBuilder("e")
-      .where("e.platformId IN (:...ids)", { ids: [...ids] })
-      .orderBy("e.recordedAt", "DESC")
-      .addOrderBy("e.id", "DESC")
-      .getMany();
-    return groupBy(ids, rows, (r) => r.platformId, (r) => r);
+    const rows: EventRow[] = await this.ds.query(
+      `SELECT e.*, e.recorded_at::text AS at, e.effective_date::text AS effective_date, e.source_published_at::text AS source_published_at
+       FROM status_event e WHERE e.platform_id = ANY($1::text[]) ORDER BY e.recorded_at DESC, e.id DESC`,
+      [ids],
+    );
+    return groupBy(ids, rows, (r) => r.platform_id, rowToEvent);
   }
 }
 

@@ -1,31 +1,25 @@
-import type { DataSource } from "typeorm";
+import type { Queryable } from "../../db/reader";
 import { Target } from "./target.entity";
 
 export class TargetService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: Queryable) {}
 
   /** The plan's numeric targets (optionally of one year), each with the registry's own count where a rule exists. */
   async list(year?: number | null): Promise<Target[]> {
-    const qb = this.ds.getRepository(Target).createQueryBuilder("t").orderBy("t.section").addOrderBy("t.year", "ASC", "NULLS FIRST").addOrderBy("t.id");
-    if (year !== undefined && year !== null) qb.where("t.year = :year", { year });
-    const targets = await qb.getMany();
-    const ruled = targets.filter((t) => t.countRule);
-    if (ruled.length) {
-      // One statement counts every rule.
-      const rows: Array<{ id: string; n: string }> = await this.ds.query(
-        `SELECT t.id, (SELECT count(*) FROM platform p WHERE p.archived_at IS NULL
+    // One statement: the targets and, where a rule exists, the registry's count of matching platforms.
+    const rows: Array<Record<string, any>> = await this.ds.query(
+      `SELECT t.*, CASE WHEN t.count_rule IS NULL THEN NULL ELSE (SELECT count(*)::int FROM platform p WHERE p.archived_at IS NULL
             AND (NOT (t.count_rule ? 'kinds') OR p.kind = ANY(ARRAY(SELECT jsonb_array_elements_text(t.count_rule->'kinds'))))
             AND (NOT (t.count_rule ? 'levels') OR p.level = ANY(ARRAY(SELECT jsonb_array_elements_text(t.count_rule->'levels'))))
             AND (NOT (t.count_rule ? 'statuses') OR p.status = ANY(ARRAY(SELECT jsonb_array_elements_text(t.count_rule->'statuses'))))
-          ) AS n
-         FROM target t WHERE t.id = ANY($1::text[])`,
-        [ruled.map((t) => t.id)],
-      );
-      const byId = new Map(rows.map((r) => [r.id, Number(r.n)]));
-      for (const t of targets) t.registryCount = t.countRule ? (byId.get(t.id) ?? 0) : null;
-    } else {
-      for (const t of targets) t.registryCount = null;
-    }
-    return targets;
+          ) END AS registry_count
+       FROM target t WHERE ($1::int IS NULL OR t.year = $1) ORDER BY t.section, t.year NULLS FIRST, t.id`,
+      [year ?? null],
+    );
+    return rows.map((r) => Object.assign(new Target(), {
+      id: r.id, section: r.section, metricHant: r.metric_hant, metricHans: r.metric_hans, metricEn: r.metric_en, unit: r.unit,
+      year: r.year, scope: r.scope, valueMin: r.value_min, valueMax: r.value_max, comparator: r.comparator, excerpt: r.excerpt,
+      offset: r.offset, countRule: r.count_rule, note: r.note, registryCount: r.registry_count,
+    }));
   }
 }
