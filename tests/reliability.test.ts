@@ -27,6 +27,42 @@ async function checksum(): Promise<string> {
   return r.h;
 }
 
+/** The PlatformFilter input type, read from the running server's schema by introspection. */
+async function platformFilterType(): Promise<any> {
+  const res = await fetch(`${s.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: `{ __schema { types { name kind enumValues { name } inputFields { name type { ...T } } } } }
+      fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }` }),
+  });
+  const types = ((await res.json()) as any).data.__schema.types as any[];
+  const byName = new Map(types.map((t) => [t.name, t]));
+  return { kind: "INPUT_OBJECT", name: "PlatformFilter", byName };
+}
+
+const awkward = fc.constantFrom("生物岛", "nansha", "%", "_", "'", "\\", "\u200b", "\u202e", "🧬", "", " ", "a".repeat(150));
+function arbitraryFor(t: any, depth: number, byName: Map<string, any> = t.byName): fc.Arbitrary<unknown> {
+  if (t.kind === "NON_NULL") return arbitraryFor(t.ofType, depth, byName);
+  if (t.kind === "LIST") return fc.array(arbitraryFor(t.ofType, depth + 1, byName), { maxLength: 5 });
+  const def = byName.get(t.name);
+  switch (def?.kind ?? t.kind) {
+    case "ENUM":
+      return fc.constantFrom(...def.enumValues.map((v: any) => v.name), "NOT_A_VALUE");
+    case "INPUT_OBJECT": {
+      if (depth > 3) return fc.constant({});
+      const fields = Object.fromEntries(def.inputFields.map((f: any) => [f.name, arbitraryFor(f.type, depth + 1, byName)]));
+      return fc.record(fields, { requiredKeys: [] });
+    }
+    default:
+      switch (t.name) {
+        case "Float": return fc.oneof(fc.double({ noNaN: true }), fc.integer(), fc.constantFrom(-180, 180, 90, -90, 1e308, -1e308));
+        case "Int": return fc.oneof(fc.integer(), fc.integer({ min: -5, max: 200 }));
+        case "Boolean": return fc.boolean();
+        default: return fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), awkward);
+      }
+  }
+}
+
 async function raw(init: RequestInit & { path?: string; query?: string } = {}) {
   const url = `${s.url}${init.path ?? "/graphql"}${init.query ? `?${init.query}` : ""}`;
   const res = await fetch(url, init);
@@ -90,24 +126,9 @@ describe("a battery of bad requests gets no 5xx and changes nothing", () => {
 
   it("property: generated filters never cause a 5xx or a change", async () => {
     const before = await checksum();
-    const str = fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.constantFrom("生物岛", "nansha", "%", "_", "'", "\\", "\u200b", "🧬"));
-    const num = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(-180, 180, 90, -90, 1e308));
-    const filter = fc.record(
-      {
-        search: str,
-        kinds: fc.array(fc.constantFrom("LABORATORY", "UNIVERSITY", "OTHER", "NOPE")),
-        statuses: fc.array(fc.constantFrom("PLANNED", "OPERATIONAL", "WHATEVER")),
-        levels: fc.array(fc.constantFrom("NATIONAL", "PROVINCIAL")),
-        districts: fc.array(fc.oneof(fc.constantFrom("440112", "440106", "999999"), fc.string())),
-        zone: fc.oneof(fc.constantFrom("nansha-new-area", "x"), fc.string()),
-        domains: fc.array(fc.oneof(fc.constantFrom("biomed", "iab", "nope"), fc.string())),
-        agencies: fc.array(fc.oneof(fc.constantFrom("gz-stic"), fc.string())),
-        bbox: fc.array(num, { maxLength: 6 }),
-        near: fc.record({ lng: num, lat: num, radiusMeters: num }),
-        includeArchived: fc.boolean(),
-      },
-      { requiredKeys: [] },
-    );
+    // Arbitraries derived from the schema itself: every field of PlatformFilter, by its GraphQL type,
+    // with awkward strings and numbers mixed in (enums also get values outside the enum).
+    const filter = arbitraryFor(await platformFilterType(), 0);
     const args = fc.record({
       first: fc.option(fc.integer({ min: -5, max: 200 }), { nil: undefined }),
       orderBy: fc.option(fc.constantFrom("NAME", "STATUS", "UPDATED_AT", "DISTANCE", "RELEVANCE"), { nil: undefined }),
