@@ -1,0 +1,25 @@
+import { GraphQLJSON } from "graphql-scalars";
+import { Arg, Ctx, Query, Resolver } from "type-graphql";
+import type { Context } from "../../context";
+import { PlatformFilter } from "../platform/platform.inputs";
+import { CoordinateSystem } from "./crs";
+import { MAX_GEOJSON_FEATURES, type PlatformFeatureCollection } from "./geo.service";
+
+@Resolver()
+export class GeoResolver {
+  @Query(() => GraphQLJSON, {
+    description:
+      "Located platforms matching the filter as an RFC 7946 FeatureCollection: one Point feature per platform (id = platform id; " +
+      "properties nameHans, nameHant, nameEn, kind, level, status, district, domains, precision, version, updatedAt). " +
+      "Platforms without a point are left out and counted in the foreign member numberWithoutLocation; the foreign member " +
+      `coordinateSystem names the system of the coordinates. At most ${MAX_GEOJSON_FEATURES} features (BAD_USER_INPUT beyond: narrow the filter).`,
+  })
+  platformsGeoJSON(
+    @Arg("filter", () => PlatformFilter, { nullable: true }) filter: PlatformFilter | null,
+    @Arg("crs", () => CoordinateSystem, { defaultValue: CoordinateSystem.WGS84, description: "Coordinate system of the output; bbox and near stay WGS-84" })
+    crs: CoordinateSystem,
+    @Ctx() ctx: Context,
+  ): Promise<PlatformFeatureCollection> {
+    return ctx.services.geo.featureCollection(filter, crs);
+  }
+}

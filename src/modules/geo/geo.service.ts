@@ -1,0 +1,192 @@
+/**
+ * Platforms as GeoJSON (RFC 7946): the SQL behind platformsGeoJSON and the OGC API – Features
+ * endpoints. Each read is one statement that counts the matches and builds the features' JSON
+ * in PostgreSQL; Node only wraps each row and converts its point when another coordinate
+ * system is asked for. Filters compile through the platform module's compileFilter, so a map,
+ * the OGC endpoint and `platforms` agree on what a filter matches.
+ *
+ * Platforms without coordinates (no honest point: corridors, a vessel, unsited facilities) are
+ * not features; each response counts them in the foreign member `numberWithoutLocation`.
+ */
+import type { Queryable } from "../../db/reader";
+import { badInput } from "../../errors";
+import type { PlatformFilter } from "../platform/platform.inputs";
+import { compileFilter, type CompiledFilter } from "../platform/platform.query";
+import { CoordinateSystem, project } from "./crs";
+
+/** platformsGeoJSON returns at most this many features; more is an error asking for a narrower filter. */
+export const MAX_GEOJSON_FEATURES = 10_000;
+
+export interface PointFeature {
+  type: "Feature";
+  id: string;
+  geometry: { type: "Point"; coordinates: [number, number] };
+  properties: FeatureProperties;
+}
+
+export interface FeatureProperties {
+  nameHans: string;
+  nameHant: string;
+  nameEn: string;
+  kind: string;
+  level: string | null;
+  status: string;
+  /** GB/T 2260 code; null for a platform spanning districts or overseas */
+  district: string | null;
+  /** domain ids the platform is tagged with, sorted */
+  domains: string[];
+  precision: string;
+  version: number;
+  /** ISO 8601, UTC */
+  updatedAt: string;
+}
+
+export interface PlatformFeatureCollection {
+  type: "FeatureCollection";
+  /** Foreign member: the system of every coordinate (RFC 7946 itself allows only WGS-84). */
+  coordinateSystem: CoordinateSystem;
+  /** Foreign member: platforms that match but have no point, so are not features. */
+  numberWithoutLocation: number;
+  features: PointFeature[];
+}
+
+export interface FeaturePage {
+  features: PointFeature[];
+  /** Located platforms matching the filter, all pages. */
+  numberMatched: number;
+  numberWithoutLocation: number;
+  /** Cursor of the next page, when there is one. */
+  next: string | null;
+}
+
+interface FeatureRow {
+  id: string;
+  lng: number;
+  lat: number;
+  country: string | null;
+  properties: FeatureProperties;
+}
+
+/**
+ * One feature's row as JSON: the point and country apart (for the conversion), the properties
+ * ready to send. Domain ids come from a correlated array_agg, so no row needs a second query.
+ * updated_at is written the way Date.toISOString and the GraphQL Date scalar write it.
+ */
+const FEATURE_ROW = `json_build_object(
+  'id', p.id, 'lng', p.lng, 'lat', p.lat, 'country', p.overseas_country,
+  'properties', json_build_object(
+    'nameHans', p.name_hans, 'nameHant', p.name_hant, 'nameEn', p.name_en, 'kind', p.kind, 'level', p.level,
+    'status', p.status, 'district', p.district_code,
+    'domains', coalesce((SELECT array_agg(pd.domain_id ORDER BY pd.domain_id) FROM platform_domain pd WHERE pd.platform_id = p.id), '{}'),
+    'precision', p.precision, 'version', p.version,
+    'updatedAt', to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))`;
+
+function toFeature(r: FeatureRow, crs: CoordinateSystem): PointFeature {
+  return {
+    type: "Feature",
+    id: r.id,
+    geometry: { type: "Point", coordinates: project(r.lng, r.lat, r.country, crs) },
+    properties: r.properties,
+  };
+}
+
+// Cursors are opaque (base64url JSON) so the order can change without clients parsing ids.
+const encodeCursor = (id: string) => Buffer.from(JSON.stringify(["id", id]), "utf8").toString("base64url");
+
+function decodeCursor(cursor: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    parsed = null;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || parsed[0] !== "id" || typeof parsed[1] !== "string") {
+    throw badInput("cursor is not a cursor of this collection: follow the next link", { field: "cursor" });
+  }
+  return parsed[1];
+}
+
+/** Reads platforms as point features; one SQL statement per call. */
+export class GeoService {
+  /** Reads only: `reader` may send them to a replica (src/db/reader.ts). */
+  constructor(private readonly ds: Queryable) {}
+
+  /**
+   * Every located platform matching the filter, as one FeatureCollection. Refuses (BAD_USER_INPUT)
+   * more than MAX_GEOJSON_FEATURES rather than building an unbounded response: page through the
+   * OGC endpoint, or narrow the filter (bbox, districts, ...).
+   */
+  async featureCollection(filter: PlatformFilter | null | undefined, crs: CoordinateSystem): Promise<PlatformFeatureCollection> {
+    const w = await this.window(compileFilter(filter), null, MAX_GEOJSON_FEATURES, MAX_GEOJSON_FEATURES);
+    if (w.numberMatched > MAX_GEOJSON_FEATURES) {
+      throw badInput(
+        `${w.numberMatched} located platforms match; platformsGeoJSON returns at most ${MAX_GEOJSON_FEATURES}. ` +
+          "Narrow the filter (filter.bbox, districts, kinds, ...) or page through GET /collections/platforms/items.",
+        { field: "filter", max: MAX_GEOJSON_FEATURES, matched: w.numberMatched },
+      );
+    }
+    return { type: "FeatureCollection", coordinateSystem: crs, numberWithoutLocation: w.numberWithoutLocation, features: w.rows.map((r) => toFeature(r, crs)) };
+  }
+
+  /**
+   * One page of located platforms in id order, starting after the cursor (keyset paging: a page
+   * neither repeats nor skips rows when others are inserted before it).
+   */
+  async page(args: { filter: PlatformFilter; crs: CoordinateSystem; limit: number; cursor: string | null }): Promise<FeaturePage> {
+    const after = args.cursor === null ? null : decodeCursor(args.cursor);
+    const w = await this.window(compileFilter(args.filter), after, args.limit);
+    const more = w.rows.length > args.limit;
+    const rows = w.rows.slice(0, args.limit);
+    return {
+      features: rows.map((r) => toFeature(r, args.crs)),
+      numberMatched: w.numberMatched,
+      numberWithoutLocation: w.numberWithoutLocation,
+      next: more ? encodeCursor(rows[rows.length - 1].id) : null,
+    };
+  }
+
+  /**
+   * One platform as a feature, archived ones too (an id is a permanent address).
+   * `exists` tells an unknown id from a platform that has no point.
+   */
+  async feature(id: string, crs: CoordinateSystem): Promise<{ exists: boolean; feature: PointFeature | null }> {
+    const rows: Array<{ f: FeatureRow }> = await this.ds.query(`SELECT ${FEATURE_ROW} AS f FROM platform p WHERE p.id = $1`, [id]);
+    if (!rows.length) return { exists: false, feature: null };
+    const f = rows[0].f;
+    return { exists: true, feature: f.lng === null || f.lat === null ? null : toFeature(f, crs) };
+  }
+
+  /** [minLng, minLat, maxLng, maxLat] (WGS-84) of the located, non-archived platforms; null when none. */
+  async extent(): Promise<[number, number, number, number] | null> {
+    const [r]: Array<{ b: [number, number, number, number] | null }> = await this.ds.query(
+      `SELECT CASE WHEN count(*) > 0 THEN ARRAY[min(lng), min(lat), max(lng), max(lat)] END AS b
+       FROM platform WHERE lng IS NOT NULL AND archived_at IS NULL`,
+    );
+    return r.b;
+  }
+
+  /**
+   * The counts and up to limit + 1 located rows after `after`, in one statement. The filter's
+   * WHERE appears twice; its numbered parameters are bound once. With `refuseAbove`, no row is
+   * built when more match than that (the caller refuses; the count alone decides it cheaply).
+   */
+  private async window(c: CompiledFilter, after: string | null, limit: number, refuseAbove?: number) {
+    const params = [...c.params];
+    const $ = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const afterCond = after === null ? "" : ` AND p.id > ${$(after)}`;
+    const capCond = refuseAbove === undefined ? "" : ` AND n.located <= ${$(refuseAbove)}`;
+    const sql = `WITH n AS (
+         SELECT (count(*) FILTER (WHERE p.lng IS NOT NULL))::int AS located, (count(*) FILTER (WHERE p.lng IS NULL))::int AS unlocated
+         FROM platform p WHERE ${c.where})
+       SELECT n.located, n.unlocated,
+         (SELECT coalesce(json_agg(f.row ORDER BY f.id), '[]'::json)
+          FROM (SELECT p.id, ${FEATURE_ROW} AS row FROM platform p
+                WHERE ${c.where} AND p.lng IS NOT NULL${afterCond}${capCond} ORDER BY p.id LIMIT ${$(limit + 1)}) f) AS rows
+       FROM n`;
+    const rows: Array<{ located: number; unlocated: number; rows: FeatureRow[] }> = await this.ds.query(sql, params);
+    return { numberMatched: rows[0].located, numberWithoutLocation: rows[0].unlocated, rows: rows[0].rows };
+  }
+}

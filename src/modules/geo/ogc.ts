@@ -1,0 +1,337 @@
+/**
+ * OGC API – Features – Part 1: Core, GeoJSON encoding, for one collection: `platforms`.
+ *
+ *   GET /                                   landing page
+ *   GET /conformance                        conformance classes (core, geojson)
+ *   GET /collections                        the collections (one)
+ *   GET /collections/platforms              its metadata and extent
+ *   GET /collections/platforms/items        located platforms, keyset-paged by `next` links
+ *   GET /collections/platforms/items/{id}   one platform
+ *
+ * Items are the platforms that have a point, as in platformsGeoJSON; the others are counted in
+ * the foreign member numberWithoutLocation. Parameters of /items: bbox (CRS84, 4 or 6 numbers),
+ * datetime (checked, then ignored: platforms have no temporal geometry),
+ * limit (1..10000, default 100), cursor (from a next link), crs (WGS84 | GCJ02 | BD09 or the
+ * CRS84 URI), q (PlatformFilter.search), and comma-separated lists kind, level, status, district,
+ * domain, agency; zone (one id). A wrong value or an unknown parameter is a 400 naming it
+ * (the standard requires the 400 for unknown parameters), an unknown id a 404; bodies are
+ * JSON {code, description, parameter?}. Cross-origin reads follow the server's CORS setting.
+ */
+import { validateSync, type ValidationError } from "class-validator";
+import { Router, type Request, type Response } from "express";
+import type { Services } from "../../context";
+import { AppError, ErrorCode } from "../../errors";
+import type { Logger } from "../../logger";
+import { PlatformKind, PlatformLevel, PlatformStatus } from "../platform/platform.enums";
+import { PlatformFilter } from "../platform/platform.inputs";
+import { CoordinateSystem } from "./crs";
+import type { PointFeature } from "./geo.service";
+
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 10_000;
+export const CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+export const CONFORMANCE = [
+  "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+  "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+];
+const GEOJSON = "application/geo+json";
+const JSON_TYPE = "application/json";
+
+/** A client mistake in OGC terms; becomes a 400 (or the given status) with a JSON body. */
+export class OgcError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly parameter?: string,
+  ) {
+    super(message);
+  }
+}
+const invalid = (parameter: string, message: string) => new OgcError(400, "InvalidParameterValue", message, parameter);
+
+type Query = Request["query"];
+
+/** Refuses parameters the endpoint does not define, and any given twice. */
+function checkNames(query: Query, allowed: readonly string[]): void {
+  for (const [name, value] of Object.entries(query)) {
+    if (!allowed.includes(name)) {
+      throw new OgcError(400, "UnknownParameter", `unknown parameter "${name}"; this endpoint takes ${allowed.join(", ")}`, name);
+    }
+    if (typeof value !== "string") throw invalid(name, `${name} is given more than once; give one value (lists are comma-separated)`);
+  }
+}
+
+const one = (query: Query, name: string): string | undefined => query[name] as string | undefined;
+
+function list(query: Query, name: string): string[] | undefined {
+  const raw = one(query, name);
+  if (raw === undefined) return undefined;
+  const values = raw.split(",").map((v) => v.trim());
+  if (values.some((v) => !v)) throw invalid(name, `${name} must be a comma-separated list of values, with no empty entries`);
+  return values;
+}
+
+function enumList<T extends string>(query: Query, name: string, values: Record<string, T>): T[] | undefined {
+  const given = list(query, name);
+  if (!given) return undefined;
+  const known = new Set<string>(Object.values(values));
+  return given.map((v) => {
+    const up = v.toUpperCase();
+    if (!known.has(up)) throw invalid(name, `unknown ${name} "${v}"; one of ${[...known].join(", ")}`);
+    return up as T;
+  });
+}
+
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+function parseBbox(raw: string | undefined): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const parts = raw.split(",").map((s) => s.trim());
+  if ((parts.length !== 4 && parts.length !== 6) || !parts.every((s) => NUMBER.test(s))) {
+    throw invalid("bbox", "bbox must be 4 numbers minLng,minLat,maxLng,maxLat (or 6 with heights), longitude/latitude in CRS84");
+  }
+  const n = parts.map(Number);
+  // With 6 numbers the heights sit at 2 and 5; points have none, so they are ignored.
+  const [minLng, minLat, maxLng, maxLat] = n.length === 6 ? [n[0], n[1], n[3], n[4]] : n;
+  if (![minLng, maxLng].every((x) => x >= -180 && x <= 180) || ![minLat, maxLat].every((y) => y >= -90 && y <= 90)) {
+    throw invalid("bbox", "bbox longitudes must lie in -180..180 and latitudes in -90..90");
+  }
+  if (minLat > maxLat) throw invalid("bbox", "bbox minLat must not exceed maxLat");
+  if (minLng > maxLng) throw invalid("bbox", "bbox crossing the antimeridian (minLng > maxLng) is not supported; send two requests");
+  return [minLng, minLat, maxLng, maxLat];
+}
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_LIMIT;
+  const n = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= MAX_LIMIT)) throw invalid("limit", `limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  return n;
+}
+
+export function parseCrs(raw: string | undefined): CoordinateSystem {
+  if (raw === undefined || raw === CRS84 || raw === `[OGC:CRS84]`) return CoordinateSystem.WGS84;
+  const up = raw.toUpperCase();
+  if (up in CoordinateSystem) return up as CoordinateSystem;
+  throw invalid("crs", `crs must be WGS84, GCJ02, BD09 or ${CRS84}`);
+}
+
+function checkFormat(query: Query, formats: string[]): void {
+  const f = one(query, "f");
+  if (f !== undefined && !formats.includes(f)) throw invalid("f", `f must be ${formats.join(" or ")}`);
+}
+
+/** The PlatformFilter field behind each query parameter, to name parameters in errors. */
+const PARAM_OF_FIELD: Record<string, string> = {
+  search: "q", kinds: "kind", levels: "level", statuses: "status", districts: "district", domains: "domain", agencies: "agency", zone: "zone", bbox: "bbox",
+};
+
+function firstMessage(e: ValidationError): string {
+  if (e.constraints) return Object.values(e.constraints)[0];
+  return e.children?.length ? firstMessage(e.children[0]) : "is invalid";
+}
+
+const ITEMS_PARAMS = ["bbox", "datetime", "limit", "cursor", "crs", "q", "kind", "level", "status", "district", "domain", "agency", "zone", "f"] as const;
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/i;
+
+/**
+ * Core requires the datetime parameter; platforms have no temporal geometry, so a valid value
+ * (an RFC 3339 instant or interval, ".." or empty for an open end) selects them all, as other
+ * servers do for collections without a temporal extent. A malformed one is still a 400.
+ */
+function checkDatetime(raw: string | undefined): void {
+  if (raw === undefined) return;
+  const ends = raw.split("/");
+  const ok = ends.length === 1 ? INSTANT.test(raw) : ends.length === 2 && ends.every((e) => e === "" || e === ".." || INSTANT.test(e)) && ends.some((e) => INSTANT.test(e));
+  if (!ok || ends.some((e) => INSTANT.test(e) && Number.isNaN(Date.parse(e)))) {
+    throw invalid("datetime", "datetime must be an RFC 3339 date-time or date, or an interval start/end with .. for an open end");
+  }
+}
+
+/** Query parameters of /items → a PlatformFilter, checked by the same class-validator rules as GraphQL input. */
+export function parseItemsQuery(query: Query) {
+  checkNames(query, ITEMS_PARAMS);
+  checkFormat(query, ["json", "geojson"]);
+  checkDatetime(one(query, "datetime"));
+  const filter = Object.assign(new PlatformFilter(), {
+    search: one(query, "q"),
+    kinds: enumList(query, "kind", PlatformKind),
+    levels: enumList(query, "level", PlatformLevel),
+    statuses: enumList(query, "status", PlatformStatus),
+    districts: list(query, "district"),
+    domains: list(query, "domain"),
+    agencies: list(query, "agency"),
+    zone: one(query, "zone"),
+    bbox: parseBbox(one(query, "bbox")),
+  });
+  for (const key of Object.keys(filter) as Array<keyof PlatformFilter>) if (filter[key] === undefined) delete filter[key];
+  const errors = validateSync(filter, { forbidUnknownValues: false });
+  if (errors.length) {
+    const param = PARAM_OF_FIELD[errors[0].property] ?? errors[0].property;
+    throw invalid(param, `${param}: ${firstMessage(errors[0])}`);
+  }
+  const cursor = one(query, "cursor") ?? null;
+  return { filter, limit: parseLimit(one(query, "limit")), cursor, crs: parseCrs(one(query, "crs")) };
+}
+
+interface Link {
+  href: string;
+  rel: string;
+  type: string;
+  title?: string;
+}
+
+const baseUrl = (req: Request) => `${req.protocol}://${req.get("host")}`;
+
+function contentCrs(res: Response, crs: CoordinateSystem): void {
+  // Part 2's header names the CRS of the coordinates; GCJ-02 and BD-09 have no URI to name.
+  if (crs === CoordinateSystem.WGS84) res.set("Content-Crs", `<${CRS84}>`);
+}
+
+function send(res: Response, body: unknown, type = JSON_TYPE, status = 200): void {
+  res.status(status).type(type).send(JSON.stringify(body));
+}
+
+/** Express handler that turns every failure into an OGC JSON error; internals go to the log only. */
+function handle(logger: Logger, fn: (req: Request, res: Response) => Promise<void> | void) {
+  return async (req: Request, res: Response) => {
+    try {
+      await fn(req, res);
+    } catch (err) {
+      if (err instanceof OgcError) {
+        send(res, { code: err.code, description: err.message, ...(err.parameter ? { parameter: err.parameter } : {}) }, JSON_TYPE, err.status);
+      } else if (err instanceof AppError && err.code === ErrorCode.BAD_USER_INPUT) {
+        // The platform filter's own checks (search with no letters, bbox, cursor) name a filter field.
+        const field = String(err.extensions.field ?? "");
+        const parameter = PARAM_OF_FIELD[field] ?? (field || undefined);
+        send(res, { code: "InvalidParameterValue", description: err.message, ...(parameter ? { parameter } : {}) }, JSON_TYPE, 400);
+      } else {
+        logger.error({ err, path: req.path }, "unexpected error in OGC API request");
+        send(res, { code: "NoApplicableCode", description: "Internal server error" }, JSON_TYPE, 500);
+      }
+    }
+  };
+}
+
+const notFound = (what: string) => new OgcError(404, "NotFound", what);
+
+export function createOgcRouter({ services, logger }: { services: Services; logger: Logger }): Router {
+  const router = Router();
+  const geo = services.geo;
+  const h = (fn: (req: Request, res: Response) => Promise<void> | void) => handle(logger, fn);
+
+  const collection = async (base: string) => {
+    const extent = await geo.extent();
+    return {
+      id: "platforms",
+      title: "Innovation platforms",
+      description:
+        "Platforms named by Guangzhou's 2018–2020 action plan for an international science, technology and industry innovation centre, " +
+        "one Point feature per platform that has a point; platforms without one are counted in numberWithoutLocation.",
+      itemType: "feature",
+      crs: [CRS84],
+      storageCrs: CRS84,
+      // Foreign member: the values the crs parameter takes (GCJ-02 and BD-09 have no URI).
+      coordinateSystems: Object.values(CoordinateSystem),
+      ...(extent ? { extent: { spatial: { bbox: [extent], crs: CRS84 } } } : {}),
+      links: [
+        { href: `${base}/collections/platforms`, rel: "self", type: JSON_TYPE, title: "This collection" },
+        { href: `${base}/collections/platforms/items`, rel: "items", type: GEOJSON, title: "Platforms as GeoJSON" },
+      ] satisfies Link[],
+    };
+  };
+
+  router.get("/", h((req, res) => {
+    checkNames(req.query, ["f"]);
+    checkFormat(req.query, ["json"]);
+    const base = baseUrl(req);
+    send(res, {
+      title: "Guangzhou innovation platform registry",
+      description: "The innovation platforms of Guangzhou's 2018–2020 action plan: OGC API – Features (this), GraphQL at /graphql, a map at /map.",
+      links: [
+        { href: `${base}/`, rel: "self", type: JSON_TYPE, title: "This document" },
+        { href: `${base}/conformance`, rel: "conformance", type: JSON_TYPE, title: "Conformance classes" },
+        { href: `${base}/collections`, rel: "data", type: JSON_TYPE, title: "Collections" },
+        { href: `${base}/map`, rel: "alternate", type: "text/html", title: "The platforms on a map" },
+      ] satisfies Link[],
+    });
+  }));
+
+  router.get("/conformance", h((req, res) => {
+    checkNames(req.query, ["f"]);
+    checkFormat(req.query, ["json"]);
+    send(res, { conformsTo: CONFORMANCE });
+  }));
+
+  router.get("/collections", h(async (req, res) => {
+    checkNames(req.query, ["f"]);
+    checkFormat(req.query, ["json"]);
+    const base = baseUrl(req);
+    send(res, {
+      links: [{ href: `${base}/collections`, rel: "self", type: JSON_TYPE, title: "Collections" }] satisfies Link[],
+      collections: [await collection(base)],
+    });
+  }));
+
+  router.get("/collections/:collectionId", h(async (req, res) => {
+    if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
+    checkNames(req.query, ["f"]);
+    checkFormat(req.query, ["json"]);
+    send(res, await collection(baseUrl(req)));
+  }));
+
+  router.get("/collections/:collectionId/items", h(async (req, res) => {
+    if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
+    const q = parseItemsQuery(req.query);
+    const page = await geo.page(q);
+    const base = baseUrl(req);
+    const here = new URL(req.originalUrl, base);
+    const links: Link[] = [
+      { href: here.toString(), rel: "self", type: GEOJSON, title: "This page" },
+      { href: `${base}/collections/platforms`, rel: "collection", type: JSON_TYPE, title: "The collection" },
+    ];
+    if (page.next) {
+      // Same parameters, the cursor moved on: a client follows links without building URLs.
+      const next = new URL(here);
+      next.searchParams.set("cursor", page.next);
+      links.push({ href: next.toString(), rel: "next", type: GEOJSON, title: "Next page" });
+    }
+    contentCrs(res, q.crs);
+    send(res, {
+      type: "FeatureCollection",
+      coordinateSystem: q.crs,
+      numberMatched: page.numberMatched,
+      numberReturned: page.features.length,
+      numberWithoutLocation: page.numberWithoutLocation,
+      timeStamp: new Date().toISOString(),
+      links,
+      features: page.features,
+    }, GEOJSON);
+  }));
+
+  router.get("/collections/:collectionId/items/:featureId", h(async (req, res) => {
+    if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
+    checkNames(req.query, ["crs", "f"]);
+    checkFormat(req.query, ["json", "geojson"]);
+    const crs = parseCrs(one(req.query, "crs"));
+    const id = String(req.params.featureId);
+    const { exists, feature } = await geo.feature(id, crs);
+    if (!feature) {
+      throw notFound(exists ? `platform "${id}" has no location, so it is not a feature of this collection` : `no platform "${id}"`);
+    }
+    const base = baseUrl(req);
+    const body: PointFeature & { coordinateSystem: CoordinateSystem; links: Link[] } = {
+      ...feature,
+      coordinateSystem: crs,
+      links: [
+        { href: new URL(req.originalUrl, base).toString(), rel: "self", type: GEOJSON, title: "This platform" },
+        { href: `${base}/collections/platforms`, rel: "collection", type: JSON_TYPE, title: "The collection" },
+      ],
+    };
+    contentCrs(res, crs);
+    send(res, body, GEOJSON);
+  }));
+
+  return router;
+}
