@@ -12,6 +12,7 @@ import { PlatformService } from "./modules/platform/platform.service";
 import type { StatusHub } from "./modules/status/status.hub";
 import { StatusService } from "./modules/status/status.service";
 import { TargetService } from "./modules/target/target.service";
+import { GeoService } from "./modules/geo/geo.service";
 
 /** Services are stateless and built once per server. */
 export function createServices(ds: DataSource, hub: StatusHub) {
@@ -25,6 +26,7 @@ export function createServices(ds: DataSource, hub: StatusHub) {
     domains: new DomainService(reader),
     agencies: new AgencyService(reader),
     targets: new TargetService(reader),
+    geo: new GeoService(reader),
     tokens: new TokenService(ds),
     hub,
   };

@@ -93,7 +93,8 @@ export function makeFormatError(logger: Logger) {
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
-  if (e.code && /^(08|57P0)/.test(e.code)) return true;
+  // connection exceptions and operator intervention (shutdown, crash, cannot connect now); not 08P01 (protocol violation: a bug)
+  if (e.code && ["08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03"].includes(e.code)) return true;
   if (e.code && ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"].includes(e.code)) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|not queryable/i.test(e.message ?? "");
 }

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 /** A file inside an installed package, found from the package's main entry (exports maps hide the UMD builds). */
-function resolve(spec: string): string {
+export function packageFile(spec: string): string {
   const [scopeOrName, ...rest] = spec.split("/");
   const name = scopeOrName.startsWith("@") ? `${scopeOrName}/${rest.shift()}` : scopeOrName;
   let dir = path.dirname(require.resolve(name));
@@ -16,10 +16,10 @@ function resolve(spec: string): string {
 }
 
 export const IDE_ASSETS: Record<string, string> = {
-  "react.production.min.js": resolve("react/umd/react.production.min.js"),
-  "react-dom.production.min.js": resolve("react-dom/umd/react-dom.production.min.js"),
-  "graphiql.min.js": resolve("graphiql/graphiql.min.js"),
-  "graphiql.min.css": resolve("graphiql/graphiql.min.css"),
+  "react.production.min.js": packageFile("react/umd/react.production.min.js"),
+  "react-dom.production.min.js": packageFile("react-dom/umd/react-dom.production.min.js"),
+  "graphiql.min.js": packageFile("graphiql/graphiql.min.js"),
+  "graphiql.min.css": packageFile("graphiql/graphiql.min.css"),
 };
 
 const DEFAULT_QUERY = `# Guangzhou innovation platform registry

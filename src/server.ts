@@ -231,7 +231,8 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
 
 /** A low-cardinality route label for metrics. */
 function routeOf(path: string): string {
-  if (path === "/graphql" || path === "/healthz" || path === "/readyz" || path === "/metrics" || path === "/map") return path;
+  if (path === "/graphql" || path === "/healthz" || path === "/readyz" || path === "/metrics" || path === "/" || path === "/conformance") return path;
+  if (path === "/map" || path.startsWith("/map/")) return "/map";
   if (path.startsWith("/collections")) return "/collections";
   if (path.startsWith("/ide/") || path === "/graphiql") return "/ide";
   return "other";

@@ -200,6 +200,14 @@ describe("search", () => {
     expect([...ranks].sort()).toEqual(ranks);
   });
 
+  it("counts and facets a search", async () => {
+    const r: any = await s.gql(`{ platforms(filter: { search: "广州" }, first: 1) { totalCount facets { kind { count } status { count } } } }`);
+    expect(r.errors).toBeUndefined();
+    const expected = all.filter((p) => [p.nameHans, p.nameHant, ...p.aliases].some((n: string) => n.includes("广州") || n.includes("廣州"))).length;
+    expect(r.data.platforms.totalCount).toBeGreaterThanOrEqual(expected);
+    expect(r.data.platforms.facets.kind.reduce((a: number, f: any) => a + f.count, 0)).toBe(r.data.platforms.totalCount);
+  });
+
   it("refuses an empty or overlong query clearly", async () => {
     const e = await s.gql(`{ platforms(filter: { search: "、、" }) { nodes { id } } }`);
     expect(e.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");

@@ -19,9 +19,6 @@ export interface CompiledFilter {
   rank: string | null;
 }
 
-/** Escapes LIKE's wildcards in a normalised query (which has letters and digits only, but be safe). */
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => "\\" + c);
-
 export function compileFilter(filter: PlatformFilter | undefined | null): CompiledFilter {
   const f = filter ?? {};
   const params: unknown[] = [];
@@ -38,12 +35,12 @@ export function compileFilter(filter: PlatformFilter | undefined | null): Compil
   if (f.search !== undefined && f.search !== null) {
     const q = normalizeForSearch(f.search);
     if (!q) throw badInput("search must contain at least one letter or digit", { field: "search" });
-    const grams = queryGrams(q);
-    const like = `%${likeEscape(q)}%`;
-    conds.push(`p.search_grams @> ${$(grams)}::text[]`, `p.search_text LIKE ${$(like)}`);
-    const exact = $(`%|${likeEscape(q)}|%`);
-    const prefix = $(`%|${likeEscape(q)}%`);
-    rank = `(CASE WHEN ('|' || p.search_text || '|') LIKE ${exact} THEN 0 WHEN ('|' || p.search_text) LIKE ${prefix} THEN 1 ELSE 2 END)`;
+    // q holds letters and digits only (normalizeForSearch), so it needs no LIKE escaping; the
+    // GIN index on grams narrows, strpos confirms. Rank uses the same parameter, so the filter's
+    // parameters are all referenced by its WHERE clause (count and facets reuse it alone).
+    const pq = $(q);
+    conds.push(`p.search_grams @> ${$(queryGrams(q))}::text[]`, `strpos(p.search_text, ${pq}) > 0`);
+    rank = `(CASE WHEN strpos('|' || p.search_text || '|', '|' || ${pq} || '|') > 0 THEN 0 WHEN strpos('|' || p.search_text, '|' || ${pq}) > 0 THEN 1 ELSE 2 END)`;
   }
   if (f.kinds?.length) conds.push(`p.kind = ANY(${$(f.kinds)}::text[])`);
   if (f.levels?.length) conds.push(`p.level = ANY(${$(f.levels)}::text[])`);
