@@ -1,0 +1,126 @@
+/** The Markdown report: results, ratios, and the issue's goals, measured. */
+
+const SERVERS = [["ours", "ours"], ["peer", "PostGraphile"], ["floor", "floor"]];
+const fmt = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? "–" : Number(x).toLocaleString("en", { minimumFractionDigits: d, maximumFractionDigits: d }));
+const size = (n) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
+const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : "–");
+
+const SCENARIO_TITLES = {
+  S1: "district + domain, first 50, with district/domains/agencies",
+  S2: "search a Chinese name fragment, first 20",
+  S3: "bbox with ~1k located platforms (GeoJSON for ours and floor, JSON for PostGraphile)",
+  S3a: "bbox of the same area at every size",
+  S4: "one platform by id with its status history",
+  S5: "updatePlatformStatus (write)",
+};
+
+function items(sz, sc, name) {
+  const p = sz.preflight?.[sc]?.[name];
+  if (!p) return "–";
+  return p.ok ? String(p.items) : `✗ ${p.items ?? ""}`;
+}
+
+export function renderMarkdown(report) {
+  const m = report.meta;
+  const out = [];
+  out.push(`# Benchmark ${m.label}: ${m.date.slice(0, 10)}`);
+  out.push("");
+  out.push(`Machine: ${m.cpus}, ${m.memoryGB} GB; Node ${m.node} (PostGraphile: Node 22); PostgreSQL ${m.postgres}. ` +
+    `${m.options.connections} connections, ${m.options.rounds} interleaved rounds × ${m.options.duration} s per server and scenario ` +
+    `(after ${m.options.warmup} s warm-up), seed \`${m.options.seed}\`, registry LOG_LEVEL=${m.options.logLevel}. ` +
+    `Total ${Math.round((m.totalSeconds ?? 0) / 60)} min. Load generator, servers and PostgreSQL share the machine.`);
+  out.push("");
+  out.push("Scenarios: " + Object.entries(SCENARIO_TITLES).map(([k, v]) => `**${k}** ${v}`).join("; ") + ". See bench/README.md.");
+  out.push("");
+  out.push("| size | scenario | server | items | req/s | p50 ms | p99 ms | errors | peak RSS MB | bytes/resp |");
+  out.push("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  for (const sz of report.sizes) {
+    for (const [sc, byServer] of Object.entries(sz.results)) {
+      for (const [name, label] of SERVERS) {
+        const r = byServer[name];
+        if (!r) continue;
+        const errors = r.non2xx + r.gqlErrors + r.socketErrors;
+        out.push(`| ${size(sz.size)} | ${sc} | ${label} | ${items(sz, sc, name)} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${errors} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.bytesPerResponse, 0)} |`);
+      }
+    }
+  }
+  out.push("");
+  out.push("Ratios (ours ÷ other; throughput > 1 and latency < 1 favour ours):");
+  out.push("");
+  out.push("| size | scenario | req/s ours/PG | req/s ours/floor | p50 ours/PG | p50 ours/floor |");
+  out.push("|---|---|---:|---:|---:|---:|");
+  for (const sz of report.sizes) {
+    for (const [sc, r] of Object.entries(sz.results)) {
+      out.push(`| ${size(sz.size)} | ${sc} | ${ratio(r.ours?.rps, r.peer?.rps)} | ${ratio(r.ours?.rps, r.floor?.rps)} | ${ratio(r.ours?.p50, r.peer?.p50)} | ${ratio(r.ours?.p50, r.floor?.p50)} |`);
+    }
+  }
+  out.push("");
+
+  // Goals
+  out.push("Goals (issue 7), as measured in this run:");
+  out.push("");
+  out.push("| goal | where | measured | met |");
+  out.push("|---|---|---|---|");
+  const yes = (b) => (b ? "yes" : "**no**");
+  for (const sz of report.sizes) {
+    if (sz.size > 100_000) continue;
+    for (const sc of ["S1", "S2", "S3", "S4"]) {
+      const r = sz.results[sc];
+      if (!r?.ours || !r?.peer) continue;
+      out.push(`| throughput ≥ PostGraphile | ${sc} at ${size(sz.size)} | ${fmt(r.ours.rps)} vs ${fmt(r.peer.rps)} req/s (${ratio(r.ours.rps, r.peer.rps)}×) | ${yes(r.ours.rps >= r.peer.rps)} |`);
+    }
+  }
+  for (const sz of report.sizes) {
+    for (const sc of ["S1", "S4"]) {
+      const r = sz.results[sc];
+      if (!r?.ours || !r?.floor) continue;
+      out.push(`| p50 ≤ 2× floor | ${sc} at ${size(sz.size)} | ${fmt(r.ours.p50, 2)} vs ${fmt(r.floor.p50, 2)} ms (${ratio(r.ours.p50, r.floor.p50)}×) | ${yes(r.ours.p50 <= 2 * r.floor.p50)} |`);
+    }
+  }
+  const small = report.sizes.find((s) => s.size === 1000);
+  const big = report.sizes.find((s) => s.size === 1_000_000);
+  if (small && big) {
+    for (const sc of ["S1", "S3a", "S3", "S4"]) {
+      const a = small.results[sc]?.ours, b = big.results[sc]?.ours;
+      if (!a || !b) continue;
+      const note = sc === "S3a" ? ` (same area: ${small.parameters.s3a.features} → ${big.parameters.s3a.features} features)`
+        : sc === "S3" ? ` (constant output: ${small.parameters.s3.features} → ${big.parameters.s3.features} features; not the goal's definition)` : "";
+      out.push(`| p50 at 1M ≤ 2× p50 at 1k | ${sc}${note} | ${fmt(b.p50, 2)} vs ${fmt(a.p50, 2)} ms (${ratio(b.p50, a.p50)}×) | ${yes(b.p50 <= 2 * a.p50)} |`);
+    }
+  } else {
+    out.push("| p50 at 1M ≤ 2× p50 at 1k | S1, S3, S4 | not measured in this run (`npm run bench -- --full`) | – |");
+  }
+  const mid = report.sizes.find((s) => s.size === 100_000);
+  if (mid) {
+    const peak = Math.max(...Object.values(mid.results).map((r) => r.ours?.peakRssMB ?? 0));
+    out.push(`| our RSS ≤ 300 MB under load | 100k, all scenarios | peak ${fmt(peak, 0)} MB | ${yes(peak <= 300)} |`);
+  }
+  out.push("");
+
+  out.push("Parameters and checks:");
+  out.push("");
+  for (const sz of report.sizes) {
+    const p = sz.parameters;
+    out.push(`- **${size(sz.size)}** (database built in ${sz.database.buildSeconds} s` +
+      (sz.otherCpuShare !== undefined ? `; processes outside the benchmark used ${Math.round(100 * sz.otherCpuShare)} % of the CPU while it measured` : "") + "): " +
+      `S1 pairs ${p.s1.map((x) => `${x.district}/${x.domain} (${x.n})`).join(", ")}; ` +
+      `S2 fragments ${p.s2.map((x) => `${x.search} (${x.nameMatches} names)`).join(", ")}; ` +
+      `S3 bbox ${JSON.stringify(p.s3.bbox)} (${p.s3.features} located); S3a bbox ${JSON.stringify(p.s3a.bbox)} (${p.s3a.features} located); ` +
+      `S4 ${p.s4} ids; S5 ${p.s5} platforms.` + (sz.geojson ? "" : " **Our S3 used `platforms(filter:{bbox}, first:100)`: platformsGeoJSON did not exist.**"));
+    const same = [];
+    for (const [sc, bySrv] of Object.entries(sz.preflight)) {
+      for (const [name, v] of Object.entries(bySrv)) if (v.sameAsOurs) same.push(`${sc} ${name}: ${v.sameAsOurs}`);
+    }
+    if (same.length) out.push(`  Sample answers compared with ours: ${same.join("; ")}.`);
+    const errs = [];
+    for (const [sc, bySrv] of Object.entries(sz.results)) {
+      for (const [name, r] of Object.entries(bySrv)) if (r.sampleError) errs.push(`${sc} ${name}: \`${r.sampleError.slice(0, 160).replace(/`/g, "'")}\``);
+    }
+    if (errs.length) out.push(`  Error samples: ${errs.join("; ")}.`);
+  }
+  const chk = m.searchDocumentCheck;
+  out.push(`- Generated search columns vs buildSearchDocument: ${chk.sample - chk.differing}/${chk.sample} identical` +
+    (chk.example ? ` (differences are sort-key tones only, e.g. ${chk.example.name}: ${chk.example.expected} vs ${chk.example.got})` : "") + ".");
+  out.push("");
+  return out.join("\n") + "\n";
+}

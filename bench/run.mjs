@@ -1,0 +1,235 @@
+#!/usr/bin/env node
+/**
+ * The benchmark (issue 7): the registry against PostGraphile 5 and a raw-SQL floor, on
+ * generated data sets of 1k and 100k platforms (and 1M with --full).
+ *
+ *   npm run bench                 quick: 1k and 100k (under 10 minutes on 2 cores)
+ *   npm run bench -- --full       adds 1M
+ *
+ * Needs a built registry (dist/; `npm run bench` builds it) and a PostgreSQL server where the
+ * role may create databases: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+ * The benchmark creates registry_bench_<size> there and drops it afterwards (--keep leaves it).
+ *
+ * Options: --sizes=1000,100000  --rounds=3  --duration=3 (seconds per round)  --warmup=1
+ *          --connections=10  --scenarios=S1,S2,S3,S3a,S4,S5  --seed=gz-bench-1  --keep
+ *          --log-level=silent (the registry's LOG_LEVEL)  --out=bench/results
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { BENCH_DIR } from "./lib/dist.mjs";
+import { buildBenchDatabase, DEFAULT_ADMIN_URL, dropDatabase, benchDbName } from "./lib/database.mjs";
+import { verifySearchDocuments } from "./lib/generate.mjs";
+import { dist } from "./lib/dist.mjs";
+import { runLoad, percentile } from "./lib/load.mjs";
+import { foreignCpuSeconds, memoryOf, serverSpecs, startServer } from "./lib/servers.mjs";
+import { chooseParameters, oursHasGeoJSON, requestsFor, resyncS5, sampleRequest, summarise, waitForIdle } from "./lib/scenarios.mjs";
+import { renderMarkdown } from "./lib/report.mjs";
+
+function parseArgs(argv) {
+  const a = { full: false, keep: false };
+  for (const s of argv) {
+    const m = /^--([\w-]+)(?:=(.*))?$/.exec(s);
+    if (!m) throw new Error(`unknown argument ${s}`);
+    a[m[1]] = m[2] ?? true;
+  }
+  const full = a.full === true;
+  return {
+    full,
+    keep: a.keep === true,
+    sizes: (a.sizes ? String(a.sizes).split(",") : full ? ["1000", "100000", "1000000"] : ["1000", "100000"]).map(Number),
+    rounds: Number(a.rounds ?? 3),
+    duration: Number(a.duration ?? (full ? 4 : 3)),
+    warmup: Number(a.warmup ?? 2),
+    connections: Number(a.connections ?? 10),
+    scenarios: String(a.scenarios ?? "S1,S2,S3,S3a,S4,S5").split(","),
+    seed: String(a.seed ?? "gz-bench-1"),
+    logLevel: String(a["log-level"] ?? "silent"),
+    out: path.resolve(String(a.out ?? path.join(BENCH_DIR, "results"))),
+    label: String(a.label ?? (full ? "full" : "quick")),
+  };
+}
+
+const log = (...x) => console.error(...x);
+const SERVERS = ["ours", "peer", "floor"];
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  for (const n of opts.sizes) if (!Number.isInteger(n) || n < 200 || n > 5_000_000) throw new Error(`--sizes: ${n} is not between 200 and 5,000,000`);
+  const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URL;
+  const t0 = Date.now();
+  const pgVersion = await (async () => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    const v = (await c.query("SHOW server_version")).rows[0].server_version;
+    await c.end();
+    return v;
+  })();
+
+  log(`benchmark: sizes ${opts.sizes.join(", ")}; ${opts.rounds} rounds × ${opts.duration} s per server and scenario, ${opts.connections} connections`);
+  const { readSeedData } = dist("seeds/loader.js");
+  const searchDiffs = verifySearchDocuments(readSeedData(), 300, opts.seed);
+  log(`  search columns: ${300 - searchDiffs.length}/300 generated names match buildSearchDocument exactly`);
+
+  const report = {
+    meta: {
+      date: new Date().toISOString(), label: opts.label, node: process.version, postgres: pgVersion,
+      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}`, memoryGB: Math.round(os.totalmem() / 2 ** 30),
+      options: { ...opts, out: path.relative(BENCH_DIR, opts.out) },
+      searchDocumentCheck: { sample: 300, differing: searchDiffs.length, example: searchDiffs[0] ? { name: searchDiffs[0].name, expected: searchDiffs[0].ref.sortKey, got: searchDiffs[0].got.sortKey } : null },
+    },
+    sizes: [],
+  };
+
+  let servers = [];
+  let currentDb = null;
+  const cleanup = async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    servers = [];
+    if (currentDb && !opts.keep) await dropDatabase(adminUrl, currentDb).catch((e) => log(`  could not drop ${currentDb}: ${e.message}`));
+    currentDb = null;
+  };
+  const onSignal = () => {
+    log("interrupted: stopping servers and dropping the bench database");
+    cleanup().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  try {
+    for (const size of opts.sizes) {
+      log(`\n== ${size.toLocaleString("en")} platforms ==`);
+      currentDb = benchDbName(size);
+      const db = await buildBenchDatabase(adminUrl, size, { log, seed: opts.seed });
+      log(`  database ${db.name} ready in ${db.seconds.toFixed(1)} s`);
+
+      const specs = serverSpecs({ dbUrl: db.url, logLevel: opts.logLevel });
+      for (const name of SERVERS) servers.push(await startServer(name, specs[name], { log }));
+      const byName = Object.fromEntries(servers.map((s) => [s.name, s]));
+      const geojson = await oursHasGeoJSON(byName.ours.url + "/graphql");
+      if (!geojson) log("  NOTE: our schema has no platformsGeoJSON yet; S3 uses platforms(filter: {bbox}, first: 100)");
+      const params = await chooseParameters(db.url);
+      log(`  S1 pairs: ${params.s1.map((x) => `${x.district}/${x.domain} (${x.n})`).join(", ")}`);
+      log(`  S2 fragments: ${params.s2.map((x) => `${x.search} (${x.nameMatches})`).join(", ")}`);
+      log(`  S3 bbox ±${params.s3.half}° around Science City: ${params.s3.features} located platforms; S3a fixed ±${params.s3a.half}°: ${params.s3a.features}`);
+
+      // Preflight: one request per server and scenario, checked and compared.
+      const preflight = {};
+      for (const sc of opts.scenarios) {
+        preflight[sc] = {};
+        for (const name of SERVERS) {
+          const req = requestsFor(sc, name, params, { token: db.token, geojson });
+          if (!req) continue;
+          if (sc === "S5") await resyncS5(db.url, params.s5);
+          const r = await sampleRequest(byName[name].url, req);
+          const s = summarise(sc, name, r.json);
+          preflight[sc][name] = { status: r.status, bytes: r.bytes, ms: +r.ms.toFixed(1), ...s, ids: undefined, sameAsOurs: undefined };
+          if (s.ids) preflight[sc][name].ids = s.ids;
+          if (!s.ok) log(`  PREFLIGHT ${sc} ${name}: ${s.problem ?? "unexpected answer"} ${r.text.slice(0, 300)}`);
+        }
+        const ours = preflight[sc].ours?.ids;
+        for (const name of ["peer", "floor"]) {
+          const o = preflight[sc][name];
+          if (o?.ids && ours) o.sameAsOurs = JSON.stringify(o.ids) === JSON.stringify(ours) ? "same ids, same order"
+            : JSON.stringify([...o.ids].sort()) === JSON.stringify([...ours].sort()) ? "same ids, other order" : "different ids";
+        }
+        for (const name of SERVERS) if (preflight[sc][name]) delete preflight[sc][name].ids;
+      }
+      log(`  preflight: ${opts.scenarios.map((sc) => `${sc} ${SERVERS.filter((n) => preflight[sc][n]).map((n) => `${n}=${preflight[sc][n].items}${preflight[sc][n].ok ? "" : "!"}`).join(" ")}`).join("; ")}`);
+
+      // Warm-up (not recorded): every server, every scenario.
+      for (const sc of opts.scenarios) {
+        for (const name of SERVERS) {
+          const req = requestsFor(sc, name, params, { token: db.token, geojson });
+          if (!req) continue;
+          if (sc === "S5") {
+            await new Promise((r) => setTimeout(r, 500));
+            await resyncS5(db.url, params.s5);
+          }
+          await runLoad({ url: byName[name].url + req.path, headers: req.headers, body: req.body, onBody: req.onBody, duration: opts.warmup, connections: opts.connections, pid: byName[name].pid });
+          await waitForIdle(db.url);
+        }
+      }
+
+      // Measured: interleaved rounds (ours, peer, floor, ours, peer, floor, ...).
+      const cells = {};
+      const ownPids = new Set([process.pid, ...servers.map((s) => s.pid)]);
+      const foreign0 = foreignCpuSeconds(ownPids), wall0 = Date.now();
+      const totalRuns = opts.scenarios.length * opts.rounds;
+      let run = 0;
+      for (const sc of opts.scenarios) {
+        cells[sc] = {};
+        for (let r = 0; r < opts.rounds; r++) {
+          run++;
+          for (const name of SERVERS) {
+            const req = requestsFor(sc, name, params, { token: db.token, geojson });
+            if (!req) continue;
+            if (sc === "S5") {
+              // requests still in flight when the previous run stopped must finish before the state is read
+              await new Promise((r) => setTimeout(r, 500));
+              await resyncS5(db.url, params.s5);
+            }
+            const res = await runLoad({ url: byName[name].url + req.path, headers: req.headers, body: req.body, onBody: req.onBody, duration: opts.duration, connections: opts.connections, pid: byName[name].pid });
+            res.drainMs = await waitForIdle(db.url);
+            const c = (cells[sc][name] ??= { runs: [], latencies: [] });
+            c.runs.push({ requests: res.requests, seconds: res.seconds, non2xx: res.non2xx, socketErrors: res.socketErrors, timeouts: res.timeouts, gqlErrors: res.gqlErrors, sampleError: res.sampleError, bytes: res.bytes, peakRss: +res.peakRss.toFixed(1), drainMs: res.drainMs });
+            for (const l of res.latencies) c.latencies.push(l);
+          }
+          process.stderr.write(`\r  measuring: ${sc} round ${r + 1}/${opts.rounds} (${run}/${totalRuns})   `);
+        }
+      }
+      process.stderr.write("\n");
+      // CPU share (of the 2 cores' capacity) taken by processes outside the benchmark while it measured
+      const otherCpu = (foreignCpuSeconds(ownPids) - foreign0) / ((Date.now() - wall0) / 1000) / os.cpus().length;
+      log(`  other processes used ${(100 * otherCpu).toFixed(0)} % of the machine's CPU while measuring`);
+
+      const sizeReport = {
+        otherCpuShare: +otherCpu.toFixed(3),
+        size, database: { name: db.name, buildSeconds: +db.seconds.toFixed(1), load: db.load }, geojson,
+        parameters: { s1: params.s1, s2: params.s2, s3: params.s3, s3a: params.s3a, s4: params.s4.length, s5: params.s5.length },
+        preflight, servers: {}, results: {},
+      };
+      for (const s of servers) sizeReport.servers[s.name] = { label: s.label, pid: s.pid, memoryAtEnd: memoryOf(s.pid) };
+      for (const sc of opts.scenarios) {
+        sizeReport.results[sc] = {};
+        for (const [name, c] of Object.entries(cells[sc])) {
+          const sorted = Float64Array.from(c.latencies).sort();
+          const requests = c.runs.reduce((s, x) => s + x.requests, 0);
+          const seconds = c.runs.reduce((s, x) => s + x.seconds, 0);
+          sizeReport.results[sc][name] = {
+            requests, seconds: +seconds.toFixed(2), rps: +(requests / seconds).toFixed(1),
+            p50: +percentile(sorted, 50).toFixed(2), p90: +percentile(sorted, 90).toFixed(2), p99: +percentile(sorted, 99).toFixed(2),
+            max: +sorted[sorted.length - 1]?.toFixed(2),
+            non2xx: c.runs.reduce((s, x) => s + x.non2xx, 0),
+            socketErrors: c.runs.reduce((s, x) => s + x.socketErrors + x.timeouts, 0),
+            gqlErrors: c.runs.reduce((s, x) => s + x.gqlErrors, 0),
+            sampleError: c.runs.find((x) => x.sampleError)?.sampleError ?? null,
+            peakRssMB: Math.max(...c.runs.map((x) => x.peakRss)),
+            bytesPerResponse: requests ? Math.round(c.runs.reduce((s, x) => s + x.bytes, 0) / requests) : 0,
+            rounds: c.runs.map((x) => +(x.requests / x.seconds).toFixed(1)),
+          };
+        }
+      }
+      report.sizes.push(sizeReport);
+      await cleanup();
+    }
+  } finally {
+    await cleanup();
+  }
+
+  report.meta.totalSeconds = Math.round((Date.now() - t0) / 1000);
+  fs.mkdirSync(opts.out, { recursive: true });
+  const day = report.meta.date.slice(0, 10);
+  const base = path.join(opts.out, `${day}-${opts.label}`);
+  const md = renderMarkdown(report);
+  fs.writeFileSync(`${base}.md`, md);
+  fs.writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + "\n");
+  process.stdout.write(md);
+  log(`\nwritten: ${path.relative(process.cwd(), base)}.md and .json (${report.meta.totalSeconds} s in all)`);
+}
+
+main().catch((err) => {
+  console.error(err?.stack ?? err);
+  process.exit(1);
+});

@@ -1,0 +1,177 @@
+/**
+ * The raw-SQL floor: the registry's own SQL, run through pg, serialised with JSON.stringify, on
+ * node:http. No GraphQL, no Express, no TypeORM DataSource, no DataLoader, no validation beyond
+ * what the services do. It answers S1–S5 with the same data shape as the GraphQL responses.
+ *
+ * "The same SQL": the statements come from the registry's compiled services (dist/), called on
+ * a shim that has only `query` and `transaction` on a pg Pool; so the floor follows whatever SQL
+ * the services build (compileFilter, keyset paging, the GeoJSON statement, the status write).
+ * The one exception is the status history, which the registry reads through TypeORM's query
+ * builder: that statement is written here as TypeORM generates it (same table, WHERE, ORDER BY).
+ *
+ * Env: DATABASE_URL, PORT, HOST (default 127.0.0.1), DB_POOL_MAX (default 10).
+ * Endpoints: POST /s1 … /s5 with {"variables": {...}} (the GraphQL operations' variables).
+ */
+import http from "node:http";
+import pg from "pg";
+import { dist } from "../lib/dist.mjs";
+
+const url = process.env.DATABASE_URL;
+if (!url) {
+  process.stderr.write("DATABASE_URL is required\n");
+  process.exit(2);
+}
+const port = Number(process.env.PORT ?? 5680);
+const host = process.env.HOST ?? "127.0.0.1";
+
+const pool = new pg.Pool({
+  connectionString: url,
+  max: Number(process.env.DB_POOL_MAX ?? 10),
+  application_name: "bench-floor",
+  statement_timeout: 15000,
+});
+
+/** Enough of a TypeORM DataSource for the services: query() and transaction(). */
+const ds = {
+  query: (sql, params) => pool.query(sql, params).then((r) => r.rows),
+  async transaction(a, b) {
+    const work = typeof a === "function" ? a : b;
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work({ query: (sql, params) => client.query(sql, params).then((r) => r.rows) });
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  },
+};
+
+const { PlatformService } = dist("src/modules/platform/platform.service.js");
+const { DistrictService } = dist("src/modules/district/district.service.js");
+const { GeoService } = dist("src/modules/geo/geo.service.js");
+const { TokenService } = dist("src/modules/auth/token.service.js");
+const { StatusService } = dist("src/modules/status/status.service.js");
+const { AppError } = dist("src/errors.js");
+
+const platforms = new PlatformService(ds);
+const districts = new DistrictService(ds);
+const geo = new GeoService(ds);
+const tokens = new TokenService(ds);
+const status = new StatusService(ds);
+
+const location = (p) => (p.lng === null || p.lat === null || !p.precision ? null : { lng: p.lng, lat: p.lat, precision: p.precision });
+
+const handlers = {
+  /** S1: platforms(filter: {districts, domains}, first: 50) with district, domains, agencies. */
+  async s1({ districts: ds_, domains }) {
+    const page = await platforms.page({ filter: { districts: ds_, domains }, first: 50 });
+    const nodes = page.edges.map((e) => e.node);
+    const ids = nodes.map((p) => p.id);
+    const codes = [...new Set(nodes.map((p) => p.districtCode).filter(Boolean))];
+    const [ds2, doms, ags] = await Promise.all([districts.findByCodes(codes), platforms.domainsOf(ids), platforms.agenciesOf(ids)]);
+    const byCode = new Map(ds2.filter(Boolean).map((d) => [d.code, d]));
+    return {
+      platforms: {
+        nodes: nodes.map((p, i) => {
+          const d = p.districtCode ? byCode.get(p.districtCode) : null;
+          return {
+            id: p.id, nameHans: p.nameHans, nameEn: p.nameEn, kind: p.kind, status: p.status, version: p.version, location: location(p),
+            district: d ? { code: d.code, nameHans: d.nameHans } : null,
+            domains: doms[i].map((x) => ({ id: x.id, nameHans: x.nameHans })),
+            agencies: ags[i].map((x) => ({ id: x.id, nameHans: x.nameHans })),
+          };
+        }),
+      },
+    };
+  },
+
+  /** S2: platforms(filter: {search}, first: 20). */
+  async s2({ search }) {
+    const page = await platforms.page({ filter: { search }, first: 20 });
+    return { platforms: { nodes: page.edges.map(({ node: p }) => ({ id: p.id, nameHans: p.nameHans, nameEn: p.nameEn, kind: p.kind, status: p.status })) } };
+  },
+
+  /** S3: platformsGeoJSON(filter: {bbox}). */
+  async s3({ bbox }) {
+    return { platformsGeoJSON: await geo.featureCollection({ bbox }, "WGS84") };
+  },
+
+  /** S4: platform(id) with statusHistory. */
+  async s4({ id }) {
+    const p = await platforms.findById(id);
+    if (!p) return { platform: null };
+    // As TypeORM's query builder in PlatformService.historyOf (dates as ISO strings, like the entity's).
+    const rows = await pool.query(
+      `SELECT e.id, e.platform_id, e.from_status, e.to_status, e.effective_date::text AS effective_date, e.recorded_at, e.actor, e.note,
+         e.source_title, e.source_url, e.source_published_at::text AS source_published_at, e.token_id, e.correction
+       FROM status_event e WHERE e.platform_id IN ($1) ORDER BY e.recorded_at DESC, e.id DESC`,
+      [id],
+    );
+    return {
+      platform: {
+        id: p.id, nameHans: p.nameHans, nameEn: p.nameEn, kind: p.kind, status: p.status, version: p.version,
+        statusHistory: rows.rows.map((e) => ({
+          from: e.from_status, to: e.to_status, effectiveDate: e.effective_date, recordedAt: e.recorded_at, actor: e.actor, note: e.note,
+          source: e.source_title ? { title: e.source_title, url: e.source_url, publishedAt: e.source_published_at } : null,
+          correction: e.correction,
+        })),
+      },
+    };
+  },
+
+  /** S5: updatePlatformStatus(input) → { id status version }, with the bearer token checked like the API does. */
+  async s5({ input }, authorization) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+    const viewer = m ? await tokens.authenticate(m[1]) : null;
+    if (!viewer) throw new AppError("UNAUTHENTICATED", "this operation needs a token");
+    const { platformId } = await status.updateStatus(viewer, { correction: false, ...input });
+    const p = await platforms.findById(platformId);
+    return { updatePlatformStatus: { id: p.id, status: p.status, version: p.version } };
+  },
+};
+
+const send = (res, code, body) => {
+  const json = JSON.stringify(body);
+  res.writeHead(code, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(json) });
+  res.end(json);
+};
+
+const server = http.createServer((req, res) => {
+  if (req.method === "GET" && req.url === "/healthz") return send(res, 200, { status: "ok" });
+  const handler = req.method === "POST" ? handlers[req.url.slice(1)] : undefined;
+  if (!handler) return send(res, 404, { errors: [{ message: "not found" }] });
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", async () => {
+    let variables;
+    try {
+      variables = JSON.parse(Buffer.concat(chunks).toString("utf8")).variables ?? {};
+    } catch {
+      return send(res, 400, { errors: [{ message: "bad JSON", extensions: { code: "BAD_REQUEST" } }] });
+    }
+    try {
+      send(res, 200, { data: await handler(variables, req.headers.authorization) });
+    } catch (err) {
+      if (err instanceof AppError || err?.extensions?.code) {
+        send(res, 200, { errors: [{ message: err.message, extensions: { code: err.extensions?.code ?? err.code } }] });
+      } else {
+        process.stderr.write(`floor: ${err?.stack ?? err}\n`);
+        send(res, 500, { errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+      }
+    }
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(port, host, () => process.stdout.write(`READY ${port}\n`));
+
+const stop = () => {
+  server.close();
+  pool.end().finally(() => process.exit(0));
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
