@@ -321,6 +321,17 @@ export async function upsertPlatform(
         firstEvent.sourcePublishedAt, firstEvent.tokenId]));
   }
 
+  for (const [k, n] of Object.entries(await writePlatformRelations(m, x))) add(k, n);
+  return written;
+}
+
+/** Brings a platform's domains, agencies (in order) and mentions in line with the record. Rows written per table. */
+export async function writePlatformRelations(
+  m: EntityManager,
+  x: Pick<SeedPlatform, "id" | "domains" | "agencies" | "mentions">,
+): Promise<Record<string, number>> {
+  const written: Record<string, number> = {};
+  const add = (k: string, n: number) => (written[k] = (written[k] ?? 0) + n);
   add("platform_domain", await count(m,
     `DELETE FROM platform_domain WHERE platform_id = $1 AND NOT (domain_id = ANY($2::text[]))`, [x.id, x.domains]));
   add("platform_domain", await count(m,

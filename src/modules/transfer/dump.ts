@@ -8,7 +8,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { buildSearchDocument } from "../platform/search";
 import {
-  readSeedData, validateSeedData, writeReference, writeTargets,
+  readSeedData, validateSeedData, writePlatformRelations, writeReference, writeTargets,
   type SeedAgency, type SeedDistrict, type SeedDomain, type SeedPlatform, type SeedTarget,
 } from "../../../seeds/loader";
 import { PlatformStatus } from "../platform/platform.enums";
@@ -237,25 +237,7 @@ async function writePlatformRow(m: EntityManager, x: DumpPlatform): Promise<Reco
     [x.id, ...cols],
   );
   w.platform = rows.length;
-  const n = async (sql: string, params: unknown[]) => {
-    const res: unknown[] = await m.query(sql + " RETURNING 1", params);
-    return res.length === 2 && Array.isArray(res[0]) && typeof res[1] === "number" ? res[1] : res.length;
-  };
-  w.platform_domain = (await n(`DELETE FROM platform_domain WHERE platform_id = $1 AND NOT (domain_id = ANY($2::text[]))`, [x.id, x.domains]))
-    + (await n(`INSERT INTO platform_domain (platform_id, domain_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [x.id, x.domains]));
-  w.platform_agency = (await n(`DELETE FROM platform_agency WHERE platform_id = $1 AND NOT (agency_id = ANY($2::text[]))`, [x.id, x.agencies]))
-    + (await n(`INSERT INTO platform_agency (platform_id, agency_id, position) SELECT $1, a, ord::int FROM unnest($2::text[]) WITH ORDINALITY AS t(a, ord)
-        ON CONFLICT (platform_id, agency_id) DO UPDATE SET position = EXCLUDED.position WHERE platform_agency.position <> EXCLUDED.position`, [x.id, x.agencies]));
-  w.platform_mention = await n(`DELETE FROM platform_mention WHERE platform_id = $1 AND position > $2`, [x.id, x.mentions.length]);
-  for (const [i, mm] of x.mentions.entries()) {
-    w.platform_mention += await n(
-      `INSERT INTO platform_mention (platform_id, position, section, excerpt, "offset") VALUES ($1,$2,$3,$4,$5)
-       ON CONFLICT (platform_id, position) DO UPDATE SET section=EXCLUDED.section, excerpt=EXCLUDED.excerpt, "offset"=EXCLUDED."offset"
-       WHERE (platform_mention.section, platform_mention.excerpt, platform_mention."offset") IS DISTINCT FROM (EXCLUDED.section, EXCLUDED.excerpt, EXCLUDED."offset")`,
-      [x.id, i + 1, mm.section, mm.excerpt, mm.offset],
-    );
-  }
-  return w;
+  return { ...w, ...(await writePlatformRelations(m, x)) };
 }
 
 /** Platforms as CSV (one row each; lists joined by |): for spreadsheets. Export only. */
