@@ -1,3 +1,4 @@
+import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
 import { createReader } from "./db/reader";
 import { AgencyService } from "./modules/agency/agency.service";
@@ -33,7 +34,13 @@ export function createServices(ds: DataSource, hub: StatusHub) {
 }
 export type Services = ReturnType<typeof createServices>;
 
-export type Loaders = PlatformLoaders & { allDomains: () => Promise<Map<string, Domain>> };
+export type Loaders = PlatformLoaders & {
+  /** Platform counts of districts, agencies and domains, asked for only when a query selects platformCount. */
+  districtCount: DataLoader<string, number>;
+  agencyCount: DataLoader<string, number>;
+  domainCount: DataLoader<string, number>;
+  allDomains: () => Promise<Map<string, Domain>>;
+};
 
 /** Per-request context: who is asking, the services, and fresh DataLoaders (a cache never outlives its request). */
 export interface Context {
@@ -46,6 +53,9 @@ export function createLoaders(services: Services): Loaders {
   let domains: Promise<Map<string, Domain>> | undefined;
   return {
     ...createPlatformLoaders(services.platforms, services.districts),
+    districtCount: new DataLoader<string, number>((codes) => services.districts.countPlatforms(codes)),
+    agencyCount: new DataLoader<string, number>((ids) => services.agencies.countPlatforms(ids)),
+    domainCount: new DataLoader<string, number>((ids) => services.domains.countPlatforms(ids)),
     // The domain table is small: one read per request serves every tree navigation.
     allDomains: () => (domains ??= services.domains.list().then((ds) => new Map(ds.map((d) => [d.id, d])))),
   };

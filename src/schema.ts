@@ -2,14 +2,14 @@ import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema, type PubSub } from "type-graphql";
 import { PlatformConnectionResolver, PlatformResolver, StatusEventResolver } from "./modules/platform/platform.resolver";
-import { ReferenceResolver } from "./modules/reference.resolver";
+import { AgencyResolver, DistrictResolver, ReferenceResolver } from "./modules/reference.resolver";
 import { DomainResolver } from "./modules/domain/domain.resolver";
 import { GeoResolver } from "./modules/geo/geo.resolver";
 import { PlatformWriteResolver } from "./modules/platform/platform-write.resolver";
 import { StatusResolver } from "./modules/status/status.resolver";
 import { GraphQLDateTime } from "graphql-scalars";
 
-export const resolvers = [PlatformResolver, PlatformConnectionResolver, StatusEventResolver, ReferenceResolver, DomainResolver, GeoResolver, PlatformWriteResolver, StatusResolver] as const;
+export const resolvers = [PlatformResolver, PlatformConnectionResolver, StatusEventResolver, ReferenceResolver, DistrictResolver, AgencyResolver, DomainResolver, GeoResolver, PlatformWriteResolver, StatusResolver] as const;
 
 /** type-graphql validates inputs only when asked: validate is on, so class-validator rules hold. */
 export function createSchema(pubSub: PubSub): Promise<GraphQLSchema> {

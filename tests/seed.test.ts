@@ -102,6 +102,16 @@ describe("the plan's data through the API", () => {
     expect(biomed.platformCount).toBe(platforms.filter((p) => p.domains.some((d: any) => underBiomed.has(d.id))).length);
   });
 
+  it("counts platforms wherever a district, agency or domain is reached, not only in the top-level lists", async () => {
+    const r = await s.gql(`{ platform(id: "sun-yat-sen-university") { district { code platformCount }
+      agencies { id platformCount } domains { id platformCount parent { id platformCount } } } }`);
+    expect(r.errors).toBeUndefined();
+    const p = r.data!.platform;
+    expect(p.district.platformCount).toBe(platforms.filter((x) => x.district?.code === p.district.code).length);
+    for (const a of p.agencies) expect(a.platformCount).toBe(platforms.filter((x) => x.agencies.some((y: any) => y.id === a.id)).length);
+    for (const d of p.domains) expect(d.platformCount).toBeGreaterThanOrEqual(platforms.filter((x) => x.domains.some((y: any) => y.id === d.id)).length);
+  });
+
   it("exposes the plan's targets with the registry's own counts", async () => {
     const r = await s.gql(`{ targets(year: 2020) { id year scope valueMin valueMax unit comparator excerpt offset
       countRule { kinds levels statuses } registryCount } }`);

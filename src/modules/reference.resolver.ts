@@ -27,3 +27,19 @@ export class ReferenceResolver {
     return ctx.services.targets.list(year);
   }
 }
+
+@Resolver(() => District)
+export class DistrictResolver {
+  @FieldResolver(() => Int, { description: "Number of platforms in this district" })
+  platformCount(@Root() d: District, @Ctx() ctx: Context): Promise<number> {
+    return ctx.loaders.districtCount.load(d.code);
+  }
+}
+
+@Resolver(() => Agency)
+export class AgencyResolver {
+  @FieldResolver(() => Int, { description: "Number of platforms this agency is responsible for" })
+  platformCount(@Root() a: Agency, @Ctx() ctx: Context): Promise<number> {
+    return ctx.loaders.agencyCount.load(a.id);
+  }
+}

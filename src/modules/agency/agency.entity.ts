@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Field, ID, ObjectType } from "type-graphql";
 import { Column, Entity, PrimaryColumn } from "typeorm";
 
 @ObjectType({ description: "A responsible unit (責任單位) named by the plan, abbreviations expanded" })
@@ -13,7 +13,4 @@ export class Agency {
   abbreviations: string[];
   @Field(() => String, { nullable: true }) @Column({ type: "text", nullable: true }) level: string | null;
   @Field(() => String, { nullable: true }) @Column({ type: "text", nullable: true }) note: string | null;
-
-  @Field(() => Int, { description: "Number of platforms this agency is responsible for" })
-  platformCount?: number;
 }

@@ -5,13 +5,20 @@ import type { Agency } from "./agency.entity";
 export class AgencyService {
   constructor(private readonly ds: Queryable) {}
 
-  /** All agencies, each with the number of (non-archived) platforms it is responsible for. */
+  /** All agencies by id. */
   async list(): Promise<Agency[]> {
-    const rows: Array<Record<string, unknown>> = await this.ds.query(
-      `SELECT a.*, (SELECT count(*) FROM platform_agency pa JOIN platform p ON p.id = pa.platform_id
-                    WHERE pa.agency_id = a.id AND p.archived_at IS NULL) AS platform_count
-       FROM agency a ORDER BY a.id`,
+    const rows: Array<Record<string, unknown>> = await this.ds.query(`SELECT * FROM agency ORDER BY id`);
+    return rows.map(rowToAgency);
+  }
+
+  /** Non-archived platforms each agency is responsible for, for a batch of ids (one statement). */
+  async countPlatforms(ids: readonly string[]): Promise<number[]> {
+    const rows: Array<{ id: string; n: number }> = await this.ds.query(
+      `SELECT pa.agency_id AS id, count(*)::int AS n FROM platform_agency pa JOIN platform p ON p.id = pa.platform_id
+       WHERE pa.agency_id = ANY($1::text[]) AND p.archived_at IS NULL GROUP BY pa.agency_id`,
+      [ids],
     );
-    return rows.map((r) => Object.assign(rowToAgency(r), { platformCount: Number(r.platform_count) }));
+    const byId = new Map(rows.map((r) => [r.id, r.n]));
+    return ids.map((id) => byId.get(id) ?? 0);
   }
 }

@@ -1,4 +1,4 @@
-import { Field, Float, ID, Int, ObjectType } from "type-graphql";
+import { Field, Float, ID, ObjectType } from "type-graphql";
 import { Column, Entity, PrimaryColumn } from "typeorm";
 
 @ObjectType({ description: "One of Guangzhou's 11 districts (GB/T 2260)" })
@@ -19,8 +19,4 @@ export class District {
   @Field(() => Float, { description: "Latitude of the district's centroid (WGS-84)" })
   @Column({ name: "centroid_lat", type: "double precision" })
   centroidLat: number;
-
-  /** Filled by the resolver: platforms (not archived) in the district. */
-  @Field(() => Int, { description: "Number of platforms in this district" })
-  platformCount?: number;
 }

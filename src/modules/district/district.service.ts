@@ -11,18 +11,26 @@ function rowToDistrict(r: Record<string, unknown>): District {
 export class DistrictService {
   constructor(private readonly ds: Queryable) {}
 
-  /** All districts by code, each with its number of (non-archived) platforms. */
+  /** All districts by code. */
   async list(): Promise<District[]> {
-    const rows: Array<Record<string, unknown>> = await this.ds.query(
-      `SELECT d.*, (SELECT count(*) FROM platform p WHERE p.district_code = d.code AND p.archived_at IS NULL) AS platform_count
-       FROM district d ORDER BY d.code`,
-    );
-    return rows.map((r) => Object.assign(rowToDistrict(r), { platformCount: Number(r.platform_count) }));
+    const rows: Array<Record<string, unknown>> = await this.ds.query(`SELECT * FROM district ORDER BY code`);
+    return rows.map(rowToDistrict);
   }
 
   async findByCodes(codes: readonly string[]): Promise<Array<District | null>> {
     const rows: Array<Record<string, unknown>> = await this.ds.query(`SELECT * FROM district WHERE code = ANY($1::text[])`, [codes]);
     const byCode = new Map(rows.map((r) => [r.code as string, rowToDistrict(r)]));
     return codes.map((c) => byCode.get(c) ?? null);
+  }
+
+  /** Non-archived platforms per district, for a batch of codes (one statement). */
+  async countPlatforms(codes: readonly string[]): Promise<number[]> {
+    const rows: Array<{ code: string; n: number }> = await this.ds.query(
+      `SELECT district_code AS code, count(*)::int AS n FROM platform
+       WHERE district_code = ANY($1::text[]) AND archived_at IS NULL GROUP BY district_code`,
+      [codes],
+    );
+    const byCode = new Map(rows.map((r) => [r.code, r.n]));
+    return codes.map((c) => byCode.get(c) ?? 0);
   }
 }

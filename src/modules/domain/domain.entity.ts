@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Field, ID, ObjectType } from "type-graphql";
 import { Column, Entity, PrimaryColumn } from "typeorm";
 import { Mention } from "../source/mention.type";
 
@@ -19,7 +19,4 @@ export class Domain {
   isGroup: boolean;
   @Field(() => String, { nullable: true }) @Column({ type: "text", nullable: true }) note: string | null;
   @Field(() => [Mention]) @Column({ type: "jsonb", default: () => "'[]'" }) mentions: Mention[];
-
-  @Field(() => Int, { description: "Platforms tagged with this domain or any domain under it" })
-  platformCount?: number;
 }

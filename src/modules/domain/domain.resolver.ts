@@ -1,10 +1,15 @@
-import { Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import { Ctx, FieldResolver, Int, Resolver, Root } from "type-graphql";
 import type { Context } from "../../context";
 import { Domain } from "./domain.entity";
 
 /** Tree navigation over the (small) domain table, read once per request. */
 @Resolver(() => Domain)
 export class DomainResolver {
+  @FieldResolver(() => Int, { description: "Platforms tagged with this domain or any domain under it" })
+  platformCount(@Root() d: Domain, @Ctx() ctx: Context): Promise<number> {
+    return ctx.loaders.domainCount.load(d.id);
+  }
+
   @FieldResolver(() => Domain, { nullable: true })
   async parent(@Root() d: Domain, @Ctx() ctx: Context): Promise<Domain | null> {
     return d.parentId ? ((await ctx.loaders.allDomains()).get(d.parentId) ?? null) : null;
