@@ -14,7 +14,10 @@ import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import { visit } from "graphql";
 import type { Config } from "./config";
 import type { ApolloServerPlugin } from "@apollo/server";
-import { Kind, type FragmentDefinitionNode, type SelectionSetNode, type ValueNode } from "graphql";
+import {
+  getNamedType, getNullableType, isInterfaceType, isListType, isObjectType, Kind,
+  type FragmentDefinitionNode, type GraphQLInterfaceType, type GraphQLObjectType, type GraphQLSchema, type SelectionSetNode, type ValueNode,
+} from "graphql";
 import { AppError, ErrorCode } from "./errors";
 
 /** Defaults: depth 12, aliases 20, directives 20, tokens 5000, fan-out 50,000 objects. */
@@ -33,11 +36,20 @@ export function armor() {
   }).protect();
 }
 
-/** How many items a list field may return when its size is not given by first/last. */
+/**
+ * How many items a list field is assumed to return when no first/last says. Keyed by field name
+ * but applied only to fields whose schema type is a list (a platform's `district` is one object,
+ * the facets' `district` a list of counts). Unlisted lists count as DEFAULT_LIST_SIZE.
+ */
 const LIST_SIZE: Record<string, number> = {
-  platforms: 20, children: 20, domains: 40, agencies: 30, mentions: 10, statusHistory: 20, districts: 11,
-  targets: 100, members: 20, groups: 5, edges: 1, nodes: 1, kind: 15, status: 10, district: 12, domain: 40,
+  children: 20, domains: 40, agencies: 30, mentions: 10, statusHistory: 20, districts: 11, targets: 100,
+  members: 20, groups: 5, kind: 15, status: 10, district: 12, domain: 40, statusTransitions: 7,
+  // a connection's lists are as long as its page, which the connection field already counted
+  edges: 1, nodes: 1,
 };
+const DEFAULT_LIST_SIZE = 20;
+/** A connection's page size when first/last are not given (the platforms default). */
+const DEFAULT_PAGE = 20;
 
 function intArg(v: ValueNode | undefined, variables: Record<string, unknown>): number | null {
   if (!v) return null;
@@ -49,7 +61,14 @@ function intArg(v: ValueNode | undefined, variables: Record<string, unknown>): n
   return null;
 }
 
+/**
+ * The number of objects an operation could resolve: each field counts once per parent, and a
+ * field multiplies what is under it by its size — its first/last argument where it takes one
+ * (a connection), the assumed length of a list, or 1 for a single object.
+ */
 export function estimateFanOut(
+  schema: GraphQLSchema,
+  parent: GraphQLObjectType | GraphQLInterfaceType,
   set: SelectionSetNode,
   fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
@@ -59,19 +78,27 @@ export function estimateFanOut(
   let total = 0;
   for (const sel of set.selections) {
     if (sel.kind === Kind.FIELD) {
+      const def = parent.getFields()[sel.name.value];
+      if (!def) continue; // __typename and the like
       const args = Object.fromEntries((sel.arguments ?? []).map((a) => [a.name.value, a.value]));
-      const size = sel.name.value === "platforms"
-        ? (intArg(args.first, variables) ?? intArg(args.last, variables) ?? LIST_SIZE.platforms)
-        : (LIST_SIZE[sel.name.value] ?? 1);
+      const pages = def.args.some((a) => a.name === "first" || a.name === "last");
+      const size = pages
+        ? (intArg(args.first, variables) ?? intArg(args.last, variables) ?? DEFAULT_PAGE)
+        : isListType(getNullableType(def.type)) ? (LIST_SIZE[sel.name.value] ?? DEFAULT_LIST_SIZE) : 1;
       const here = multiplier * Math.max(size, 1);
       total += here;
-      if (sel.selectionSet) total += estimateFanOut(sel.selectionSet, fragments, variables, here, seen);
+      const named = getNamedType(def.type);
+      if (sel.selectionSet && (isObjectType(named) || isInterfaceType(named))) {
+        total += estimateFanOut(schema, named, sel.selectionSet, fragments, variables, here, seen);
+      }
     } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      total += estimateFanOut(sel.selectionSet, fragments, variables, multiplier, seen);
+      const t = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
+      if (t && (isObjectType(t) || isInterfaceType(t))) total += estimateFanOut(schema, t, sel.selectionSet, fragments, variables, multiplier, seen);
     } else {
       const f = fragments[sel.name.value];
-      if (f && !seen.has(f.name.value)) {
-        total += estimateFanOut(f.selectionSet, fragments, variables, multiplier, new Set([...seen, f.name.value]));
+      const t = f && schema.getType(f.typeCondition.name.value);
+      if (f && t && (isObjectType(t) || isInterfaceType(t)) && !seen.has(f.name.value)) {
+        total += estimateFanOut(schema, t, f.selectionSet, fragments, variables, multiplier, new Set([...seen, f.name.value]));
       }
     }
     if (total > 1e12) return total;
@@ -83,12 +110,13 @@ export function fanOutPlugin<T extends object>(limit = LIMITS.fanOut): ApolloSer
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, document, request }) {
+        async didResolveOperation({ operation, document, request, schema }) {
           const fragments = Object.fromEntries(
             document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
           );
-          if (!operation) return;
-          const n = estimateFanOut(operation.selectionSet, fragments, request.variables ?? {});
+          const root = operation && schema.getRootType(operation.operation);
+          if (!operation || !root) return;
+          const n = estimateFanOut(schema, root, operation.selectionSet, fragments, request.variables ?? {});
           if (n > limit) {
             throw new AppError(ErrorCode.QUERY_TOO_COMPLEX, `query could resolve about ${Math.round(n)} objects; the limit is ${limit}. Ask for smaller pages or fewer nested lists.`, {
               estimate: Math.round(n), limit, http: { status: 400 },
