@@ -100,11 +100,8 @@ const finite = (v: unknown): v is number => typeof v === "number" && Number.isFi
 export function validateSeedData(d: SeedData, opts: { requireStatusWording?: boolean } = {}): string[] {
   const p: string[] = [];
   const checkMention = (who: string, m: SeedMention) => {
-    if (!m || !nonEmpty(m.excerpt) || !Number.isInteger(m.offset) || !nonEmpty(m.section)) {
-      p.push(`${who}: a mention needs section, excerpt and an integer offset`);
-    } else if (d.source.slice(m.offset, m.offset + m.excerpt.length) !== m.excerpt) {
-      p.push(`${who}: excerpt "${m.excerpt.slice(0, 30)}…" is not found verbatim at offset ${m.offset}`);
-    }
+    const problem = mentionProblem(d.source, who, m);
+    if (problem) p.push(problem);
   };
   const unique = (kind: string, ids: string[]) => {
     const seen = new Set<string>();
@@ -185,6 +182,17 @@ export function validateSeedData(d: SeedData, opts: { requireStatusWording?: boo
   return p;
 }
 
+/** A mention must quote the source verbatim at its offset. */
+function mentionProblem(source: string, who: string, m: SeedMention): string | null {
+  if (!m || !nonEmpty(m.excerpt) || !Number.isInteger(m.offset) || !nonEmpty(m.section)) {
+    return `${who}: a mention needs section, excerpt and an integer offset`;
+  }
+  if (source.slice(m.offset, m.offset + m.excerpt.length) !== m.excerpt) {
+    return `${who}: excerpt "${m.excerpt.slice(0, 30)}…" is not found verbatim at offset ${m.offset}`;
+  }
+  return null;
+}
+
 /** What a platform record is checked against: the source text and the ids that exist. */
 export interface PlatformRules {
   source: string;
@@ -246,11 +254,8 @@ export function platformProblems(x: SeedPlatform, r: PlatformRules): string[] {
   }
   if (!Array.isArray(x.mentions) || x.mentions.length === 0) p.push(`${who}: at least one mention of the plan is required`);
   for (const m of x.mentions ?? []) {
-    if (!m || !nonEmpty(m.excerpt) || !Number.isInteger(m.offset) || !nonEmpty(m.section)) {
-      p.push(`${who}: a mention needs section, excerpt and an integer offset`);
-    } else if (r.source.slice(m.offset, m.offset + m.excerpt.length) !== m.excerpt) {
-      p.push(`${who}: excerpt "${m.excerpt.slice(0, 30)}…" is not found verbatim at offset ${m.offset}`);
-    }
+    const problem = mentionProblem(r.source, who, m);
+    if (problem) p.push(problem);
   }
   if (r.requireStatusWording && (!nonEmpty(x.statusWording) || !(x.mentions ?? []).some((m) => m.excerpt?.includes(x.statusWording))))
     p.push(`${who}: statusWording must be quoted from one of its excerpts`);

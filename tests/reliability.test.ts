@@ -107,9 +107,9 @@ describe("a battery of bad requests gets no 5xx and changes nothing", () => {
       ["bad mutation input", () => q(`mutation { updatePlatformStatus(input: { id: "x", status: OPERATIONAL, effectiveDate: "yesterday", expectedVersion: 0 }) { id } }`)],
     ];
     for (const [name, send] of cases) {
+      // a hang fails the test by its timeout; each answer must be a refusal, never a server error
       const r = await send();
       expect({ name, status: r.status < 500 }).toEqual({ name, status: true });
-      expect({ name, hang: false }).toEqual({ name, hang: false });
       if (r.status === 200) {
         // a GraphQL-level refusal: errors with a code, and no data for the refused part
         const body = JSON.parse(r.text);

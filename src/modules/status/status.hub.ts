@@ -98,7 +98,7 @@ export class StatusHub implements PubSub {
         const w = wake;
         wake = null;
         w({ value: n, done: false });
-      } else if (queue.length < 1000) queue.push(n); // a subscriber that stops reading loses the oldest-but-1000th onward
+      } else if (queue.length < 1000) queue.push(n); // a subscriber that stops reading keeps the first 1000 unread changes; later ones are dropped
     });
     const finish = (): Promise<IteratorResult<StatusNotice>> => {
       done = true;
