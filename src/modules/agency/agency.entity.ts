@@ -14,3 +14,10 @@ export class Agency {
   @Field(() => String, { nullable: true }) @Column({ type: "text", nullable: true }) level: string | null;
   @Field(() => String, { nullable: true }) @Column({ type: "text", nullable: true }) note: string | null;
 }
+
+/** A row of the table (snake_case columns) as the entity. */
+export function rowToAgency(r: Record<string, unknown>): Agency {
+  return Object.assign(new Agency(), {
+    id: r.id, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en, abbreviations: r.abbreviations, level: r.level, note: r.note,
+  });
+}

@@ -1,6 +1,5 @@
 import type { Queryable } from "../../db/reader";
-import { rowToAgency } from "../platform/platform.service";
-import type { Agency } from "./agency.entity";
+import { rowToAgency, type Agency } from "./agency.entity";
 
 export class AgencyService {
   constructor(private readonly ds: Queryable) {}

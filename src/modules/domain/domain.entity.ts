@@ -20,3 +20,11 @@ export class Domain {
   @Field(() => String, { nullable: true }) @Column({ type: "text", nullable: true }) note: string | null;
   @Field(() => [Mention]) @Column({ type: "jsonb", default: () => "'[]'" }) mentions: Mention[];
 }
+
+/** A row of the table (snake_case columns) as the entity. */
+export function rowToDomain(r: Record<string, unknown>): Domain {
+  return Object.assign(new Domain(), {
+    id: r.id, parentId: r.parent_id, alsoIn: r.also_in, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en,
+    isGroup: r.is_group, note: r.note, mentions: r.mentions,
+  });
+}

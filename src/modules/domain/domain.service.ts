@@ -1,6 +1,5 @@
 import type { Queryable } from "../../db/reader";
-import { rowToDomain } from "../platform/platform.service";
-import type { Domain } from "./domain.entity";
+import { rowToDomain, type Domain } from "./domain.entity";
 
 export class DomainService {
   constructor(private readonly ds: Queryable) {}

@@ -1,7 +1,7 @@
 import type { Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
-import { Agency } from "../agency/agency.entity";
-import { Domain } from "../domain/domain.entity";
+import { rowToAgency, type Agency } from "../agency/agency.entity";
+import { rowToDomain, type Domain } from "../domain/domain.entity";
 import type { Mention } from "../source/mention.type";
 import { rowToEvent, type EventRow, type StatusEvent } from "../status/status-event.entity";
 import { Platform } from "./platform.entity";
@@ -228,17 +228,4 @@ function groupBy<R, T>(keys: readonly string[], rows: R[], keyOf: (r: R) => stri
   const groups = new Map<string, T[]>(keys.map((k) => [k, []]));
   for (const r of rows) groups.get(keyOf(r))?.push(map(r));
   return keys.map((k) => groups.get(k)!);
-}
-
-export function rowToDomain(r: Record<string, unknown>): Domain {
-  return Object.assign(new Domain(), {
-    id: r.id, parentId: r.parent_id, alsoIn: r.also_in, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en,
-    isGroup: r.is_group, note: r.note, mentions: r.mentions,
-  });
-}
-
-export function rowToAgency(r: Record<string, unknown>): Agency {
-  return Object.assign(new Agency(), {
-    id: r.id, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en, abbreviations: r.abbreviations, level: r.level, note: r.note,
-  });
 }
