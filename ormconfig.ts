@@ -15,10 +15,11 @@ import { Target } from "./src/modules/target/target.entity";
 import { CountingLogger } from "./src/request-context";
 import { Init1764190000000 } from "./src/migrations/1764190000000-Init";
 import { ApiTokens1764200000000 } from "./src/migrations/1764200000000-ApiTokens";
+import { ChangeNotify1764300000000 } from "./src/migrations/1764300000000-ChangeNotify";
 
 export const entities = [District, Agency, Domain, Platform, PlatformDomain, PlatformAgency, PlatformMention, StatusEvent, Target];
 /** The ordered migration timeline. */
-export const migrations = [Init1764190000000, ApiTokens1764200000000];
+export const migrations = [Init1764190000000, ApiTokens1764200000000, ChangeNotify1764300000000];
 
 export interface DataSourceOptions {
   /** Pool size. Default 10. */

@@ -46,6 +46,12 @@ export interface Config {
   metrics: boolean;
   /** pino log level. Default info. */
   logLevel: LogLevel;
+  /** Cache whole responses of anonymous GraphQL queries, emptied on every change (see src/response-cache.ts). Default true. */
+  responseCache: boolean;
+  /** Most bytes the response cache holds; least recently used answers go first. Default 64 MiB. */
+  responseCacheMaxBytes: number;
+  /** Longest an answer stays in the response cache, in seconds, even with no change. Default 300. */
+  responseCacheTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -99,13 +105,13 @@ function postgresUrl(env: Env, name: string): string | null {
   return raw;
 }
 
-function bytes(env: Env, name: string, def: number): number {
+function bytes(env: Env, name: string, def: number, maxMb = 100): number {
   const raw = str(env, name);
   if (raw === undefined) return def;
   const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw);
   if (!m) throw new ConfigError(name, `must be a size such as 1048576, 512kb or 1mb, got "${raw}"`);
   const n = Number(m[1]) * ({ b: 1, kb: 1024, mb: 1024 * 1024 } as Record<string, number>)[(m[2] ?? "b").toLowerCase()];
-  if (n < 1024 || n > 100 * 1024 * 1024) throw new ConfigError(name, "must be between 1kb and 100mb");
+  if (n < 1024 || n > maxMb * 1024 * 1024) throw new ConfigError(name, `must be between 1kb and ${maxMb}mb`);
   return n;
 }
 
@@ -160,6 +166,9 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerToken: int(env, "RATE_LIMIT_PER_TOKEN", 1200, 0, 1_000_000),
     metrics: bool(env, "METRICS", true),
     logLevel,
+    responseCache: bool(env, "RESPONSE_CACHE", true),
+    responseCacheMaxBytes: bytes(env, "RESPONSE_CACHE_MAX_BYTES", 64 * 1024 * 1024, 4096),
+    responseCacheTtlSeconds: int(env, "RESPONSE_CACHE_TTL", 300, 1, 86_400),
   };
   return Object.freeze(config);
 }

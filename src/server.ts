@@ -30,10 +30,13 @@ import { pinoHttp } from "pino-http";
 import { createMetrics } from "./metrics";
 import { lsnPlugin, minLsnOf } from "./db/reader";
 import { rateLimits, rejectControlCharacters } from "./limits";
+import { ResponseCache } from "./response-cache";
 
 export interface AppServer {
   httpServer: http.Server;
   apollo: ApolloServer<Context>;
+  /** Hears status changes and data changes from every instance (LISTEN/NOTIFY). */
+  hub: StatusHub;
   /** The database is connected and current: start hearing status changes and serve. */
   activate(): Promise<void>;
   /** Start-up failed for good (e.g. a schema this build does not know): keep answering 503 with the reason. */
@@ -47,7 +50,18 @@ export interface AppServer {
 export interface ServerOptions {
   config: Pick<
     Config,
-    "graphqlIde" | "introspection" | "shutdownTimeoutMs" | "exposeSqlCount" | "bodyLimitBytes" | "corsOrigins" | "rateLimitPerIp" | "rateLimitPerToken" | "metrics"
+    | "graphqlIde"
+    | "introspection"
+    | "shutdownTimeoutMs"
+    | "exposeSqlCount"
+    | "bodyLimitBytes"
+    | "corsOrigins"
+    | "rateLimitPerIp"
+    | "rateLimitPerToken"
+    | "metrics"
+    | "responseCache"
+    | "responseCacheMaxBytes"
+    | "responseCacheTtlSeconds"
   >;
   dataSource: DataSource;
   /** The database URL, for the LISTEN connection that hears status changes from every instance. */
@@ -65,6 +79,10 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
   let state: { ready: boolean; reason: string } = { ready: false, reason: "starting: waiting for the database" };
   const services = createServices(dataSource, hub);
   const formatError = makeFormatError(logger);
+  const cache = config.responseCache
+    ? new ResponseCache({ maxBytes: config.responseCacheMaxBytes, ttlSeconds: config.responseCacheTtlSeconds, dataSource, logger, counter: metrics.responseCache })
+    : undefined;
+  if (cache) hub.listenChanges(cache);
 
   // Subscriptions: graphql-ws on the same port and path as queries.
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
@@ -98,6 +116,7 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
       lsnPlugin<Context>(dataSource),
       fanOutPlugin<Context>(),
       sqlCountPlugin<Context>(config.exposeSqlCount),
+      ...(cache ? [cache.plugin<Context>()] : []),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       {
         async serverWillStart() {
@@ -188,6 +207,7 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
   app.use(
     "/graphql",
     express.json({ limit: config.bodyLimitBytes }),
+    ...(cache ? [cache.middleware()] : []),
     expressMiddleware(apollo, { context: async ({ req }) => createContext(services, req.headers.authorization) }),
   );
 
@@ -204,6 +224,7 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
   return {
     httpServer,
     apollo,
+    hub,
     async activate() {
       await hub.start();
       hubStarted = true;

@@ -129,16 +129,15 @@ describe("platformsGeoJSON", () => {
   });
 
   it("leaves archived platforms out unless includeArchived; the OGC item stays addressable", async () => {
-    const ds = s.running.db.dataSource;
     const id = "guangzhou-international-bio-island";
-    await ds.query(`UPDATE platform SET archived_at = now() WHERE id = $1`, [id]);
+    await s.write(`UPDATE platform SET archived_at = now() WHERE id = $1`, [id]);
     try {
       expect((await validGeoJSON(null)).fc.features.map((f: any) => f.id)).not.toContain(id);
       expect((await validGeoJSON({ includeArchived: true })).fc.features.map((f: any) => f.id)).toContain(id);
       expect((await get(`/collections/platforms/items?limit=10000`)).body.features.map((f: any) => f.id)).not.toContain(id);
       expect((await get(`/collections/platforms/items/${id}`)).status).toBe(200);
     } finally {
-      await ds.query(`UPDATE platform SET archived_at = NULL WHERE id = $1`, [id]);
+      await s.write(`UPDATE platform SET archived_at = NULL WHERE id = $1`, [id]);
     }
   });
 
@@ -387,8 +386,7 @@ describe("OGC API – Features", () => {
 
 describe("the feature cap", () => {
   it("platformsGeoJSON refuses more than 10000 features; the OGC endpoint pages them", async () => {
-    const ds = s.running.db.dataSource;
-    await ds.query(
+    await s.write(
       `INSERT INTO platform (id, name_hans, name_hant, name_en, kind, status, lng, lat, precision, sort_key)
        SELECT 'zz-cap-' || lpad(i::text, 5, '0'), '测试', '測試', 'Test', 'OTHER', 'PLANNED', 113 + i * 0.00001, 23, 'APPROXIMATE', 'zz'
        FROM generate_series(1, 10001) AS i`,
@@ -409,7 +407,7 @@ describe("the feature cap", () => {
       expect(second.numberReturned).toBe(located().length + 1);
       expect(second.links.some((l: any) => l.rel === "next")).toBe(false);
     } finally {
-      await ds.query(`DELETE FROM platform WHERE id LIKE 'zz-cap-%'`);
+      await s.write(`DELETE FROM platform WHERE id LIKE 'zz-cap-%'`);
     }
   });
 });

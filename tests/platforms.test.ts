@@ -143,16 +143,15 @@ describe("Relay pagination", () => {
 
   it("stays stable while rows are inserted", async () => {
     const first: any = await s.gql(`{ platforms(first: 10) { pageInfo { endCursor } nodes { id } } }`);
-    const ds = s.running.db.dataSource;
     // a platform that sorts first ("aaa") would shift an offset-based page
-    await ds.query(`INSERT INTO platform (id, name_hans, name_hant, name_en, kind, status, sort_key) VALUES ('zz-test', '阿', '阿', 'A', 'OTHER', 'PLANNED', 'a1')`);
+    await s.write(`INSERT INTO platform (id, name_hans, name_hant, name_en, kind, status, sort_key) VALUES ('zz-test', '阿', '阿', 'A', 'OTHER', 'PLANNED', 'a1')`);
     try {
       const next: any = await s.gql(`query($c: String) { platforms(first: 10, after: $c) { nodes { id } } }`, { c: first.data.platforms.pageInfo.endCursor });
       const expected = (await walk(null)).nodes.map((p: any) => p.id);
       const from = expected.indexOf(first.data.platforms.nodes[9].id) + 1;
       expect(next.data.platforms.nodes.map((p: any) => p.id)).toEqual(expected.slice(from, from + 10));
     } finally {
-      await ds.query(`DELETE FROM platform WHERE id = 'zz-test'`);
+      await s.write(`DELETE FROM platform WHERE id = 'zz-test'`);
     }
   });
 

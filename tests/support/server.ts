@@ -19,6 +19,11 @@ export interface TestServer {
   running: Running;
   db: TestDatabase;
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  /**
+   * Changes data with SQL, behind the API's back, and waits until the server has heard of it
+   * (the response cache is emptied by the database's notice, milliseconds after the commit).
+   */
+  write(sql: string, params?: unknown[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,6 +54,25 @@ export async function startTestServer(opts: { seed?: boolean; env?: Record<strin
       });
       const body = (await res.json()) as { data?: any; errors?: any };
       return { status: res.status, data: body.data, errors: body.errors };
+    },
+    async write(sql, params) {
+      let off = (): void => undefined;
+      const heard = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the server did not hear the change within 5 s: ${sql}`)), 5000);
+        off = running.server.hub.listenChanges({
+          changed: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          connected: () => undefined,
+        });
+      });
+      try {
+        await running.db.dataSource.query(sql, params);
+        await heard;
+      } finally {
+        off();
+      }
     },
     async close() {
       await running.shutdown();

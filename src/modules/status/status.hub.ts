@@ -3,6 +3,10 @@
  * records a change notifies `registry_status` on commit, and every server instance on the
  * database listens on its own connection, so a change made through one instance reaches the
  * subscribers of all of them. The listening connection reconnects with backoff if it drops.
+ *
+ * The same connection hears `registry_changed`, which triggers in the database send on every
+ * committed change to the registry's data (migration ChangeNotify): the response cache drops
+ * what it holds when it hears one, and while the connection is down (when notices are lost).
  */
 import pg from "pg";
 import type { PubSub } from "type-graphql";
@@ -16,6 +20,16 @@ export interface StatusNotice {
 
 type Listener = (n: StatusNotice) => void;
 
+/** Announced by triggers on every committed change to the registry's data; the payload is the table. */
+export const CHANGE_CHANNEL = "registry_changed";
+
+export interface ChangeListener {
+  /** data changed (a table name), or the connection came back after notices may have been lost */
+  changed(what: string): void;
+  /** whether notices are being heard: false from the moment the connection drops until it is back */
+  connected(up: boolean): void;
+}
+
 /**
  * Also type-graphql's PubSub (buildSchema requires one): `subscribe` yields the notices of the
  * status channel; `publish` notifies it outside any transaction (the status service notifies
@@ -24,6 +38,7 @@ type Listener = (n: StatusNotice) => void;
 export class StatusHub implements PubSub {
   private client: pg.Client | null = null;
   private listeners = new Set<Listener>();
+  private changeListeners = new Set<ChangeListener>();
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
 
@@ -40,6 +55,10 @@ export class StatusHub implements PubSub {
   private async connect(attempt: number): Promise<void> {
     const client = new pg.Client({ connectionString: this.url, application_name: "gz-innovation-registry:listen" });
     client.on("notification", (msg) => {
+      if (msg.channel === CHANGE_CHANNEL) {
+        for (const l of this.changeListeners) l.changed(msg.payload ?? "");
+        return;
+      }
       if (msg.channel !== STATUS_CHANNEL || !msg.payload) return;
       let notice: StatusNotice;
       try {
@@ -58,8 +77,12 @@ export class StatusHub implements PubSub {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${STATUS_CHANNEL}`);
+      await client.query(`LISTEN ${STATUS_CHANNEL}; LISTEN ${CHANGE_CHANNEL}`);
       this.client = client;
+      for (const l of this.changeListeners) {
+        l.changed("(listener connected)");
+        l.connected(true);
+      }
     } catch (err) {
       client.removeAllListeners("end");
       await client.end().catch(() => undefined);
@@ -73,6 +96,7 @@ export class StatusHub implements PubSub {
     if (this.stopped || this.retry) return;
     const old = this.client;
     this.client = null;
+    for (const l of this.changeListeners) l.connected(false);
     old?.removeAllListeners("end");
     void old?.end().catch(() => undefined);
     const delay = Math.min(5000, 100 * 2 ** attempt);
@@ -86,6 +110,15 @@ export class StatusHub implements PubSub {
   listen(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Hears every data change and the connection's state until the returned function is called. */
+  listenChanges(listener: ChangeListener): () => void {
+    this.changeListeners.add(listener);
+    listener.connected(this.client !== null);
+    return () => {
+      this.changeListeners.delete(listener);
+    };
   }
 
   /** An async iterator of notices, for a GraphQL subscription; ends when the client unsubscribes. */
@@ -142,6 +175,8 @@ export class StatusHub implements PubSub {
     this.listeners.clear();
     const c = this.client;
     this.client = null;
+    for (const l of this.changeListeners) l.connected(false);
+    this.changeListeners.clear();
     if (c) {
       c.removeAllListeners("end");
       await c.end().catch(() => undefined);

@@ -1,0 +1,190 @@
+/**
+ * A cache of whole GraphQL responses for anonymous reads, in front of Apollo: a hit is answered
+ * from ready bytes, with no parsing, validation, SQL or serialisation.
+ *
+ * Correctness rules, in order of importance:
+ * - Only what anyone may read: requests without `Authorization`, without a read-your-writes LSN
+ *   (header or cookie), that Apollo would accept as non-CSRF, whose operation is a `query` that
+ *   answered 200 with no errors. Mutations, subscriptions, errors and token holders never touch it.
+ * - Any committed change empties it, on every instance: triggers announce every change on
+ *   `registry_changed` (migration ChangeNotify), the StatusHub's LISTEN connection hears it. The
+ *   instance that wrote also empties it before its write's response is sent, so a writer's next
+ *   read on the same instance never sees the old answer, even before the notice arrives.
+ * - A response computed before a change is never stored after it: each entry is stored only if
+ *   the cache's generation is still the one the request started in.
+ * - While the LISTEN connection is down notices are lost, so the cache neither serves nor stores;
+ *   it is emptied again when the connection is back.
+ * - With read replicas, a change's WAL position is asked of the primary when it is heard, and a
+ *   miss reads from a replica only once that replica has replayed it (else from the primary):
+ *   a lagging replica cannot refill the cache with the old answer.
+ * - Entries also expire after RESPONSE_CACHE_TTL seconds, and the whole cache is bounded in bytes
+ *   (least recently used entries go first).
+ */
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { RequestHandler } from "express";
+import { LRUCache } from "lru-cache";
+import type { Counter } from "prom-client";
+import type { DataSource } from "typeorm";
+import type { Logger } from "./logger";
+import { hasReplicas } from "./db/reader";
+import { requestContext } from "./request-context";
+import type { ChangeListener } from "./modules/status/status.hub";
+
+interface Entry {
+  body: Buffer;
+  contentType: string;
+}
+
+export interface ResponseCacheOptions {
+  maxBytes: number;
+  ttlSeconds: number;
+  dataSource: DataSource;
+  logger: Logger;
+  /** counts hits, misses and bypasses (labelled `result`) */
+  counter?: Counter<"result">;
+}
+
+/** Content types a browser may send cross-site without a preflight (Apollo's CSRF prevention refuses them). */
+const SIMPLE_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]);
+
+export class ResponseCache implements ChangeListener {
+  private readonly lru: LRUCache<string, Entry>;
+  private generation = 0;
+  private listening = false;
+  /** replicas only: a change was heard and its WAL position is not known yet */
+  private lsnPending = false;
+  /** replicas only: the primary's WAL position after the last change heard */
+  private changedAtLsn: string | undefined;
+  private readonly replicas: boolean;
+
+  constructor(private readonly opts: ResponseCacheOptions) {
+    this.lru = new LRUCache<string, Entry>({
+      maxSize: opts.maxBytes,
+      maxEntrySize: Math.max(1024, Math.floor(opts.maxBytes / 4)),
+      sizeCalculation: (v, k) => v.body.length + k.length * 2 + 64,
+      ttl: opts.ttlSeconds * 1000,
+    });
+    this.replicas = hasReplicas(opts.dataSource);
+  }
+
+  /** How many responses and bytes are held (for /metrics and tests). */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.lru.size, bytes: this.lru.calculatedSize };
+  }
+
+  /** Forget everything; responses being computed now will not be stored. */
+  invalidate(): void {
+    this.generation++;
+    this.lru.clear();
+  }
+
+  changed(): void {
+    this.invalidate();
+    if (!this.replicas) return;
+    this.lsnPending = true;
+    const generation = this.generation;
+    this.opts.dataSource.query(`SELECT pg_current_wal_lsn()::text AS lsn`).then(
+      ([{ lsn }]: Array<{ lsn: string }>) => {
+        if (this.generation !== generation) return; // a later change asks for its own
+        this.changedAtLsn = lsn;
+        this.lsnPending = false;
+        this.invalidate(); // what was computed while the position was unknown is not stored
+      },
+      (err: unknown) => this.opts.logger.warn({ err }, "response cache: could not read the WAL position; not caching until the next change"),
+    );
+  }
+
+  connected(up: boolean): void {
+    this.listening = up;
+    this.invalidate();
+  }
+
+  /** Express middleware for the GraphQL route, after body parsing and before Apollo. */
+  middleware(): RequestHandler {
+    return (req, res, next) => {
+      const store = requestContext.getStore();
+      const key = this.listening && !this.lsnPending && store && !store.minLsn ? keyOf(req) : undefined;
+      if (!key || !store) {
+        this.opts.counter?.inc({ result: "bypass" });
+        res.setHeader("X-Cache", "BYPASS");
+        return next();
+      }
+      const hit = this.lru.get(key);
+      if (hit) {
+        this.opts.counter?.inc({ result: "hit" });
+        res.status(200);
+        res.setHeader("Content-Type", hit.contentType);
+        res.setHeader("Content-Length", hit.body.length);
+        res.setHeader("X-Cache", "HIT");
+        res.end(hit.body);
+        return;
+      }
+      this.opts.counter?.inc({ result: "miss" });
+      res.setHeader("X-Cache", "MISS");
+      if (this.replicas && this.changedAtLsn) store.minLsn = this.changedAtLsn;
+      const generation = this.generation;
+      // Apollo's Express integration answers a single result with one res.end(body).
+      const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+      res.end = ((...args: unknown[]) => {
+        const chunk = args[0];
+        if (
+          store.cacheable &&
+          !store.wrote &&
+          res.statusCode === 200 &&
+          this.generation === generation &&
+          this.listening &&
+          (typeof chunk === "string" || Buffer.isBuffer(chunk))
+        ) {
+          const contentType = res.getHeader("Content-Type");
+          if (typeof contentType === "string") this.lru.set(key, { body: Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), contentType });
+        }
+        return end(...args);
+      }) as typeof res.end;
+      next();
+    };
+  }
+
+  /** Marks answers that may be cached, and empties the cache before a write's response is sent. */
+  plugin<T extends object>(): ApolloServerPlugin<T> {
+    return {
+      requestDidStart: async () => ({
+        willSendResponse: async ({ operation, response }) => {
+          const store = requestContext.getStore();
+          if (!store) return;
+          if (store.wrote) {
+            this.invalidate();
+            return;
+          }
+          store.cacheable =
+            operation?.operation === "query" &&
+            response.body.kind === "single" &&
+            !response.body.singleResult.errors &&
+            (response.http.status ?? 200) === 200;
+        },
+      }),
+    };
+  }
+}
+
+/**
+ * The cache key of a request, or undefined when it must not be cached: the operation, its name,
+ * variables and extensions as sent, and the Accept header (which decides the response's type).
+ */
+function keyOf(req: Parameters<RequestHandler>[0]): string | undefined {
+  if (req.headers.authorization !== undefined) return undefined;
+  let op: { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown };
+  if (req.method === "POST") {
+    if (!req.is("application/json") || typeof req.body !== "object" || req.body === null || Array.isArray(req.body)) return undefined;
+    op = req.body;
+  } else if (req.method === "GET") {
+    // Apollo refuses a GET without a non-simple content type or a preflight header (CSRF); such a
+    // request must get Apollo's answer, never a cached one.
+    const type = req.headers["content-type"]?.split(";")[0].trim().toLowerCase();
+    const preflighted =
+      (type !== undefined && !SIMPLE_TYPES.has(type)) || req.headers["apollo-require-preflight"] !== undefined || req.headers["x-apollo-operation-name"] !== undefined;
+    if (!preflighted) return undefined;
+    op = req.query as typeof op;
+  } else return undefined;
+  if (typeof op.query !== "string") return undefined;
+  return JSON.stringify([req.method, req.headers.accept ?? "", op.query, op.operationName ?? null, op.variables ?? null, op.extensions ?? null]);
+}
