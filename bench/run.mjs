@@ -12,6 +12,7 @@
  *
  * Options: --sizes=1000,100000  --rounds=3  --duration=3 (seconds per round)  --warmup=1
  *          --connections=10  --scenarios=S1,S2,S3,S3a,S4,S5  --seed=gz-bench-1  --keep
+ *          --servers=ours,uncached,peer,floor (uncached: ours with RESPONSE_CACHE=false)
  *          --log-level=silent (the registry's LOG_LEVEL)  --out=bench/results
  */
 import fs from "node:fs";
@@ -44,6 +45,7 @@ function parseArgs(argv) {
     warmup: Number(a.warmup ?? 2),
     connections: Number(a.connections ?? 10),
     scenarios: String(a.scenarios ?? "S1,S2,S3,S3a,S4,S5").split(","),
+    servers: String(a.servers ?? ALL_SERVERS.join(",")).split(","),
     seed: String(a.seed ?? "gz-bench-1"),
     logLevel: String(a["log-level"] ?? "silent"),
     out: path.resolve(String(a.out ?? path.join(BENCH_DIR, "results"))),
@@ -52,10 +54,17 @@ function parseArgs(argv) {
 }
 
 const log = (...x) => console.error(...x);
-const SERVERS = ["ours", "peer", "floor"];
+const ALL_SERVERS = ["ours", "uncached", "peer", "floor"];
+/** "uncached" is our registry with RESPONSE_CACHE=false: same requests, same answers as ours. */
+const role = (name) => (name === "uncached" ? "ours" : name);
+/** Writes are never cached: S5 with the cache off would measure the same code path again. */
+const runs = (sc, name) => !(sc === "S5" && name === "uncached");
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  for (const s of opts.servers) if (!ALL_SERVERS.includes(s)) throw new Error(`--servers: ${s} is not one of ${ALL_SERVERS.join(", ")}`);
+  if (!opts.servers.includes("ours")) throw new Error("--servers must include ours");
+  const SERVERS = ALL_SERVERS.filter((s) => opts.servers.includes(s));
   for (const n of opts.sizes) if (!Number.isInteger(n) || n < 200 || n > 5_000_000) throw new Error(`--sizes: ${n} is not between 200 and 5,000,000`);
   const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URL;
   const t0 = Date.now();
@@ -119,17 +128,17 @@ async function main() {
       for (const sc of opts.scenarios) {
         preflight[sc] = {};
         for (const name of SERVERS) {
-          const req = requestsFor(sc, name, params, { token: db.token, geojson });
+          const req = runs(sc, name) && requestsFor(sc, role(name), params, { token: db.token, geojson });
           if (!req) continue;
           if (sc === "S5") await resyncS5(db.url, params.s5);
           const r = await sampleRequest(byName[name].url, req);
-          const s = summarise(sc, name, r.json);
+          const s = summarise(sc, role(name), r.json);
           preflight[sc][name] = { status: r.status, bytes: r.bytes, ms: +r.ms.toFixed(1), ...s, ids: undefined, sameAsOurs: undefined };
           if (s.ids) preflight[sc][name].ids = s.ids;
           if (!s.ok) log(`  PREFLIGHT ${sc} ${name}: ${s.problem ?? "unexpected answer"} ${r.text.slice(0, 300)}`);
         }
         const ours = preflight[sc].ours?.ids;
-        for (const name of ["peer", "floor"]) {
+        for (const name of ["uncached", "peer", "floor"]) {
           const o = preflight[sc][name];
           if (o?.ids && ours) o.sameAsOurs = JSON.stringify(o.ids) === JSON.stringify(ours) ? "same ids, same order"
             : JSON.stringify([...o.ids].sort()) === JSON.stringify([...ours].sort()) ? "same ids, other order" : "different ids";
@@ -141,7 +150,7 @@ async function main() {
       // Warm-up (not recorded): every server, every scenario.
       for (const sc of opts.scenarios) {
         for (const name of SERVERS) {
-          const req = requestsFor(sc, name, params, { token: db.token, geojson });
+          const req = runs(sc, name) && requestsFor(sc, role(name), params, { token: db.token, geojson });
           if (!req) continue;
           if (sc === "S5") {
             await new Promise((r) => setTimeout(r, 500));
@@ -152,7 +161,7 @@ async function main() {
         }
       }
 
-      // Measured: interleaved rounds (ours, peer, floor, ours, peer, floor, ...).
+      // Measured: interleaved rounds (ours, uncached, peer, floor, ours, uncached, ...).
       const cells = {};
       const ownPids = new Set([process.pid, ...servers.map((s) => s.pid)]);
       const foreign0 = foreignCpuSeconds(ownPids), wall0 = Date.now();
@@ -163,7 +172,7 @@ async function main() {
         for (let r = 0; r < opts.rounds; r++) {
           run++;
           for (const name of SERVERS) {
-            const req = requestsFor(sc, name, params, { token: db.token, geojson });
+            const req = runs(sc, name) && requestsFor(sc, role(name), params, { token: db.token, geojson });
             if (!req) continue;
             if (sc === "S5") {
               // requests still in flight when the previous run stopped must finish before the state is read

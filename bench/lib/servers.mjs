@@ -1,6 +1,7 @@
 /**
- * The three servers under test, each its own process on 127.0.0.1, and their memory.
+ * The servers under test, each its own process on 127.0.0.1, and their memory.
  * - ours: the registry (`node dist/src/index.js`), the way `npm start` runs it;
+ * - uncached: the same with RESPONSE_CACHE=false;
  * - peer: PostGraphile 5 under Node 22 (servers/postgraphile.mjs);
  * - floor: the raw-SQL floor (servers/floor.mjs).
  * All get NODE_ENV=production and a pool of DB_POOL_MAX (10) connections.
@@ -48,6 +49,20 @@ export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null }) {
       env: {
         ...common, DATABASE_URL: dbUrl, MIGRATIONS_RUN: "false", SEED_ON_EMPTY: "false", LOG_LEVEL: logLevel, GRAPHQL_IDE: "false",
         RATE_LIMIT_PER_IP: "0", RATE_LIMIT_PER_TOKEN: "0",
+      },
+      cwd: ROOT,
+      probe: { path: "/readyz" },
+      graphqlPath: "/graphql",
+    },
+    // The same registry with its response cache off: what a first request (or a cache emptied by a
+    // write) costs, and what the cache changes.
+    uncached: {
+      label: "ours, cache off",
+      cmd: process.execPath,
+      args: [...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []), path.join(ROOT, "dist", "src", "index.js")],
+      env: {
+        ...common, DATABASE_URL: dbUrl, MIGRATIONS_RUN: "false", SEED_ON_EMPTY: "false", LOG_LEVEL: logLevel, GRAPHQL_IDE: "false",
+        RATE_LIMIT_PER_IP: "0", RATE_LIMIT_PER_TOKEN: "0", RESPONSE_CACHE: "false",
       },
       cwd: ROOT,
       probe: { path: "/readyz" },
