@@ -31,6 +31,7 @@ import { createMetrics } from "./metrics";
 import { lsnPlugin, minLsnOf } from "./db/reader";
 import { rateLimits, rejectControlCharacters } from "./limits";
 import { ResponseCache } from "./response-cache";
+import { rawJsonReplacer, stringifyWithRaw } from "./raw-json";
 
 export interface AppServer {
   httpServer: http.Server;
@@ -95,6 +96,7 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
         return createContext(services, header);
       },
       // the same error masking as HTTP: coded errors pass, internals do not leak
+      jsonMessageReplacer: rawJsonReplacer,
       onNext: (_c, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
     },
@@ -109,6 +111,8 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     formatError,
+    // as Apollo's own (JSON plus a newline), with JSON that PostgreSQL built spliced in as text
+    stringifyResult: (result) => stringifyWithRaw(result) + "\n",
     plugins: [
       ...protection.plugins,
       rejectControlCharacters<Context>(),
@@ -134,20 +138,29 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
   await apollo.start();
 
   // Request ids and structured logs: every log line of a request carries its id (see logger mixin).
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const given = req.headers["x-request-id"];
-        const id = typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-        res.setHeader("X-Request-Id", id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
-    }),
-  );
+  const genReqId = (req: http.IncomingMessage, res: http.ServerResponse): string => {
+    const given = req.headers["x-request-id"];
+    const id = typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    res.setHeader("X-Request-Id", id);
+    return id;
+  };
+  if (logger.isLevelEnabled("error")) {
+    app.use(
+      pinoHttp({
+        logger,
+        genReqId,
+        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+        autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
+        serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+      }),
+    );
+  } else {
+    // LOG_LEVEL=silent: no request log to write, but every answer still carries its id
+    app.use((req, res, next) => {
+      (req as { id?: string }).id = genReqId(req, res);
+      next();
+    });
+  }
   app.use((req, res, next) => {
     res.on("finish", () => metrics.http.inc({ method: req.method, route: routeOf(req.originalUrl.split("?")[0]), status: String(res.statusCode) }));
     requestContext.run({ requestId: String(req.id), statements: 0, minLsn: minLsnOf(req.headers) }, next);

@@ -128,6 +128,19 @@ describe("platformsGeoJSON", () => {
     expect(sql).toBe(1);
   });
 
+  it("writes any name faithfully: quotes, backslashes, line breaks, and text that looks like the splice's marker", async () => {
+    const id = "guangzhou-international-bio-island";
+    const [{ name_en: before }] = await s.running.db.dataSource.query(`SELECT name_en FROM platform WHERE id = $1`, [id]);
+    const odd = 'Bio "Island" \\ path\nline two \u2028 "rawjson-00000000-0000-0000-0000-000000000000:0" 生物岛';
+    await s.write(`UPDATE platform SET name_en = $2 WHERE id = $1`, [id, odd]);
+    try {
+      const { fc } = await validGeoJSON({ bbox: [113.3, 23.0, 113.5, 23.2] });
+      expect(fc.features.find((f: any) => f.id === id).properties.nameEn).toBe(odd);
+    } finally {
+      await s.write(`UPDATE platform SET name_en = $2 WHERE id = $1`, [id, before]);
+    }
+  });
+
   it("leaves archived platforms out unless includeArchived; the OGC item stays addressable", async () => {
     const id = "guangzhou-international-bio-island";
     await s.write(`UPDATE platform SET archived_at = now() WHERE id = $1`, [id]);

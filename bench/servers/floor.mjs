@@ -1,13 +1,14 @@
 /**
- * The raw-SQL floor: the registry's own SQL, run through pg, serialised with JSON.stringify, on
+ * The raw-SQL floor: the registry's own SQL, run through pg, serialised with JSON.stringify (with
+ * the registry's splice for JSON that PostgreSQL wrote as text, see src/raw-json.ts), on
  * node:http. No GraphQL, no Express, no TypeORM DataSource, no DataLoader, no validation beyond
  * what the services do. It answers S1–S5 with the same data shape as the GraphQL responses.
  *
  * "The same SQL": the statements come from the registry's compiled services (dist/), called on
  * a shim that has only `query` and `transaction` on a pg Pool; so the floor follows whatever SQL
  * the services build (compileFilter, keyset paging, the GeoJSON statement, the status write).
- * The one exception is the status history, which the registry reads through TypeORM's query
- * builder: that statement is written here as TypeORM generates it (same table, WHERE, ORDER BY).
+ * The one exception is the status history, written here with the same table, WHERE and ORDER BY
+ * as PlatformService.historyOf.
  *
  * Env: DATABASE_URL, PORT, HOST (default 127.0.0.1), DB_POOL_MAX (default 10).
  * Endpoints: POST /s1 … /s5 with {"variables": {...}} (the GraphQL operations' variables).
@@ -57,6 +58,8 @@ const { GeoService } = dist("src/modules/geo/geo.service.js");
 const { TokenService } = dist("src/modules/auth/token.service.js");
 const { StatusService } = dist("src/modules/status/status.service.js");
 const { AppError } = dist("src/errors.js");
+// JSON that PostgreSQL wrote (the GeoJSON) is spliced in as text, as the registry does
+const { stringifyWithRaw } = dist("src/raw-json.js");
 
 const platforms = new PlatformService(ds);
 const districts = new DistrictService(ds);
@@ -136,7 +139,7 @@ const handlers = {
 };
 
 const send = (res, code, body) => {
-  const json = JSON.stringify(body);
+  const json = stringifyWithRaw(body);
   res.writeHead(code, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(json) });
   res.end(json);
 };

@@ -3,7 +3,8 @@ import { Arg, Ctx, Query, Resolver } from "type-graphql";
 import type { Context } from "../../context";
 import { PlatformFilter } from "../platform/platform.inputs";
 import { CoordinateSystem } from "./crs";
-import { MAX_GEOJSON_FEATURES, type PlatformFeatureCollection } from "./geo.service";
+import { MAX_GEOJSON_FEATURES } from "./geo.service";
+import type { RawJson } from "../../raw-json";
 
 @Resolver()
 export class GeoResolver {
@@ -19,7 +20,7 @@ export class GeoResolver {
     @Arg("crs", () => CoordinateSystem, { defaultValue: CoordinateSystem.WGS84, description: "Coordinate system of the output; bbox and near stay WGS-84" })
     crs: CoordinateSystem,
     @Ctx() ctx: Context,
-  ): Promise<PlatformFeatureCollection> {
+  ): Promise<RawJson> {
     return ctx.services.geo.featureCollection(filter, crs);
   }
 }

@@ -12,6 +12,7 @@ import type { Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
 import type { PlatformFilter } from "../platform/platform.inputs";
 import { compileFilter, type CompiledFilter } from "../platform/platform.query";
+import { RawJson } from "../../raw-json";
 import { CoordinateSystem, project } from "./crs";
 
 /** platformsGeoJSON returns at most this many features; more is an error asking for a narrower filter. */
@@ -81,6 +82,21 @@ const FEATURE_ROW = `json_build_object(
     'precision', p.precision, 'version', p.version,
     'updatedAt', to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))`;
 
+/** A text value as JSON (escaped and quoted), or null. */
+const j = (sql: string) => `coalesce(to_json(${sql})::text, 'null')`;
+
+/**
+ * One WGS-84 feature as compact JSON text, exactly as JSON.stringify(toFeature(row)) writes it:
+ * the same members in the same order; float8 and JavaScript both print the shortest exact decimal.
+ */
+const FEATURE_TEXT = `'{"type":"Feature","id":' || ${j("p.id")} ||
+  ',"geometry":{"type":"Point","coordinates":[' || p.lng::text || ',' || p.lat::text || ']},"properties":{"nameHans":' || ${j("p.name_hans")} ||
+  ',"nameHant":' || ${j("p.name_hant")} || ',"nameEn":' || ${j("p.name_en")} || ',"kind":' || ${j("p.kind")} || ',"level":' || ${j("p.level")} ||
+  ',"status":' || ${j("p.status")} || ',"district":' || ${j("p.district_code")} ||
+  ',"domains":[' || coalesce((SELECT string_agg(to_json(pd.domain_id)::text, ',' ORDER BY pd.domain_id) FROM platform_domain pd WHERE pd.platform_id = p.id), '') ||
+  '],"precision":' || ${j("p.precision")} || ',"version":' || p.version::text ||
+  ',"updatedAt":"' || to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"}}'`;
+
 function toFeature(r: FeatureRow, crs: CoordinateSystem): PointFeature {
   return {
     type: "Feature",
@@ -116,16 +132,45 @@ export class GeoService {
    * more than MAX_GEOJSON_FEATURES rather than building an unbounded response: page through the
    * OGC endpoint, or narrow the filter (bbox, districts, ...).
    */
-  async featureCollection(filter: PlatformFilter | null | undefined, crs: CoordinateSystem): Promise<PlatformFeatureCollection> {
-    const w = await this.window(compileFilter(filter), null, MAX_GEOJSON_FEATURES, MAX_GEOJSON_FEATURES);
-    if (w.numberMatched > MAX_GEOJSON_FEATURES) {
+  async featureCollection(filter: PlatformFilter | null | undefined, crs: CoordinateSystem): Promise<RawJson> {
+    const c = compileFilter(filter);
+    if (crs !== CoordinateSystem.WGS84) {
+      // converted in Node (gcoord): read the rows, project each point
+      const w = await this.window(c, null, MAX_GEOJSON_FEATURES, MAX_GEOJSON_FEATURES);
+      this.refuseTooMany(w.numberMatched);
+      const fc: PlatformFeatureCollection = { type: "FeatureCollection", coordinateSystem: crs, numberWithoutLocation: w.numberWithoutLocation, features: w.rows.map((r) => toFeature(r, crs)) };
+      return new RawJson(JSON.stringify(fc));
+    }
+    // WGS-84: PostgreSQL writes the features as compact JSON text, which goes into the answer as it is
+    const params = [...c.params];
+    const $ = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const cap = $(MAX_GEOJSON_FEATURES);
+    const rows: Array<{ located: number; unlocated: number; features: string | null }> = await this.ds.query(
+      `WITH n AS (
+         SELECT (count(*) FILTER (WHERE p.lng IS NOT NULL))::int AS located, (count(*) FILTER (WHERE p.lng IS NULL))::int AS unlocated
+         FROM platform p WHERE ${c.where})
+       SELECT n.located, n.unlocated,
+         (SELECT string_agg(f.text, ',' ORDER BY f.id)
+          FROM (SELECT p.id, ${FEATURE_TEXT} AS text FROM platform p WHERE ${c.where} AND p.lng IS NOT NULL AND n.located <= ${cap}) f) AS features
+       FROM n`,
+      params,
+    );
+    const r = rows[0];
+    this.refuseTooMany(r.located);
+    return new RawJson(`{"type":"FeatureCollection","coordinateSystem":"WGS84","numberWithoutLocation":${r.unlocated},"features":[${r.features ?? ""}]}`);
+  }
+
+  private refuseTooMany(matched: number): void {
+    if (matched > MAX_GEOJSON_FEATURES) {
       throw badInput(
-        `${w.numberMatched} located platforms match; platformsGeoJSON returns at most ${MAX_GEOJSON_FEATURES}. ` +
+        `${matched} located platforms match; platformsGeoJSON returns at most ${MAX_GEOJSON_FEATURES}. ` +
           "Narrow the filter (filter.bbox, districts, kinds, ...) or page through GET /collections/platforms/items.",
-        { field: "filter", max: MAX_GEOJSON_FEATURES, matched: w.numberMatched },
+        { field: "filter", max: MAX_GEOJSON_FEATURES, matched },
       );
     }
-    return { type: "FeatureCollection", coordinateSystem: crs, numberWithoutLocation: w.numberWithoutLocation, features: w.rows.map((r) => toFeature(r, crs)) };
   }
 
   /**
