@@ -20,3 +20,10 @@ export class District {
   @Column({ name: "centroid_lat", type: "double precision" })
   centroidLat: number;
 }
+
+export function rowToDistrict(r: Record<string, unknown>): District {
+  return Object.assign(new District(), {
+    code: r.code, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en,
+    centroidLng: r.centroid_lng, centroidLat: r.centroid_lat,
+  });
+}

@@ -1,12 +1,5 @@
 import type { Queryable } from "../../db/reader";
-import { District } from "./district.entity";
-
-function rowToDistrict(r: Record<string, unknown>): District {
-  return Object.assign(new District(), {
-    code: r.code, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en,
-    centroidLng: r.centroid_lng, centroidLat: r.centroid_lat,
-  });
-}
+import { rowToDistrict, type District } from "./district.entity";
 
 export class DistrictService {
   constructor(private readonly ds: Queryable) {}

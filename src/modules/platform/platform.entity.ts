@@ -1,6 +1,11 @@
 import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
 import { LocationPrecision, PlatformKind, PlatformLevel, PlatformStatus } from "./platform.enums";
+import type { Agency } from "../agency/agency.entity";
+import type { District } from "../district/district.entity";
+import type { Domain } from "../domain/domain.entity";
+import type { Mention } from "../source/mention.type";
+import type { StatusEvent } from "../status/status-event.entity";
 
 @ObjectType({ description: "A WGS-84 point and how far it can be trusted" })
 export class Location {
@@ -67,6 +72,18 @@ export class Platform {
   @Field(() => Date, { nullable: true }) @Column({ name: "archived_at", type: "timestamptz", nullable: true }) archivedAt: Date | null;
   @Field() @CreateDateColumn({ name: "created_at", type: "timestamptz" }) createdAt: Date;
   @Field() @UpdateDateColumn({ name: "updated_at", type: "timestamptz" }) updatedAt: Date;
+
+  /** Relations read in the same statement as the platform (see lookahead.ts); not a column, not a field. */
+  prefetched?: Prefetched;
+}
+
+/** What a platform's field resolvers find ready instead of asking a DataLoader. */
+export interface Prefetched {
+  district?: District | null;
+  domains?: Domain[];
+  agencies?: Agency[];
+  mentions?: Mention[];
+  statusHistory?: StatusEvent[];
 }
 
 /** platform ↔ domain */

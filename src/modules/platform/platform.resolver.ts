@@ -1,4 +1,6 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Int, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { selectedRelations } from "./lookahead";
 import { IsOptional, Max, Min, ValidateNested } from "class-validator";
 import type { Context } from "../../context";
 import { Agency } from "../agency/agency.entity";
@@ -30,13 +32,13 @@ class PlatformsArgs {
 @Resolver(() => Platform)
 export class PlatformResolver {
   @Query(() => Platform, { nullable: true, description: "One platform by id (archived ones too)" })
-  platform(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Platform | null> {
-    return ctx.services.platforms.findById(id);
+  platform(@Arg("id", () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Platform | null> {
+    return ctx.services.platforms.findById(id, selectedRelations(info, []));
   }
 
   @Query(() => PlatformConnection, { description: "Platforms matching a filter, one page at a time" })
-  async platforms(@Args() args: PlatformsArgs, @Ctx() ctx: Context): Promise<PlatformConnection> {
-    const page = await ctx.services.platforms.page(args);
+  async platforms(@Args() args: PlatformsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlatformConnection> {
+    const page = await ctx.services.platforms.page(args, selectedRelations(info, ["nodes"], ["edges", "node"]));
     return Object.assign(new PlatformConnection(), { ...page, nodes: page.edges.map((e) => e.node) });
   }
 
@@ -51,7 +53,8 @@ export class PlatformResolver {
   }
 
   @FieldResolver(() => District, { nullable: true, description: "null for a platform spanning districts or overseas" })
-  district(@Root() p: Platform, @Ctx() ctx: Context): Promise<District | null> | null {
+  district(@Root() p: Platform, @Ctx() ctx: Context): Promise<District | null> | District | null {
+    if (p.prefetched?.district !== undefined) return p.prefetched.district;
     return p.districtCode ? ctx.loaders.district.load(p.districtCode) : null;
   }
 
@@ -66,23 +69,23 @@ export class PlatformResolver {
   }
 
   @FieldResolver(() => [Domain])
-  domains(@Root() p: Platform, @Ctx() ctx: Context): Promise<Domain[]> {
-    return ctx.loaders.domains.load(p.id);
+  domains(@Root() p: Platform, @Ctx() ctx: Context): Promise<Domain[]> | Domain[] {
+    return p.prefetched?.domains ?? ctx.loaders.domains.load(p.id);
   }
 
   @FieldResolver(() => [Agency], { description: "Responsible agencies (責任單位), lead first" })
-  agencies(@Root() p: Platform, @Ctx() ctx: Context): Promise<Agency[]> {
-    return ctx.loaders.agencies.load(p.id);
+  agencies(@Root() p: Platform, @Ctx() ctx: Context): Promise<Agency[]> | Agency[] {
+    return p.prefetched?.agencies ?? ctx.loaders.agencies.load(p.id);
   }
 
   @FieldResolver(() => [Mention], { description: "Every place the plan names it" })
-  mentions(@Root() p: Platform, @Ctx() ctx: Context): Promise<Mention[]> {
-    return ctx.loaders.mentions.load(p.id);
+  mentions(@Root() p: Platform, @Ctx() ctx: Context): Promise<Mention[]> | Mention[] {
+    return p.prefetched?.mentions ?? ctx.loaders.mentions.load(p.id);
   }
 
   @FieldResolver(() => [StatusEvent], { description: "Status changes, newest first" })
-  statusHistory(@Root() p: Platform, @Ctx() ctx: Context): Promise<StatusEvent[]> {
-    return ctx.loaders.statusHistory.load(p.id);
+  statusHistory(@Root() p: Platform, @Ctx() ctx: Context): Promise<StatusEvent[]> | StatusEvent[] {
+    return p.prefetched?.statusHistory ?? ctx.loaders.statusHistory.load(p.id);
   }
 }
 

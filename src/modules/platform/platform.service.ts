@@ -4,11 +4,15 @@ import { rowToAgency, type Agency } from "../agency/agency.entity";
 import { rowToDomain, type Domain } from "../domain/domain.entity";
 import type { Mention } from "../source/mention.type";
 import { rowToEvent, type EventRow, type StatusEvent } from "../status/status-event.entity";
-import { Platform } from "./platform.entity";
+import { Platform, type Prefetched } from "./platform.entity";
+import { rowToDistrict } from "../district/district.entity";
+import type { Relation } from "./lookahead";
 import type { LocationPrecision, PlatformKind, PlatformLevel, PlatformStatus } from "./platform.enums";
 import { PlatformOrder, type PlatformFilter } from "./platform.inputs";
 import { compileFilter, orderSpec, type CompiledFilter, type OrderSpec } from "./platform.query";
 import type { FacetCount, PageInfo, PlatformFacets } from "./platform.types";
+
+const NONE: ReadonlySet<Relation> = new Set();
 
 export const DEFAULT_PAGE = 20;
 export const MAX_PAGE = 100;
@@ -34,6 +38,44 @@ interface PlatformRow {
   overseas_city: string | null; overseas_country: string | null; lng: number | null; lat: number | null; precision: string | null;
   note: string | null; version: number; archived_at: Date | null; created_at: Date; updated_at: Date;
   distance_m?: number | null; _k?: string[];
+  // relations read with the row (relationColumns), as JSON
+  _district?: Record<string, unknown> | null; _domains?: Array<Record<string, unknown>>; _agencies?: Array<Record<string, unknown>>;
+  _mentions?: Mention[]; _history?: Array<Omit<EventRow, "recorded_at"> & { recorded_at: string }>;
+}
+
+/**
+ * Correlated subqueries that bring a platform's relations with its row, as JSON, in the order and
+ * shape of the batch statements below (domainsOf, agenciesOf, mentionsOf, historyOf), so that a
+ * page and what it selects are one statement. Only the relations asked for are added.
+ */
+const RELATION_COLUMNS: Record<Relation, string> = {
+  district: `(SELECT row_to_json(x) FROM district x WHERE x.code = p.district_code) AS _district`,
+  domains: `(SELECT coalesce(json_agg(row_to_json(d) ORDER BY d.id), '[]') FROM platform_domain pd JOIN domain d ON d.id = pd.domain_id
+    WHERE pd.platform_id = p.id) AS _domains`,
+  agencies: `(SELECT coalesce(json_agg(row_to_json(a) ORDER BY pa.position), '[]') FROM platform_agency pa JOIN agency a ON a.id = pa.agency_id
+    WHERE pa.platform_id = p.id) AS _agencies`,
+  mentions: `(SELECT coalesce(json_agg(json_build_object('section', m.section, 'excerpt', m.excerpt, 'offset', m."offset") ORDER BY m.position), '[]')
+    FROM platform_mention m WHERE m.platform_id = p.id) AS _mentions`,
+  statusHistory: `(SELECT coalesce(json_agg(json_build_object('id', e.id::text, 'platform_id', e.platform_id, 'from_status', e.from_status,
+      'to_status', e.to_status, 'effective_date', e.effective_date::text, 'recorded_at', e.recorded_at, 'actor', e.actor, 'note', e.note,
+      'source_title', e.source_title, 'source_url', e.source_url, 'source_published_at', e.source_published_at::text,
+      'correction', e.correction, 'token_id', e.token_id) ORDER BY e.recorded_at DESC, e.id DESC), '[]')
+    FROM status_event e WHERE e.platform_id = p.id) AS _history`,
+};
+
+function relationColumns(include: ReadonlySet<Relation>): string {
+  return [...include].map((r) => `,\n  ${RELATION_COLUMNS[r]}`).join("");
+}
+
+function prefetchedOf(r: PlatformRow): Prefetched | undefined {
+  const out: Prefetched = {};
+  let any = false;
+  if (r._district !== undefined) (out.district = r._district ? rowToDistrict(r._district) : null), (any = true);
+  if (r._domains !== undefined) (out.domains = r._domains.map(rowToDomain)), (any = true);
+  if (r._agencies !== undefined) (out.agencies = r._agencies.map(rowToAgency)), (any = true);
+  if (r._mentions !== undefined) (out.mentions = r._mentions), (any = true);
+  if (r._history !== undefined) (out.statusHistory = r._history.map((e) => rowToEvent({ ...e, recorded_at: new Date(e.recorded_at) }))), (any = true);
+  return any ? out : undefined;
 }
 
 /** The columns a Platform object needs (search columns stay in the database). */
@@ -48,7 +90,7 @@ export function rowToPlatform(r: PlatformRow): Platform {
     districtCode: r.district_code, zoneId: r.zone_id, overseasCity: r.overseas_city, overseasCountry: r.overseas_country,
     lng: r.lng, lat: r.lat, precision: r.precision as LocationPrecision | null, note: r.note, version: r.version,
     archivedAt: r.archived_at, createdAt: r.created_at, updatedAt: r.updated_at,
-    distanceMeters: r.distance_m ?? null,
+    distanceMeters: r.distance_m ?? null, prefetched: prefetchedOf(r),
   });
 }
 
@@ -73,9 +115,9 @@ function decodeCursor(cursor: string, order: PlatformOrder, spec: OrderSpec, nam
 export class PlatformService {
   constructor(private readonly ds: Queryable) {}
 
-  /** One platform by id (archived ones included: an id is a permanent address). */
-  async findById(id: string): Promise<Platform | null> {
-    const rows: PlatformRow[] = await this.ds.query(`SELECT ${PLATFORM_COLUMNS} FROM platform p WHERE p.id = $1`, [id]);
+  /** One platform by id (archived ones included: an id is a permanent address), with the relations in `include`. */
+  async findById(id: string, include: ReadonlySet<Relation> = NONE): Promise<Platform | null> {
+    const rows: PlatformRow[] = await this.ds.query(`SELECT ${PLATFORM_COLUMNS}${relationColumns(include)} FROM platform p WHERE p.id = $1`, [id]);
     return rows[0] ? rowToPlatform(rows[0]) : null;
   }
 
@@ -89,8 +131,9 @@ export class PlatformService {
   /**
    * One page of a filter, with keyset cursors: the page starts strictly after (or before) the
    * cursor's sort keys, with the id as tie-break, so pages stay stable while rows are inserted.
+   * The relations in `include` come in the same statement.
    */
-  async page(args: PageArgs): Promise<PlatformPage> {
+  async page(args: PageArgs, include: ReadonlySet<Relation> = NONE): Promise<PlatformPage> {
     const { first, last, after, before } = args;
     for (const [name, v] of [["first", first], ["last", last]] as const) {
       if (v !== undefined && v !== null && (!Number.isInteger(v) || v < 0 || v > MAX_PAGE)) {
@@ -120,7 +163,7 @@ export class PlatformService {
     if (before) conds.push(bound(before, "before", false));
     const dir = backward ? (spec.dir === "ASC" ? "DESC" : "ASC") : spec.dir;
     const sql = `SELECT ${PLATFORM_COLUMNS}, ${c.distance ?? "NULL::float8"} AS distance_m,
-        ARRAY[${spec.keys.map((k) => `(${k})::text`).join(", ")}] AS _k
+        ARRAY[${spec.keys.map((k) => `(${k})::text`).join(", ")}] AS _k${relationColumns(include)}
       FROM platform p WHERE ${conds.join(" AND ")}
       ORDER BY ${spec.keys.map((k) => `${k} ${dir}`).join(", ")}
       LIMIT ${$(n + 1)}`;
