@@ -7,8 +7,8 @@
  * "The same SQL": the statements come from the registry's compiled services (dist/), called on
  * a shim that has only `query` and `transaction` on a pg Pool; so the floor follows whatever SQL
  * the services build (compileFilter, keyset paging, the GeoJSON statement, the status write).
- * The one exception is the status history, written here with the same table, WHERE and ORDER BY
- * as PlatformService.historyOf.
+ * S1 and S4 read the page (or the platform) with the relations they select in one statement, as the
+ * registry's resolvers do (PlatformService.page/findById with `include`).
  *
  * Env: DATABASE_URL, PORT, HOST (default 127.0.0.1), DB_POOL_MAX (default 10).
  * Endpoints: POST /s1 … /s5 with {"variables": {...}} (the GraphQL operations' variables).
@@ -53,7 +53,6 @@ const ds = {
 };
 
 const { PlatformService } = dist("src/modules/platform/platform.service.js");
-const { DistrictService } = dist("src/modules/district/district.service.js");
 const { GeoService } = dist("src/modules/geo/geo.service.js");
 const { TokenService } = dist("src/modules/auth/token.service.js");
 const { StatusService } = dist("src/modules/status/status.service.js");
@@ -62,7 +61,6 @@ const { AppError } = dist("src/errors.js");
 const { stringifyWithRaw } = dist("src/raw-json.js");
 
 const platforms = new PlatformService(ds);
-const districts = new DistrictService(ds);
 const geo = new GeoService(ds);
 const tokens = new TokenService(ds);
 const status = new StatusService(ds);
@@ -70,23 +68,18 @@ const status = new StatusService(ds);
 const location = (p) => (p.lng === null || p.lat === null || !p.precision ? null : { lng: p.lng, lat: p.lat, precision: p.precision });
 
 const handlers = {
-  /** S1: platforms(filter: {districts, domains}, first: 50) with district, domains, agencies. */
+  /** S1: platforms(filter: {districts, domains}, first: 50) with district, domains, agencies (one statement, as ours). */
   async s1({ districts: ds_, domains }) {
-    const page = await platforms.page({ filter: { districts: ds_, domains }, first: 50 });
-    const nodes = page.edges.map((e) => e.node);
-    const ids = nodes.map((p) => p.id);
-    const codes = [...new Set(nodes.map((p) => p.districtCode).filter(Boolean))];
-    const [ds2, doms, ags] = await Promise.all([districts.findByCodes(codes), platforms.domainsOf(ids), platforms.agenciesOf(ids)]);
-    const byCode = new Map(ds2.filter(Boolean).map((d) => [d.code, d]));
+    const page = await platforms.page({ filter: { districts: ds_, domains }, first: 50 }, new Set(["district", "domains", "agencies"]));
     return {
       platforms: {
-        nodes: nodes.map((p, i) => {
-          const d = p.districtCode ? byCode.get(p.districtCode) : null;
+        nodes: page.edges.map(({ node: p }) => {
+          const d = p.prefetched.district;
           return {
             id: p.id, nameHans: p.nameHans, nameEn: p.nameEn, kind: p.kind, status: p.status, version: p.version, location: location(p),
             district: d ? { code: d.code, nameHans: d.nameHans } : null,
-            domains: doms[i].map((x) => ({ id: x.id, nameHans: x.nameHans })),
-            agencies: ags[i].map((x) => ({ id: x.id, nameHans: x.nameHans })),
+            domains: p.prefetched.domains.map((x) => ({ id: x.id, nameHans: x.nameHans })),
+            agencies: p.prefetched.agencies.map((x) => ({ id: x.id, nameHans: x.nameHans })),
           };
         }),
       },
@@ -104,23 +97,16 @@ const handlers = {
     return { platformsGeoJSON: await geo.featureCollection({ bbox }, "WGS84") };
   },
 
-  /** S4: platform(id) with statusHistory. */
+  /** S4: platform(id) with statusHistory (one statement, as ours). */
   async s4({ id }) {
-    const p = await platforms.findById(id);
+    const p = await platforms.findById(id, new Set(["statusHistory"]));
     if (!p) return { platform: null };
-    // As TypeORM's query builder in PlatformService.historyOf (dates as ISO strings, like the entity's).
-    const rows = await pool.query(
-      `SELECT e.id, e.platform_id, e.from_status, e.to_status, e.effective_date::text AS effective_date, e.recorded_at, e.actor, e.note,
-         e.source_title, e.source_url, e.source_published_at::text AS source_published_at, e.token_id, e.correction
-       FROM status_event e WHERE e.platform_id IN ($1) ORDER BY e.recorded_at DESC, e.id DESC`,
-      [id],
-    );
     return {
       platform: {
         id: p.id, nameHans: p.nameHans, nameEn: p.nameEn, kind: p.kind, status: p.status, version: p.version,
-        statusHistory: rows.rows.map((e) => ({
-          from: e.from_status, to: e.to_status, effectiveDate: e.effective_date, recordedAt: e.recorded_at, actor: e.actor, note: e.note,
-          source: e.source_title ? { title: e.source_title, url: e.source_url, publishedAt: e.source_published_at } : null,
+        statusHistory: p.prefetched.statusHistory.map((e) => ({
+          from: e.from, to: e.to, effectiveDate: e.effectiveDate, recordedAt: e.recordedAt, actor: e.actor, note: e.note,
+          source: e.sourceTitle ? { title: e.sourceTitle, url: e.sourceUrl, publishedAt: e.sourcePublishedAt } : null,
           correction: e.correction,
         })),
       },
