@@ -31,7 +31,7 @@ import { createMetrics } from "./metrics";
 import { lsnPlugin, minLsnOf } from "./db/reader";
 import { rateLimits, rejectControlCharacters } from "./limits";
 import { ResponseCache } from "./response-cache";
-import { rawJsonReplacer, stringifyWithRaw } from "./raw-json";
+import { stringifyWithRaw } from "./raw-json";
 
 export interface AppServer {
   httpServer: http.Server;
@@ -73,6 +73,9 @@ export interface ServerOptions {
 export async function createServer({ config, dataSource, databaseUrl, logger }: ServerOptions): Promise<AppServer> {
   const app = express();
   app.disable("x-powered-by");
+  // No ETag on dynamic answers: Express would hash every body (sha1 over a 500 KB GeoJSON answer) to
+  // serve a 304 that POST requests never get; unchanged answers are served from the response cache.
+  app.set("etag", false);
   const httpServer = http.createServer(app);
   const hub = new StatusHub(databaseUrl, logger);
   const schema = await createSchema(hub);
@@ -96,7 +99,6 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
         return createContext(services, header);
       },
       // the same error masking as HTTP: coded errors pass, internals do not leak
-      jsonMessageReplacer: rawJsonReplacer,
       onNext: (_c, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
     },

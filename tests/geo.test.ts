@@ -6,6 +6,8 @@
  */
 import { check } from "@placemarkio/check-geojson";
 import gcoord from "gcoord";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
 import { startTestServer, type TestServer } from "./support/server";
 
 const FIELDS = `id nameHans nameHant nameEn kind level status version updatedAt district { code } zone { id }
@@ -126,6 +128,26 @@ describe("platformsGeoJSON", () => {
     expect(ids(fc.features)).toEqual(ids(locatedMatches));
     expect(fc.features.length + fc.numberWithoutLocation).toBe(expected.total);
     expect(sql).toBe(1);
+  });
+
+  it("is the same answer over graphql-ws (a query on the WebSocket) as over HTTP", async () => {
+    const filter = { districts: ["440112"] };
+    const http = await geojson(filter);
+    const client = createClient({ url: s.url.replace(/^http/, "ws") + "/graphql", webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+    try {
+      const viaWs = await new Promise<any>((resolve, reject) => {
+        let last: any;
+        client.subscribe(
+          { query: `query($f: PlatformFilter) { platformsGeoJSON(filter: $f) }`, variables: { f: filter } },
+          { next: (v) => (last = v), error: reject, complete: () => resolve(last) },
+        );
+      });
+      expect(viaWs.errors).toBeUndefined();
+      expect(viaWs.data.platformsGeoJSON.features.length).toBeGreaterThan(0);
+      expect(viaWs.data.platformsGeoJSON).toEqual(http.data!.platformsGeoJSON);
+    } finally {
+      await client.dispose();
+    }
   });
 
   it("writes any name faithfully: quotes, backslashes, line breaks, and text that looks like the splice's marker", async () => {
