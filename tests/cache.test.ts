@@ -184,4 +184,30 @@ describe("no old answer after a change", () => {
     while (Date.now() - t0 < 8000 && cache !== "HIT") cache = (await post(s.url, READ, { id: BIO })).cache;
     expect(cache).toBe("HIT");
   });
+  it("notices a listening connection that stops answering, and stops serving from the cache until it is back", async () => {
+    await warm(s.url);
+    const [{ pid }] = await s.running.db.dataSource.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'gz-innovation-registry:listen'`,
+    );
+    // freeze the server process behind the connection: no error, no notice, nothing (as a dead route would)
+    process.kill(pid, "SIGSTOP");
+    try {
+      const t0 = Date.now();
+      let cache: string | null = "HIT";
+      while (Date.now() - t0 < 25_000 && cache === "HIT") {
+        await new Promise((r) => setTimeout(r, 250));
+        cache = (await post(s.url, READ, { id: BIO })).cache;
+      }
+      expect(cache).not.toBe("HIT"); // the heartbeat (every 10 s, 5 s to answer) found it dead
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    const t1 = Date.now();
+    let back: string | null = null;
+    while (Date.now() - t1 < 15_000 && back !== "HIT") {
+      await new Promise((r) => setTimeout(r, 100));
+      back = (await post(s.url, READ, { id: BIO })).cache;
+    }
+    expect(back).toBe("HIT");
+  }, 60_000);
 });

@@ -114,17 +114,16 @@ export class PlatformWriteService {
   }
 
   private async validate(m: EntityManager, x: SeedPlatform): Promise<void> {
-    const [domains, agencies, districts, chain] = await Promise.all([
-      m.query(`SELECT id, is_group FROM domain WHERE id = ANY($1::text[])`, [x.domains]) as Promise<Array<{ id: string; is_group: boolean }>>,
-      m.query(`SELECT id FROM agency WHERE id = ANY($1::text[])`, [x.agencies]) as Promise<Array<{ id: string }>>,
-      m.query(`SELECT code FROM district WHERE code = $1`, [x.district]) as Promise<Array<{ code: string }>>,
-      // the enclosing zone and its ancestors (UNION stops at a cycle)
-      m.query(
-        `WITH RECURSIVE up(id, zone_id) AS (SELECT id, zone_id FROM platform WHERE id = $1
-           UNION SELECT p.id, p.zone_id FROM platform p JOIN up ON p.id = up.zone_id) SELECT * FROM up`,
-        [x.zone],
-      ) as Promise<Array<{ id: string; zone_id: string | null }>>,
-    ]);
+    // one after another: they share the transaction's connection (pg 9 will refuse queries queued on a busy client)
+    const domains: Array<{ id: string; is_group: boolean }> = await m.query(`SELECT id, is_group FROM domain WHERE id = ANY($1::text[])`, [x.domains]);
+    const agencies: Array<{ id: string }> = await m.query(`SELECT id FROM agency WHERE id = ANY($1::text[])`, [x.agencies]);
+    const districts: Array<{ code: string }> = await m.query(`SELECT code FROM district WHERE code = $1`, [x.district]);
+    // the enclosing zone and its ancestors (UNION stops at a cycle)
+    const chain: Array<{ id: string; zone_id: string | null }> = await m.query(
+      `WITH RECURSIVE up(id, zone_id) AS (SELECT id, zone_id FROM platform WHERE id = $1
+         UNION SELECT p.id, p.zone_id FROM platform p JOIN up ON p.id = up.zone_id) SELECT * FROM up`,
+      [x.zone],
+    );
     const zones = new Map(chain.map((r) => [r.id, r.zone_id]));
     const problems = platformProblems(x, {
       source: plan(),

@@ -20,6 +20,10 @@ export interface StatusNotice {
 
 type Listener = (n: StatusNotice) => void;
 
+/** How often the listening connection is asked whether it is alive, and how long it may take to answer. */
+const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_TIMEOUT_MS = 5_000;
+
 /** Announced by triggers on every committed change to the registry's data; the payload is the table. */
 export const CHANGE_CHANNEL = "registry_changed";
 
@@ -41,6 +45,7 @@ export class StatusHub implements PubSub {
   private changeListeners = new Set<ChangeListener>();
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly url: string,
@@ -53,7 +58,7 @@ export class StatusHub implements PubSub {
   }
 
   private async connect(attempt: number): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: "gz-innovation-registry:listen" });
+    const client = new pg.Client({ connectionString: this.url, application_name: "gz-innovation-registry:listen", keepAlive: true });
     client.on("notification", (msg) => {
       if (msg.channel === CHANGE_CHANNEL) {
         for (const l of this.changeListeners) l.changed(msg.payload ?? "");
@@ -79,6 +84,7 @@ export class StatusHub implements PubSub {
       await client.connect();
       await client.query(`LISTEN ${STATUS_CHANNEL}; LISTEN ${CHANGE_CHANNEL}`);
       this.client = client;
+      this.startHeartbeat(client);
       for (const l of this.changeListeners) {
         l.changed("(listener connected)");
         l.connected(true);
@@ -92,8 +98,34 @@ export class StatusHub implements PubSub {
     }
   }
 
+  /**
+   * A connection can die without a word (a dropped route, a frozen server): then no notice arrives and
+   * nothing says so. Ask the server something every HEARTBEAT_MS; no answer within the timeout counts
+   * as a lost connection (the response cache stops serving until it is back).
+   */
+  private startHeartbeat(client: pg.Client): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      if (this.client !== client) return;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${HEARTBEAT_TIMEOUT_MS} ms`)), HEARTBEAT_TIMEOUT_MS);
+      });
+      Promise.race([client.query("SELECT 1"), timeout])
+        .catch((err: unknown) => {
+          if (this.client !== client) return;
+          this.logger.warn({ err }, "status listener connection stopped answering; reconnecting");
+          this.scheduleReconnect(1);
+        })
+        .finally(() => clearTimeout(timer));
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
   private scheduleReconnect(attempt: number): void {
     if (this.stopped || this.retry) return;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     const old = this.client;
     this.client = null;
     for (const l of this.changeListeners) l.connected(false);
@@ -172,6 +204,8 @@ export class StatusHub implements PubSub {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     this.listeners.clear();
     const c = this.client;
     this.client = null;
