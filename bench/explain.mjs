@@ -33,7 +33,8 @@ const { loadConfig } = dist("src/config.js");
 const { start } = dist("src/bootstrap.js");
 const pino = (await import("node:module")).createRequire(path.join(BENCH_DIR, "..", "package.json"))("pino");
 const running = await start(
-  loadConfig({ DATABASE_URL: url, PORT: "0", HOST: "127.0.0.1", MIGRATIONS_RUN: "false", SEED_ON_EMPTY: "false", LOG_LEVEL: "silent", RATE_LIMIT_PER_IP: "0", RATE_LIMIT_PER_TOKEN: "0" }),
+  // the response cache off: every request must reach the database to show its statements
+  loadConfig({ DATABASE_URL: url, PORT: "0", HOST: "127.0.0.1", MIGRATIONS_RUN: "false", SEED_ON_EMPTY: "false", LOG_LEVEL: "silent", RATE_LIMIT_PER_IP: "0", RATE_LIMIT_PER_TOKEN: "0", RESPONSE_CACHE: "false" }),
   pino({ level: "silent" }),
 );
 const ds = running.db.dataSource;
