@@ -42,7 +42,7 @@ function parseArgs(argv) {
     sizes: (a.sizes ? String(a.sizes).split(",") : full ? ["1000", "100000", "1000000"] : ["1000", "100000"]).map(Number),
     rounds: Number(a.rounds ?? 3),
     duration: Number(a.duration ?? (full ? 4 : 3)),
-    warmup: Number(a.warmup ?? 2),
+    warmup: Number(a.warmup ?? 1),
     connections: Number(a.connections ?? 10),
     scenarios: String(a.scenarios ?? "S1,S2,S3,S3a,S4,S5").split(","),
     servers: String(a.servers ?? ALL_SERVERS.join(",")).split(","),
