@@ -147,19 +147,22 @@ async function main() {
       }
       log(`  preflight: ${opts.scenarios.map((sc) => `${sc} ${SERVERS.filter((n) => preflight[sc][n]).map((n) => `${n}=${preflight[sc][n].items}${preflight[sc][n].ok ? "" : "!"}`).join(" ")}`).join("; ")}`);
 
-      // Warm-up (not recorded): every server, every scenario.
-      for (const sc of opts.scenarios) {
-        for (const name of SERVERS) {
-          const req = runs(sc, name) && requestsFor(sc, role(name), params, { token: db.token, geojson });
-          if (!req) continue;
-          if (sc === "S5") {
-            await new Promise((r) => setTimeout(r, 500));
-            await resyncS5(db.url, params.s5);
-          }
-          await runLoad({ url: byName[name].url + req.path, headers: req.headers, body: req.body, onBody: req.onBody, duration: opts.warmup, connections: opts.connections, pid: byName[name].pid });
-          await waitForIdle(db.url);
+      /** One load run of a scenario against a server (null when that server does not run it). */
+      const load = async (sc, name, duration) => {
+        const req = runs(sc, name) && requestsFor(sc, role(name), params, { token: db.token, geojson });
+        if (!req) return null;
+        if (sc === "S5") {
+          // requests still in flight when the previous run stopped must finish before the state is read
+          await new Promise((r) => setTimeout(r, 500));
+          await resyncS5(db.url, params.s5);
         }
-      }
+        const res = await runLoad({ url: byName[name].url + req.path, headers: req.headers, body: req.body, onBody: req.onBody, duration, connections: opts.connections, pid: byName[name].pid });
+        res.drainMs = await waitForIdle(db.url);
+        return res;
+      };
+
+      // Warm-up (not recorded): every server, every scenario.
+      for (const sc of opts.scenarios) for (const name of SERVERS) await load(sc, name, opts.warmup);
 
       // Measured: interleaved rounds (ours, uncached, peer, floor, ours, uncached, ...).
       const cells = {};
@@ -172,15 +175,8 @@ async function main() {
         for (let r = 0; r < opts.rounds; r++) {
           run++;
           for (const name of SERVERS) {
-            const req = runs(sc, name) && requestsFor(sc, role(name), params, { token: db.token, geojson });
-            if (!req) continue;
-            if (sc === "S5") {
-              // requests still in flight when the previous run stopped must finish before the state is read
-              await new Promise((r) => setTimeout(r, 500));
-              await resyncS5(db.url, params.s5);
-            }
-            const res = await runLoad({ url: byName[name].url + req.path, headers: req.headers, body: req.body, onBody: req.onBody, duration: opts.duration, connections: opts.connections, pid: byName[name].pid });
-            res.drainMs = await waitForIdle(db.url);
+            const res = await load(sc, name, opts.duration);
+            if (!res) continue;
             const c = (cells[sc][name] ??= { runs: [], latencies: [] });
             c.runs.push({ requests: res.requests, seconds: res.seconds, non2xx: res.non2xx, socketErrors: res.socketErrors, timeouts: res.timeouts, gqlErrors: res.gqlErrors, sampleError: res.sampleError, bytes: res.bytes, peakRss: +res.peakRss.toFixed(1), drainMs: res.drainMs });
             for (const l of res.latencies) c.latencies.push(l);
