@@ -69,13 +69,12 @@ function relationColumns(include: ReadonlySet<Relation>): string {
 
 function prefetchedOf(r: PlatformRow): Prefetched | undefined {
   const out: Prefetched = {};
-  let any = false;
-  if (r._district !== undefined) (out.district = r._district ? rowToDistrict(r._district) : null), (any = true);
-  if (r._domains !== undefined) (out.domains = r._domains.map(rowToDomain)), (any = true);
-  if (r._agencies !== undefined) (out.agencies = r._agencies.map(rowToAgency)), (any = true);
-  if (r._mentions !== undefined) (out.mentions = r._mentions), (any = true);
-  if (r._history !== undefined) (out.statusHistory = r._history.map((e) => rowToEvent({ ...e, recorded_at: new Date(e.recorded_at) }))), (any = true);
-  return any ? out : undefined;
+  if (r._district !== undefined) out.district = r._district ? rowToDistrict(r._district) : null;
+  if (r._domains !== undefined) out.domains = r._domains.map(rowToDomain);
+  if (r._agencies !== undefined) out.agencies = r._agencies.map(rowToAgency);
+  if (r._mentions !== undefined) out.mentions = r._mentions;
+  if (r._history !== undefined) out.statusHistory = r._history.map((e) => rowToEvent({ ...e, recorded_at: new Date(e.recorded_at) }));
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** The columns a Platform object needs (search columns stay in the database). */
