@@ -91,8 +91,11 @@ export function makeFormatError(logger: Logger) {
 
 /** Connection-level failures (server restarting, unreachable, pool timeout): transient, not a bug. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
+  const e = err as { code?: string; message?: string; name?: string } | null;
   if (!e) return false;
+  // TypeORM's word for a connection that died between two statements of a transaction: it
+  // releases the transaction's query runner, and the next statement finds it gone
+  if (e.name === "QueryRunnerProviderAlreadyReleasedError") return true;
   // connection exceptions and operator intervention (shutdown, crash, cannot connect now); not 08P01 (protocol violation: a bug)
   if (e.code && ["08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03"].includes(e.code)) return true;
   if (e.code && ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"].includes(e.code)) return true;
