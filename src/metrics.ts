@@ -10,8 +10,6 @@ import type { DataSource } from "typeorm";
 export interface Metrics {
   registry: Registry;
   http: Counter<"method" | "route" | "status">;
-  /** response cache lookups: hit, miss (then stored if the answer may be), bypass (not cacheable, or the cache is off) */
-  responseCache: Counter<"result">;
   plugin<T extends object>(): ApolloServerPlugin<T>;
 }
 
@@ -25,7 +23,6 @@ export function createMetrics(dataSource: DataSource): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "registry_" });
   const http = new Counter({ name: "registry_http_requests_total", help: "HTTP requests", labelNames: ["method", "route", "status"] as const, registers: [registry] });
-  const responseCache = new Counter({ name: "registry_response_cache_total", help: "Response cache lookups", labelNames: ["result"] as const, registers: [registry] });
   const ops = new Counter({ name: "registry_graphql_operations_total", help: "GraphQL operations", labelNames: ["operation", "type"] as const, registers: [registry] });
   const latency = new Histogram({
     name: "registry_graphql_operation_duration_seconds",
@@ -43,7 +40,6 @@ export function createMetrics(dataSource: DataSource): Metrics {
   return {
     registry,
     http,
-    responseCache,
     plugin<T extends object>(): ApolloServerPlugin<T> {
       return {
         async requestDidStart() {

@@ -23,7 +23,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { RequestHandler } from "express";
 import { LRUCache } from "lru-cache";
-import type { Counter } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 import type { DataSource } from "typeorm";
 import type { Logger } from "./logger";
 import { hasReplicas } from "./db/reader";
@@ -40,8 +40,8 @@ export interface ResponseCacheOptions {
   ttlSeconds: number;
   dataSource: DataSource;
   logger: Logger;
-  /** counts hits, misses and bypasses (labelled `result`) */
-  counter?: Counter<"result">;
+  /** where its metrics go: lookups by result (hit, miss, bypass) and the bytes held */
+  registry?: Registry;
 }
 
 /** Content types a browser may send cross-site without a preflight (Apollo's CSRF prevention refuses them). */
@@ -56,6 +56,7 @@ export class ResponseCache implements ChangeListener {
   /** replicas only: the primary's WAL position after the last change heard */
   private changedAtLsn: string | undefined;
   private readonly replicas: boolean;
+  private readonly lookups?: Counter<"result">;
 
   constructor(private readonly opts: ResponseCacheOptions) {
     this.lru = new LRUCache<string, Entry>({
@@ -65,11 +66,13 @@ export class ResponseCache implements ChangeListener {
       ttl: opts.ttlSeconds * 1000,
     });
     this.replicas = hasReplicas(opts.dataSource);
-  }
-
-  /** How many responses and bytes are held (for /metrics and tests). */
-  get size(): { entries: number; bytes: number } {
-    return { entries: this.lru.size, bytes: this.lru.calculatedSize };
+    if (opts.registry) {
+      const registers = [opts.registry];
+      this.lookups = new Counter({ name: "registry_response_cache_total", help: "Response cache lookups: hit, miss (stored if it may be), bypass", labelNames: ["result"] as const, registers });
+      const lru = this.lru;
+      new Gauge({ name: "registry_response_cache_bytes", help: "Bytes of answers held by the response cache", registers, collect() { this.set(lru.calculatedSize); } });
+      new Gauge({ name: "registry_response_cache_entries", help: "Answers held by the response cache", registers, collect() { this.set(lru.size); } });
+    }
   }
 
   /** Forget everything; responses being computed now will not be stored. */
@@ -94,6 +97,7 @@ export class ResponseCache implements ChangeListener {
     );
   }
 
+  /** Down: stop serving (changes would go unheard). Back up: start empty (notices may have been lost). */
   connected(up: boolean): void {
     this.listening = up;
     this.invalidate();
@@ -105,13 +109,13 @@ export class ResponseCache implements ChangeListener {
       const store = requestContext.getStore();
       const key = this.listening && !this.lsnPending && store && !store.minLsn ? keyOf(req) : undefined;
       if (!key || !store) {
-        this.opts.counter?.inc({ result: "bypass" });
+        this.lookups?.inc({ result: "bypass" });
         res.setHeader("X-Cache", "BYPASS");
         return next();
       }
       const hit = this.lru.get(key);
       if (hit) {
-        this.opts.counter?.inc({ result: "hit" });
+        this.lookups?.inc({ result: "hit" });
         res.status(200);
         res.setHeader("Content-Type", hit.contentType);
         res.setHeader("Content-Length", hit.body.length);
@@ -119,7 +123,7 @@ export class ResponseCache implements ChangeListener {
         res.end(hit.body);
         return;
       }
-      this.opts.counter?.inc({ result: "miss" });
+      this.lookups?.inc({ result: "miss" });
       res.setHeader("X-Cache", "MISS");
       if (this.replicas && this.changedAtLsn) store.minLsn = this.changedAtLsn;
       const generation = this.generation;

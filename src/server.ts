@@ -84,7 +84,7 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
   const services = createServices(dataSource, hub);
   const formatError = makeFormatError(logger);
   const cache = config.responseCache
-    ? new ResponseCache({ maxBytes: config.responseCacheMaxBytes, ttlSeconds: config.responseCacheTtlSeconds, dataSource, logger, counter: metrics.responseCache })
+    ? new ResponseCache({ maxBytes: config.responseCacheMaxBytes, ttlSeconds: config.responseCacheTtlSeconds, dataSource, logger, registry: metrics.registry })
     : undefined;
   if (cache) hub.listenChanges(cache);
 

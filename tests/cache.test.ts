@@ -72,6 +72,8 @@ describe("what is cached", () => {
     expect(other.cache).toBe("MISS");
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     expect(metrics).toMatch(/registry_response_cache_total\{result="hit"\} [1-9]/);
+    expect(metrics).toMatch(/registry_response_cache_bytes [1-9]/);
+    expect(metrics).toMatch(/registry_response_cache_entries [1-9]/);
   });
 
   it("never serves or stores answers for token holders, mutations, errors or read-your-writes clients", async () => {

@@ -28,9 +28,9 @@ const HEARTBEAT_TIMEOUT_MS = 5_000;
 export const CHANGE_CHANNEL = "registry_changed";
 
 export interface ChangeListener {
-  /** data changed (a table name), or the connection came back after notices may have been lost */
+  /** data changed (the payload names the table) */
   changed(what: string): void;
-  /** whether notices are being heard: false from the moment the connection drops until it is back */
+  /** whether notices are being heard: false from the moment the connection drops, true once it is back (notices may have been lost meanwhile) */
   connected(up: boolean): void;
 }
 
@@ -85,10 +85,7 @@ export class StatusHub implements PubSub {
       await client.query(`LISTEN ${STATUS_CHANNEL}; LISTEN ${CHANGE_CHANNEL}`);
       this.client = client;
       this.startHeartbeat(client);
-      for (const l of this.changeListeners) {
-        l.changed("(listener connected)");
-        l.connected(true);
-      }
+      for (const l of this.changeListeners) l.connected(true);
     } catch (err) {
       client.removeAllListeners("end");
       await client.end().catch(() => undefined);
