@@ -18,7 +18,12 @@ export interface TestServer {
   url: string;
   running: Running;
   db: TestDatabase;
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  /** POSTs an operation to /graphql; `headers` adds to (or overrides) the JSON content type. */
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    opts?: { headers?: Record<string, string>; token?: string },
+  ): Promise<GraphQLResponse<T> & { headers: Headers }>;
   /**
    * Changes data with SQL, behind the API's back, and waits until the server has heard of it
    * (the response cache is emptied by the database's notice, milliseconds after the commit).
@@ -46,14 +51,18 @@ export async function startTestServer(opts: { seed?: boolean; env?: Record<strin
     url,
     running,
     db,
-    async gql(query, variables) {
+    async gql(query, variables, opts = {}) {
       const res = await fetch(`${url}/graphql`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: {
+          "content-type": "application/json",
+          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...opts.headers,
+        },
         body: JSON.stringify({ query, variables }),
       });
       const body = (await res.json()) as { data?: any; errors?: any };
-      return { status: res.status, data: body.data, errors: body.errors };
+      return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
     },
     async write(sql, params) {
       let off = (): void => undefined;
