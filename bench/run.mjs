@@ -11,7 +11,8 @@
  * The benchmark creates registry_bench_<size> there and drops it afterwards (--keep leaves it).
  *
  * Options: --sizes=1000,100000  --rounds=3  --duration=3 (seconds per round)  --warmup=1
- *          --connections=10  --scenarios=S1,S2,S3,S3a,S4,S5  --seed=gz-bench-1  --keep
+ *          --connections=10  --scenarios=S1,S2,S3,S3a,S4,S5,S6  --seed=gz-bench-1  --keep
+ *          --write-rate=5 (S6: status writes per second through our API)
  *          --servers=ours,uncached,peer,floor (uncached: ours with RESPONSE_CACHE=false)
  *          --log-level=silent (the registry's LOG_LEVEL)  --out=bench/results
  */
@@ -24,9 +25,10 @@ import { buildBenchDatabase, DEFAULT_ADMIN_URL, dropDatabase, benchDbName } from
 import { verifySearchDocuments } from "./lib/generate.mjs";
 import { dist } from "./lib/dist.mjs";
 import { runLoad, percentile } from "./lib/load.mjs";
-import { foreignCpuSeconds, memoryOf, serverSpecs, startServer } from "./lib/servers.mjs";
+import { foreignCpuSeconds, memoryOf, serverNode, serverSpecs, startServer } from "./lib/servers.mjs";
 import { chooseParameters, oursHasGeoJSON, requestsFor, resyncS5, sampleRequest, summarise, waitForIdle } from "./lib/scenarios.mjs";
 import { renderMarkdown } from "./lib/report.mjs";
+import { cacheCounters, chooseTraffic, readBody, resyncWritten, startWriter } from "./lib/traffic.mjs";
 
 function parseArgs(argv) {
   const a = { full: false, keep: false };
@@ -44,7 +46,8 @@ function parseArgs(argv) {
     duration: Number(a.duration ?? (full ? 4 : 3)),
     warmup: Number(a.warmup ?? 1),
     connections: Number(a.connections ?? 10),
-    scenarios: String(a.scenarios ?? "S1,S2,S3,S3a,S4,S5").split(","),
+    scenarios: String(a.scenarios ?? "S1,S2,S3,S3a,S4,S5,S6").split(","),
+    writeRate: Number(a["write-rate"] ?? 5),
     servers: String(a.servers ?? ALL_SERVERS.join(",")).split(","),
     seed: String(a.seed ?? "gz-bench-1"),
     logLevel: String(a["log-level"] ?? "silent"),
@@ -58,7 +61,7 @@ const ALL_SERVERS = ["ours", "uncached", "peer", "floor"];
 /** "uncached" is our registry with RESPONSE_CACHE=false: same requests, same answers as ours. */
 const role = (name) => (name === "uncached" ? "ours" : name);
 /** Writes are never cached: S5 with the cache off would measure the same code path again. */
-const runs = (sc, name) => !(sc === "S5" && name === "uncached");
+const runs = (sc, name) => !(sc === "S5" && name === "uncached") && !(sc === "S6" && name === "floor");
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
@@ -76,14 +79,15 @@ async function main() {
     return v;
   })();
 
-  log(`benchmark: sizes ${opts.sizes.join(", ")}; ${opts.rounds} rounds × ${opts.duration} s per server and scenario, ${opts.connections} connections`);
-  const { readSeedData } = dist("seeds/loader.js");
+  if (!(opts.writeRate > 0 && opts.writeRate <= 200)) throw new Error(`--write-rate: ${opts.writeRate} is not between 0 and 200`);
+  log(`benchmark: sizes ${opts.sizes.join(", ")}; ${opts.rounds} rounds × ${opts.duration} s per server and scenario, ${opts.connections} connections; servers on Node ${serverNode().version}`);
+  const { readSeedData } = dist("src/modules/dataset/dataset.js");
   const searchDiffs = verifySearchDocuments(readSeedData(), 300, opts.seed);
   log(`  search columns: ${300 - searchDiffs.length}/300 generated names match buildSearchDocument exactly`);
 
   const report = {
     meta: {
-      date: new Date().toISOString(), label: opts.label, node: process.version, postgres: pgVersion,
+      date: new Date().toISOString(), label: opts.label, node: serverNode().version, harnessNode: process.version, postgres: pgVersion,
       cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}`, memoryGB: Math.round(os.totalmem() / 2 ** 30),
       options: { ...opts, out: path.relative(BENCH_DIR, opts.out) },
       searchDocumentCheck: { sample: 300, differing: searchDiffs.length, example: searchDiffs[0] ? { name: searchDiffs[0].name, expected: searchDiffs[0].ref.sortKey, got: searchDiffs[0].got.sortKey } : null },
@@ -122,11 +126,32 @@ async function main() {
       log(`  S1 pairs: ${params.s1.map((x) => `${x.district}/${x.domain} (${x.n})`).join(", ")}`);
       log(`  S2 fragments: ${params.s2.map((x) => `${x.search} (${x.nameMatches})`).join(", ")}`);
       log(`  S3 bbox ±${params.s3.half}° around Science City: ${params.s3.features} located platforms; S3a fixed ±${params.s3a.half}°: ${params.s3a.features}`);
+      const traffic = opts.scenarios.includes("S6") ? await chooseTraffic(db.url, { seed: opts.seed }) : null;
+      const s6Bodies = traffic && {
+        ours: traffic.pool.map((item) => readBody(item, "ours")),
+        peer: traffic.pool.map((item) => readBody(item, "peer")),
+      };
+      if (traffic) log(`  S6: ${traffic.stats.distinct} distinct reads (${Object.entries(traffic.stats.byShape).map(([k, v]) => `${k} ${v}`).join(", ")}), the 100 most popular ${Math.round(100 * traffic.stats.top100Share)} % of reads; ${opts.writeRate} writes/s over ${traffic.written.length} platforms`);
 
       // Preflight: one request per server and scenario, checked and compared.
       const preflight = {};
       for (const sc of opts.scenarios) {
         preflight[sc] = {};
+        if (sc === "S6") {
+          // one read of each shape per server, checked
+          for (const name of SERVERS.filter((n) => runs(sc, n))) {
+            const seen = new Set(), problems = [];
+            for (const item of traffic.pool) {
+              if (seen.has(item.shape)) continue;
+              seen.add(item.shape);
+              const r = await sampleRequest(byName[name].url, { path: "/graphql", body: () => s6Bodies[role(name)][traffic.pool.indexOf(item)] });
+              if (r.status !== 200 || !r.json?.data || r.json.errors) problems.push(`${item.shape}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+            }
+            preflight[sc][name] = { ok: problems.length === 0, items: seen.size, problem: problems[0] };
+            if (problems.length) log(`  PREFLIGHT S6 ${name}: ${problems.join("; ")}`);
+          }
+          continue;
+        }
         for (const name of SERVERS) {
           const req = runs(sc, name) && requestsFor(sc, role(name), params, { token: db.token, geojson });
           if (!req) continue;
@@ -149,6 +174,7 @@ async function main() {
 
       /** One load run of a scenario against a server (null when that server does not run it). */
       const load = async (sc, name, duration) => {
+        if (sc === "S6") return runs(sc, name) ? loadS6(name, duration) : null;
         const req = runs(sc, name) && requestsFor(sc, role(name), params, { token: db.token, geojson });
         if (!req) return null;
         if (sc === "S5") {
@@ -158,6 +184,33 @@ async function main() {
         }
         const res = await runLoad({ url: byName[name].url + req.path, headers: req.headers, body: req.body, onBody: req.onBody, duration, connections: opts.connections, pid: byName[name].pid });
         res.drainMs = await waitForIdle(db.url);
+        return res;
+      };
+
+      /**
+       * S6: the Zipf-distributed reads at 10 connections for `duration`, while opts.writeRate status
+       * writes a second go through our API (the server under test when it is ours, else our cache-off
+       * instance), each followed by a read of the written platform through the server under test.
+       */
+      const loadS6 = async (name, duration) => {
+        await resyncWritten(db.url, traffic.written);
+        const writer = name === "peer" ? byName.uncached ?? byName.ours : byName[name];
+        const before = name === "ours" ? await cacheCounters(byName.ours.url) : null;
+        const w = startWriter({
+          writeUrl: writer.url + "/graphql", readUrl: byName[name].url + "/graphql", readAs: role(name),
+          token: db.token, written: traffic.written, rate: opts.writeRate,
+        });
+        const bodies = s6Bodies[role(name)];
+        const seq = traffic.sequence;
+        const res = await runLoad({ url: byName[name].url + "/graphql", body: (i) => bodies[seq[i % seq.length]], duration, connections: opts.connections, pid: byName[name].pid });
+        const ws = await w.stop();
+        const after = name === "ours" ? await cacheCounters(byName.ours.url) : null;
+        res.drainMs = await waitForIdle(db.url);
+        res.s6 = {
+          writes: ws.writes, writeErrors: ws.writeErrors, checks: ws.checks, stale: ws.stale, checkErrors: ws.checkErrors, sampleProblem: ws.sampleProblem,
+          writeLatencies: ws.writeLatencies,
+          cache: before && after ? { hit: after.hit - before.hit, miss: after.miss - before.miss, bypass: after.bypass - before.bypass } : null,
+        };
         return res;
       };
 
@@ -178,7 +231,9 @@ async function main() {
             const res = await load(sc, name, opts.duration);
             if (!res) continue;
             const c = (cells[sc][name] ??= { runs: [], latencies: [] });
-            c.runs.push({ requests: res.requests, seconds: res.seconds, non2xx: res.non2xx, socketErrors: res.socketErrors, timeouts: res.timeouts, gqlErrors: res.gqlErrors, sampleError: res.sampleError, bytes: res.bytes, peakRss: +res.peakRss.toFixed(1), drainMs: res.drainMs });
+            c.runs.push({ requests: res.requests, seconds: res.seconds, non2xx: res.non2xx, socketErrors: res.socketErrors, timeouts: res.timeouts, gqlErrors: res.gqlErrors, sampleError: res.sampleError, bytes: res.bytes, peakRss: +res.peakRss.toFixed(1), drainMs: res.drainMs,
+              ...(res.s6 ? { s6: { ...res.s6, writeLatencies: undefined } } : {}) });
+            if (res.s6) for (const l of res.s6.writeLatencies) (c.writeLatencies ??= []).push(l);
             for (const l of res.latencies) c.latencies.push(l);
           }
           process.stderr.write(`\r  measuring: ${sc} round ${r + 1}/${opts.rounds} (${run}/${totalRuns})   `);
@@ -192,7 +247,8 @@ async function main() {
       const sizeReport = {
         otherCpuShare: +otherCpu.toFixed(3),
         size, database: { name: db.name, buildSeconds: +db.seconds.toFixed(1), load: db.load }, geojson,
-        parameters: { s1: params.s1, s2: params.s2, s3: params.s3, s3a: params.s3a, s4: params.s4.length, s5: params.s5.length },
+        parameters: { s1: params.s1, s2: params.s2, s3: params.s3, s3a: params.s3a, s4: params.s4.length, s5: params.s5.length,
+          ...(traffic ? { s6: { ...traffic.stats, written: traffic.written.length, writeRate: opts.writeRate } } : {}) },
         preflight, servers: {}, results: {},
       };
       for (const s of servers) sizeReport.servers[s.name] = { label: s.label, pid: s.pid, memoryAtEnd: memoryOf(s.pid) };
@@ -214,6 +270,18 @@ async function main() {
             bytesPerResponse: requests ? Math.round(c.runs.reduce((s, x) => s + x.bytes, 0) / requests) : 0,
             rounds: c.runs.map((x) => +(x.requests / x.seconds).toFixed(1)),
           };
+          if (sc === "S6") {
+            const sum = (f) => c.runs.reduce((s, x) => s + (f(x.s6) ?? 0), 0);
+            const wl = Float64Array.from(c.writeLatencies ?? []).sort();
+            const cache = c.runs[0].s6.cache ? { hit: sum((x) => x.cache.hit), miss: sum((x) => x.cache.miss), bypass: sum((x) => x.cache.bypass) } : null;
+            sizeReport.results[sc][name].s6 = {
+              writes: sum((x) => x.writes), writeErrors: sum((x) => x.writeErrors), checks: sum((x) => x.checks), stale: sum((x) => x.stale),
+              checkErrors: sum((x) => x.checkErrors), sampleProblem: c.runs.find((x) => x.s6.sampleProblem)?.s6.sampleProblem ?? null,
+              writesPerSecond: +(sum((x) => x.writes) / seconds).toFixed(2),
+              writeP50: +percentile(wl, 50).toFixed(2), writeP99: +percentile(wl, 99).toFixed(2),
+              cache, hitRate: cache && cache.hit + cache.miss ? +(cache.hit / (cache.hit + cache.miss)).toFixed(3) : null,
+            };
+          }
         }
       }
       report.sizes.push(sizeReport);

@@ -12,6 +12,7 @@ const SCENARIO_TITLES = {
   S3a: "bbox of the same area at every size",
   S4: "one platform by id with its status history",
   S5: "updatePlatformStatus (write)",
+  S6: "real traffic: Zipf-distributed reads of thousands of distinct S1–S4 requests while status writes arrive through our API",
 };
 
 function items(sz, sc, name) {
@@ -25,7 +26,7 @@ export function renderMarkdown(report) {
   const out = [];
   out.push(`# Benchmark ${m.label}: ${m.date.slice(0, 10)}`);
   out.push("");
-  out.push(`Machine: ${m.cpus}, ${m.memoryGB} GB; Node ${m.node} (PostGraphile: Node 22); PostgreSQL ${m.postgres}. ` +
+  out.push(`Machine: ${m.cpus}, ${m.memoryGB} GB; every server on Node ${m.node} (the same binary for all four; load generator on Node ${m.harnessNode ?? m.node}); PostgreSQL ${m.postgres}. ` +
     `${m.options.connections} connections, ${m.options.rounds} interleaved rounds × ${m.options.duration} s per server and scenario ` +
     `(after ${m.options.warmup} s warm-up), seed \`${m.options.seed}\`, registry LOG_LEVEL=${m.options.logLevel}. ` +
     `Total ${Math.round((m.totalSeconds ?? 0) / 60)} min. Load generator, servers and PostgreSQL share the machine.`);
@@ -57,6 +58,36 @@ export function renderMarkdown(report) {
     }
   }
   out.push("");
+
+  // S6: real traffic
+  const s6sizes = report.sizes.filter((sz) => sz.results.S6);
+  if (s6sizes.length) {
+    out.push("S6, real traffic: reads drawn with a Zipf popularity from the pool below, at " + `${m.options.connections} connections, while status writes arrive through our API ` +
+      "(through the server under test when it is ours; for PostGraphile, through our cache-off instance). After each acknowledged write, the written platform is read " +
+      "through the server under test; *stale* counts answers older than the write. Hit rate: response-cache hits ÷ lookups during the runs.");
+    out.push("");
+    out.push("| size | server | distinct reads | reads/s | p50 ms | p99 ms | errors | writes/s | write p50 ms | checks | stale | cache hit rate | reads/s ÷ PG |");
+    out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (const sz of s6sizes) {
+      const r = sz.results.S6;
+      for (const [name, label] of SERVERS) {
+        const x = r[name];
+        if (!x?.s6) continue;
+        const errors = x.non2xx + x.gqlErrors + x.socketErrors;
+        out.push(`| ${size(sz.size)} | ${label} | ${fmt(sz.parameters.s6?.distinct, 0)} | ${fmt(x.rps)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${errors} | ${fmt(x.s6.writesPerSecond, 2)} | ${fmt(x.s6.writeP50, 1)} | ${x.s6.checks} | ${x.s6.stale} | ${x.s6.hitRate === null || x.s6.hitRate === undefined ? "–" : `${fmt(100 * x.s6.hitRate, 1)} %`} | ${ratio(x.rps, r.peer?.rps)} |`);
+      }
+    }
+    out.push("");
+    for (const sz of s6sizes) {
+      const p = sz.parameters.s6;
+      if (!p) continue;
+      const problems = Object.entries(sz.results.S6).filter(([, x]) => x.s6?.sampleProblem).map(([n, x]) => `${n}: ${x.s6.sampleProblem.slice(0, 200)}`);
+      out.push(`- ${size(sz.size)}: ${p.distinct} distinct reads (${Object.entries(p.byShape).map(([k, v]) => `${k} shape ${v}`).join(", ")}); ` +
+        `Zipf exponent ${p.zipf}, the 100 most popular are ${Math.round(100 * p.top100Share)} % of reads; reads by shape ${Object.entries(p.readsByShape).map(([k, v]) => `${k} ${Math.round(100 * v / Object.values(p.readsByShape).reduce((a, b) => a + b, 0))} %`).join(", ")}; ` +
+        `${p.writeRate} writes/s over ${p.written} platforms (the most read of the S4-shape ids).` + (problems.length ? ` Problems: ${problems.join("; ")}` : ""));
+    }
+    out.push("");
+  }
 
   // Goals
   out.push("Goals (issue 7), as measured in this run:");
@@ -95,6 +126,11 @@ export function renderMarkdown(report) {
     }
   } else {
     out.push("| p50 at 1M ≤ 2× p50 at 1k | S1, S3, S4 | not measured in this run (`npm run bench -- --full`) | – | – |");
+  }
+  for (const sz of s6sizes) {
+    const r = sz.results.S6;
+    if (!r.ours?.s6 || !r.peer) continue;
+    out.push(`| S6 reads ≥ 3× PostGraphile, no stale answer | S6 at ${size(sz.size)} | ${fmt(r.ours.rps)} (${fmt(r.uncached?.rps)}) vs ${fmt(r.peer.rps)} req/s (${ratio(r.ours.rps, r.peer.rps)}×; ${ratio(r.uncached?.rps, r.peer.rps)}×); stale ${r.ours.s6.stale} of ${r.ours.s6.checks} (${r.uncached?.s6 ? `${r.uncached.s6.stale} of ${r.uncached.s6.checks}` : "–"}) | ${yes(r.ours.rps >= 3 * r.peer.rps && r.ours.s6.stale === 0)} | ${maybe(r.uncached?.s6 && r.uncached.rps >= 3 * r.peer.rps && r.uncached.s6.stale === 0)} |`);
   }
   const mid = report.sizes.find((s) => s.size === 100_000);
   if (mid) {

