@@ -112,6 +112,10 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
     parseOptions: { maxTokens: LIMITS.tokens },
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // src/index.ts owns SIGINT/SIGTERM. Apollo's own handlers would stop the server a second time
+    // (a concurrent stop() waits on a barrier Apollo 5 never resolves: every stop hit the forced exit)
+    // and then re-send the signal to the process.
+    stopOnTerminationSignals: false,
     formatError,
     // as Apollo's own (JSON plus a newline), with JSON that PostgreSQL built spliced in as text
     stringifyResult: (result) => stringifyWithRaw(result) + "\n",
