@@ -3,7 +3,7 @@ import "reflect-metadata";
 import { loadConfig } from "../src/config";
 import { openDatabase } from "../src/db/database";
 import { createLogger } from "../src/logger";
-import { loadSeed, readSeedData, SeedValidationError } from "../seeds/loader";
+import { loadSeed, readSeedData, SeedValidationError } from "../src/modules/dataset/dataset";
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -1,5 +1,5 @@
 /** `npm run seed:validate`: check the data set without touching a database. */
-import { readSeedData, validateSeedData } from "../seeds/loader";
+import { readSeedData, validateSeedData } from "../src/modules/dataset/dataset";
 
 const data = readSeedData();
 const problems = validateSeedData(data);

@@ -7,7 +7,7 @@ import type { Config } from "./config";
 import { connectDatabase, createDatabase, type Database } from "./db/database";
 import type { Logger } from "./logger";
 import { createServer, type AppServer } from "./server";
-import { loadSeed, readSeedData } from "../seeds/loader";
+import { loadSeed, readSeedData } from "./modules/dataset/dataset";
 
 export interface Running {
   db: Database;

@@ -7,6 +7,7 @@
  *   size along the path. `platforms(first: 100) { nodes { children { children { … } } } }`
  *   is refused with QUERY_TOO_COMPLEX before it runs.
  */
+import { DEFAULT_PAGE } from "./modules/platform/platform.types";
 import { createHash } from "node:crypto";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { Request, RequestHandler, Response } from "express";
@@ -49,7 +50,6 @@ const LIST_SIZE: Record<string, number> = {
 };
 const DEFAULT_LIST_SIZE = 20;
 /** A connection's page size when first/last are not given (the platforms default). */
-const DEFAULT_PAGE = 20;
 
 function intArg(v: ValueNode | undefined, variables: Record<string, unknown>): number | null {
   if (!v) return null;

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { buildDataSource } from "../ormconfig";
-import { loadSeed, readSeedData, SeedValidationError, GUANGZHOU_BBOX } from "../seeds/loader";
+import { loadSeed, readSeedData, SeedValidationError } from "../src/modules/dataset/dataset";
+import { GUANGZHOU_BBOX } from "../src/modules/platform/platform.rules";
 import { createTestDatabase } from "./support/db";
 import { startTestServer, type TestServer } from "./support/server";
 

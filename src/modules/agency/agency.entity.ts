@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Table } from "../../db/table";
 
 @ObjectType({ description: "A responsible unit (責任單位) named by the plan, abbreviations expanded" })
 @Entity({ name: "agency" })
@@ -15,9 +16,10 @@ export class Agency {
   @Field(() => String, { nullable: true }) @Column({ type: "text", nullable: true }) note: string | null;
 }
 
-/** A row of the table (snake_case columns) as the entity. */
+/** The table's columns, read from the decorators above (src/db/table.ts). */
+export const AGENCY_TABLE = new Table(Agency);
+
+/** A row of the table (snake_case columns, or row_to_json of one) as the entity. */
 export function rowToAgency(r: Record<string, unknown>): Agency {
-  return Object.assign(new Agency(), {
-    id: r.id, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en, abbreviations: r.abbreviations, level: r.level, note: r.note,
-  });
+  return AGENCY_TABLE.fromRow(r);
 }

@@ -1,5 +1,6 @@
 import { Field, Float, ID, ObjectType } from "type-graphql";
 import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Table } from "../../db/table";
 
 @ObjectType({ description: "One of Guangzhou's 11 districts (GB/T 2260)" })
 @Entity({ name: "district" })
@@ -21,9 +22,10 @@ export class District {
   centroidLat: number;
 }
 
+/** The table's columns, read from the decorators above (src/db/table.ts). */
+export const DISTRICT_TABLE = new Table(District);
+
+/** A row of the table (snake_case columns, or row_to_json of one) as the entity. */
 export function rowToDistrict(r: Record<string, unknown>): District {
-  return Object.assign(new District(), {
-    code: r.code, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en,
-    centroidLng: r.centroid_lng, centroidLat: r.centroid_lat,
-  });
+  return DISTRICT_TABLE.fromRow(r);
 }

@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Table } from "../../db/table";
 import { Mention } from "../source/mention.type";
 
 @ObjectType({
@@ -21,10 +22,10 @@ export class Domain {
   @Field(() => [Mention]) @Column({ type: "jsonb", default: () => "'[]'" }) mentions: Mention[];
 }
 
-/** A row of the table (snake_case columns) as the entity. */
+/** The table's columns, read from the decorators above (src/db/table.ts). */
+export const DOMAIN_TABLE = new Table(Domain);
+
+/** A row of the table (snake_case columns, or row_to_json of one) as the entity. */
 export function rowToDomain(r: Record<string, unknown>): Domain {
-  return Object.assign(new Domain(), {
-    id: r.id, parentId: r.parent_id, alsoIn: r.also_in, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en,
-    isGroup: r.is_group, note: r.note, mentions: r.mentions,
-  });
+  return DOMAIN_TABLE.fromRow(r);
 }

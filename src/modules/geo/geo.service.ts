@@ -10,6 +10,8 @@
  */
 import type { Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
+import { decodeCursor, encodeCursor } from "../../db/cursor";
+import { Params } from "../../db/table";
 import type { PlatformFilter } from "../platform/platform.inputs";
 import { compileFilter, type CompiledFilter } from "../platform/platform.query";
 import { RawJson } from "../../raw-json";
@@ -34,6 +36,8 @@ export interface FeatureProperties {
   status: string;
   /** GB/T 2260 code; null for a platform spanning districts or overseas */
   district: string | null;
+  /** id of the zone (a platform) that directly encloses this one; null when none */
+  zone: string | null;
   /** domain ids the platform is tagged with, sorted */
   domains: string[];
   precision: string;
@@ -77,7 +81,7 @@ const FEATURE_ROW = `json_build_object(
   'id', p.id, 'lng', p.lng, 'lat', p.lat, 'country', p.overseas_country,
   'properties', json_build_object(
     'nameHans', p.name_hans, 'nameHant', p.name_hant, 'nameEn', p.name_en, 'kind', p.kind, 'level', p.level,
-    'status', p.status, 'district', p.district_code,
+    'status', p.status, 'district', p.district_code, 'zone', p.zone_id,
     'domains', coalesce((SELECT array_agg(pd.domain_id ORDER BY pd.domain_id) FROM platform_domain pd WHERE pd.platform_id = p.id), '{}'),
     'precision', p.precision, 'version', p.version,
     'updatedAt', to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))`;
@@ -92,7 +96,7 @@ const j = (sql: string) => `coalesce(to_json(${sql})::text, 'null')`;
 const FEATURE_TEXT = `'{"type":"Feature","id":' || ${j("p.id")} ||
   ',"geometry":{"type":"Point","coordinates":[' || p.lng::text || ',' || p.lat::text || ']},"properties":{"nameHans":' || ${j("p.name_hans")} ||
   ',"nameHant":' || ${j("p.name_hant")} || ',"nameEn":' || ${j("p.name_en")} || ',"kind":' || ${j("p.kind")} || ',"level":' || ${j("p.level")} ||
-  ',"status":' || ${j("p.status")} || ',"district":' || ${j("p.district_code")} ||
+  ',"status":' || ${j("p.status")} || ',"district":' || ${j("p.district_code")} || ',"zone":' || ${j("p.zone_id")} ||
   ',"domains":[' || coalesce((SELECT string_agg(to_json(pd.domain_id)::text, ',' ORDER BY pd.domain_id) FROM platform_domain pd WHERE pd.platform_id = p.id), '') ||
   '],"precision":' || ${j("p.precision")} || ',"version":' || p.version::text ||
   ',"updatedAt":"' || to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"}}'`;
@@ -106,21 +110,8 @@ function toFeature(r: FeatureRow, crs: CoordinateSystem): PointFeature {
   };
 }
 
-// Cursors are opaque (base64url JSON) so the order can change without clients parsing ids.
-const encodeCursor = (id: string) => Buffer.from(JSON.stringify(["id", id]), "utf8").toString("base64url");
-
-function decodeCursor(cursor: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    parsed = null;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || parsed[0] !== "id" || typeof parsed[1] !== "string") {
-    throw badInput("cursor is not a cursor of this collection: follow the next link", { field: "cursor" });
-  }
-  return parsed[1];
-}
+const encodeId = (id: string) => encodeCursor("id", [id]);
+const decodeId = (cursor: string) => decodeCursor(cursor, "id", ["text"], "cursor", "a cursor of this collection: follow the next link")[0];
 
 /** Reads platforms as point features; one SQL statement per call. */
 export class GeoService {
@@ -142,12 +133,8 @@ export class GeoService {
       return new RawJson(JSON.stringify(fc));
     }
     // WGS-84: PostgreSQL writes the features as compact JSON text, which goes into the answer as it is
-    const params = [...c.params];
-    const $ = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const cap = $(MAX_GEOJSON_FEATURES);
+    const sqlParams = new Params(c.params);
+    const cap = sqlParams.add(MAX_GEOJSON_FEATURES);
     const rows: Array<{ located: number; unlocated: number; features: string | null }> = await this.ds.query(
       `WITH n AS (
          SELECT (count(*) FILTER (WHERE p.lng IS NOT NULL))::int AS located, (count(*) FILTER (WHERE p.lng IS NULL))::int AS unlocated
@@ -156,7 +143,7 @@ export class GeoService {
          (SELECT string_agg(f.text, ',' ORDER BY f.id)
           FROM (SELECT p.id, ${FEATURE_TEXT} AS text FROM platform p WHERE ${c.where} AND p.lng IS NOT NULL AND n.located <= ${cap}) f) AS features
        FROM n`,
-      params,
+      sqlParams.values,
     );
     const r = rows[0];
     this.refuseTooMany(r.located);
@@ -178,7 +165,7 @@ export class GeoService {
    * neither repeats nor skips rows when others are inserted before it).
    */
   async page(args: { filter: PlatformFilter; crs: CoordinateSystem; limit: number; cursor: string | null }): Promise<FeaturePage> {
-    const after = args.cursor === null ? null : decodeCursor(args.cursor);
+    const after = args.cursor === null ? null : decodeId(args.cursor);
     const w = await this.window(compileFilter(args.filter), after, args.limit);
     const more = w.rows.length > args.limit;
     const rows = w.rows.slice(0, args.limit);
@@ -186,7 +173,7 @@ export class GeoService {
       features: rows.map((r) => toFeature(r, args.crs)),
       numberMatched: w.numberMatched,
       numberWithoutLocation: w.numberWithoutLocation,
-      next: more ? encodeCursor(rows[rows.length - 1].id) : null,
+      next: more ? encodeId(rows[rows.length - 1].id) : null,
     };
   }
 
@@ -216,11 +203,8 @@ export class GeoService {
    * built when more match than that (the caller refuses; the count alone decides it cheaply).
    */
   private async window(c: CompiledFilter, after: string | null, limit: number, refuseAbove?: number) {
-    const params = [...c.params];
-    const $ = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
+    const sqlParams = new Params(c.params);
+    const $ = (v: unknown) => sqlParams.add(v);
     const afterCond = after === null ? "" : ` AND p.id > ${$(after)}`;
     const capCond = refuseAbove === undefined ? "" : ` AND n.located <= ${$(refuseAbove)}`;
     const sql = `WITH n AS (
@@ -231,7 +215,7 @@ export class GeoService {
           FROM (SELECT p.id, ${FEATURE_ROW} AS row FROM platform p
                 WHERE ${c.where} AND p.lng IS NOT NULL${afterCond}${capCond} ORDER BY p.id LIMIT ${$(limit + 1)}) f) AS rows
        FROM n`;
-    const rows: Array<{ located: number; unlocated: number; rows: FeatureRow[] }> = await this.ds.query(sql, params);
+    const rows: Array<{ located: number; unlocated: number; rows: FeatureRow[] }> = await this.ds.query(sql, sqlParams.values);
     return { numberMatched: rows[0].located, numberWithoutLocation: rows[0].unlocated, rows: rows[0].rows };
   }
 }

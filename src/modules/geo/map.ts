@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import express, { Router } from "express";
-import { repoRoot } from "../../../seeds/loader";
+import { repoRoot } from "../../paths";
 import { PlatformKind, PlatformStatus } from "../platform/platform.enums";
 import { MAX_GEOJSON_FEATURES } from "./geo.service";
 import { packageFile } from "../../ide";

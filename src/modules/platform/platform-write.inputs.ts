@@ -40,6 +40,10 @@ class PlatformFields {
   @Field(() => OverseasInput, { nullable: true }) @IsOptional() @ValidateNested() overseas?: OverseasInput | null;
   @Field(() => ID, { nullable: true }) @IsOptional() @MaxLength(96) zone?: string | null;
   @Field(() => LocationInput, { nullable: true }) @IsOptional() @ValidateNested() location?: LocationInput | null;
+  @Field(() => String, { nullable: true, description: "Where the point comes from, or why there is none" })
+  @IsOptional()
+  @MaxLength(2000)
+  locationNote?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(4000) note?: string | null;
   @Field(() => [MentionInput], { nullable: true }) @IsOptional() @ArrayMaxSize(50) @ValidateNested({ each: true }) mentions?: MentionInput[];
 }

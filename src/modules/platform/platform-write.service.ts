@@ -1,21 +1,18 @@
 /**
  * Admin writes to the catalogue: create, update and archive platforms. Each is one transaction,
- * checked by the seed loader's own rules (platformProblems), with optimistic concurrency.
+ * checked by the platform's rules (platform.rules.ts) and written through its store
+ * (platform.store.ts), as the seed loader and import are, with optimistic concurrency.
  */
-import fs from "node:fs";
-import path from "node:path";
 import type { DataSource, EntityManager } from "typeorm";
 import { AppError, badInput, ErrorCode } from "../../errors";
-import { PLAN_DATE, PLAN_TITLE, platformProblems, repoRoot, upsertPlatform, type SeedPlatform } from "../../../seeds/loader";
+import { PLAN_DATE, PLAN_TITLE, planText } from "../source/plan";
+import { platformProblems, type PlatformRecord } from "./platform.rules";
+import { c, districtCentroids, readPlatformRecords, upsertPlatform } from "./platform.store";
 import { requireAdmin } from "../auth/auth";
 import { markWrite } from "../../db/reader";
 import type { Viewer } from "../auth/token.service";
 import { checkVersion, isValidDate, lockPlatform, todayInGuangzhou } from "../status/status.service";
 import type { CreatePlatformInput, UpdatePlatformInput } from "./platform-write.inputs";
-
-let planText: string | undefined;
-/** The source every mention must quote (read once). */
-const plan = () => (planText ??= fs.readFileSync(path.join(repoRoot(), "seeds", "source", "plan.clean.txt"), "utf8"));
 
 export class PlatformWriteService {
   constructor(private readonly ds: DataSource) {}
@@ -26,7 +23,7 @@ export class PlatformWriteService {
     if (!isValidDate(input.effectiveDate) || input.effectiveDate > todayInGuangzhou()) {
       throw badInput("effectiveDate must be a real date, not in the future", { field: "effectiveDate" });
     }
-    const record: SeedPlatform = {
+    const record: PlatformRecord = {
       id: input.id,
       nameHant: input.nameHant ?? "",
       nameHans: input.nameHans ?? "",
@@ -40,6 +37,7 @@ export class PlatformWriteService {
       overseas: input.overseas ? { city: input.overseas.city, country: input.overseas.country } : null,
       zone: input.zone ?? null,
       location: toLocation(input.location),
+      locationNote: input.locationNote ?? null,
       status: input.status,
       statusWording: "",
       statusInferred: false,
@@ -49,17 +47,23 @@ export class PlatformWriteService {
     };
     markWrite();
     return this.ds.transaction(async (m) => {
+      // Creates of one id queue here, so the second sees the first's row and gets CONFLICT
+      // (without the lock both would pass the check, and the upsert would overwrite).
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('platform:' || $1, 0))`, [record.id]);
       const exists: unknown[] = await m.query(`SELECT 1 FROM platform WHERE id = $1`, [record.id]);
       if (exists.length) throw new AppError(ErrorCode.CONFLICT, `a platform with id ${record.id} already exists`, { id: record.id });
       await this.validate(m, record);
-      await upsertPlatform(m, record, await this.centroids(m), {
-        actor: viewer.name,
-        note: "created",
-        sourceTitle: input.source?.title ?? PLAN_TITLE,
-        sourceUrl: input.source?.url ?? null,
-        sourcePublishedAt: input.source ? (input.source.publishedAt ?? null) : PLAN_DATE,
-        effectiveDate: input.effectiveDate,
-        tokenId: viewer.tokenId,
+      await upsertPlatform(m, record, {
+        centroids: await districtCentroids(m),
+        firstEvent: {
+          actor: viewer.name,
+          note: "created",
+          sourceTitle: input.source?.title ?? PLAN_TITLE,
+          sourceUrl: input.source?.url ?? null,
+          sourcePublishedAt: input.source ? (input.source.publishedAt ?? null) : PLAN_DATE,
+          effectiveDate: input.effectiveDate,
+          tokenId: viewer.tokenId,
+        },
       });
       return record.id;
     });
@@ -74,7 +78,7 @@ export class PlatformWriteService {
       checkVersion(locked, input.expectedVersion);
       const current = await this.currentRecord(m, input.id);
       const given = <K extends keyof UpdatePlatformInput>(k: K) => input[k] !== undefined;
-      const next: SeedPlatform = {
+      const next: PlatformRecord = {
         ...current,
         ...(given("nameHant") && { nameHant: input.nameHant! }),
         ...(given("nameHans") && { nameHans: input.nameHans! }),
@@ -89,13 +93,12 @@ export class PlatformWriteService {
         ...(given("overseas") && { overseas: input.overseas ? { city: input.overseas.city, country: input.overseas.country } : null }),
         ...(given("zone") && { zone: input.zone ?? null }),
         ...(given("location") && { location: toLocation(input.location) }),
+        ...(given("locationNote") && { locationNote: input.locationNote ?? null }),
         ...(given("note") && { note: input.note ?? null }),
         ...(given("mentions") && { mentions: input.mentions!.map((x) => ({ section: x.section, excerpt: x.excerpt, offset: x.offset })) }),
       };
       await this.validate(m, next);
-      await upsertPlatform(m, next, await this.centroids(m), {
-        actor: viewer.name, note: null, sourceTitle: null, sourcePublishedAt: null, effectiveDate: todayInGuangzhou(), tokenId: viewer.tokenId,
-      });
+      await upsertPlatform(m, next, { centroids: await districtCentroids(m) });
       return input.id;
     });
   }
@@ -108,12 +111,12 @@ export class PlatformWriteService {
       const p = await lockPlatform(m, id);
       checkVersion(p, expectedVersion);
       if (p.archived_at) throw badInput(`platform ${id} is already archived`, { id });
-      await m.query(`UPDATE platform SET archived_at = now(), version = version + 1, updated_at = now() WHERE id = $1`, [id]);
+      await m.query(`UPDATE platform SET ${c.archivedAt} = now(), ${c.version} = ${c.version} + 1, ${c.updatedAt} = now() WHERE id = $1`, [id]);
       return id;
     });
   }
 
-  private async validate(m: EntityManager, x: SeedPlatform): Promise<void> {
+  private async validate(m: EntityManager, x: PlatformRecord): Promise<void> {
     // one after another: they share the transaction's connection (pg 9 will refuse queries queued on a busy client)
     const domains: Array<{ id: string; is_group: boolean }> = await m.query(`SELECT id, is_group FROM domain WHERE id = ANY($1::text[])`, [x.domains]);
     const agencies: Array<{ id: string }> = await m.query(`SELECT id FROM agency WHERE id = ANY($1::text[])`, [x.agencies]);
@@ -126,7 +129,7 @@ export class PlatformWriteService {
     );
     const zones = new Map(chain.map((r) => [r.id, r.zone_id]));
     const problems = platformProblems(x, {
-      source: plan(),
+      source: planText(),
       domainIsGroup: (id) => domains.find((d) => d.id === id)?.is_group,
       agencyExists: (id) => agencies.some((a) => a.id === id),
       districtExists: (code) => districts.some((d) => d.code === code),
@@ -136,33 +139,15 @@ export class PlatformWriteService {
     if (problems.length) throw badInput(problems.join("; "), { problems });
   }
 
-  private async centroids(m: EntityManager): Promise<Map<string, { lng: number; lat: number }>> {
-    const rows: Array<{ code: string; lng: number; lat: number }> = await m.query(`SELECT code, centroid_lng AS lng, centroid_lat AS lat FROM district`);
-    return new Map(rows.map((r) => [r.code, { lng: r.lng, lat: r.lat }]));
-  }
-
-  /** The platform as a seed record, to merge an update into. */
-  private async currentRecord(m: EntityManager, id: string): Promise<SeedPlatform> {
-    const [r]: Array<Record<string, any>> = await m.query(
-      `SELECT p.*,
-         coalesce((SELECT array_agg(domain_id ORDER BY domain_id) FROM platform_domain WHERE platform_id = p.id), '{}') AS domain_ids,
-         coalesce((SELECT array_agg(agency_id ORDER BY position) FROM platform_agency WHERE platform_id = p.id), '{}') AS agency_ids,
-         coalesce((SELECT json_agg(json_build_object('section', section, 'excerpt', excerpt, 'offset', "offset") ORDER BY position)
-                   FROM platform_mention WHERE platform_id = p.id), '[]') AS mention_list
-       FROM platform p WHERE p.id = $1`,
-      [id],
-    );
-    return {
-      id: r.id, nameHant: r.name_hant, nameHans: r.name_hans, nameEn: r.name_en, nameEnEstablished: r.name_en_established,
-      aliases: r.aliases, kind: r.kind, level: r.level, domains: r.domain_ids, district: r.district_code,
-      overseas: r.overseas_city ? { city: r.overseas_city, country: r.overseas_country } : null, zone: r.zone_id,
-      location: r.precision === "DISTRICT" ? { precision: "DISTRICT" } : r.lng === null ? null : { lng: r.lng, lat: r.lat, precision: r.precision },
-      status: r.status, statusWording: "", statusInferred: false, agencies: r.agency_ids, mentions: r.mention_list, note: r.note,
-    };
+  /** The platform as a record, to merge an update into. */
+  private async currentRecord(m: EntityManager, id: string): Promise<PlatformRecord> {
+    const [r] = await readPlatformRecords(m, [id]);
+    const location = r.location?.precision === "DISTRICT" ? { precision: "DISTRICT" } : r.location;
+    return { ...r, location, statusWording: "", statusInferred: false };
   }
 }
 
-function toLocation(l: { lng?: number | null; lat?: number | null; precision: string } | null | undefined): SeedPlatform["location"] {
+function toLocation(l: { lng?: number | null; lat?: number | null; precision: string } | null | undefined): PlatformRecord["location"] {
   if (!l) return null;
   if (l.precision === "DISTRICT") return { precision: "DISTRICT" };
   return { lng: l.lng ?? undefined, lat: l.lat ?? undefined, precision: l.precision };

@@ -50,6 +50,12 @@ export class Platform {
   @Column({ type: "double precision", nullable: true }) lng: number | null;
   @Column({ type: "double precision", nullable: true }) lat: number | null;
   @Column({ type: "varchar", length: 16, nullable: true }) precision: LocationPrecision | null;
+  @Field(() => String, {
+    nullable: true,
+    description: "Where the point comes from (a published site, the enclosing zone's point, the district's centre), or why the platform has none",
+  })
+  @Column({ name: "location_note", type: "text", nullable: true })
+  locationNote: string | null;
 
   @Field(() => String, { nullable: true, description: "Why this record is as it is: borderline decisions, sites, estimates" })
   @Column({ type: "text", nullable: true })

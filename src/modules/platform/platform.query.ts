@@ -4,6 +4,8 @@
  * bound parameter; nothing from the client is ever spliced into SQL text.
  */
 import { badInput } from "../../errors";
+import { Params } from "../../db/table";
+import type { CursorKeyType } from "../../db/cursor";
 import { normalizeForSearch, queryGrams } from "./search";
 import type { PlatformFilter } from "./platform.inputs";
 import { PlatformOrder } from "./platform.inputs";
@@ -21,11 +23,8 @@ export interface CompiledFilter {
 
 export function compileFilter(filter: PlatformFilter | undefined | null): CompiledFilter {
   const f = filter ?? {};
-  const params: unknown[] = [];
-  const $ = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
+  const sqlParams = new Params();
+  const $ = (v: unknown) => sqlParams.add(v);
   const conds: string[] = [];
   let distance: string | null = null;
   let rank: string | null = null;
@@ -89,7 +88,7 @@ export function compileFilter(filter: PlatformFilter | undefined | null): Compil
       `${distance} <= ${$(radiusMeters)}`,
     );
   }
-  return { where: conds.length ? conds.join(" AND ") : "TRUE", params, distance, rank };
+  return { where: conds.length ? conds.join(" AND ") : "TRUE", params: sqlParams.values, distance, rank };
 }
 
 const STATUS_RANK = `array_position(ARRAY['PLANNED','PREPARING','UNDER_CONSTRUCTION','TRIAL_OPERATION','OPERATIONAL','SUSPENDED','CANCELLED']::text[], p.status::text)`;
@@ -98,7 +97,7 @@ export interface OrderSpec {
   /** Key expressions; the last is always p.id. All keys sort in `dir`. */
   keys: string[];
   /** SQL type of each key, to read a cursor's text values back exactly. */
-  types: string[];
+  types: CursorKeyType[];
   dir: "ASC" | "DESC";
 }
 

@@ -10,12 +10,14 @@ import type { Relation } from "./lookahead";
 import type { LocationPrecision, PlatformKind, PlatformLevel, PlatformStatus } from "./platform.enums";
 import { PlatformOrder, type PlatformFilter } from "./platform.inputs";
 import { compileFilter, orderSpec, type CompiledFilter, type OrderSpec } from "./platform.query";
-import type { FacetCount, PageInfo, PlatformFacets } from "./platform.types";
+import { DEFAULT_PAGE, MAX_PAGE, type FacetCount, type PageInfo, type PlatformFacets } from "./platform.types";
+import { decodeCursor, encodeCursor } from "../../db/cursor";
+import { Params } from "../../db/table";
+import { PLATFORM_SELECT, rowToPlatform as platformOfRow } from "./platform.store";
 
 const NONE: ReadonlySet<Relation> = new Set();
 
-export const DEFAULT_PAGE = 20;
-export const MAX_PAGE = 100;
+export { DEFAULT_PAGE, MAX_PAGE } from "./platform.types";
 
 export interface PageArgs {
   filter?: PlatformFilter | null;
@@ -32,11 +34,10 @@ export interface PlatformPage {
   query: CompiledFilter;
 }
 
-interface PlatformRow {
-  id: string; name_hans: string; name_hant: string; name_en: string; name_en_established: boolean; aliases: string[];
-  kind: string; level: string | null; status: string; district_code: string | null; zone_id: string | null;
-  overseas_city: string | null; overseas_country: string | null; lng: number | null; lat: number | null; precision: string | null;
-  note: string | null; version: number; archived_at: Date | null; created_at: Date; updated_at: Date;
+/** A platform row as read with PLATFORM_SELECT, plus what a page or a prefetch adds. */
+interface PlatformRow extends Record<string, unknown> {
+  id: string;
+  zone_id?: string | null;
   distance_m?: number | null; _k?: string[];
   // relations read with the row (relationColumns), as JSON
   _district?: Record<string, unknown> | null; _domains?: Array<Record<string, unknown>>; _agencies?: Array<Record<string, unknown>>;
@@ -77,38 +78,14 @@ function prefetchedOf(r: PlatformRow): Prefetched | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
-/** The columns a Platform object needs (search columns stay in the database). */
-const PLATFORM_COLUMNS = `p.id, p.name_hans, p.name_hant, p.name_en, p.name_en_established, p.aliases, p.kind, p.level, p.status,
-  p.district_code, p.zone_id, p.overseas_city, p.overseas_country, p.lng, p.lat, p.precision, p.note, p.version,
-  p.archived_at, p.created_at, p.updated_at`;
-
+/** A row as a Platform, with its distance and the relations read with it. */
 export function rowToPlatform(r: PlatformRow): Platform {
-  return Object.assign(new Platform(), {
-    id: r.id, nameHans: r.name_hans, nameHant: r.name_hant, nameEn: r.name_en, nameEnEstablished: r.name_en_established,
-    aliases: r.aliases, kind: r.kind as PlatformKind, level: r.level as PlatformLevel | null, status: r.status as PlatformStatus,
-    districtCode: r.district_code, zoneId: r.zone_id, overseasCity: r.overseas_city, overseasCountry: r.overseas_country,
-    lng: r.lng, lat: r.lat, precision: r.precision as LocationPrecision | null, note: r.note, version: r.version,
-    archivedAt: r.archived_at, createdAt: r.created_at, updatedAt: r.updated_at,
-    distanceMeters: r.distance_m ?? null, prefetched: prefetchedOf(r),
-  });
+  return Object.assign(platformOfRow(r), { distanceMeters: r.distance_m ?? null, prefetched: prefetchedOf(r) });
 }
 
-function encodeCursor(order: PlatformOrder, keys: string[]): string {
-  return Buffer.from(JSON.stringify([order, ...keys]), "utf8").toString("base64url");
-}
-
-function decodeCursor(cursor: string, order: PlatformOrder, spec: OrderSpec, name: string): string[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    throw badInput(`${name} is not a cursor of this connection`, { field: name });
-  }
-  if (!Array.isArray(parsed) || parsed[0] !== order || parsed.length !== spec.keys.length + 1 || !parsed.slice(1).every((v) => typeof v === "string")) {
-    throw badInput(`${name} is not a cursor of this connection with orderBy ${order}`, { field: name });
-  }
-  return parsed.slice(1) as string[];
-}
+const cursorOf = (order: PlatformOrder, keys: string[]) => encodeCursor(order, keys);
+const keysOf = (cursor: string, order: PlatformOrder, spec: OrderSpec, name: string) =>
+  decodeCursor(cursor, order, spec.types, name, `a cursor of this connection with orderBy ${order}`);
 
 /** Reads platforms: one by id, pages of a filter, counts and facets, and the batches the DataLoaders use. */
 export class PlatformService {
@@ -116,13 +93,13 @@ export class PlatformService {
 
   /** One platform by id (archived ones included: an id is a permanent address), with the relations in `include`. */
   async findById(id: string, include: ReadonlySet<Relation> = NONE): Promise<Platform | null> {
-    const rows: PlatformRow[] = await this.ds.query(`SELECT ${PLATFORM_COLUMNS}${relationColumns(include)} FROM platform p WHERE p.id = $1`, [id]);
+    const rows: PlatformRow[] = await this.ds.query(`SELECT ${PLATFORM_SELECT}${relationColumns(include)} FROM platform p WHERE p.id = $1`, [id]);
     return rows[0] ? rowToPlatform(rows[0]) : null;
   }
 
   /** Platforms by ids, in the order asked (null where unknown). */
   async findByIds(ids: readonly string[]): Promise<Array<Platform | null>> {
-    const rows: PlatformRow[] = await this.ds.query(`SELECT ${PLATFORM_COLUMNS} FROM platform p WHERE p.id = ANY($1::text[])`, [ids]);
+    const rows: PlatformRow[] = await this.ds.query(`SELECT ${PLATFORM_SELECT} FROM platform p WHERE p.id = ANY($1::text[])`, [ids]);
     const byId = new Map(rows.map((r) => [r.id, rowToPlatform(r)]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -146,14 +123,11 @@ export class PlatformService {
     const backward = last != null || (before != null && first == null);
     const n = backward ? (last ?? DEFAULT_PAGE) : (first ?? DEFAULT_PAGE);
 
-    const params = [...c.params];
-    const $ = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
+    const sqlParams = new Params(c.params);
+    const $ = (v: unknown) => sqlParams.add(v);
     const tuple = `(${spec.keys.join(", ")})`;
     const bound = (cursor: string, name: string, greater: boolean) => {
-      const values = decodeCursor(cursor, order, spec, name);
+      const values = keysOf(cursor, order, spec, name);
       const cmp = (spec.dir === "ASC") === greater ? ">" : "<";
       return `${tuple} ${cmp} (${values.map((v, i) => `${$(v)}::${spec.types[i]}`).join(", ")})`;
     };
@@ -161,16 +135,16 @@ export class PlatformService {
     if (after) conds.push(bound(after, "after", true));
     if (before) conds.push(bound(before, "before", false));
     const dir = backward ? (spec.dir === "ASC" ? "DESC" : "ASC") : spec.dir;
-    const sql = `SELECT ${PLATFORM_COLUMNS}, ${c.distance ?? "NULL::float8"} AS distance_m,
+    const sql = `SELECT ${PLATFORM_SELECT}, ${c.distance ?? "NULL::float8"} AS distance_m,
         ARRAY[${spec.keys.map((k) => `(${k})::text`).join(", ")}] AS _k${relationColumns(include)}
       FROM platform p WHERE ${conds.join(" AND ")}
       ORDER BY ${spec.keys.map((k) => `${k} ${dir}`).join(", ")}
       LIMIT ${$(n + 1)}`;
-    const rows: PlatformRow[] = await this.ds.query(sql, params);
+    const rows: PlatformRow[] = await this.ds.query(sql, sqlParams.values);
     const more = rows.length > n;
     const pageRows = rows.slice(0, n);
     if (backward) pageRows.reverse();
-    const edges = pageRows.map((r) => ({ cursor: encodeCursor(order, r._k!), node: rowToPlatform(r) }));
+    const edges = pageRows.map((r) => ({ cursor: cursorOf(order, r._k!), node: rowToPlatform(r) }));
     return {
       edges,
       pageInfo: {
@@ -222,7 +196,7 @@ export class PlatformService {
 
   async childrenOf(zoneIds: readonly string[]): Promise<Platform[][]> {
     const rows: PlatformRow[] = await this.ds.query(
-      `SELECT ${PLATFORM_COLUMNS} FROM platform p WHERE p.zone_id = ANY($1::text[]) AND p.archived_at IS NULL ORDER BY p.sort_key, p.id`,
+      `SELECT ${PLATFORM_SELECT} FROM platform p WHERE p.zone_id = ANY($1::text[]) AND p.archived_at IS NULL ORDER BY p.sort_key, p.id`,
       [zoneIds],
     );
     return groupBy(zoneIds, rows, (r) => r.zone_id!, rowToPlatform);

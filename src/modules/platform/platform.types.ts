@@ -39,3 +39,7 @@ export class PlatformConnection {
   /** The compiled filter, for the totalCount and facets field resolvers. */
   query: unknown;
 }
+
+/** Page size when a connection is asked for no `first`/`last`, and the most one page may hold. */
+export const DEFAULT_PAGE = 20;
+export const MAX_PAGE = 100;

@@ -5,23 +5,19 @@
  * to the installation). Export → import into an empty database → export gives the same bytes:
  * everything is ordered, and timestamps are written in UTC with microseconds.
  */
-import type { DataSource, EntityManager } from "typeorm";
-import { buildSearchDocument } from "../platform/search";
+import type { DataSource } from "typeorm";
 import {
-  readSeedData, validateSeedData, writePlatformRelations, writeReference, writeTargets,
-  type SeedAgency, type SeedDistrict, type SeedDomain, type SeedPlatform, type SeedTarget,
-} from "../../../seeds/loader";
+  validateSeedData, writeReference, writeTargets, type SeedAgency, type SeedDistrict, type SeedDomain, type SeedTarget,
+} from "../dataset/dataset";
 import { PlatformStatus } from "../platform/platform.enums";
+import { readPlatformRecords, upsertPlatform, type StoredPlatform } from "../platform/platform.store";
+import { planText } from "../source/plan";
 
 export const DUMP_FORMAT = "gz-innovation-registry-dump";
 export const DUMP_VERSION = 1;
 
-export interface DumpPlatform extends Omit<SeedPlatform, "statusWording" | "statusInferred"> {
-  version: number;
-  archivedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A platform with everything it had: its status, version and timestamps included. */
+export type DumpPlatform = StoredPlatform;
 
 export interface DumpEvent {
   id: string;
@@ -74,21 +70,7 @@ export async function exportDump(ds: DataSource, onProgress: (table: string, n: 
       offset: r.offset, countRule: r.count_rule, note: r.note,
     }));
     onProgress("targets", targets.length);
-    const platforms: DumpPlatform[] = (await m.query(
-      `SELECT p.*, ${UTC("p.archived_at")} AS archived, ${UTC("p.created_at")} AS created, ${UTC("p.updated_at")} AS updated,
-         coalesce((SELECT array_agg(domain_id ORDER BY domain_id) FROM platform_domain WHERE platform_id = p.id), '{}') AS domain_ids,
-         coalesce((SELECT array_agg(agency_id ORDER BY position) FROM platform_agency WHERE platform_id = p.id), '{}') AS agency_ids,
-         coalesce((SELECT json_agg(json_build_object('section', section, 'excerpt', excerpt, 'offset', "offset") ORDER BY position)
-                   FROM platform_mention WHERE platform_id = p.id), '[]') AS mention_list
-       FROM platform p ORDER BY p.id`,
-    )).map((r: any) => ({
-      id: r.id, nameHant: r.name_hant, nameHans: r.name_hans, nameEn: r.name_en, nameEnEstablished: r.name_en_established,
-      aliases: r.aliases, kind: r.kind, level: r.level, domains: r.domain_ids, district: r.district_code,
-      overseas: r.overseas_city ? { city: r.overseas_city, country: r.overseas_country } : null, zone: r.zone_id,
-      location: r.lng === null ? null : { lng: r.lng, lat: r.lat, precision: r.precision },
-      status: r.status, agencies: r.agency_ids, mentions: r.mention_list, note: r.note,
-      version: r.version, archivedAt: r.archived, createdAt: r.created, updatedAt: r.updated,
-    }));
+    const platforms: DumpPlatform[] = await readPlatformRecords(m);
     onProgress("platforms", platforms.length);
     const statusEvents: DumpEvent[] = (await m.query(
       `SELECT e.*, e.id::text AS eid, e.effective_date::text AS eff, e.source_published_at::text AS pub, ${UTC("e.recorded_at")} AS rec
@@ -119,7 +101,7 @@ export function validateDump(d: unknown): string[] {
   const rowOf = new Map(dump.platforms.map((x, i) => [x.id, i]));
   const problems = validateSeedData(
     {
-      source: readSeedData().source,
+      source: planText(),
       districts: dump.districts, agencies: dump.agencies, domains: dump.domains, targets: dump.targets,
       // a dump carries the centroid a DISTRICT location stands for; the seed rules want it implied
       platforms: dump.platforms.map((x) => ({
@@ -185,11 +167,9 @@ export async function importDump(ds: DataSource, dump: Dump, onProgress: (table:
     let done = 0;
     const centroids = new Map(dump.districts.map((x) => [x.code, x.centroid]));
     for (const x of dump.platforms) {
-      const loc = x.location;
-      const located = loc?.precision === "DISTRICT" && (loc.lng === undefined || loc.lat === undefined)
-        ? { ...x, location: { ...centroids.get(x.district!)!, precision: "DISTRICT" } }
-        : x;
-      add(await writePlatformRow(m, located));
+      const record = { ...x, locationNote: x.locationNote ?? null, statusWording: "", statusInferred: false };
+      const { status, version, archivedAt, createdAt, updatedAt } = x;
+      add(await upsertPlatform(m, record, { centroids, restore: { status, version, archivedAt, createdAt, updatedAt } }));
       if (++done % 1000 === 0) onProgress("platforms", done);
     }
     onProgress("platforms", done);
@@ -207,37 +187,6 @@ export async function importDump(ds: DataSource, dump: Dump, onProgress: (table:
     await m.query(`SELECT setval(pg_get_serial_sequence('status_event', 'id'), greatest((SELECT max(id) FROM status_event), 1))`);
     return written;
   });
-}
-
-/** One platform with everything it had: version and timestamps included. */
-async function writePlatformRow(m: EntityManager, x: DumpPlatform): Promise<Record<string, number>> {
-  const doc = buildSearchDocument(x);
-  const w: Record<string, number> = {};
-  const cols = [x.nameHans, x.nameHant, x.nameEn, x.nameEnEstablished, x.aliases, x.kind, x.level, x.status, x.district, x.zone,
-    x.overseas?.city ?? null, x.overseas?.country ?? null, x.location?.lng ?? null, x.location?.lat ?? null, x.location?.precision ?? null,
-    x.note, doc.text, doc.grams, doc.sortKey, x.version, x.archivedAt, x.createdAt, x.updatedAt];
-  const rows: unknown[] = await m.query(
-    `INSERT INTO platform (id, name_hans, name_hant, name_en, name_en_established, aliases, kind, level, status, district_code, zone_id,
-       overseas_city, overseas_country, lng, lat, precision, note, search_text, search_grams, sort_key, version, archived_at, created_at, updated_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)
-     ON CONFLICT (id) DO UPDATE SET name_hans=EXCLUDED.name_hans, name_hant=EXCLUDED.name_hant, name_en=EXCLUDED.name_en,
-       name_en_established=EXCLUDED.name_en_established, aliases=EXCLUDED.aliases, kind=EXCLUDED.kind, level=EXCLUDED.level,
-       status=EXCLUDED.status, district_code=EXCLUDED.district_code, zone_id=EXCLUDED.zone_id, overseas_city=EXCLUDED.overseas_city,
-       overseas_country=EXCLUDED.overseas_country, lng=EXCLUDED.lng, lat=EXCLUDED.lat, precision=EXCLUDED.precision, note=EXCLUDED.note,
-       search_text=EXCLUDED.search_text, search_grams=EXCLUDED.search_grams, sort_key=EXCLUDED.sort_key, version=EXCLUDED.version,
-       archived_at=EXCLUDED.archived_at, created_at=EXCLUDED.created_at, updated_at=EXCLUDED.updated_at
-     WHERE (platform.name_hans, platform.name_hant, platform.name_en, platform.name_en_established, platform.aliases, platform.kind,
-       platform.level, platform.status, platform.district_code, platform.zone_id, platform.overseas_city, platform.overseas_country,
-       platform.lng, platform.lat, platform.precision, platform.note, platform.version, platform.archived_at, platform.created_at, platform.updated_at)
-       IS DISTINCT FROM (EXCLUDED.name_hans, EXCLUDED.name_hant, EXCLUDED.name_en, EXCLUDED.name_en_established, EXCLUDED.aliases,
-       EXCLUDED.kind, EXCLUDED.level, EXCLUDED.status, EXCLUDED.district_code, EXCLUDED.zone_id, EXCLUDED.overseas_city,
-       EXCLUDED.overseas_country, EXCLUDED.lng, EXCLUDED.lat, EXCLUDED.precision, EXCLUDED.note, EXCLUDED.version, EXCLUDED.archived_at,
-       EXCLUDED.created_at, EXCLUDED.updated_at)
-     RETURNING 1`,
-    [x.id, ...cols],
-  );
-  w.platform = rows.length;
-  return { ...w, ...(await writePlatformRelations(m, x)) };
 }
 
 /** Platforms as CSV (one row each; lists joined by |): for spreadsheets. Export only. */

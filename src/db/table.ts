@@ -1,0 +1,132 @@
+/**
+ * A table's columns, named once: read from the TypeORM entity's decorators, so the column list
+ * of a SELECT, the mapping of a row to an object and the upserts all follow the entity. Adding a
+ * column is then one edit to the entity (and its migration); a test compares every entity with
+ * the migrated schema (tests/schema-agreement.test.ts).
+ */
+import { getMetadataArgsStorage } from "typeorm";
+import type { Queryable } from "./reader";
+
+export interface TableColumn {
+  /** the entity's property */
+  property: string;
+  /** the column's name in the database */
+  name: string;
+  /** the SQL type as declared on the entity (e.g. "text", "double precision", "jsonb") */
+  type: string;
+  array: boolean;
+  nullable: boolean;
+  primary: boolean;
+}
+
+/** Parameters for SQL: `$n` placeholders handed out in order, with their values. */
+export class Params {
+  readonly values: unknown[] = [];
+  constructor(initial: readonly unknown[] = []) {
+    this.values.push(...initial);
+  }
+  /** The placeholder for a value: `$1`, `$2`, … */
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+const quote = (name: string) => (/^[a-z_][a-z0-9_]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`);
+const RESERVED = new Set(["offset", "order", "user", "group", "position"]);
+
+export class Table<T extends object> {
+  readonly name: string;
+  readonly columns: readonly TableColumn[];
+  /** property → quoted column name, for SQL written by hand: `p.${P.c.districtCode}` */
+  readonly c: { readonly [K in keyof T]-?: string };
+  private readonly byName: Map<string, TableColumn>;
+
+  constructor(readonly entity: new () => T) {
+    const storage = getMetadataArgsStorage();
+    const table = storage.tables.find((t) => t.target === entity);
+    if (!table?.name) throw new Error(`${entity.name} is not an @Entity with a name`);
+    this.name = table.name;
+    this.columns = storage.columns
+      .filter((col) => col.target === entity)
+      .map((col) => {
+        const o = col.options;
+        const type = typeof o.type === "string" ? o.type : o.type === Number ? "int" : o.type === Boolean ? "boolean" : "text";
+        return {
+          property: col.propertyName,
+          name: o.name ?? col.propertyName,
+          type,
+          array: !!o.array,
+          nullable: !!o.nullable,
+          primary: !!o.primary,
+        };
+      });
+    const generated = new Set(storage.generations.filter((g) => g.target === entity).map((g) => g.propertyName));
+    for (const col of this.columns) if (generated.has(col.property)) col.primary = true;
+    this.byName = new Map(this.columns.map((col) => [col.name, col]));
+    this.c = Object.fromEntries(this.columns.map((col) => [col.property, quote(col.name)])) as Table<T>["c"];
+  }
+
+  /** The column of a property. */
+  column(property: keyof T): TableColumn {
+    const col = this.columns.find((x) => x.property === property);
+    if (!col) throw new Error(`${this.name} has no column for ${String(property)}`);
+    return col;
+  }
+
+  /** `alias.col, alias.col2, …` for every column but the ones left out. */
+  select(alias: string, except: ReadonlyArray<keyof T> = []): string {
+    return this.columns
+      .filter((col) => !except.includes(col.property as keyof T))
+      .map((col) => `${alias}.${quote(col.name)}`)
+      .join(", ");
+  }
+
+  /** A row as the entity's properties (columns the row lacks are left out; other keys are ignored). */
+  fromRow(row: Record<string, unknown>, into: T = new this.entity()): T {
+    const out = into as Record<string, unknown>;
+    for (const [key, value] of Object.entries(row)) {
+      const col = this.byName.get(key);
+      if (col) out[col.property] = value;
+    }
+    return into;
+  }
+
+  /** A value as pg must receive it: JSON columns as JSON text (pg would send an array as a PostgreSQL array). */
+  private param(col: TableColumn, value: unknown): unknown {
+    if (value === undefined) return null;
+    if ((col.type === "jsonb" || col.type === "json") && value !== null) return JSON.stringify(value);
+    return value;
+  }
+
+  /**
+   * Inserts a row, or updates it where any given column differs (a row that is already equal is
+   * not touched, so a second run writes nothing). `insertOnly` columns are written on insert and
+   * never changed after; `onUpdate` adds SET clauses for a changed row (e.g. `version = version + 1`).
+   * Answers null when nothing was written, else whether the row was inserted.
+   */
+  async upsert(
+    q: Queryable,
+    values: Partial<Record<keyof T, unknown>>,
+    opts: { key?: ReadonlyArray<keyof T>; insertOnly?: ReadonlyArray<keyof T>; onUpdate?: string[] } = {},
+  ): Promise<{ inserted: boolean } | null> {
+    const key = (opts.key ?? this.columns.filter((c) => c.primary).map((c) => c.property as keyof T)).map((k) => this.column(k));
+    const given = this.columns.filter((col) => Object.prototype.hasOwnProperty.call(values, col.property));
+    const p = new Params();
+    const placeholders = given.map((col) => `${p.add(this.param(col, values[col.property as keyof T]))}${col.array ? `::${col.type}[]` : ""}`);
+    const keyNames = new Set(key.map((k) => k.name));
+    const insertOnly = new Set((opts.insertOnly ?? []).map((k) => this.column(k).name));
+    const updated = given.filter((col) => !keyNames.has(col.name) && !insertOnly.has(col.name));
+    const t = quote(this.name);
+    const cols = (list: TableColumn[], prefix = "") => list.map((col) => prefix + quote(col.name)).join(", ");
+    const sql =
+      `INSERT INTO ${t} (${cols(given)}) VALUES (${placeholders.join(", ")})\n` +
+      (updated.length
+        ? `ON CONFLICT (${cols(key)}) DO UPDATE SET ${[...updated.map((col) => `${quote(col.name)} = EXCLUDED.${quote(col.name)}`), ...(opts.onUpdate ?? [])].join(", ")}\n` +
+          `WHERE (${cols(updated, `${t}.`)}) IS DISTINCT FROM (${cols(updated, "EXCLUDED.")})\n`
+        : `ON CONFLICT (${cols(key)}) DO NOTHING\n`) +
+      `RETURNING (xmax = 0) AS inserted`;
+    const rows: Array<{ inserted: boolean }> = await q.query(sql, p.values);
+    return rows[0] ?? null;
+  }
+}
