@@ -12,6 +12,7 @@ import { createPlatformLoaders, type PlatformLoaders } from "./modules/platform/
 import { PlatformService } from "./modules/platform/platform.service";
 import type { StatusHub } from "./modules/status/status.hub";
 import { StatusService } from "./modules/status/status.service";
+import { StatusBatchService } from "./modules/status/status-batch.service";
 import { TargetService } from "./modules/target/target.service";
 import { GeoService } from "./modules/geo/geo.service";
 
@@ -23,6 +24,7 @@ export function createServices(ds: DataSource, hub: StatusHub) {
     platforms: new PlatformService(reader),
     writes: new PlatformWriteService(ds),
     status: new StatusService(ds, reader),
+    statusBatch: new StatusBatchService(ds),
     districts: new DistrictService(reader),
     domains: new DomainService(reader),
     agencies: new AgencyService(reader),

@@ -7,9 +7,11 @@ import { DomainResolver } from "./modules/domain/domain.resolver";
 import { GeoResolver } from "./modules/geo/geo.resolver";
 import { PlatformWriteResolver } from "./modules/platform/platform-write.resolver";
 import { StatusResolver } from "./modules/status/status.resolver";
+import { StatusBatchResolver } from "./modules/status/status-batch.resolver";
+import { ViewerResolver } from "./modules/auth/viewer.resolver";
 import { GraphQLDateTime } from "graphql-scalars";
 
-export const resolvers = [PlatformResolver, PlatformConnectionResolver, StatusEventResolver, ReferenceResolver, DistrictResolver, AgencyResolver, DomainResolver, GeoResolver, PlatformWriteResolver, StatusResolver] as const;
+export const resolvers = [PlatformResolver, PlatformConnectionResolver, StatusEventResolver, ReferenceResolver, DistrictResolver, AgencyResolver, DomainResolver, GeoResolver, PlatformWriteResolver, StatusResolver, StatusBatchResolver, ViewerResolver] as const;
 
 /** type-graphql validates inputs only when asked: validate is on, so class-validator rules hold. */
 export function createSchema(pubSub: PubSub): Promise<GraphQLSchema> {

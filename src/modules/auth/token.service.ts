@@ -82,6 +82,12 @@ export class TokenService {
     return toInfo(rows[0]);
   }
 
+  /** An active token by its id (for command-line tools acting as that token), or null. */
+  async byId(id: string): Promise<Viewer | null> {
+    const rows: TokenRow[] = await this.ds.query(`SELECT * FROM api_token WHERE id = $1 AND revoked_at IS NULL`, [id]);
+    return rows[0] ? toInfo(rows[0]) : null;
+  }
+
   /** The viewer a bearer token stands for, or null when it is malformed, unknown or revoked. */
   async authenticate(token: string): Promise<Viewer | null> {
     if (!TOKEN_SHAPE.test(token)) return null;

@@ -2,6 +2,7 @@
  * Status changes: the lifecycle, scope, optimistic concurrency and the audit trail, each write
  * one transaction (the platform row, its status event and the notification commit together).
  */
+import { decodeCursor, encodeCursor } from "../../db/cursor";
 import type { DataSource, EntityManager } from "typeorm";
 import { AppError, badInput, ErrorCode } from "../../errors";
 import type { Viewer } from "../auth/token.service";
@@ -24,7 +25,7 @@ export function isValidDate(iso: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso;
 }
 
-interface LockedPlatform {
+export interface LockedPlatform {
   id: string;
   status: PlatformStatus;
   version: number;
@@ -59,6 +60,55 @@ export function inScope(viewer: Viewer, p: { district_code: string | null; agenc
   return p.agencies.some((a) => viewer.agencies.includes(a)) || (!!p.district_code && viewer.districts.includes(p.district_code));
 }
 
+/**
+ * The rules that need no database: real dates not in the future, a source unless a correction, and
+ * corrections for admins only. BAD_USER_INPUT names the field. Every writer of status (the API, a
+ * batch from a spreadsheet) runs these and applyStatusChange: one set of rules.
+ */
+export function checkStatusInput(viewer: Viewer, input: UpdatePlatformStatusInput): void {
+  if (!isValidDate(input.effectiveDate)) throw badInput("effectiveDate is not a real date", { field: "effectiveDate" });
+  if (input.effectiveDate > todayInGuangzhou()) throw badInput("effectiveDate is in the future", { field: "effectiveDate" });
+  if (input.source?.publishedAt && (!isValidDate(input.source.publishedAt) || input.source.publishedAt > todayInGuangzhou())) {
+    throw badInput("source.publishedAt must be a real date, not in the future", { field: "source.publishedAt" });
+  }
+  if (input.correction && viewer.role !== "ADMIN") throw new AppError(ErrorCode.FORBIDDEN, "only an admin may record a correction");
+  if (!input.correction && !input.source) throw badInput("a status change needs a source (title, and url or publishedAt where known)", { field: "source" });
+}
+
+/**
+ * Inside the caller's transaction: locks the platform, checks scope, archive, version and the
+ * lifecycle, then appends the status event, bumps the version and announces the change (delivered
+ * on commit). Checks come before any write, so a refused change leaves the transaction usable.
+ */
+export async function applyStatusChange(
+  m: EntityManager,
+  viewer: Viewer,
+  input: UpdatePlatformStatusInput,
+  locked?: LockedPlatform,
+): Promise<{ platformId: string; eventId: string; version: number }> {
+  const p = locked ?? (await lockPlatform(m, input.id));
+  if (!inScope(viewer, p)) throw new AppError(ErrorCode.FORBIDDEN, `platform ${p.id} is outside this token's scope`, { id: p.id });
+  if (p.archived_at) throw badInput(`platform ${p.id} is archived`, { id: p.id });
+  checkVersion(p, input.expectedVersion);
+  if (p.status === input.status) throw badInput(`platform ${p.id} is already ${p.status}`, { field: "status" });
+  if (!input.correction && !isAllowedTransition(p.status, input.status)) {
+    throw badInput(`${p.status} → ${input.status} is not a lifecycle step; an admin may record it as a correction`, {
+      field: "status", from: p.status, to: input.status,
+    });
+  }
+  await m.query(`UPDATE platform SET status = $2, version = version + 1, updated_at = now() WHERE id = $1`, [p.id, input.status]);
+  const [event]: Array<{ id: string }> = await m.query(
+    `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_url,
+       source_published_at, correction, token_id)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
+    [p.id, p.status, input.status, input.effectiveDate, viewer.name, input.note ?? null, input.source?.title ?? null,
+      input.source?.url ?? null, input.source?.publishedAt ?? null, input.correction, viewer.tokenId],
+  );
+  // Delivered to listeners when (and only if) the transaction commits.
+  await m.query(`SELECT pg_notify($1, $2)`, [STATUS_CHANNEL, JSON.stringify({ eventId: String(event.id), platformId: p.id })]);
+  return { platformId: p.id, eventId: String(event.id), version: p.version + 1 };
+}
+
 export class StatusService {
   constructor(
     private readonly ds: DataSource,
@@ -73,37 +123,8 @@ export class StatusService {
    * in the future; a stale expectedVersion gets CONFLICT.
    */
   async updateStatus(viewer: Viewer, input: UpdatePlatformStatusInput): Promise<{ platformId: string; eventId: string }> {
-    if (!isValidDate(input.effectiveDate)) throw badInput("effectiveDate is not a real date", { field: "effectiveDate" });
-    if (input.effectiveDate > todayInGuangzhou()) throw badInput("effectiveDate is in the future", { field: "effectiveDate" });
-    if (input.source?.publishedAt && (!isValidDate(input.source.publishedAt) || input.source.publishedAt > todayInGuangzhou())) {
-      throw badInput("source.publishedAt must be a real date, not in the future", { field: "source.publishedAt" });
-    }
-    if (input.correction && viewer.role !== "ADMIN") throw new AppError(ErrorCode.FORBIDDEN, "only an admin may record a correction");
-    if (!input.correction && !input.source) throw badInput("a status change needs a source (title, and url or publishedAt where known)", { field: "source" });
-
-    return this.ds.transaction(async (m) => {
-      const p = await lockPlatform(m, input.id);
-      if (!inScope(viewer, p)) throw new AppError(ErrorCode.FORBIDDEN, `platform ${p.id} is outside this token's scope`, { id: p.id });
-      if (p.archived_at) throw badInput(`platform ${p.id} is archived`, { id: p.id });
-      checkVersion(p, input.expectedVersion);
-      if (p.status === input.status) throw badInput(`platform ${p.id} is already ${p.status}`, { field: "status" });
-      if (!input.correction && !isAllowedTransition(p.status, input.status)) {
-        throw badInput(`${p.status} → ${input.status} is not a lifecycle step; an admin may record it as a correction`, {
-          field: "status", from: p.status, to: input.status,
-        });
-      }
-      await m.query(`UPDATE platform SET status = $2, version = version + 1, updated_at = now() WHERE id = $1`, [p.id, input.status]);
-      const [event]: Array<{ id: string }> = await m.query(
-        `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_url,
-           source_published_at, correction, token_id)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
-        [p.id, p.status, input.status, input.effectiveDate, viewer.name, input.note ?? null, input.source?.title ?? null,
-          input.source?.url ?? null, input.source?.publishedAt ?? null, input.correction, viewer.tokenId],
-      );
-      // Delivered to listeners when (and only if) the transaction commits.
-      await m.query(`SELECT pg_notify($1, $2)`, [STATUS_CHANNEL, JSON.stringify({ eventId: String(event.id), platformId: p.id })]);
-      return { platformId: p.id, eventId: String(event.id) };
-    }).then((r) => {
+    checkStatusInput(viewer, input);
+    return this.ds.transaction((m) => applyStatusChange(m, viewer, input)).then((r) => {
       markWrite();
       return r;
     });
@@ -122,7 +143,7 @@ export class StatusService {
     const params: unknown[] = [since, first + 1];
     let cond = "";
     if (after) {
-      const [at, id] = decodeChangeCursor(after);
+      const [at, id] = decodeCursor(after, "changes", ["timestamptz", "bigint"], "after", "a cursor of changes");
       params.push(at, id);
       cond = "AND (e.recorded_at, e.id) > ($3::timestamptz, $4::bigint)";
     }
@@ -132,18 +153,9 @@ export class StatusService {
       params,
     );
     return {
-      edges: rows.slice(0, first).map((r) => ({ cursor: Buffer.from(JSON.stringify([r.at, String(r.id)])).toString("base64url"), node: rowToEvent(r) })),
+      edges: rows.slice(0, first).map((r) => ({ cursor: encodeCursor("changes", [r.at, String(r.id)]), node: rowToEvent(r) })),
       hasNextPage: rows.length > first,
     };
   }
 }
 
-function decodeChangeCursor(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === "string" && /^\d+$/.test(v[1])) return [v[0], v[1]];
-  } catch {
-    /* fall through */
-  }
-  throw badInput("after is not a cursor of changes", { field: "after" });
-}
