@@ -1,0 +1,800 @@
+/*
+ * The status desk: officials record construction status changes, one by one or from a
+ * spreadsheet. Data: POST /graphql (application/json). The API token is kept for this tab only
+ * (sessionStorage), never in a URL or localStorage; only the language choice is remembered
+ * (localStorage). Text from the data goes into the page with textContent, never as HTML.
+ * Views are chosen by the URL's hash (#/platforms, #/platform/<id>, #/import, #/progress).
+ * Tests read the page's state through window.__desk.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("desk-config").textContent);
+  var TOKEN_KEY = "registry.desk.token";
+  var LANG_KEY = "registry.desk.lang";
+
+  // ---- words -------------------------------------------------------------------------------
+  var T = {
+    skip: ["Skip to content", "跳到正文"],
+    title: ["Status desk", "建设状态工作台"],
+    navLabel: ["Sections", "栏目"],
+    navPlatforms: ["My platforms", "我的平台"],
+    navImport: ["Spreadsheet", "表格批量更新"],
+    navProgress: ["Plan progress", "计划进度"],
+    signOut: ["Sign out", "退出"],
+    signInTitle: ["Sign in", "登录"],
+    signInHelp: ["Paste the API token you were given. It is kept in this browser tab only and forgotten when you sign out or close the tab.", "粘贴发给您的 API 令牌。令牌只保存在本浏览器标签页中，退出或关闭标签页即被清除。"],
+    token: ["API token", "API 令牌"],
+    signIn: ["Sign in", "登录"],
+    tokenRequired: ["Paste a token first.", "请先粘贴令牌。"],
+    tokenRefused: ["This token is not valid or has been revoked. Ask for a new one.", "该令牌无效或已被吊销，请申请新的令牌。"],
+    signedInAs: ["Signed in as", "当前用户"],
+    signedOut: ["Signed out. The token is forgotten.", "已退出，令牌已清除。"],
+    admin: ["admin: every platform", "管理员：全部平台"],
+    editor: ["editor", "编辑"],
+    myPlatforms: ["My platforms", "我的平台"],
+    search: ["Search (any script, pinyin, English)", "搜索（简繁、拼音、英文）"],
+    district: ["District", "区"],
+    kind: ["Kind", "类型"],
+    status: ["Status", "状态"],
+    all: ["All", "全部"],
+    name: ["Platform", "平台"],
+    version: ["Version", "版本"],
+    lastChange: ["Last change", "最近变更"],
+    shown: ["platforms shown", "个平台"],
+    back: ["← Back to my platforms", "← 返回我的平台"],
+    currentStatus: ["Current status", "当前状态"],
+    agencies: ["Responsible agencies", "责任单位"],
+    updatedAt: ["Last updated", "最近更新"],
+    conflictTitle: ["Someone else changed this platform first", "此平台已被他人先行修改"],
+    conflictText: ["Your change was not saved. The platform is now at version", "您的修改未保存。平台现为版本"],
+    conflictNewer: ["These changes were recorded meanwhile:", "期间记录了以下变更："],
+    reapply: ["Re-apply my change on the new version", "在新版本上重新提交我的修改"],
+    drop: ["Drop my change", "放弃我的修改"],
+    dropped: ["Your change was dropped; the form shows the current state.", "已放弃您的修改，表单显示当前状态。"],
+    recordChange: ["Record a change", "记录状态变更"],
+    outOfScope: ["This platform is outside your scope: you can read it but not change it.", "此平台不在您的权限范围内：可以查看，不能修改。"],
+    correction: ["Admin correction (any status, recorded as a correction)", "管理员更正（可改为任何状态，记为更正）"],
+    newStatus: ["New status", "新状态"],
+    noTransition: ["No further status is possible without an admin correction.", "没有管理员更正，无法再变更状态。"],
+    effectiveDate: ["Effective date", "生效日期"],
+    effectiveDateHint: ["The day the status took effect, Guangzhou time; not in the future.", "状态生效之日（广州时间），不得晚于今天。"],
+    note: ["Note", "备注"],
+    source: ["Source", "依据来源"],
+    sourceTitle: ["Source title", "来源标题"],
+    sourceUrl: ["Source URL", "来源网址"],
+    sourcePublishedAt: ["Source publication date", "来源发布日期"],
+    save: ["Record change", "提交变更"],
+    saved: ["Recorded. The platform is now at version", "已记录。平台现为版本"],
+    history: ["History (newest first)", "变更历史（最新在前）"],
+    mentions: ["Where the plan names it", "计划中的相关条文"],
+    noMentions: ["The plan's text is not linked for this platform.", "此平台未关联计划条文。"],
+    correctionMark: ["correction", "更正"],
+    by: ["by", "记录人"],
+    recorded: ["recorded", "记录于"],
+    importTitle: ["Update from a spreadsheet", "用表格批量更新"],
+    importHelp: ["Columns: id, status, effectiveDate, note, sourceTitle, sourceUrl, sourcePublishedAt, expectedVersion (UTF-8 CSV). Every row is checked first; then all changes are recorded together, or none. Rows already recorded are skipped.", "列：id、status、effectiveDate、note、sourceTitle、sourceUrl、sourcePublishedAt、expectedVersion（UTF-8 编码 CSV）。先检查每一行，再一并记录全部变更，有任何问题则一条也不记录。已记录过的行自动跳过。"],
+    template: ["Download the template (CSV)", "下载模板（CSV）"],
+    csvFile: ["CSV file", "CSV 文件"],
+    preview: ["Check and preview", "检查并预览"],
+    confirmImport: ["Confirm and record", "确认并记录"],
+    chooseFile: ["Choose a CSV file first.", "请先选择 CSV 文件。"],
+    problems: ["Problems (nothing was recorded)", "问题（未记录任何变更）"],
+    rows: ["Rows", "各行"],
+    row: ["Row", "行"],
+    column: ["Column", "列"],
+    code: ["Code", "代码"],
+    message: ["Message", "说明"],
+    platform: ["Platform", "平台"],
+    outcome: ["Outcome", "结果"],
+    previewOk: ["The file is good: changes to record:", "文件无误，待记录变更："],
+    previewBad: ["The file has problems; nothing was recorded. Problems:", "文件有问题，未记录任何变更。问题数："],
+    importDone: ["Recorded changes:", "已记录变更："],
+    alreadyRecorded: ["already recorded, skipped:", "已记录过（跳过）："],
+    CHANGE: ["change", "变更"],
+    ALREADY_RECORDED: ["already recorded", "已记录过"],
+    INVALID: ["problem", "有问题"],
+    progressTitle: ["Plan progress", "计划进度"],
+    progressHelp: ["Each numeric target of the plan, and the registry's own count where a counting rule applies.", "计划中的每项数量目标，以及有计数规则时本登记库的实际计数。"],
+    year: ["Year", "年份"],
+    metric: ["Target", "指标"],
+    planFigure: ["Plan's figure", "计划目标"],
+    registryCount: ["Registry count", "登记库计数"],
+    standing: ["Standing", "进展"],
+    behind: ["behind", "落后"],
+    met: ["met", "已达到"],
+    noRule: ["not counted", "无计数规则"],
+    loading: ["Loading…", "加载中…"],
+    forbidden: ["You may not do this: the platform is outside your scope.", "无权操作：该平台不在您的权限范围内。"],
+    notFound: ["No such platform.", "没有这个平台。"],
+    unavailable: ["The registry is unavailable; try again shortly.", "登记系统暂不可用，请稍后再试。"],
+    failed: ["Something went wrong:", "出错了："],
+    required: ["Required.", "必填。"],
+    futureDate: ["The date is in the future (Guangzhou time).", "日期晚于今天（广州时间）。"],
+    needSource: ["A change needs a source title.", "状态变更需要填写来源标题。"],
+    langName: ["中文", "English"],
+    langSwitch: ["Switch the page to Chinese", "将页面切换为英文"],
+  };
+  var STATUS_ZH = { PLANNED: "规划", PREPARING: "筹建", UNDER_CONSTRUCTION: "在建", TRIAL_OPERATION: "试运行", OPERATIONAL: "运行", SUSPENDED: "暂停", CANCELLED: "取消" };
+  var KIND_ZH = {
+    LABORATORY: "实验室", BIG_SCIENCE_FACILITY: "大科学装置", UNIVERSITY: "高校", RESEARCH_INSTITUTE: "研究院所",
+    INNOVATION_CENTER: "创新中心", TESTING_CENTER: "检验检测中心", INNOVATION_ZONE: "创新区", HIGH_TECH_PARK: "高新园区",
+    SCIENCE_TOWN: "科技小镇", INCUBATOR: "孵化器", TECH_TRANSFER: "技术转移", INTERNATIONAL_COOPERATION: "国际合作",
+    OVERSEAS_OFFICE: "海外办事处", OTHER: "其他",
+  };
+
+  var lang = readLang();
+  function readLang() {
+    try { return localStorage.getItem(LANG_KEY) === "zh" ? "zh" : "en"; } catch (e) { return "en"; }
+  }
+  var LANG_ATTR = { en: "en", zh: "zh-Hans" };
+  function other() { return lang === "en" ? "zh" : "en"; }
+  function word(key, l) { var w = T[key]; return w ? w[(l || lang) === "en" ? 0 : 1] : key; }
+  function enumWord(value, zh, l) {
+    if ((l || lang) === "zh") return zh[value] || value;
+    var s = value.toLowerCase().replace(/_/g, " ");
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+  var statusWord = function (v, l) { return enumWord(v, STATUS_ZH, l); };
+  var kindWord = function (v, l) { return enumWord(v, KIND_ZH, l); };
+  /** "Primary · secondary", for places that hold text only (options, document title). */
+  function both(key) { return word(key) + " · " + word(key, other()); }
+  function bothStatus(v) { return statusWord(v) + " · " + statusWord(v, other()); }
+
+  /** A label in the chosen language with the other beside it, each marked with its language. */
+  function fillLabel(node, key) {
+    node.textContent = "";
+    node.appendChild(el("span", { class: "l1", lang: LANG_ATTR[lang], text: word(key) }));
+    node.appendChild(document.createTextNode(" "));
+    node.appendChild(el("span", { class: "l2", lang: LANG_ATTR[other()], text: word(key, other()) }));
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = LANG_ATTR[lang];
+    document.body.dataset.lang = lang;
+    document.title = both("title");
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (n) { fillLabel(n, n.getAttribute("data-i18n")); });
+    var toggle = $("lang-toggle");
+    toggle.textContent = word("langName");
+    toggle.setAttribute("lang", LANG_ATTR[other()]);
+    toggle.setAttribute("aria-label", word("langSwitch") + " / " + word("langSwitch", other()));
+    fillSelects();
+    renderWho();
+    rerender();
+  }
+
+  // ---- small helpers -------------------------------------------------------------------------
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    if (attrs) for (var k in attrs) {
+      if (attrs[k] === undefined || attrs[k] === null) continue;
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "class") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    }
+    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function show(id, on) { $(id).hidden = !on; }
+  /** Today in Guangzhou (UTC+8): the latest effective date allowed. */
+  function todayInGuangzhou() { return new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10); }
+  function message(text, kind) {
+    var m = $("message");
+    m.textContent = text || "";
+    m.className = "message" + (kind ? " " + kind : "");
+    m.hidden = !text;
+  }
+
+  // ---- the API -------------------------------------------------------------------------------
+  var token = null;
+  try { token = sessionStorage.getItem(TOKEN_KEY); } catch (e) { token = null; }
+
+  function ApiError(errors) {
+    this.errors = errors;
+    this.code = errors[0] && errors[0].extensions && errors[0].extensions.code;
+    this.message = errors.map(function (e) { return e.message; }).join("; ");
+  }
+
+  function gql(query, variables, withToken) {
+    var headers = { "content-type": "application/json", accept: "application/json" };
+    var t = withToken === undefined ? token : withToken;
+    if (t) headers.authorization = "Bearer " + t;
+    return fetch("/graphql", { method: "POST", headers: headers, body: JSON.stringify({ query: query, variables: variables || {} }) })
+      .then(function (res) { return res.json(); })
+      .then(function (body) {
+        if (body.errors && body.errors.length) throw new ApiError(body.errors);
+        return body.data;
+      });
+  }
+
+  /** A failed call: signs out on a refused token, else says what happened. */
+  function fail(err) {
+    if (err && err.code === "UNAUTHENTICATED") {
+      signOut(word("tokenRefused"));
+      return;
+    }
+    if (err && err.code === "FORBIDDEN") return message(word("forbidden"), "bad");
+    if (err && err.code === "NOT_FOUND") return message(word("notFound"), "bad");
+    if (err && err.code === "SERVICE_UNAVAILABLE") return message(word("unavailable"), "bad");
+    message(word("failed") + " " + ((err && err.message) || String(err)), "bad");
+  }
+
+  // ---- state ---------------------------------------------------------------------------------
+  var state = {
+    viewer: null,
+    districts: [],
+    agencies: [],
+    transitions: {},
+    platforms: [],
+    current: null, // the platform shown, as last read
+    pendingChange: null, // a change refused by CONFLICT, kept until re-applied or dropped
+    conflict: null,
+    lastSaved: null,
+    importResult: null,
+    importCsv: null,
+    targets: null,
+    generation: 0,
+    busy: 0,
+  };
+  function busy(p) {
+    state.busy++;
+    document.body.dataset.state = "busy";
+    return p.then(function (v) { done(); return v; }, function (e) { done(); throw e; });
+    function done() { state.busy--; if (!state.busy) document.body.dataset.state = "ready"; state.generation++; }
+  }
+
+  var HISTORY = "statusHistory { id from to effectiveDate recordedAt actor note correction source { title url publishedAt } }";
+  var PLATFORM = "id nameHans nameHant nameEn kind status version updatedAt district { code nameHans nameEn } agencies { id nameHans nameEn } mentions { section excerpt } " + HISTORY;
+
+  function isInScope(p) {
+    var v = state.viewer;
+    if (!v) return false;
+    if (v.role === "ADMIN") return true;
+    var agencies = (p.agencies || []).map(function (a) { return a.id; });
+    return agencies.some(function (a) { return v.scope.agencies.indexOf(a) >= 0; }) || (!!p.district && v.scope.districts.indexOf(p.district.code) >= 0);
+  }
+
+  // ---- sign in / out -------------------------------------------------------------------------
+  function signIn(candidate) {
+    return busy(gql("{ viewer { tokenId name role scope { agencies districts } } }", {}, candidate)).then(function (d) {
+      if (!d.viewer) throw new ApiError([{ message: "no viewer", extensions: { code: "UNAUTHENTICATED" } }]);
+      token = candidate;
+      try { sessionStorage.setItem(TOKEN_KEY, candidate); } catch (e) { /* memory only */ }
+      state.viewer = d.viewer;
+      renderWho();
+      return loadReference();
+    });
+  }
+
+  function signOut(why) {
+    token = null;
+    try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* nothing kept */ }
+    state.viewer = null;
+    state.platforms = [];
+    state.current = null;
+    state.pendingChange = null;
+    state.conflict = null;
+    renderWho();
+    message(why || word("signedOut"), why ? "bad" : "ok");
+    if (location.hash && location.hash !== "#/progress") location.hash = "";
+    route();
+  }
+
+  function renderWho() {
+    var who = $("who");
+    clear(who);
+    var v = state.viewer;
+    show("sign-out", !!v);
+    show("nav-platforms", !!v);
+    show("nav-import", !!v);
+    if (!v) return;
+    who.appendChild(document.createTextNode(word("signedInAs") + ": "));
+    who.appendChild(el("strong", { text: v.name }));
+    var scope = v.role === "ADMIN" ? word("admin") : word("editor") + ": " + v.scope.agencies.map(agencyName).concat(v.scope.districts.map(districtName)).join(", ");
+    who.appendChild(document.createTextNode(" (" + scope + ")"));
+  }
+
+  function districtName(code) {
+    var d = state.districts.filter(function (x) { return x.code === code; })[0];
+    return d ? (lang === "en" ? d.nameEn : d.nameHans) : code;
+  }
+  function agencyName(id) {
+    var a = state.agencies.filter(function (x) { return x.id === id; })[0];
+    return a ? (lang === "en" ? a.nameEn : a.nameHans) : id;
+  }
+  function platformName(p) { return lang === "en" ? p.nameEn : p.nameHans; }
+  function platformOtherName(p) { return lang === "en" ? p.nameHans : p.nameEn; }
+
+  function loadReference() {
+    return busy(gql("{ districts { code nameHans nameEn } agencies { id nameHans nameEn } statusTransitions { from to } }")).then(function (d) {
+      state.districts = d.districts;
+      state.agencies = d.agencies;
+      state.transitions = {};
+      d.statusTransitions.forEach(function (t) { state.transitions[t.from] = t.to; });
+      fillSelects();
+      renderWho();
+    });
+  }
+
+  // ---- selects -------------------------------------------------------------------------------
+  function fillSelect(select, values, labelOf, withAll) {
+    var keep = select.value;
+    clear(select);
+    if (withAll) select.appendChild(el("option", { value: "", text: both("all") }));
+    values.forEach(function (v) { select.appendChild(el("option", { value: v, text: labelOf(v) })); });
+    if (keep && values.indexOf(keep) >= 0) select.value = keep;
+  }
+  function fillSelects() {
+    var ds = state.districts.map(function (d) { return d.code; });
+    fillSelect($("f-district"), ds, function (c) {
+      var d = state.districts.filter(function (x) { return x.code === c; })[0];
+      return lang === "en" ? d.nameEn + " · " + d.nameHans : d.nameHans + " · " + d.nameEn;
+    }, true);
+    fillSelect($("f-kind"), config.kinds, function (k) { return kindWord(k) + " · " + kindWord(k, other()); }, true);
+    fillSelect($("f-status"), config.statuses, bothStatus, true);
+    if (state.current) fillStatusChoices();
+  }
+
+  // ---- my platforms --------------------------------------------------------------------------
+  var LIST = "query($f: PlatformFilter, $after: String) { platforms(filter: $f, first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { id nameHans nameEn kind status version updatedAt district { code } agencies { id } statusHistory { effectiveDate recordedAt } } } }";
+  var listTimer = null;
+  function loadPlatforms() {
+    var f = {};
+    var q = $("f-q").value.trim();
+    if (q) f.search = q;
+    if ($("f-district").value) f.districts = [$("f-district").value];
+    if ($("f-kind").value) f.kinds = [$("f-kind").value];
+    if ($("f-status").value) f.statuses = [$("f-status").value];
+    var all = [];
+    function page(after) {
+      return gql(LIST, { f: f, after: after }).then(function (d) {
+        all = all.concat(d.platforms.nodes);
+        return d.platforms.pageInfo.hasNextPage ? page(d.platforms.pageInfo.endCursor) : all;
+      });
+    }
+    return busy(page(null)).then(function (nodes) {
+      state.platforms = nodes.filter(isInScope);
+      renderPlatforms();
+    }, fail);
+  }
+
+  function renderPlatforms() {
+    var body = $("platform-rows");
+    clear(body);
+    state.platforms.forEach(function (p) {
+      var last = p.statusHistory[0];
+      body.appendChild(el("tr", { "data-id": p.id }, [
+        el("td", null, [el("a", { href: "#/platform/" + encodeURIComponent(p.id), lang: LANG_ATTR[lang], text: platformName(p) }), el("br"), el("span", { class: "alt", lang: LANG_ATTR[other()], text: platformOtherName(p) })]),
+        el("td", { text: p.district ? districtName(p.district.code) : "—" }),
+        el("td", { text: kindWord(p.kind) }),
+        el("td", null, [el("span", { class: "badge s-" + p.status, text: statusWord(p.status) })]),
+        el("td", { class: "num", text: String(p.version) }),
+        el("td", { text: last ? last.effectiveDate : "—" }),
+      ]));
+    });
+    $("list-count").textContent = state.platforms.length + " " + word("shown");
+  }
+
+  // ---- one platform --------------------------------------------------------------------------
+  function loadPlatform(id) {
+    return busy(gql("query($id: ID!) { platform(id: $id) { " + PLATFORM + " } }", { id: id })).then(function (d) {
+      if (!d.platform) return fail({ code: "NOT_FOUND" });
+      state.current = d.platform;
+      renderPlatform();
+    }, fail);
+  }
+
+  function renderPlatform() {
+    var p = state.current;
+    if (!p) return;
+    var h = $("platform-h");
+    clear(h);
+    h.appendChild(el("span", { lang: LANG_ATTR[lang], text: platformName(p) }));
+    h.appendChild(document.createTextNode(" "));
+    h.appendChild(el("span", { class: "alt", lang: LANG_ATTR[other()], text: platformOtherName(p) }));
+    var facts = $("platform-facts");
+    clear(facts);
+    function fact(key, value, attrs) {
+      var dt = el("dt");
+      fillLabel(dt, key);
+      facts.appendChild(dt);
+      facts.appendChild(el("dd", attrs || null, [value]));
+    }
+    fact("currentStatus", el("span", { class: "badge s-" + p.status, id: "current-status", "data-status": p.status, text: statusWord(p.status) }));
+    fact("version", el("span", { id: "current-version", text: String(p.version) }));
+    fact("district", p.district ? (lang === "en" ? p.district.nameEn : p.district.nameHans) : "—");
+    fact("kind", kindWord(p.kind));
+    fact("agencies", p.agencies.map(function (a) { return lang === "en" ? a.nameEn : a.nameHans; }).join("; ") || "—");
+    fact("updatedAt", p.updatedAt.slice(0, 10));
+
+    var editable = isInScope(p);
+    show("out-of-scope", !editable);
+    show("change-form", editable);
+    show("correction-field", !!state.viewer && state.viewer.role === "ADMIN");
+    if (!$("c-date").value) $("c-date").value = todayInGuangzhou();
+    $("c-date").max = todayInGuangzhou();
+    $("c-src-date").max = todayInGuangzhou();
+    fillStatusChoices();
+    renderHistory($("history"), p.statusHistory);
+    var mentions = $("mentions");
+    clear(mentions);
+    p.mentions.forEach(function (m) {
+      mentions.appendChild(el("li", null, [el("span", { class: "section", text: m.section }), " ", el("q", { lang: "zh-Hant", text: m.excerpt })]));
+    });
+    if (!p.mentions.length) mentions.appendChild(el("li", { text: word("noMentions") }));
+    renderConflict();
+  }
+
+  function fillStatusChoices() {
+    var p = state.current;
+    if (!p) return;
+    var correction = $("c-correction").checked && state.viewer && state.viewer.role === "ADMIN";
+    var choices = correction
+      ? config.statuses.filter(function (s) { return s !== p.status; })
+      : (state.transitions[p.status] || []);
+    var select = $("c-status");
+    var keep = select.value;
+    clear(select);
+    choices.forEach(function (s) { select.appendChild(el("option", { value: s, text: bothStatus(s) })); });
+    if (keep && choices.indexOf(keep) >= 0) select.value = keep;
+    $("c-submit").disabled = !choices.length;
+    if (!choices.length) fieldError("c-status", word("noTransition"));
+    else fieldError("c-status", null);
+  }
+
+  function renderHistory(list, events) {
+    clear(list);
+    events.forEach(function (e) {
+      var li = el("li", { "data-event": e.id });
+      li.appendChild(el("strong", { text: (e.from ? statusWord(e.from) + " → " : "") + statusWord(e.to) }));
+      li.appendChild(document.createTextNode(" · " + e.effectiveDate));
+      if (e.correction) li.appendChild(el("span", { class: "badge correction", text: word("correctionMark") }));
+      li.appendChild(el("div", { class: "meta", text: word("by") + " " + e.actor + " · " + word("recorded") + " " + e.recordedAt.slice(0, 16).replace("T", " ") + " UTC" }));
+      if (e.note) li.appendChild(el("div", { class: "note-text", text: e.note }));
+      if (e.source) {
+        var src = el("div", { class: "source" });
+        if (e.source.url && /^https?:\/\//i.test(e.source.url)) src.appendChild(el("a", { href: e.source.url, rel: "noopener noreferrer", text: e.source.title }));
+        else src.appendChild(document.createTextNode(e.source.title));
+        if (e.source.publishedAt) src.appendChild(document.createTextNode(" (" + e.source.publishedAt + ")"));
+        li.appendChild(src);
+      }
+      list.appendChild(li);
+    });
+  }
+
+  // ---- the change form -----------------------------------------------------------------------
+  var FIELD_CONTROLS = {
+    status: "c-status", correction: "c-status", effectiveDate: "c-date", note: "c-note",
+    source: "c-src-title", "source.title": "c-src-title", "source.url": "c-src-url", "source.publishedAt": "c-src-date",
+  };
+  function fieldError(controlId, text) {
+    var err = $(controlId + "-err");
+    var control = $(controlId);
+    if (!err) return;
+    err.textContent = text || "";
+    err.hidden = !text;
+    if (text) control.setAttribute("aria-invalid", "true");
+    else control.removeAttribute("aria-invalid");
+  }
+  function clearErrors() {
+    ["c-status", "c-date", "c-note", "c-src-title", "c-src-url", "c-src-date"].forEach(function (id) { fieldError(id, null); });
+    $("form-err").hidden = true;
+  }
+  function formError(text) {
+    $("form-err").textContent = text;
+    $("form-err").hidden = !text;
+  }
+
+  function readForm() {
+    var correction = $("c-correction").checked && state.viewer.role === "ADMIN";
+    var title = $("c-src-title").value.trim();
+    var url = $("c-src-url").value.trim();
+    var published = $("c-src-date").value;
+    return {
+      id: state.current.id,
+      status: $("c-status").value,
+      effectiveDate: $("c-date").value,
+      note: $("c-note").value.trim() || null,
+      source: title || url || published ? { title: title, url: url || null, publishedAt: published || null } : null,
+      expectedVersion: state.current.version,
+      correction: correction,
+    };
+  }
+
+  /** What can be told without asking the server; the server checks everything again. */
+  function checkForm(input) {
+    var ok = true;
+    if (!input.status) { fieldError("c-status", word("required")); ok = false; }
+    if (!input.effectiveDate) { fieldError("c-date", word("required")); ok = false; }
+    else if (input.effectiveDate > todayInGuangzhou()) { fieldError("c-date", word("futureDate")); ok = false; }
+    if (!input.correction && !(input.source && input.source.title)) { fieldError("c-src-title", word("needSource")); ok = false; }
+    return ok;
+  }
+
+  var UPDATE = "mutation($input: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $input) { " + PLATFORM + " } }";
+
+  function submitChange(input) {
+    clearErrors();
+    if (!checkForm(input)) {
+      var first = document.querySelector("#change-form [aria-invalid=true]");
+      if (first) first.focus();
+      return Promise.resolve(false);
+    }
+    return busy(gql(UPDATE, { input: input })).then(function (d) {
+      state.current = d.updatePlatformStatus;
+      state.pendingChange = null;
+      state.conflict = null;
+      state.lastSaved = { version: state.current.version, eventId: state.current.statusHistory[0].id };
+      $("change-form").reset();
+      $("c-date").value = todayInGuangzhou();
+      renderPlatform();
+      message(word("saved") + " " + state.current.version + ".", "ok");
+      return true;
+    }, function (err) {
+      if (!(err instanceof ApiError)) return fail(err);
+      var e = err.errors[0];
+      var ext = e.extensions || {};
+      if (err.code === "CONFLICT") return onConflict(input, ext.currentVersion);
+      if (err.code === "BAD_USER_INPUT") {
+        var placed = false;
+        (ext.fields || (ext.field ? [{ field: ext.field, messages: [e.message] }] : [])).forEach(function (f) {
+          var control = FIELD_CONTROLS[f.field.replace(/^input\./, "")];
+          if (control) { fieldError(control, f.messages.join(" ")); placed = true; }
+        });
+        if (!placed) formError(e.message);
+        var first = document.querySelector("#change-form [aria-invalid=true]");
+        if (first) first.focus();
+        return false;
+      }
+      if (err.code === "FORBIDDEN") { formError(word("forbidden") + " (" + e.message + ")"); return false; }
+      return fail(err);
+    });
+  }
+
+  /** Someone else changed the platform first: read it again and show what changed; keep the user's change. */
+  function onConflict(input, currentVersion) {
+    var known = {};
+    (state.current ? state.current.statusHistory : []).forEach(function (e) { known[e.id] = true; });
+    return busy(gql("query($id: ID!) { platform(id: $id) { " + PLATFORM + " } }", { id: input.id })).then(function (d) {
+      state.current = d.platform;
+      state.pendingChange = input;
+      state.conflict = {
+        currentVersion: currentVersion || d.platform.version,
+        newer: d.platform.statusHistory.filter(function (e) { return !known[e.id]; }),
+      };
+      renderPlatform();
+      $("conflict-reapply").focus();
+      return false;
+    }, fail);
+  }
+
+  function renderConflict() {
+    var c = state.conflict;
+    show("conflict", !!c);
+    if (!c) return;
+    $("conflict-text").textContent = word("conflictText") + " " + state.current.version + ". " + word("conflictNewer");
+    renderHistory($("conflict-events"), c.newer);
+  }
+
+  function reapply() {
+    if (!state.pendingChange) return;
+    var input = Object.assign({}, state.pendingChange, { expectedVersion: state.current.version });
+    state.conflict = null;
+    renderConflict();
+    return submitChange(input);
+  }
+
+  function drop() {
+    state.pendingChange = null;
+    state.conflict = null;
+    $("change-form").reset();
+    $("c-date").value = todayInGuangzhou();
+    clearErrors();
+    renderPlatform();
+    message(word("dropped"), "ok");
+    $("c-status").focus();
+  }
+
+  // ---- spreadsheet ---------------------------------------------------------------------------
+  var IMPORT = "mutation($csv: String!, $dryRun: Boolean) { importStatusUpdates(csv: $csv, dryRun: $dryRun) { dryRun applied changed alreadyRecorded rows { row platformId status outcome from version } problems { row column code message currentVersion } } }";
+
+  function readFile() {
+    var file = $("csv-file").files[0];
+    if (!file) return Promise.reject(new Error(word("chooseFile")));
+    if (typeof file.text === "function") return file.text();
+    return new Promise(function (resolve, reject) {
+      var r = new FileReader();
+      r.onload = function () { resolve(String(r.result)); };
+      r.onerror = function () { reject(r.error); };
+      r.readAsText(file, "utf-8");
+    });
+  }
+
+  function checkImport() {
+    $("csv-err").hidden = true;
+    $("import-confirm").disabled = true;
+    return readFile().then(function (csv) {
+      state.importCsv = csv;
+      return runImport(csv, true);
+    }, function (err) {
+      $("csv-err").textContent = err.message;
+      $("csv-err").hidden = false;
+      $("csv-file").setAttribute("aria-invalid", "true");
+    });
+  }
+
+  function runImport(csv, dryRun) {
+    $("csv-file").removeAttribute("aria-invalid");
+    return busy(gql(IMPORT, { csv: csv, dryRun: dryRun })).then(function (d) {
+      state.importResult = d.importStatusUpdates;
+      renderImport();
+      $("import-confirm").disabled = !(dryRun && !state.importResult.problems.length && state.importResult.changed > 0);
+      $("import-summary").focus();
+    }, fail);
+  }
+
+  function confirmImport() {
+    if (!state.importCsv) return;
+    $("import-confirm").disabled = true;
+    return runImport(state.importCsv, false).then(function () { $("csv-file").value = ""; state.importCsv = null; });
+  }
+
+  function renderImport() {
+    var r = state.importResult;
+    var summary = $("import-summary");
+    summary.setAttribute("tabindex", "-1");
+    show("import-problems", !!r && r.problems.length > 0);
+    show("import-rows", !!r && r.rows.length > 0);
+    if (!r) { summary.textContent = ""; return; }
+    if (r.problems.length) summary.textContent = word("previewBad") + " " + r.problems.length + ".";
+    else if (r.dryRun) summary.textContent = word("previewOk") + " " + r.changed + "; " + word("alreadyRecorded") + " " + r.alreadyRecorded + ".";
+    else summary.textContent = word("importDone") + " " + r.changed + "; " + word("alreadyRecorded") + " " + r.alreadyRecorded + ".";
+    summary.className = r.problems.length ? "bad" : "ok";
+    var pb = $("import-problem-rows");
+    clear(pb);
+    r.problems.forEach(function (p) {
+      pb.appendChild(el("tr", { "data-row": String(p.row), "data-column": p.column || "" }, [
+        el("td", { class: "num", text: String(p.row) }), el("td", { text: p.column || "—" }), el("td", { text: p.code }), el("td", { text: p.message }),
+      ]));
+    });
+    var rb = $("import-row-rows");
+    clear(rb);
+    r.rows.forEach(function (x) {
+      rb.appendChild(el("tr", { "data-row": String(x.row), "data-outcome": x.outcome }, [
+        el("td", { class: "num", text: String(x.row) }), el("td", { text: x.platformId }),
+        el("td", { text: x.status ? (x.from ? statusWord(x.from) + " → " : "") + statusWord(x.status) : "—" }),
+        el("td", { text: word(x.outcome) }), el("td", { class: "num", text: x.version == null ? "—" : String(x.version) }),
+      ]));
+    });
+  }
+
+  // ---- plan progress -------------------------------------------------------------------------
+  function loadTargets() {
+    if (state.targets) return Promise.resolve(renderTargets());
+    return busy(gql("{ targets { id year metricEn metricHans valueMin valueMax unit comparator registryCount } }")).then(function (d) {
+      state.targets = d.targets.slice().sort(function (a, b) { return (a.year || 9999) - (b.year || 9999) || (a.registryCount == null) - (b.registryCount == null); });
+      renderTargets();
+    }, fail);
+  }
+
+  function renderTargets() {
+    var body = $("target-rows");
+    clear(body);
+    (state.targets || []).forEach(function (t) {
+      var figure = (t.comparator ? t.comparator + " " : "") + (t.valueMin === t.valueMax ? t.valueMin : t.valueMin + "–" + t.valueMax) + " " + t.unit;
+      var standing = t.registryCount == null ? "noRule" : t.registryCount >= t.valueMin ? "met" : "behind";
+      body.appendChild(el("tr", { "data-target": t.id, "data-standing": standing }, [
+        el("td", { class: "num", text: t.year == null ? "—" : String(t.year) }),
+        el("td", { lang: LANG_ATTR[lang], text: lang === "en" ? t.metricEn : t.metricHans }),
+        el("td", { text: figure }),
+        el("td", { class: "num", text: t.registryCount == null ? "—" : String(t.registryCount) }),
+        el("td", null, [el("span", { class: "badge st-" + standing, text: word(standing) })]),
+      ]));
+    });
+  }
+
+  // ---- views ---------------------------------------------------------------------------------
+  function route() {
+    var hash = location.hash || "";
+    var views = ["signin", "platforms", "platform", "import", "progress"];
+    var view;
+    var m = /^#\/platform\/(.+)$/.exec(hash);
+    if (hash === "#/progress") view = "progress";
+    else if (!state.viewer) view = "signin";
+    else if (m) view = "platform";
+    else if (hash === "#/import") view = "import";
+    else view = "platforms";
+    views.forEach(function (v) { show("view-" + v, v === view); });
+    ["platforms", "import", "progress"].forEach(function (v) {
+      if (v === view) $("nav-" + v).setAttribute("aria-current", "page");
+      else $("nav-" + v).removeAttribute("aria-current");
+    });
+    state.view = view;
+    if (view === "platforms") return loadPlatforms();
+    if (view === "platform") {
+      var id = decodeURIComponent(m[1]);
+      if (!state.current || state.current.id !== id) {
+        state.current = null;
+        state.conflict = null;
+        state.pendingChange = null;
+        $("change-form").reset();
+        clearErrors();
+      }
+      return loadPlatform(id);
+    }
+    if (view === "progress") return loadTargets();
+    if (view === "signin") { renderImport(); return Promise.resolve(); }
+    return Promise.resolve();
+  }
+
+  function rerender() {
+    if (state.view === "platforms") renderPlatforms();
+    if (state.view === "platform") renderPlatform();
+    if (state.view === "import") renderImport();
+    if (state.view === "progress") renderTargets();
+  }
+
+  // ---- wiring --------------------------------------------------------------------------------
+  $("lang-toggle").addEventListener("click", function () {
+    lang = other();
+    try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* not remembered */ }
+    applyLanguage();
+  });
+  $("signin-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var t = $("token").value.trim();
+    $("token-err").hidden = true;
+    $("token").removeAttribute("aria-invalid");
+    if (!t) {
+      $("token-err").textContent = word("tokenRequired");
+      $("token-err").hidden = false;
+      $("token").setAttribute("aria-invalid", "true");
+      $("token").focus();
+      return;
+    }
+    signIn(t).then(function () {
+      $("token").value = "";
+      message("", null);
+      if (!location.hash || location.hash === "#/") location.hash = "#/platforms";
+      else route();
+    }, function (err) {
+      var refused = err && err.code === "UNAUTHENTICATED";
+      $("token-err").textContent = refused ? word("tokenRefused") : (err && err.message) || String(err);
+      $("token-err").hidden = false;
+      $("token").setAttribute("aria-invalid", "true");
+      $("token").focus();
+    });
+  });
+  $("sign-out").addEventListener("click", function () { signOut(); });
+  $("filters").addEventListener("submit", function (ev) { ev.preventDefault(); loadPlatforms(); });
+  $("f-q").addEventListener("input", function () {
+    clearTimeout(listTimer);
+    listTimer = setTimeout(loadPlatforms, 250);
+  });
+  ["f-district", "f-kind", "f-status"].forEach(function (id) { $(id).addEventListener("change", loadPlatforms); });
+  $("c-correction").addEventListener("change", fillStatusChoices);
+  $("change-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    if (state.current) submitChange(readForm());
+  });
+  $("conflict-reapply").addEventListener("click", reapply);
+  $("conflict-drop").addEventListener("click", drop);
+  $("import-form").addEventListener("submit", function (ev) { ev.preventDefault(); checkImport(); });
+  $("import-confirm").addEventListener("click", confirmImport);
+  window.addEventListener("hashchange", function () { message("", null); route(); });
+
+  window.__desk = {
+    state: state,
+    busy: function () { return state.busy > 0; },
+    signedIn: function () { return !!state.viewer; },
+    storedToken: function () { try { return sessionStorage.getItem(TOKEN_KEY); } catch (e) { return null; } },
+  };
+
+  applyLanguage();
+  var startup = token
+    ? signIn(token).catch(function (err) { if (err && err.code === "UNAUTHENTICATED") signOut(word("tokenRefused")); else fail(err); })
+    : Promise.resolve();
+  busy(startup.then(route, route)).catch(function () { /* reported */ });
+})();
