@@ -20,6 +20,7 @@ import { createSchema } from "./schema";
 import { graphiqlHtml, IDE_ASSETS } from "./ide";
 import { armor, fanOutPlugin, LIMITS } from "./limits";
 import { createGeoRouter } from "./modules/geo/geo.router";
+import { createDeskRouter } from "./modules/desk/desk.router";
 import { StatusHub } from "./modules/status/status.hub";
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
@@ -222,6 +223,7 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
   app.use(rateLimits(config));
 
   app.use(createGeoRouter({ services, logger }));
+  app.use(createDeskRouter({ services, logger }));
 
   app.use(
     "/graphql",
