@@ -4,13 +4,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { createSchema } from "../src/schema";
-import { StatusHub } from "../src/modules/status/status.hub";
+import { ChangeBus } from "../src/db/change-bus";
 import { createLogger } from "../src/logger";
 
 async function main(): Promise<void> {
   const file = path.join(__dirname, "..", ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? [".."] : []), "schema", "schema.graphql");
   // A hub that is never started: printing the schema subscribes to nothing.
-  const hub = new StatusHub("postgres://localhost/unused", createLogger("silent"));
+  const hub = new ChangeBus("postgres://localhost/unused", createLogger("silent"));
   const sdl = printSchema(lexicographicSortSchema(await createSchema(hub))) + "\n";
   if (process.argv.includes("--check")) {
     const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";

@@ -42,6 +42,16 @@ export interface Config {
   rateLimitPerIp: number;
   /** Requests per minute per API token. Default 1200; 0 = no limit. */
   rateLimitPerToken: number;
+  /** Open graphql-ws connections one client IP may hold. Default 20; 0 = no limit. */
+  wsConnectionsPerIp: number;
+  /** Operations (subscriptions included) one graphql-ws connection may run at once. Default 20. */
+  wsOperationsPerConnection: number;
+  /**
+   * Which proxies to believe about the client's address, scheme and host (X-Forwarded-For, -Proto,
+   * -Host): false (default: none; the socket's peer is the client), a hop count (1 = the nearest
+   * proxy), or a comma-separated list of addresses/CIDR ranges ("loopback", "10.0.0.0/8", …).
+   */
+  trustProxy: false | number | string[];
   /** Serve Prometheus metrics at /metrics. Default true. */
   metrics: boolean;
   /** pino log level. Default info. */
@@ -139,6 +149,24 @@ function replicaUrls(env: Env): string[] {
   return raw.split(",").map((u, i) => postgresUrl({ [`DATABASE_REPLICA_URLS[${i}]`]: u }, `DATABASE_REPLICA_URLS[${i}]`)!);
 }
 
+function trustProxy(env: Env): false | number | string[] {
+  const raw = str(env, "TRUST_PROXY");
+  if (raw === undefined || ["false", "0", "off", "no"].includes(raw.toLowerCase())) return false;
+  if (/^\d+$/.test(raw)) {
+    const n = Number(raw);
+    if (n > 100) throw new ConfigError("TRUST_PROXY", `hop count must be at most 100, got ${n}`);
+    return n;
+  }
+  const list = raw.split(",").map((x) => x.trim()).filter(Boolean);
+  const NAMED = ["loopback", "linklocal", "uniquelocal"];
+  for (const a of list) {
+    if (!NAMED.includes(a) && !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a)) {
+      throw new ConfigError("TRUST_PROXY", `must be false, a hop count, or a comma-separated list of addresses/CIDR ranges (or loopback, linklocal, uniquelocal), got "${a}"`);
+    }
+  }
+  return list;
+}
+
 const LOG_LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -164,6 +192,9 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: origins(env, "CORS_ORIGINS"),
     rateLimitPerIp: int(env, "RATE_LIMIT_PER_IP", 600, 0, 1_000_000),
     rateLimitPerToken: int(env, "RATE_LIMIT_PER_TOKEN", 1200, 0, 1_000_000),
+    wsConnectionsPerIp: int(env, "WS_CONNECTIONS_PER_IP", 20, 0, 1_000_000),
+    wsOperationsPerConnection: int(env, "WS_OPERATIONS_PER_CONNECTION", 20, 1, 10_000),
+    trustProxy: trustProxy(env),
     metrics: bool(env, "METRICS", true),
     logLevel,
     responseCache: bool(env, "RESPONSE_CACHE", true),

@@ -10,14 +10,14 @@ import { DomainService } from "./modules/domain/domain.service";
 import { PlatformWriteService } from "./modules/platform/platform-write.service";
 import { createPlatformLoaders, type PlatformLoaders } from "./modules/platform/platform.loaders";
 import { PlatformService } from "./modules/platform/platform.service";
-import type { StatusHub } from "./modules/status/status.hub";
+import type { ChangeBus } from "./db/change-bus";
 import { StatusService } from "./modules/status/status.service";
 import { StatusBatchService } from "./modules/status/status-batch.service";
 import { TargetService } from "./modules/target/target.service";
 import { GeoService } from "./modules/geo/geo.service";
 
 /** Services are stateless and built once per server. */
-export function createServices(ds: DataSource, hub: StatusHub) {
+export function createServices(ds: DataSource, hub: ChangeBus) {
   // Reads may go to a streaming replica; writes and their transactions always go to the primary.
   const reader = createReader(ds);
   return {

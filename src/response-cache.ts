@@ -7,7 +7,7 @@
  *   (header or cookie), that Apollo would accept as non-CSRF, whose operation is a `query` that
  *   answered 200 with no errors. Mutations, subscriptions, errors and token holders never touch it.
  * - Any committed change empties it, on every instance: triggers announce every change on
- *   `registry_changed` (migration ChangeNotify), the StatusHub's LISTEN connection hears it. The
+ *   `registry_changed` (migration ChangeNotify), the ChangeBus's LISTEN connection hears it. The
  *   instance that wrote also empties it before its write's response is sent, so a writer's next
  *   read on the same instance never sees the old answer, even before the notice arrives.
  * - A response computed before a change is never stored after it: each entry is stored only if
@@ -28,7 +28,7 @@ import type { DataSource } from "typeorm";
 import type { Logger } from "./logger";
 import { hasReplicas } from "./db/reader";
 import { requestContext } from "./request-context";
-import type { ChangeListener } from "./modules/status/status.hub";
+import type { ChangeListener } from "./db/change-bus";
 
 interface Entry {
   body: Buffer;

@@ -1,5 +1,6 @@
 /**
- * Query safety, decided before anything runs.
+ * Query safety, decided before anything runs, the same for HTTP (an Apollo plugin) and for
+ * graphql-ws (src/graphql/ws.ts calls checkOperation).
  * - graphql-armor: depth, aliases and directives (validation rules, HTTP 400); graphql-js's
  *   parser caps the number of tokens (parseOptions.maxTokens).
  * - A fan-out estimate (this registry's own rule, which knows its list fields and their page
@@ -7,19 +8,15 @@
  *   size along the path. `platforms(first: 100) { nodes { children { children { … } } } }`
  *   is refused with QUERY_TOO_COMPLEX before it runs.
  */
-import { DEFAULT_PAGE } from "./modules/platform/platform.types";
-import { createHash } from "node:crypto";
+import { DEFAULT_PAGE } from "../modules/platform/platform.types";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import type { Request, RequestHandler, Response } from "express";
-import { ipKeyGenerator, rateLimit } from "express-rate-limit";
-import { visit } from "graphql";
-import type { Config } from "./config";
+import { visit, type DocumentNode, type OperationDefinitionNode } from "graphql";
 import type { ApolloServerPlugin } from "@apollo/server";
 import {
   getNamedType, getNullableType, isInterfaceType, isListType, isObjectType, Kind,
   type FragmentDefinitionNode, type GraphQLInterfaceType, type GraphQLObjectType, type GraphQLSchema, type SelectionSetNode, type ValueNode,
 } from "graphql";
-import { AppError, ErrorCode } from "./errors";
+import { AppError, ErrorCode } from "../errors";
 
 /** Defaults: depth 12, aliases 20, directives 20, tokens 5000, fan-out 50,000 objects. */
 export const LIMITS = { depth: 12, aliases: 20, directives: 20, tokens: 5000, fanOut: 50_000 };
@@ -106,26 +103,19 @@ export function estimateFanOut(
   return total;
 }
 
-export function fanOutPlugin<T extends object>(limit = LIMITS.fanOut): ApolloServerPlugin<T> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, document, request, schema }) {
-          const fragments = Object.fromEntries(
-            document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-          );
-          const root = operation && schema.getRootType(operation.operation);
-          if (!operation || !root) return;
-          const n = estimateFanOut(schema, root, operation.selectionSet, fragments, request.variables ?? {});
-          if (n > limit) {
-            throw new AppError(ErrorCode.QUERY_TOO_COMPLEX, `query could resolve about ${Math.round(n)} objects; the limit is ${limit}. Ask for smaller pages or fewer nested lists.`, {
-              estimate: Math.round(n), limit, http: { status: 400 },
-            });
-          }
-        },
-      };
-    },
-  };
+/** QUERY_TOO_COMPLEX when the operation could resolve more objects than the limit. */
+function checkFanOut(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, limit: number): void {
+  const fragments = Object.fromEntries(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+  const root = schema.getRootType(operation.operation);
+  if (!root) return;
+  const n = estimateFanOut(schema, root, operation.selectionSet, fragments, variables);
+  if (n > limit) {
+    throw new AppError(ErrorCode.QUERY_TOO_COMPLEX, `query could resolve about ${Math.round(n)} objects; the limit is ${limit}. Ask for smaller pages or fewer nested lists.`, {
+      estimate: Math.round(n), limit, http: { status: 400 },
+    });
+  }
 }
 
 /** Control characters other than tab, newline and carriage return (NUL above all: PostgreSQL text cannot hold it). */
@@ -148,60 +138,45 @@ function findControl(value: unknown, path: string, depth = 0): string | null {
   return null;
 }
 
-/** Refuses control characters in variables and string literals before anything runs. */
-export function rejectControlCharacters<T extends object>(): ApolloServerPlugin<T> {
+/** BAD_USER_INPUT for control characters in variables or string literals. */
+function checkControlCharacters(document: DocumentNode, variables: Record<string, unknown>): void {
+  let where = findControl(variables, "variables");
+  if (!where) {
+    visit(document, {
+      StringValue(node) {
+        if (!where && CONTROL.test(node.value)) where = "a string literal";
+      },
+    });
+  }
+  if (where) {
+    throw new AppError(ErrorCode.BAD_USER_INPUT, `control characters (such as NUL) are not accepted (in ${where})`, { http: { status: 400 } });
+  }
+}
+
+/**
+ * Every check on a parsed, valid operation before it runs (control characters, then fan-out);
+ * throws the coded error. graphql-armor's rules (operationRules) run with validation before it.
+ */
+export function checkOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limit = LIMITS.fanOut,
+): void {
+  checkControlCharacters(document, variables);
+  checkFanOut(schema, document, operation, variables, limit);
+}
+
+/** checkOperation as an Apollo Server plugin (the HTTP transport). */
+export function operationLimitsPlugin<T extends object>(limit = LIMITS.fanOut): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
-          let where = findControl(request.variables ?? {}, "variables");
-          if (!where) {
-            visit(document, {
-              StringValue(node) {
-                if (!where && CONTROL.test(node.value)) where = "a string literal";
-              },
-            });
-          }
-          if (where) {
-            throw new AppError(ErrorCode.BAD_USER_INPUT, `control characters (such as NUL) are not accepted (in ${where})`, {
-              http: { status: 400 },
-            });
-          }
+        async didResolveOperation({ operation, document, request, schema }) {
+          if (operation) checkOperation(schema, document, operation, request.variables ?? {}, limit);
         },
       };
     },
   };
-}
-
-function bearer(req: Request): string | null {
-  const m = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? "");
-  return m ? m[1] : null;
-}
-
-/**
- * Per-token and per-IP request budgets (a minute each), answered with 429 and Retry-After.
- * Counts live in this instance's memory: behind a load balancer each instance enforces its share.
- */
-export function rateLimits(config: Pick<Config, "rateLimitPerIp" | "rateLimitPerToken">): RequestHandler[] {
-  const handler = (req: Request, res: Response) => {
-    const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-    const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
-    res.setHeader("Retry-After", String(seconds));
-    res.status(429).json({ errors: [{ message: `too many requests; retry in ${seconds} s`, extensions: { code: "RATE_LIMITED", retryAfterSeconds: seconds } }] });
-  };
-  const common = { windowMs: 60_000, standardHeaders: "draft-7" as const, legacyHeaders: false, handler };
-  return [
-    rateLimit({
-      ...common,
-      limit: config.rateLimitPerToken,
-      skip: (req) => config.rateLimitPerToken === 0 || !bearer(req),
-      keyGenerator: (req) => "t:" + createHash("sha256").update(bearer(req)!).digest("hex"),
-    }),
-    rateLimit({
-      ...common,
-      limit: config.rateLimitPerIp,
-      skip: (req) => config.rateLimitPerIp === 0 || !!bearer(req),
-      keyGenerator: (req) => "ip:" + ipKeyGenerator(req.ip ?? "unknown"),
-    }),
-  ];
 }

@@ -1,5 +1,5 @@
 /**
- * Fans status changes out to subscribers through PostgreSQL LISTEN/NOTIFY: the transaction that
+ * The change bus. Fans status changes out to subscribers through PostgreSQL LISTEN/NOTIFY: the transaction that
  * records a change notifies `registry_status` on commit, and every server instance on the
  * database listens on its own connection, so a change made through one instance reaches the
  * subscribers of all of them. The listening connection reconnects with backoff if it drops.
@@ -10,8 +10,8 @@
  */
 import pg from "pg";
 import type { PubSub } from "type-graphql";
-import type { Logger } from "../../logger";
-import { STATUS_CHANNEL } from "./status.service";
+import type { Logger } from "../logger";
+import { STATUS_CHANNEL } from "../modules/status/status.service";
 
 export interface StatusNotice {
   eventId: string;
@@ -39,7 +39,7 @@ export interface ChangeListener {
  * status channel; `publish` notifies it outside any transaction (the status service notifies
  * inside its transaction instead, so that a change is announced only if it commits).
  */
-export class StatusHub implements PubSub {
+export class ChangeBus implements PubSub {
   private client: pg.Client | null = null;
   private listeners = new Set<Listener>();
   private changeListeners = new Set<ChangeListener>();

@@ -1,0 +1,61 @@
+/** The GraphQL server for HTTP: Apollo Server with its limits, metrics, read-your-writes, SQL counts, response cache and drain. */
+import type http from "node:http";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
+import type { DataSource } from "typeorm";
+import type { Config } from "../config";
+import type { Context } from "../context";
+import { lsnPlugin } from "../db/reader";
+import { drainHttpServerPlugin } from "../http-drain";
+import type { Metrics } from "../metrics";
+import { stringifyWithRaw } from "../raw-json";
+import { sqlCountPlugin } from "../request-context";
+import type { ResponseCache } from "../response-cache";
+import { armor, LIMITS, operationLimitsPlugin } from "./limits";
+
+export interface ApolloOptions {
+  schema: GraphQLSchema;
+  config: Pick<Config, "introspection" | "exposeSqlCount" | "shutdownTimeoutMs">;
+  dataSource: DataSource;
+  httpServer: http.Server;
+  metrics: Metrics;
+  cache: ResponseCache | undefined;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Runs when Apollo drains, after the HTTP server stops accepting (closes the WebSocket server, the change bus). */
+  onDrain: () => Promise<void>;
+}
+
+export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Context>> {
+  const protection = armor();
+  const drain: ApolloServerPlugin<Context> = {
+    async serverWillStart() {
+      return { drainServer: o.onDrain };
+    },
+  };
+  const apollo = new ApolloServer<Context>({
+    schema: o.schema,
+    validationRules: protection.validationRules,
+    parseOptions: { maxTokens: LIMITS.tokens },
+    introspection: o.config.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: o.formatError,
+    // the process handles SIGINT/SIGTERM itself (src/index.ts): one signal, one shutdown
+    stopOnTerminationSignals: false,
+    // as Apollo's own (JSON plus a newline), with JSON that PostgreSQL built spliced in as text
+    stringifyResult: (result) => stringifyWithRaw(result) + "\n",
+    plugins: [
+      ...protection.plugins,
+      operationLimitsPlugin<Context>(),
+      o.metrics.plugin<Context>(),
+      lsnPlugin<Context>(o.dataSource),
+      sqlCountPlugin<Context>(o.config.exposeSqlCount),
+      ...(o.cache ? [o.cache.plugin<Context>()] : []),
+      drainHttpServerPlugin<Context>(o.httpServer, { gracePeriodMs: o.config.shutdownTimeoutMs }),
+      drain,
+      ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+  return apollo;
+}

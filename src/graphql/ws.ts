@@ -1,0 +1,147 @@
+/**
+ * The WebSocket server: graphql-ws on /graphql, behind the same guards as HTTP (src/http/guards.ts
+ * and src/graphql/limits.ts): the readiness gate and the token check at `connection_init`, a
+ * message size limit equal to BODY_LIMIT, connections per IP, operations per connection, the
+ * per-minute budgets (each operation counts like a request), and the same parse, validation
+ * and cost limits before an operation runs.
+ */
+import type http from "node:http";
+import {
+  GraphQLError, parse, specifiedRules, validate, getOperationAST,
+  type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule,
+} from "graphql";
+import { CloseCode } from "graphql-ws";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { Config } from "../config";
+import { createContext, type Services } from "../context";
+import { AppError, ErrorCode } from "../errors";
+import { clientIp, type Caller, type RequestGuards } from "../http/guards";
+import { armor, checkOperation, LIMITS } from "./limits";
+
+export interface WsOptions {
+  httpServer: http.Server;
+  schema: GraphQLSchema;
+  services: Services;
+  guards: RequestGuards;
+  config: Pick<Config, "bodyLimitBytes" | "wsConnectionsPerIp" | "wsOperationsPerConnection">;
+  /** Express's trust function for X-Forwarded-For (TRUST_PROXY). */
+  trust: (addr: string, i: number) => boolean;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+}
+
+interface Extra extends Record<PropertyKey, unknown> {
+  socket: WebSocket;
+  request: http.IncomingMessage;
+  caller?: Caller;
+  authorization?: string;
+  operations?: Set<string>;
+}
+
+/** WebSocket close code for "try again later" (RFC 6455 registry): the registry is not ready. */
+const TRY_AGAIN_LATER = 1013;
+
+export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
+  const connectionsPerIp = new Map<string, number>();
+  const wsServer = new WebSocketServer({
+    server: o.httpServer,
+    path: "/graphql",
+    maxPayload: o.config.bodyLimitBytes,
+    verifyClient: ({ req }, done) => {
+      const limit = o.config.wsConnectionsPerIp;
+      if (limit && (connectionsPerIp.get(clientIp(req, o.trust)) ?? 0) >= limit) {
+        done(false, 429, `too many WebSocket connections from this address (at most ${limit})`, { "Retry-After": "60" });
+      } else done(true);
+    },
+  });
+  wsServer.on("connection", (socket, req) => {
+    const ip = clientIp(req, o.trust);
+    connectionsPerIp.set(ip, (connectionsPerIp.get(ip) ?? 0) + 1);
+    socket.once("close", () => {
+      const n = (connectionsPerIp.get(ip) ?? 1) - 1;
+      if (n > 0) connectionsPerIp.set(ip, n);
+      else connectionsPerIp.delete(ip);
+    });
+  });
+
+  const rules: ValidationRule[] = [...specifiedRules, ...armor().validationRules];
+  const format = (errors: readonly GraphQLError[]) => errors.map((e) => o.formatError(e.toJSON(), e));
+  const refuse = (err: unknown): readonly GraphQLError[] => [err instanceof GraphQLError ? err : new AppError(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error")];
+
+  const server = useServer<Record<string, unknown>, Extra>(
+    {
+      schema: o.schema,
+      async onConnect(ctx) {
+        const { socket, request } = ctx.extra;
+        const refusal = o.guards.readiness.refusal();
+        if (refusal) {
+          socket.close(TRY_AGAIN_LATER, refusal.message.slice(0, 120));
+          return false;
+        }
+        const fromParams = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const authorization = typeof fromParams === "string" ? fromParams : request.headers.authorization;
+        try {
+          ctx.extra.caller = await o.guards.identify(authorization, clientIp(request, o.trust));
+        } catch (err) {
+          if (err instanceof AppError && err.code === ErrorCode.UNAUTHENTICATED) {
+            socket.close(CloseCode.Unauthorized, "Unauthorized: the token is malformed, unknown or revoked");
+          } else if (err instanceof AppError && err.code === ErrorCode.RATE_LIMITED) {
+            socket.close(CloseCode.TooManyInitialisationRequests, "too many requests; retry later");
+          } else throw err;
+          return false;
+        }
+        ctx.extra.authorization = authorization;
+        ctx.extra.operations = new Set();
+        return true;
+      },
+      async onSubscribe(ctx, id, payload) {
+        const ops = ctx.extra.operations!;
+        if (ops.size >= o.config.wsOperationsPerConnection) {
+          return [new AppError(ErrorCode.RATE_LIMITED, `at most ${o.config.wsOperationsPerConnection} operations at once on one connection`)];
+        }
+        const refusal = o.guards.readiness.refusal();
+        if (refusal) return [refusal];
+        try {
+          await o.guards.charge(ctx.extra.caller!);
+        } catch (err) {
+          return refuse(err);
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: LIMITS.tokens });
+        } catch (err) {
+          return [new GraphQLError((err as Error).message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
+        }
+        const invalid = validate(o.schema, document, rules);
+        if (invalid.length) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: "GRAPHQL_VALIDATION_FAILED" } }));
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError("the operation to run is not in the document (operationName)", { extensions: { code: "BAD_USER_INPUT" } })];
+        try {
+          checkOperation(o.schema, document, operation, payload.variables ?? {});
+        } catch (err) {
+          return refuse(err);
+        }
+        ops.add(id);
+        return {
+          schema: o.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: createContext(o.services, ctx.extra.authorization),
+        };
+      },
+      onComplete(ctx, id) {
+        ctx.extra.operations?.delete(id);
+      },
+      // the same error masking as HTTP: coded errors pass, internals do not leak
+      onError: (_ctx, _id, _payload, errors) => format(errors),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : result),
+    },
+    wsServer,
+  );
+  return {
+    async dispose() {
+      await server.dispose();
+    },
+  };
+}

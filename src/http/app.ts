@@ -1,0 +1,155 @@
+/** The HTTP app and its routes: request ids and logs, metrics, CORS, health, the IDE, the guards, the pages and /graphql. */
+import { randomUUID } from "node:crypto";
+import type http from "node:http";
+import type { ApolloServer } from "@apollo/server";
+import { expressMiddleware } from "@as-integrations/express5";
+import cors from "cors";
+import express from "express";
+import { pinoHttp } from "pino-http";
+import type { DataSource } from "typeorm";
+import type { Config } from "../config";
+import { createContext, type Context, type Services } from "../context";
+import { minLsnOf } from "../db/reader";
+import { schemaProblems } from "../db/database";
+import { ErrorCode } from "../errors";
+import { graphiqlHtml, IDE_ASSETS } from "../ide";
+import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
+import { createDeskRouter } from "../modules/desk/desk.router";
+import { createGeoRouter } from "../modules/geo/geo.router";
+import { requestContext } from "../request-context";
+import type { ResponseCache } from "../response-cache";
+import type { RequestGuards } from "./guards";
+
+export interface AppOptions {
+  config: Pick<Config, "graphqlIde" | "bodyLimitBytes" | "corsOrigins" | "metrics" | "trustProxy">;
+  dataSource: DataSource;
+  services: Services;
+  guards: RequestGuards;
+  metrics: Metrics;
+  cache: ResponseCache | undefined;
+  logger: Logger;
+}
+
+export function createApp(o: AppOptions): express.Express {
+  const { config, logger } = o;
+  const app = express();
+  app.disable("x-powered-by");
+  // No ETag on dynamic answers: Express would hash every body (sha1 over a 500 KB GeoJSON answer) to
+  // serve a 304 that POST requests never get; unchanged answers are served from the response cache.
+  app.set("etag", false);
+  // TRUST_PROXY: which X-Forwarded-* headers to believe, for req.ip (per-IP budgets) and absolute links
+  app.set("trust proxy", config.trustProxy);
+
+  // Request ids and structured logs: every log line of a request carries its id (see logger mixin).
+  const genReqId = (req: http.IncomingMessage, res: http.ServerResponse): string => {
+    const given = req.headers["x-request-id"];
+    const id = typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    res.setHeader("X-Request-Id", id);
+    return id;
+  };
+  if (logger.isLevelEnabled("error")) {
+    app.use(
+      pinoHttp({
+        logger,
+        genReqId,
+        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+        autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
+        serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+      }),
+    );
+  } else {
+    // LOG_LEVEL=silent: no request log to write, but every answer still carries its id
+    app.use((req, res, next) => {
+      (req as { id?: string }).id = genReqId(req, res);
+      next();
+    });
+  }
+  app.use((req, res, next) => {
+    res.on("finish", () => o.metrics.http.inc({ method: req.method, route: routeOf(req.originalUrl.split("?")[0]), status: String(res.statusCode) }));
+    requestContext.run({ requestId: String(req.id), statements: 0, minLsn: minLsnOf(req.headers) }, next);
+  });
+  if (config.corsOrigins === "*" || config.corsOrigins.length) {
+    app.use(cors({ origin: config.corsOrigins === "*" ? "*" : config.corsOrigins, exposedHeaders: ["X-Request-Id", "Retry-After", "X-Registry-LSN"] }));
+  }
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  // A stable reason code and a short message; what went wrong in detail is in the log.
+  app.get("/readyz", async (_req, res) => {
+    const r = o.guards.readiness;
+    if (!r.ready) {
+      res.status(503).json({ status: "unavailable", reason: r.code, message: r.message });
+      return;
+    }
+    try {
+      await o.dataSource.query("SELECT 1");
+      const problems = await schemaProblems(o.dataSource);
+      if (problems.length) {
+        logger.warn({ problems }, "readiness: schema is not current");
+        res.status(503).json({ status: "unavailable", reason: "SCHEMA_NOT_CURRENT", message: "the database schema is not current" });
+      } else res.json({ status: "ready" });
+    } catch (err) {
+      logger.warn({ err }, "readiness: database unreachable");
+      res.status(503).json({ status: "unavailable", reason: "DATABASE_UNREACHABLE", message: "the database is unreachable; retry shortly" });
+    }
+  });
+  if (config.metrics) {
+    app.get("/metrics", async (_req, res) => {
+      res.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
+    });
+  }
+
+  if (config.graphqlIde) {
+    for (const [name, file] of Object.entries(IDE_ASSETS)) {
+      app.get(`/ide/${name}`, (_req, res) => {
+        res.sendFile(file, { maxAge: "1d", dotfiles: "allow", headers: { "Content-Type": name.endsWith(".css") ? "text/css" : "text/javascript" } });
+      });
+    }
+    const ide: express.RequestHandler = (req, res, next) => {
+      if (req.method === "GET" && req.query.query === undefined && req.accepts(["application/json", "text/html"]) === "text/html") {
+        res.type("html").send(graphiqlHtml("/graphql"));
+      } else next();
+    };
+    app.get("/graphiql", ide);
+    app.get("/graphql", ide);
+  }
+
+  // Until the database is ready everything that needs it answers 503; then who pays, and the budgets.
+  app.use(o.guards.http());
+
+  app.use(createGeoRouter({ services: o.services, logger }));
+  app.use(createDeskRouter({ services: o.services, logger }));
+
+  return app;
+}
+
+/** Mounts Apollo at /graphql (after the pages), then the error handler that ends the chain. */
+export function mountGraphQL(app: express.Express, apollo: ApolloServer<Context>, o: Pick<AppOptions, "config" | "services" | "cache" | "logger">): void {
+  app.use(
+    "/graphql",
+    express.json({ limit: o.config.bodyLimitBytes }),
+    ...(o.cache ? [o.cache.middleware()] : []),
+    expressMiddleware(apollo, { context: async ({ req }) => createContext(o.services, req.headers.authorization) }),
+  );
+
+  // Malformed JSON and oversized bodies are the client's mistake: 400/413 with a code, never a 500.
+  app.use((err: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) o.logger.error({ err }, "unhandled HTTP error");
+    const code = status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : "BAD_REQUEST";
+    res.status(status).json({ errors: [{ message: status === 500 ? "Internal server error" : err.message, extensions: { code } }] });
+  });
+}
+
+/** A low-cardinality route label for metrics. */
+function routeOf(path: string): string {
+  if (path === "/graphql" || path === "/healthz" || path === "/readyz" || path === "/metrics" || path === "/" || path === "/conformance") return path;
+  if (path === "/map" || path.startsWith("/map/")) return "/map";
+  if (path === "/desk" || path.startsWith("/desk/")) return "/desk";
+  if (path.startsWith("/collections")) return "/collections";
+  if (path.startsWith("/ide/") || path === "/graphiql") return "/ide";
+  return "other";
+}

@@ -1,0 +1,162 @@
+/**
+ * The request guards, defined once and applied to both transports (HTTP in src/http/app.ts,
+ * graphql-ws in src/graphql/ws.ts): the readiness gate, who pays for a request, and the
+ * per-minute budgets. The checks on the operation itself (size, depth, aliases, fan-out, control
+ * characters) are src/graphql/limits.ts, also shared by both.
+ *
+ * Who pays: a request (or a WebSocket operation) that presents a token is charged to that token
+ * only once the token is verified; a malformed, unknown or revoked token is refused with
+ * UNAUTHENTICATED, and the attempt is charged to the caller's IP first, so random tokens neither
+ * open fresh budgets nor reach the database faster than the IP budget allows. Verification is
+ * cached for a few seconds (a revoked token may keep its budget that long; authorisation of a
+ * write always reads the token afresh).
+ */
+import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { MemoryStore } from "express-rate-limit";
+import { LRUCache } from "lru-cache";
+import type { Config } from "../config";
+import { AppError, ErrorCode } from "../errors";
+import type { TokenService } from "../modules/auth/token.service";
+
+/** Why the registry is not serving yet: a stable code for clients and probes; details go to the log. */
+export type NotReadyCode = "STARTING" | "DATABASE_UNREACHABLE" | "SCHEMA_NOT_CURRENT" | "START_FAILED";
+
+const NOT_READY_MESSAGE: Record<NotReadyCode, string> = {
+  STARTING: "the registry is starting: waiting for the database",
+  DATABASE_UNREACHABLE: "the database is unreachable; retry shortly",
+  SCHEMA_NOT_CURRENT: "the database schema is not current",
+  START_FAILED: "the registry could not start; see its log",
+};
+
+export class Readiness {
+  ready = false;
+  code: NotReadyCode = "STARTING";
+
+  get message(): string {
+    return NOT_READY_MESSAGE[this.code];
+  }
+  set(ready: true): void;
+  set(ready: false, code: NotReadyCode): void;
+  set(ready: boolean, code: NotReadyCode = "STARTING"): void {
+    this.ready = ready;
+    this.code = code;
+  }
+  /** SERVICE_UNAVAILABLE with the reason code, or null when ready. */
+  refusal(): AppError | null {
+    return this.ready ? null : new AppError(ErrorCode.SERVICE_UNAVAILABLE, `service unavailable: ${this.message}`, { reason: this.code, retryAfterSeconds: 2 });
+  }
+}
+
+/** Who a request is charged to. */
+export interface Caller {
+  /** the budget's key: `t:<token id>` or `ip:<address>` */
+  key: string;
+  ip: string;
+  /** the verified token's id, or null for an anonymous caller */
+  tokenId: string | null;
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** The token of an Authorization value (`Bearer <token>`); null when there is none; undefined when the header is not a Bearer token. */
+export function bearerToken(authorization: string | undefined): string | null | undefined {
+  if (!authorization) return null;
+  const m = BEARER.exec(authorization);
+  return m ? m[1] : undefined;
+}
+
+export class RequestGuards {
+  readonly readiness = new Readiness();
+  private readonly store = new MemoryStore();
+  /** sha256(token) → token id (null: not a valid token), for a few seconds */
+  private readonly verified = new LRUCache<string, { tokenId: string | null }>({ max: 10_000, ttl: 5_000 });
+
+  constructor(
+    private readonly config: Pick<Config, "rateLimitPerIp" | "rateLimitPerToken">,
+    private readonly tokens: TokenService,
+  ) {
+    this.store.init({ windowMs: 60_000 } as Parameters<MemoryStore["init"]>[0]);
+  }
+
+  /** Who pays for a request with this Authorization value from this address; UNAUTHENTICATED for a token that is not valid. */
+  async identify(authorization: string | undefined, ip: string): Promise<Caller> {
+    const anonymous: Caller = { key: `ip:${ip}`, ip, tokenId: null };
+    const token = bearerToken(authorization);
+    if (token === null) return anonymous;
+    const hash = token ? createHash("sha256").update(token).digest("hex") : "";
+    let known = token ? this.verified.get(hash) : { tokenId: null };
+    if (!known?.tokenId) {
+      // an unverified (or known bad) token costs the caller's IP budget before anything else
+      await this.charge(anonymous);
+      if (!known) {
+        const viewer = await this.tokens.authenticate(token!);
+        known = { tokenId: viewer?.tokenId ?? null };
+        this.verified.set(hash, known);
+      }
+    }
+    if (!known.tokenId) {
+      throw new AppError(ErrorCode.UNAUTHENTICATED, "the token is malformed, unknown or revoked; send a valid token or none", { http: { status: 401 } });
+    }
+    return { key: `t:${known.tokenId}`, ip, tokenId: known.tokenId };
+  }
+
+  /** Counts one request against the caller's budget; RATE_LIMITED (with retryAfterSeconds) when it is spent. */
+  async charge(caller: Caller): Promise<void> {
+    const limit = caller.tokenId ? this.config.rateLimitPerToken : this.config.rateLimitPerIp;
+    if (limit === 0) return;
+    const { totalHits, resetTime } = await this.store.increment(caller.key);
+    if (totalHits > limit) {
+      const seconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
+      throw new AppError(ErrorCode.RATE_LIMITED, `too many requests; retry in ${seconds} s`, { retryAfterSeconds: seconds, limit });
+    }
+  }
+
+  /** Forget a token's verification at once (after revoking it here). */
+  forget(token: string): void {
+    this.verified.delete(createHash("sha256").update(token).digest("hex"));
+  }
+
+  /** Express middleware: the readiness gate, then identify and charge the caller; refusals as GraphQL-shaped JSON. */
+  http(): RequestHandler {
+    return (req: Request, res: Response, next: NextFunction) => {
+      const refusal = this.readiness.refusal();
+      if (refusal) return sendRefusal(res, refusal);
+      this.identify(req.headers.authorization, req.ip ?? req.socket.remoteAddress ?? "unknown").then(
+        (caller) => this.charge(caller).then(() => {
+          res.locals.caller = caller;
+          next();
+        }),
+      ).catch((err: unknown) => (err instanceof AppError ? sendRefusal(res, err) : next(err)));
+    };
+  }
+
+  stop(): void {
+    this.store.shutdown();
+  }
+}
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+};
+
+/** A guard's refusal over HTTP: the status, Retry-After where it applies, and the error as GraphQL clients read it. */
+export function sendRefusal(res: Response, err: AppError): void {
+  const extensions = { ...err.extensions } as Record<string, unknown>;
+  delete extensions.http;
+  const retry = extensions.retryAfterSeconds;
+  if (typeof retry === "number") res.setHeader("Retry-After", String(retry));
+  if (err.code === ErrorCode.UNAUTHENTICATED) res.setHeader("WWW-Authenticate", 'Bearer error="invalid_token"');
+  res.status(STATUS[err.code] ?? 400).json({ errors: [{ message: err.message, extensions }] });
+}
+
+/** The client's address of an upgrade request, as Express computes req.ip (honouring TRUST_PROXY). */
+export function clientIp(req: IncomingMessage, trust: (addr: string, i: number) => boolean): string {
+  // proxy-addr is what Express itself uses for req.ip
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const proxyaddr = require("proxy-addr") as (req: IncomingMessage, trust: (addr: string, i: number) => boolean) => string;
+  return proxyaddr(req, trust);
+}
