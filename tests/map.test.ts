@@ -172,16 +172,20 @@ describe("the map page", () => {
       await expectSameAsApi(page, { districts: ["440112"] });
       expect(new URL(page.url()).searchParams.get("district")).toBe("440112");
 
-      await change(page, () => page.selectOption("#f-status", "UNDER_CONSTRUCTION"));
-      await expectSameAsApi(page, { districts: ["440112"], statuses: ["UNDER_CONSTRUCTION"] });
+      // a status that some located biomed platform in Huangpu has (statuses change as platforms are built)
+      const biomed = await api({ districts: ["440112"], domains: ["biomed"] });
+      expect(biomed.features.length).toBeGreaterThan(0);
+      const status = (biomed.features[0] as unknown as { properties: { status: string } }).properties.status;
+      await change(page, () => page.selectOption("#f-status", status));
+      await expectSameAsApi(page, { districts: ["440112"], statuses: [status] });
 
       await change(page, () => page.selectOption("#f-domain", "biomed"));
-      const narrow = await expectSameAsApi(page, { districts: ["440112"], statuses: ["UNDER_CONSTRUCTION"], domains: ["biomed"] });
+      const narrow = await expectSameAsApi(page, { districts: ["440112"], statuses: [status], domains: ["biomed"] });
       expect(narrow.features.length).toBeGreaterThan(0);
 
       await change(page, () => page.click("#f-reset"));
       await change(page, () => page.selectOption("#f-kind", "OVERSEAS_OFFICE"));
-      expect((await expectSameAsApi(page, { kinds: ["OVERSEAS_OFFICE"] })).features.length).toBe(3);
+      expect((await expectSameAsApi(page, { kinds: ["OVERSEAS_OFFICE"] })).features.length).toBeGreaterThan(0);
 
       await change(page, () => page.click("#f-reset"));
       await change(page, () => page.fill("#f-q", "生物岛"));
