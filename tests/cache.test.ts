@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from "./support/server";
 
 let s: TestServer;
 let admin: string;
-const BIO = "guangzhou-international-bio-island";
+const BIO = "guangzhou-intelligent-engineering-research-institute"; // Huangpu (440112), UNDER_CONSTRUCTION in the plan
 const READ = `query($id: ID!) { platform(id: $id) { id status version nameEn } }`;
 const SOURCE = { title: "黄埔区2019年重点项目进展通报", url: "https://example.gov.cn/notice/1", publishedAt: "2019-06-30" };
 

@@ -64,7 +64,7 @@ const statusOf = async (id: string, headers: Record<string, string> = {}) => {
 };
 
 it("reads from the replica, writes to the primary, and gives the writer its own write", async () => {
-  const id = "guangzhou-international-bio-island";
+  const id = "guangzhou-intelligent-engineering-research-institute"; // UNDER_CONSTRUCTION in the plan
   const before = await statusOf(id);
   // hold the replica still: from now on it lags behind the primary
   await replicaSql(`SELECT pg_wal_replay_pause()`);

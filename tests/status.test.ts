@@ -15,7 +15,7 @@ import { startTestServer, type TestServer } from "./support/server";
 
 let s: TestServer;
 let admin: string, inScope: string, outOfScope: string, agencyEditor: string;
-const BIO = "guangzhou-international-bio-island"; // Huangpu (440112), UNDER_CONSTRUCTION in the plan
+const BIO = "guangzhou-intelligent-engineering-research-institute"; // Huangpu (440112), gz-stic among its agencies, UNDER_CONSTRUCTION in the plan
 const SOURCE = { title: "黄埔区2019年重点项目进展通报", url: "https://example.gov.cn/notice/1", publishedAt: "2019-06-30" };
 
 async function call(query: string, variables: Record<string, unknown>, token?: string) {
@@ -151,7 +151,7 @@ describe("who may write what", () => {
 });
 
 describe("status rules", () => {
-  const KC = "sino-singapore-guangzhou-knowledge-city"; // UNDER_CONSTRUCTION, Huangpu
+  const KC = "tsinghua-pearl-river-delta-research-institute"; // UNDER_CONSTRUCTION, Huangpu
   it("refuses bad changes clearly and writes nothing", async () => {
     const v = await version(KC);
     const base = { id: KC, status: "OPERATIONAL", effectiveDate: "2020-01-01", source: SOURCE, expectedVersion: v };
@@ -290,14 +290,14 @@ describe("live updates", () => {
       const d1 = await subscribe({ districts: ["440112"] }, received);
       const d2 = await subscribe({ districts: ["440105"] }, otherDistrict);
       const id = "huanghuagang-science-technology-park"; // Yuexiu: matches neither filter
-      const idHp = "tsinghua-pearl-river-delta-research-institute"; // Huangpu
+      const idHp = "human-cell-lineage-research-facility"; // Huangpu, PLANNED
       const t0 = Date.now();
       await call(UPDATE, { input: { id: idHp, status: "OPERATIONAL", effectiveDate: "2020-05-01", source: SOURCE, expectedVersion: await version(idHp) } }, admin);
       await call(UPDATE, { input: { id, status: "SUSPENDED", effectiveDate: "2020-05-01", source: SOURCE, expectedVersion: await version(id) } }, admin);
       while (received.length < 1 && Date.now() - t0 < 1000) await new Promise((r) => setTimeout(r, 20));
       expect(Date.now() - t0).toBeLessThan(1000);
       expect(received[0].data.platformStatusChanged).toMatchObject({
-        event: { from: "UNDER_CONSTRUCTION", to: "OPERATIONAL", actor: "city admin" },
+        event: { from: "PLANNED", to: "OPERATIONAL", actor: "city admin" },
         platform: { id: idHp, status: "OPERATIONAL" },
       });
       await new Promise((r) => setTimeout(r, 300));
