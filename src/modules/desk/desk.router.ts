@@ -58,7 +58,7 @@ export function createDeskRouter(_deps: { services: Services; logger: Logger }):
   });
   for (const file of ["desk.js", "desk.css"]) {
     router.get(`/desk/${file}`, (_req, res) => {
-      res.sendFile(path.join(DESK_DIR, file), { headers: HEADERS });
+      res.sendFile(path.join(DESK_DIR, file), { dotfiles: "allow", headers: HEADERS }); // a fixed path: served under dot-folders too
     });
   }
   router.get("/desk/template.csv", (_req, res) => {

@@ -113,7 +113,7 @@
     futureDate: ["The date is in the future (Guangzhou time).", "日期晚于今天（广州时间）。"],
     needSource: ["A change needs a source title.", "状态变更需要填写来源标题。"],
     langName: ["中文", "English"],
-    langSwitch: ["Switch the page to Chinese", "将页面切换为英文"],
+    langSwitch: ["switch to Chinese", "切换为英文"],
   };
   var STATUS_ZH = { PLANNED: "规划", PREPARING: "筹建", UNDER_CONSTRUCTION: "在建", TRIAL_OPERATION: "试运行", OPERATIONAL: "运行", SUSPENDED: "暂停", CANCELLED: "取消" };
   var KIND_ZH = {
@@ -154,10 +154,12 @@
     document.body.dataset.lang = lang;
     document.title = both("title");
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (n) { fillLabel(n, n.getAttribute("data-i18n")); });
+    // The button names the language it switches to, in that language, with the current one beside it
     var toggle = $("lang-toggle");
-    toggle.textContent = word("langName");
-    toggle.setAttribute("lang", LANG_ATTR[other()]);
-    toggle.setAttribute("aria-label", word("langSwitch") + " / " + word("langSwitch", other()));
+    clear(toggle);
+    toggle.appendChild(el("span", { class: "l1", lang: LANG_ATTR[other()], text: word("langName") }));
+    toggle.appendChild(document.createTextNode(" "));
+    toggle.appendChild(el("span", { class: "l2", lang: LANG_ATTR[lang], text: "(" + word("langSwitch") + ")" }));
     fillSelects();
     renderWho();
     rerender();
@@ -277,9 +279,12 @@
     state.pendingChange = null;
     state.conflict = null;
     renderWho();
-    message(why || word("signedOut"), why ? "bad" : "ok");
-    if (location.hash && location.hash !== "#/progress") location.hash = "";
+    if (location.hash && location.hash !== "#/progress") {
+      state.keepMessage = true; // the hash change below must not clear what is said here
+      location.hash = "";
+    }
     route();
+    message(why || word("signedOut"), why ? "bad" : "ok");
   }
 
   function renderWho() {
@@ -783,7 +788,11 @@
   $("conflict-drop").addEventListener("click", drop);
   $("import-form").addEventListener("submit", function (ev) { ev.preventDefault(); checkImport(); });
   $("import-confirm").addEventListener("click", confirmImport);
-  window.addEventListener("hashchange", function () { message("", null); route(); });
+  window.addEventListener("hashchange", function () {
+    if (state.keepMessage) state.keepMessage = false;
+    else message("", null);
+    route();
+  });
 
   window.__desk = {
     state: state,
