@@ -242,7 +242,10 @@ describe("observability", () => {
       expect(parsed.some((l) => l.reqId === "req-12345" || l.req?.id === "req-12345")).toBe(true);
       expect(lines.join("\n")).not.toContain(token);
       const metrics = await (await fetch(`${base}/metrics`)).text();
-      expect(metrics).toMatch(/registry_graphql_operations_total\{operation="Probe",type="query"\} 1/);
+      // by root field, never by the client's operation name (see src/metrics.ts)
+      expect(metrics).toMatch(/registry_graphql_operations_total\{field="platforms",type="query"\} 1/);
+      expect(metrics).toMatch(/registry_graphql_operations_total\{field="platform",type="query"\} 1/);
+      expect(metrics).not.toContain("Probe");
       expect(metrics).toMatch(/registry_graphql_operation_duration_seconds_bucket/);
       expect(metrics).toMatch(/registry_db_pool_connections \d+/);
       expect(metrics).toMatch(/registry_http_requests_total\{method="POST",route="\/graphql",status="200"\}/);
