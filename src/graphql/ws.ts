@@ -8,7 +8,7 @@
 import type http from "node:http";
 import {
   GraphQLError, parse, specifiedRules, validate, getOperationAST,
-  type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule,
+  type DocumentNode, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule,
 } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
@@ -99,36 +99,11 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
         if (ops.size >= o.config.wsOperationsPerConnection) {
           return [new AppError(ErrorCode.RATE_LIMITED, `at most ${o.config.wsOperationsPerConnection} operations at once on one connection`)];
         }
-        const refusal = o.guards.readiness.refusal();
-        if (refusal) return [refusal];
-        try {
-          await o.guards.charge(ctx.extra.caller!);
-        } catch (err) {
-          return refuse(err);
-        }
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens: LIMITS.tokens });
-        } catch (err) {
-          return [new GraphQLError((err as Error).message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
-        }
-        const invalid = validate(o.schema, document, rules);
-        if (invalid.length) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: "GRAPHQL_VALIDATION_FAILED" } }));
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError("the operation to run is not in the document (operationName)", { extensions: { code: "BAD_USER_INPUT" } })];
-        try {
-          checkOperation(o.schema, document, operation, payload.variables ?? {});
-        } catch (err) {
-          return refuse(err);
-        }
+        // the slot is taken before anything is awaited, so operations sent together are counted together
         ops.add(id);
-        return {
-          schema: o.schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: createContext(o.services, ctx.extra.authorization),
-        };
+        const refused = await admit(ctx.extra, payload);
+        if (Array.isArray(refused)) ops.delete(id);
+        return refused;
       },
       onComplete(ctx, id) {
         ctx.extra.operations?.delete(id);
@@ -139,6 +114,39 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
     },
     wsServer,
   );
+
+  /** The guards for one operation: ready, within budget, parses, valid, within limits; its execution arguments or the refusal. */
+  async function admit(extra: Extra, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const refusal = o.guards.readiness.refusal();
+    if (refusal) return [refusal];
+    try {
+      await o.guards.charge(extra.caller!);
+    } catch (err) {
+      return refuse(err);
+    }
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query, { maxTokens: LIMITS.tokens });
+    } catch (err) {
+      return [new GraphQLError((err as Error).message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
+    }
+    const invalid = validate(o.schema, document, rules);
+    if (invalid.length) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: "GRAPHQL_VALIDATION_FAILED" } }));
+    const operation = getOperationAST(document, payload.operationName);
+    if (!operation) return [new GraphQLError("the operation to run is not in the document (operationName)", { extensions: { code: "BAD_USER_INPUT" } })];
+    try {
+      checkOperation(o.schema, document, operation, payload.variables ?? {});
+    } catch (err) {
+      return refuse(err);
+    }
+    return {
+      schema: o.schema,
+      document,
+      operationName: payload.operationName,
+      variableValues: payload.variables,
+      contextValue: createContext(o.services, extra.authorization),
+    };
+  }
   return {
     async dispose() {
       await server.dispose();

@@ -149,7 +149,7 @@ function routeOf(path: string): string {
   if (path === "/graphql" || path === "/healthz" || path === "/readyz" || path === "/metrics" || path === "/" || path === "/conformance") return path;
   if (path === "/map" || path.startsWith("/map/")) return "/map";
   if (path === "/desk" || path.startsWith("/desk/")) return "/desk";
-  if (path.startsWith("/collections")) return "/collections";
+  if (path.startsWith("/collections") || path === "/api") return "/collections";
   if (path.startsWith("/ide/") || path === "/graphiql") return "/ide";
   return "other";
 }

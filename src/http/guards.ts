@@ -8,13 +8,12 @@
  * only once the token is verified; a malformed, unknown or revoked token is refused with
  * UNAUTHENTICATED, and the attempt is charged to the caller's IP first, so random tokens neither
  * open fresh budgets nor reach the database faster than the IP budget allows. Verification is
- * cached for a few seconds (a revoked token may keep its budget that long; authorisation of a
- * write always reads the token afresh).
+ * cached for a minute (a revoked token may keep its budget that long; authorisation of a write
+ * always reads the token afresh, so a revoked token writes nothing from the next request on).
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { MemoryStore } from "express-rate-limit";
 import { LRUCache } from "lru-cache";
 import type { Config } from "../config";
 import { AppError, ErrorCode } from "../errors";
@@ -69,15 +68,14 @@ export function bearerToken(authorization: string | undefined): string | null | 
 
 export class RequestGuards {
   readonly readiness = new Readiness();
-  private readonly store = new MemoryStore();
-  /** sha256(token) → token id (null: not a valid token), for a few seconds */
-  private readonly verified = new LRUCache<string, { tokenId: string | null }>({ max: 10_000, ttl: 5_000 });
+  private readonly budgets = new FixedWindows(60_000);
+  /** sha256(token) → token id (null: not a valid token), for a minute */
+  private readonly verified = new LRUCache<string, { tokenId: string | null }>({ max: 10_000, ttl: 60_000 });
 
   constructor(
     private readonly config: Pick<Config, "rateLimitPerIp" | "rateLimitPerToken">,
     private readonly tokens: TokenService,
   ) {
-    this.store.init({ windowMs: 60_000 } as Parameters<MemoryStore["init"]>[0]);
   }
 
   /** Who pays for a request with this Authorization value from this address; UNAUTHENTICATED for a token that is not valid. */
@@ -106,9 +104,9 @@ export class RequestGuards {
   async charge(caller: Caller): Promise<void> {
     const limit = caller.tokenId ? this.config.rateLimitPerToken : this.config.rateLimitPerIp;
     if (limit === 0) return;
-    const { totalHits, resetTime } = await this.store.increment(caller.key);
-    if (totalHits > limit) {
-      const seconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
+    const { hits, resetAt } = this.budgets.hit(caller.key);
+    if (hits > limit) {
+      const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
       throw new AppError(ErrorCode.RATE_LIMITED, `too many requests; retry in ${seconds} s`, { retryAfterSeconds: seconds, limit });
     }
   }
@@ -133,7 +131,41 @@ export class RequestGuards {
   }
 
   stop(): void {
-    this.store.shutdown();
+    this.budgets.stop();
+  }
+}
+
+/**
+ * Per-key request counts in fixed windows, counted synchronously: a count is read in the same
+ * tick it is taken, so operations arriving together (a burst on one socket) cannot all read the
+ * same total (express-rate-limit's MemoryStore hands back a shared object after an await).
+ * Counts live in this instance's memory: behind a load balancer each instance enforces its share.
+ */
+class FixedWindows {
+  private readonly windows = new Map<string, { hits: number; resetAt: number }>();
+  private readonly sweep: NodeJS.Timeout;
+
+  constructor(private readonly windowMs: number) {
+    this.sweep = setInterval(() => {
+      const now = Date.now();
+      for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
+    }, windowMs);
+    this.sweep.unref();
+  }
+
+  hit(key: string): { hits: number; resetAt: number } {
+    const now = Date.now();
+    let w = this.windows.get(key);
+    if (!w || w.resetAt <= now) {
+      w = { hits: 0, resetAt: now + this.windowMs };
+      this.windows.set(key, w);
+    }
+    w.hits++;
+    return { hits: w.hits, resetAt: w.resetAt };
+  }
+
+  stop(): void {
+    clearInterval(this.sweep);
   }
 }
 

@@ -195,7 +195,8 @@ interface Link {
   title?: string;
 }
 
-const baseUrl = (req: Request) => `${req.protocol}://${req.get("host")}`;
+// req.protocol and req.host follow X-Forwarded-Proto/-Host only when TRUST_PROXY trusts the proxy
+const baseUrl = (req: Request) => `${req.protocol}://${req.host}`;
 
 function contentCrs(res: Response, crs: CoordinateSystem): void {
   // Part 2's header names the CRS of the coordinates; GCJ-02 and BD-09 have no URI to name.

@@ -1,0 +1,57 @@
+/**
+ * Small factories for tests whose behaviour is not about the plan's data: unique tokens and
+ * unique platforms, made through the public doors (the token service, the createPlatform mutation).
+ */
+import { randomBytes } from "node:crypto";
+import { TokenService, type Role } from "../../src/modules/auth/token.service";
+import { planText } from "../../src/modules/source/plan";
+import type { TestServer } from "./server";
+
+export const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString("hex")}`;
+
+/** A token with the given role and scope; returns the token in clear and its id. */
+export async function createToken(
+  s: TestServer,
+  opts: { role?: Role; agencies?: string[]; districts?: string[]; name?: string } = {},
+): Promise<{ token: string; id: string }> {
+  const { token, info } = await new TokenService(s.running.db.dataSource).create({
+    name: opts.name ?? unique("test token"),
+    role: opts.role ?? "ADMIN",
+    agencies: opts.agencies,
+    districts: opts.districts,
+  });
+  return { token, id: info.tokenId };
+}
+
+/** A mention that quotes the plan verbatim (any clause will do for a made-up platform). */
+export function planMention(offset = 3301, length = 24): { section: string; excerpt: string; offset: number } {
+  return { section: "二(一)2", excerpt: planText().slice(offset, offset + length), offset };
+}
+
+export const PLATFORM_FIELDS = `id version updatedAt status kind district { code } domains { id } agencies { id } mentions { offset excerpt }`;
+
+/** Creates a unique platform (admin token required); `input` overrides the defaults. */
+export async function createPlatform(s: TestServer, adminToken: string, input: Record<string, unknown> = {}): Promise<any> {
+  const r = await s.gql(
+    `mutation($input: CreatePlatformInput!) { createPlatform(input: $input) { ${PLATFORM_FIELDS} } }`,
+    {
+      input: {
+        id: unique("test-platform"),
+        nameHans: unique("测试平台"),
+        nameHant: unique("測試平台"),
+        nameEn: unique("Test Platform"),
+        kind: "RESEARCH_INSTITUTE",
+        status: "UNDER_CONSTRUCTION",
+        effectiveDate: "2019-01-01",
+        district: "440112",
+        domains: ["biomed"],
+        agencies: ["gz-stic"],
+        mentions: [planMention()],
+        ...input,
+      },
+    },
+    { token: adminToken },
+  );
+  if (r.errors) throw new Error(`createPlatform failed: ${JSON.stringify(r.errors)}`);
+  return r.data!.createPlatform;
+}
