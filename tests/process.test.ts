@@ -161,3 +161,120 @@ describe("npm start with DATABASE_URL", () => {
     }
   }, 120000);
 });
+
+/** Every same-origin file a page loads: `src` and `href` in its HTML, `url()` in its stylesheets. */
+async function pageAssets(base: string, page: string): Promise<Map<string, number>> {
+  const res = await fetch(base + page, { headers: { accept: "text/html" } });
+  expect(res.status).toBe(200);
+  const html = await res.text();
+  const urls = [...html.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1]);
+  const seen = new Map<string, number>();
+  const get = async (u: string) => {
+    if (seen.has(u)) return;
+    const r = await fetch(base + u);
+    const body = Buffer.from(await r.arrayBuffer());
+    seen.set(u, r.status === 200 ? body.length : -r.status);
+    if (r.status === 200 && u.endsWith(".css")) {
+      for (const m of body.toString("utf8").matchAll(/url\(\s*['"]?([^'")]+)['"]?\s*\)/g)) {
+        if (m[1].startsWith("data:")) continue;
+        await get(new URL(m[1], base + u).pathname);
+      }
+    }
+  };
+  for (const u of urls) await get(u);
+  return seen;
+}
+
+describe("installed under a folder whose name starts with a dot", () => {
+  it("serves every file the map page, the desk and GraphiQL load", async () => {
+    // a copy of the built registry under .hidden/ (as in ~/.local/... or a CI runner's work folder)
+    const home = path.join(tmp(), ".hidden", "registry");
+    const root = path.join(__dirname, "..");
+    fs.mkdirSync(home, { recursive: true });
+    fs.cpSync(path.join(root, "dist"), path.join(home, "dist"), { recursive: true });
+    fs.copyFileSync(path.join(root, "package.json"), path.join(home, "package.json"));
+    for (const page of ["src/modules/geo/map", "src/modules/desk/desk"]) {
+      if (fs.existsSync(path.join(root, page))) fs.cpSync(path.join(root, page), path.join(home, page), { recursive: true });
+    }
+    fs.symlinkSync(path.join(root, "seeds"), path.join(home, "seeds"));
+    fs.symlinkSync(path.join(root, "node_modules"), path.join(home, "node_modules"));
+    const db = await createTestDatabase();
+    try {
+      const port = await freePort();
+      const { DATABASE_URL: _ignored, ...base } = process.env;
+      // --preserve-symlinks: packages resolve under the dot-folder too (node_modules is a link here)
+      const child = spawn(process.execPath, ["--preserve-symlinks", path.join(home, "dist", "src", "index.js")], {
+        cwd: home,
+        env: { ...base, LOG_LEVEL: "warn", PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: db.url, DATA_DIR: path.join(home, "data") },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout!.on("data", (d) => (out += d));
+      child.stderr!.on("data", (d) => (out += d));
+      const p: Proc = { child, port, exited: new Promise((r) => child.on("exit", (c) => r(c))), output: () => out };
+      try {
+        await waitReady(p);
+        const url = `http://127.0.0.1:${port}`;
+        const pages = ["/map", "/graphiql", ...(fs.existsSync(path.join(home, "src/modules/desk/desk")) ? ["/desk"] : [])];
+        const failed: string[] = [];
+        let count = 0;
+        for (const page of pages) {
+          for (const [u, size] of await pageAssets(url, page)) {
+            count++;
+            if (size <= 0) failed.push(`${page} → ${u}: ${size < 0 ? `HTTP ${-size}` : "empty"}`);
+          }
+        }
+        expect(failed).toEqual([]);
+        // the map page alone loads 9 files (Leaflet, its clusterer, gcoord, graphql-ws, its own js and css) and Leaflet's images
+        expect(count).toBeGreaterThanOrEqual(13);
+        const vendor = await fetch(`${url}/map/vendor/leaflet/leaflet.js`);
+        expect(vendor.status).toBe(200);
+        // the dotfile rule still holds for what a request names
+        expect((await fetch(`${url}/map/vendor/leaflet/.hidden`)).status).toBe(404);
+      } finally {
+        child.kill("SIGTERM");
+        expect(await p.exited).toBe(0);
+      }
+    } finally {
+      await db.drop();
+    }
+  }, 150000);
+});
+
+describe("metrics stay small whatever clients send", () => {
+  it("/metrics grows by a few KB at most after 10,000 operations with distinct names", async () => {
+    const db = await createTestDatabase();
+    try {
+      const p = await launch({ DATABASE_URL: db.url, DATA_DIR: tmp(), RATE_LIMIT_PER_IP: "0", RESPONSE_CACHE: "false", LOG_LEVEL: "warn" });
+      await waitReady(p);
+      const url = `http://127.0.0.1:${p.port}`;
+      await gql(p.port, `query warmup { __typename }`);
+      const before = (await (await fetch(`${url}/metrics`)).text()).length;
+      let next = 0;
+      let failed = 0;
+      const worker = async () => {
+        while (next < 10000) {
+          const i = next++;
+          const r = await fetch(`${url}/graphql`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ query: `query client_op_${i} { __typename }`, operationName: `client_op_${i}` }),
+          });
+          if (r.status !== 200) failed++;
+          await r.arrayBuffer();
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, worker));
+      expect(failed).toBe(0);
+      const text = await (await fetch(`${url}/metrics`)).text();
+      process.stdout.write(`/metrics: ${before} bytes before, ${text.length} after 10,000 distinct operation names\n`);
+      expect(text).not.toContain("client_op_");
+      expect(text).toMatch(/registry_graphql_operations_total\{field="__typename",type="query"\} 10001/);
+      expect(text.length - before).toBeLessThan(8 * 1024);
+      p.child.kill("SIGTERM");
+      expect(await p.exited).toBe(0);
+    } finally {
+      await db.drop();
+    }
+  }, 240000);
+});

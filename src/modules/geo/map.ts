@@ -48,6 +48,10 @@ export function createMapRouter(): Router {
   // Read once at start: a missing page fails the server's start, not a visitor's request.
   const html = fs.readFileSync(path.join(MAP_DIR, "index.html"), "utf8").replace("__REGISTRY_CONFIG__", pageConfig());
   const vendor = { maxAge: "1d", index: false as const };
+  // The paths below are fixed by the server, never taken from the request, and the project may live
+  // under a folder whose name starts with a dot (~/.local/..., CI runners): send's dotfile check on the
+  // whole absolute path would answer 404 for every file. express.static checks only the part of the
+  // path the request chose.
 
   router.get("/map", (_req, res) => {
     res.set({ "Content-Security-Policy": CSP, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" });
@@ -55,16 +59,16 @@ export function createMapRouter(): Router {
   });
   for (const file of ["map.js", "map.css"]) {
     router.get(`/map/${file}`, (_req, res) => {
-      res.sendFile(path.join(MAP_DIR, file), { headers: { "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff" } });
+      res.sendFile(path.join(MAP_DIR, file), { dotfiles: "allow", headers: { "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff" } });
     });
   }
   router.use("/map/vendor/leaflet", express.static(packageDir("leaflet"), vendor));
   router.use("/map/vendor/markercluster", express.static(packageDir("leaflet.markercluster"), vendor));
   router.get("/map/vendor/graphql-ws.js", (_req, res) => {
-    res.sendFile(packageFile("graphql-ws/umd/graphql-ws.min.js"), { maxAge: "1d" });
+    res.sendFile(packageFile("graphql-ws/umd/graphql-ws.min.js"), { maxAge: "1d", dotfiles: "allow" });
   });
   router.get("/map/vendor/gcoord.js", (_req, res) => {
-    res.sendFile(path.join(path.dirname(require.resolve("gcoord")), "dist", "gcoord.global.prod.js"), { maxAge: "1d" });
+    res.sendFile(path.join(path.dirname(require.resolve("gcoord")), "dist", "gcoord.global.prod.js"), { maxAge: "1d", dotfiles: "allow" });
   });
   return router;
 }
