@@ -6,6 +6,8 @@
  *
  *   node bench/profile.mjs --size=100000 [--build] [--keep] [--duration=8] [--scenarios=S1,S2,S3,S4] [--server=uncached|ours]
  *
+ * --scenarios may include T0, `{ __typename }` (no database): the fixed per-request cost.
+ *
  * --server: `uncached` (default) profiles the registry with RESPONSE_CACHE=false, where every
  * request is computed; `ours` profiles it as deployed (after the warm-up, cache hits).
  *
@@ -93,7 +95,8 @@ for (const sc of scenarios) {
   const spec = serverSpecs({ dbUrl: url, cpuProfDir: profDir })[serverName];
   const tSpawn = Date.now();
   const server = await startServer(serverName, spec);
-  const req = requestsFor(sc, "ours", params, { geojson: true });
+  // T0: `{ __typename }`, which touches no database: the fixed cost of the HTTP and GraphQL pipeline
+  const req = sc === "T0" ? { path: "/graphql", body: () => JSON.stringify({ query: "{ __typename }" }) } : requestsFor(sc, "ours", params, { geojson: true });
   const skipMs = Date.now() - tSpawn; // start-up: module loading, schema building, pool
   const warm = await runLoad({ url: server.url + req.path, body: req.body, duration: 2, connections: 10, pid: server.pid });
   const r = await runLoad({ url: server.url + req.path, body: req.body, duration, connections: 10, pid: server.pid });

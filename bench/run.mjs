@@ -11,8 +11,10 @@
  * The benchmark creates registry_bench_<size> there and drops it afterwards (--keep leaves it).
  *
  * Options: --sizes=1000,100000  --rounds=3  --duration=3 (seconds per round)  --warmup=1
- *          --connections=10  --scenarios=S1,S2,S3,S3a,S4,S5,S6  --seed=gz-bench-1  --keep
+ *          --connections=10  --scenarios=S1,S2,S3,S4,S5,S6 (--full: S3a too)  --seed=gz-bench-1  --keep
  *          --write-rate=5 (S6: status writes per second through our API)
+ *          --baseline=DIR  adds the server "baseline": the registry built in DIR (DIR/dist/src/index.js,
+ *                          e.g. a checkout of the commit before a change), cache off, measured in the same rounds
  *          --servers=ours,uncached,peer,floor (uncached: ours with RESPONSE_CACHE=false)
  *          --log-level=silent (the registry's LOG_LEVEL)  --out=bench/results
  */
@@ -46,27 +48,31 @@ function parseArgs(argv) {
     duration: Number(a.duration ?? (full ? 4 : 3)),
     warmup: Number(a.warmup ?? 1),
     connections: Number(a.connections ?? 10),
-    scenarios: String(a.scenarios ?? "S1,S2,S3,S3a,S4,S5,S6").split(","),
+    // S3a (the same area at every size) serves the 1M growth goal: the quick run leaves it out to stay under 10 minutes with S6
+    scenarios: String(a.scenarios ?? (full ? "S1,S2,S3,S3a,S4,S5,S6" : "S1,S2,S3,S4,S5,S6")).split(","),
     writeRate: Number(a["write-rate"] ?? 5),
-    servers: String(a.servers ?? ALL_SERVERS.join(",")).split(","),
+    servers: String(a.servers ?? "ours,uncached,peer,floor").split(","),
     seed: String(a.seed ?? "gz-bench-1"),
     logLevel: String(a["log-level"] ?? "silent"),
     out: path.resolve(String(a.out ?? path.join(BENCH_DIR, "results"))),
     label: String(a.label ?? (full ? "full" : "quick")),
+    baseline: a.baseline ? path.resolve(String(a.baseline)) : null,
   };
 }
 
 const log = (...x) => console.error(...x);
-const ALL_SERVERS = ["ours", "uncached", "peer", "floor"];
-/** "uncached" is our registry with RESPONSE_CACHE=false: same requests, same answers as ours. */
-const role = (name) => (name === "uncached" ? "ours" : name);
+const ALL_SERVERS = ["ours", "uncached", "baseline", "peer", "floor"];
+/** "uncached" is our registry with RESPONSE_CACHE=false (and "baseline" another build of it): same requests, same answers as ours. */
+const role = (name) => (name === "uncached" || name === "baseline" ? "ours" : name);
 /** Writes are never cached: S5 with the cache off would measure the same code path again. */
-const runs = (sc, name) => !(sc === "S5" && name === "uncached") && !(sc === "S6" && name === "floor");
+const runs = (sc, name) => !(sc === "S5" && (name === "uncached" || name === "baseline")) && !(sc === "S6" && name === "floor");
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   for (const s of opts.servers) if (!ALL_SERVERS.includes(s)) throw new Error(`--servers: ${s} is not one of ${ALL_SERVERS.join(", ")}`);
   if (!opts.servers.includes("ours")) throw new Error("--servers must include ours");
+  if (opts.baseline && !opts.servers.includes("baseline")) opts.servers.push("baseline");
+  if (opts.servers.includes("baseline") && !opts.baseline) throw new Error("--servers: baseline needs --baseline=DIR");
   const SERVERS = ALL_SERVERS.filter((s) => opts.servers.includes(s));
   for (const n of opts.sizes) if (!Number.isInteger(n) || n < 200 || n > 5_000_000) throw new Error(`--sizes: ${n} is not between 200 and 5,000,000`);
   const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URL;
@@ -117,7 +123,7 @@ async function main() {
       const db = await buildBenchDatabase(adminUrl, size, { log, seed: opts.seed });
       log(`  database ${db.name} ready in ${db.seconds.toFixed(1)} s`);
 
-      const specs = serverSpecs({ dbUrl: db.url, logLevel: opts.logLevel });
+      const specs = serverSpecs({ dbUrl: db.url, logLevel: opts.logLevel, baselineDir: opts.baseline });
       for (const name of SERVERS) servers.push(await startServer(name, specs[name], { log }));
       const byName = Object.fromEntries(servers.map((s) => [s.name, s]));
       const geojson = await oursHasGeoJSON(byName.ours.url + "/graphql");
@@ -163,7 +169,7 @@ async function main() {
           if (!s.ok) log(`  PREFLIGHT ${sc} ${name}: ${s.problem ?? "unexpected answer"} ${r.text.slice(0, 300)}`);
         }
         const ours = preflight[sc].ours?.ids;
-        for (const name of ["uncached", "peer", "floor"]) {
+        for (const name of ["uncached", "baseline", "peer", "floor"]) {
           const o = preflight[sc][name];
           if (o?.ids && ours) o.sameAsOurs = JSON.stringify(o.ids) === JSON.stringify(ours) ? "same ids, same order"
             : JSON.stringify([...o.ids].sort()) === JSON.stringify([...ours].sort()) ? "same ids, other order" : "different ids";

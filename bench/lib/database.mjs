@@ -46,7 +46,7 @@ export async function createDatabase(adminUrl, name) {
 /** Migrations, the real data set, and an admin token (for S5). Returns the token. */
 export async function migrateAndSeed(url) {
   const { buildDataSource } = dist("ormconfig.js");
-  const { loadSeed, readSeedData } = dist("seeds/loader.js");
+  const { loadSeed, readSeedData } = dist("src/modules/dataset/dataset.js");
   const { TokenService } = dist("src/modules/auth/token.service.js");
   const ds = buildDataSource(url, { poolMax: 2, applicationName: "bench-harness" });
   await ds.initialize();
@@ -67,7 +67,7 @@ export async function migrateAndSeed(url) {
  * (session_replication_role = replica; the generator only references rows that exist).
  */
 export async function loadGenerated(url, count, { seed = "gz-bench-1", log = console.error } = {}) {
-  const { readSeedData } = dist("seeds/loader.js");
+  const { readSeedData } = dist("src/modules/dataset/dataset.js");
   const next = createGenerator(readSeedData(), seed);
   const tables = Object.keys(COPY_TABLES);
   const admin = new pg.Client({ connectionString: url, application_name: "bench-harness" });

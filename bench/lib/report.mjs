@@ -1,6 +1,6 @@
 /** The Markdown report: results, ratios, and the issue's goals, measured. */
 
-const SERVERS = [["ours", "ours"], ["uncached", "ours, cache off"], ["peer", "PostGraphile"], ["floor", "floor"]];
+const SERVERS = [["ours", "ours"], ["uncached", "ours, cache off"], ["baseline", "before, cache off"], ["peer", "PostGraphile"], ["floor", "floor"]];
 const fmt = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? "–" : Number(x).toLocaleString("en", { minimumFractionDigits: d, maximumFractionDigits: d }));
 const size = (n) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
 const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : "–");
@@ -58,6 +58,19 @@ export function renderMarkdown(report) {
     }
   }
   out.push("");
+  if (report.sizes.some((sz) => Object.values(sz.results).some((r) => r.baseline))) {
+    out.push(`Before and after, in the same rounds: *before* is the registry built in \`${m.options.baseline}\`, cache off, against *ours, cache off*:`);
+    out.push("");
+    out.push("| size | scenario | req/s before | req/s after | after ÷ before | p50 before ms | p50 after ms | after ÷ PG | before ÷ PG |");
+    out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (const sz of report.sizes) {
+      for (const [sc, r] of Object.entries(sz.results)) {
+        if (!r.baseline || !r.uncached) continue;
+        out.push(`| ${size(sz.size)} | ${sc} | ${fmt(r.baseline.rps)} | ${fmt(r.uncached.rps)} | ${ratio(r.uncached.rps, r.baseline.rps)} | ${fmt(r.baseline.p50, 2)} | ${fmt(r.uncached.p50, 2)} | ${ratio(r.uncached.rps, r.peer?.rps)} | ${ratio(r.baseline.rps, r.peer?.rps)} |`);
+      }
+    }
+    out.push("");
+  }
 
   // S6: real traffic
   const s6sizes = report.sizes.filter((sz) => sz.results.S6);

@@ -45,7 +45,7 @@ export function memoryOf(pid) {
 }
 
 /** How each server is started: command, arguments, extra environment, readiness probe. */
-export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null }) {
+export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null, baselineDir = null }) {
   const common = { NODE_ENV: "production", HOST: "127.0.0.1", DB_POOL_MAX: "10" };
   const ours = {
     label: "ours",
@@ -66,6 +66,14 @@ export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null }) {
     // The same registry with its response cache off: what a first request (or a cache emptied by a
     // write) costs, and what the cache changes.
     uncached: { ...ours, label: "ours, cache off", env: { ...ours.env, RESPONSE_CACHE: "false" } },
+    // Another build of the registry (e.g. the commit before a change, built in its own folder), cache
+    // off: a before/after comparison inside one run, where interleaving cancels the machine's drift.
+    ...(baselineDir ? {
+      baseline: {
+        ...ours, label: "before, cache off", cwd: baselineDir, env: { ...ours.env, RESPONSE_CACHE: "false" },
+        args: [...ours.args.slice(0, -1), path.join(baselineDir, "dist", "src", "index.js")],
+      },
+    } : {}),
     peer: {
       label: "PostGraphile",
       cmd: NODE22,
