@@ -16,6 +16,11 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { startTestServer, type TestServer } from "./support/server";
 import { TokenService } from "../src/modules/auth/token.service";
 
+// Functions passed to page.evaluate run in the browser; the tests compile without the DOM library, so its globals are loosely typed here
+declare const document: any, location: any, sessionStorage: any, localStorage: any, window: any;
+type HTMLButtonElement = { disabled: boolean };
+type HTMLOptionElement = { value: string };
+
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -362,10 +367,10 @@ describe("the status desk", () => {
     const labels = (first: string, second: string) =>
       page.evaluate(([l1, l2]) => {
         const out: string[] = [];
-        const untranslated = Array.from(document.querySelectorAll("label, legend, button, th, caption, h1, h2, h3, nav a, dt"))
+        const untranslated = Array.from(document.querySelectorAll("label, legend, button, th, caption, h1, h2, h3, nav a, dt") as any[])
           .filter((n) => !n.querySelector(".l1") && n.id !== "lang-toggle" && n.id !== "platform-h")
           .map((n) => n.outerHTML.slice(0, 80));
-        for (const n of Array.from(document.querySelectorAll("[data-i18n]"))) {
+        for (const n of Array.from(document.querySelectorAll("[data-i18n]") as any[])) {
           const spans = n.querySelectorAll(":scope > span");
           if (spans.length !== 2 || spans[0].getAttribute("lang") !== l1 || spans[1].getAttribute("lang") !== l2 || !spans[0].textContent || !spans[1].textContent) {
             out.push(n.outerHTML.slice(0, 80));
