@@ -5,6 +5,7 @@
  */
 import "reflect-metadata";
 import fs from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
 import { openDatabase } from "../src/db/database";
@@ -12,11 +13,30 @@ import { createLogger } from "../src/logger";
 import { exportDump, platformsCsv, platformsGeoJson } from "../src/modules/transfer/dump";
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { format: { type: "string", default: "json" }, out: { type: "string" } } });
+  const usage = "usage: npm run export -- --format json|csv|geojson [--out FILE]";
+  let values;
+  try {
+    ({ values } = parseArgs({ strict: true, allowPositionals: false, options: { format: { type: "string", default: "json" }, out: { type: "string" } } }));
+  } catch (err) {
+    // node:util's message names the flag: "Unknown option '--fromat'", "Option '--out <value>' argument missing"
+    process.stderr.write(`export: ${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
   const format = values.format!;
   if (!["json", "csv", "geojson"].includes(format)) {
-    process.stderr.write("usage: npm run export -- --format json|csv|geojson [--out FILE]\n");
+    process.stderr.write(`export: unknown format "${format}"\n${usage}\n`);
     return 2;
+  }
+  if (values.out !== undefined) {
+    // Refuse before reading the database: a folder that does not exist, or a path that is not writable.
+    const dir = path.dirname(path.resolve(values.out));
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+      if (fs.existsSync(values.out) && fs.statSync(values.out).isDirectory()) throw new Error("it is a folder");
+    } catch (err) {
+      process.stderr.write(`export: cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? `no folder ${dir}` : (err as Error).message}\n`);
+      return 1;
+    }
   }
   const config = loadConfig();
   const db = await openDatabase(config, createLogger("warn"), { attach: true });

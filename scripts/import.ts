@@ -12,9 +12,17 @@ import { createLogger } from "../src/logger";
 import { DumpValidationError, importDump, validateDump, type Dump } from "../src/modules/transfer/dump";
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { "dry-run": { type: "boolean", default: false } } });
+  const usage = "usage: npm run import -- <dump.json> [--dry-run]";
+  let parsed;
+  try {
+    parsed = parseArgs({ allowPositionals: true, strict: true, options: { "dry-run": { type: "boolean", default: false } } });
+  } catch (err) {
+    process.stderr.write(`import: ${(err as Error).message}\n${usage}\n`); // names the flag: "Unknown option '--dryrun'"
+    return 2;
+  }
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) {
-    process.stderr.write("usage: npm run import -- <dump.json> [--dry-run]\n");
+    process.stderr.write(`import: ${positionals.length ? `one dump file, not ${positionals.length}` : "no dump file given"}\n${usage}\n`);
     return 2;
   }
   let dump: Dump;

@@ -1,11 +1,20 @@
 /** `npm run db:seed`: validate the plan's data set and upsert it (idempotent), on the configured database. */
 import "reflect-metadata";
+import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
 import { openDatabase } from "../src/db/database";
 import { createLogger } from "../src/logger";
 import { loadSeed, readSeedData, SeedValidationError } from "../src/modules/dataset/dataset";
 
 async function main(): Promise<void> {
+  // It takes no arguments: anything given is a mistake to report, not to ignore.
+  try {
+    parseArgs({ options: {}, strict: true, allowPositionals: false });
+  } catch (err) {
+    process.stderr.write(`db:seed: ${(err as Error).message}\nusage: npm run db:seed   (loads the plan's data set from seeds/ into the configured database)\n`);
+    process.exitCode = 2;
+    return;
+  }
   const config = loadConfig();
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
   const data = readSeedData();

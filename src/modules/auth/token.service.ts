@@ -38,25 +38,29 @@ const toInfo = (r: TokenRow): TokenInfo => ({
 export class TokenService {
   constructor(private readonly ds: DataSource) {}
 
-  /** Creates a token and returns it in clear, the only time it exists outside the caller. */
+  /**
+   * Creates a token and returns it in clear, the only time it exists outside the caller. Mistakes are
+   * BAD_USER_INPUT naming the input's fields (`extensions.field`: name, role, agencies, districts);
+   * a caller with other names for them (the CLI's flags) translates.
+   */
   async create(input: { name: string; role: Role; agencies?: string[]; districts?: string[] }): Promise<{ token: string; info: TokenInfo }> {
     const name = input.name?.trim();
-    if (!name || name.length > 200) throw badInput("--name is required (1 to 200 characters)", { field: "name" });
-    if (input.role !== "ADMIN" && input.role !== "EDITOR") throw badInput("--role must be admin or editor", { field: "role" });
+    if (!name || name.length > 200) throw badInput("name is required (1 to 200 characters)", { field: "name" });
+    if (input.role !== "ADMIN" && input.role !== "EDITOR") throw badInput("role must be ADMIN or EDITOR", { field: "role" });
     const agencies = [...new Set(input.agencies ?? [])];
     const districts = [...new Set(input.districts ?? [])];
     if (input.role === "EDITOR" && !agencies.length && !districts.length) {
-      throw badInput("an editor needs a scope: at least one --agency or --district", { field: "scope" });
+      throw badInput("an editor needs a scope: at least one of agencies or districts", { field: "agencies", fields: ["agencies", "districts"] });
     }
     if (agencies.length) {
       const known: Array<{ id: string }> = await this.ds.query(`SELECT id FROM agency WHERE id = ANY($1::text[])`, [agencies]);
       const unknown = agencies.filter((a) => !known.some((k) => k.id === a));
-      if (unknown.length) throw badInput(`unknown agency: ${unknown.join(", ")}`, { field: "agency" });
+      if (unknown.length) throw badInput(`agencies not in the registry: ${unknown.join(", ")}`, { field: "agencies", unknown });
     }
     if (districts.length) {
       const known: Array<{ code: string }> = await this.ds.query(`SELECT code FROM district WHERE code = ANY($1::text[])`, [districts]);
       const unknown = districts.filter((d) => !known.some((k) => k.code === d));
-      if (unknown.length) throw badInput(`unknown district: ${unknown.join(", ")}`, { field: "district" });
+      if (unknown.length) throw badInput(`districts not in the registry: ${unknown.join(", ")}`, { field: "districts", unknown });
     }
     const id = randomBytes(9).toString("base64url").toLowerCase().replace(/[^a-z0-9]/g, "0").slice(0, 12);
     const token = `gzr_${id}_${randomBytes(32).toString("base64url")}`;
@@ -72,14 +76,21 @@ export class TokenService {
     return rows.map(toInfo);
   }
 
-  /** Revokes a token; it is refused from the next request on. */
+  /**
+   * Revokes a token; it is refused from the next request on. NOT_FOUND for an id no token has;
+   * CONFLICT (with `revokedAt`) for a token revoked before: nothing changes.
+   */
   async revoke(id: string): Promise<TokenInfo> {
-    const rows: TokenRow[] = await this.ds.query(
-      `UPDATE api_token SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *`,
+    // TypeORM answers an UPDATE with [rows, affected count]
+    const [rows]: [TokenRow[], number] = await this.ds.query(
+      `UPDATE api_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING *`,
       [id],
     );
-    if (!rows[0]) throw new AppError(ErrorCode.NOT_FOUND, `no token with id ${id}`);
-    return toInfo(rows[0]);
+    if (rows[0]) return toInfo(rows[0]);
+    const found: TokenRow[] = await this.ds.query(`SELECT * FROM api_token WHERE id = $1`, [id]);
+    if (!found[0]) throw new AppError(ErrorCode.NOT_FOUND, `no token with id ${id}`, { field: "id" });
+    const revokedAt = found[0].revoked_at!.toISOString();
+    throw new AppError(ErrorCode.CONFLICT, `token ${id} was already revoked at ${revokedAt}; nothing changed`, { field: "id", revokedAt });
   }
 
   /** An active token by its id (for command-line tools acting as that token), or null. */
