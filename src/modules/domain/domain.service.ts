@@ -1,3 +1,4 @@
+import { col } from "../platform/platform.store";
 import type { Queryable } from "../../db/reader";
 import { rowToDomain, type Domain } from "./domain.entity";
 
@@ -20,7 +21,7 @@ export class DomainService {
          SELECT id, id FROM domain WHERE id = ANY($1::text[])
          UNION SELECT r.root, c.id FROM domain c JOIN reach r ON c.parent_id = r.id OR r.id = ANY(c.also_in))
        SELECT r.root AS id, count(DISTINCT pd.platform_id)::int AS n
-       FROM reach r JOIN platform_domain pd ON pd.domain_id = r.id JOIN platform p ON p.id = pd.platform_id AND p.archived_at IS NULL
+       FROM reach r JOIN platform_domain pd ON pd.domain_id = r.id JOIN platform p ON p.id = pd.platform_id AND p.${col.archivedAt} IS NULL
        GROUP BY r.root`,
       [ids],
     );

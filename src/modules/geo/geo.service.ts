@@ -12,6 +12,7 @@ import type { Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import { Params } from "../../db/table";
+import { col } from "../platform/platform.store";
 import type { PlatformFilter } from "../platform/platform.inputs";
 import { compileFilter, type CompiledFilter } from "../platform/platform.query";
 import { RawJson } from "../../raw-json";
@@ -78,13 +79,13 @@ interface FeatureRow {
  * updated_at is written the way Date.toISOString and the GraphQL Date scalar write it.
  */
 const FEATURE_ROW = `json_build_object(
-  'id', p.id, 'lng', p.lng, 'lat', p.lat, 'country', p.overseas_country,
+  'id', p.id, 'lng', p.lng, 'lat', p.lat, 'country', p.${col.overseasCountry},
   'properties', json_build_object(
-    'nameHans', p.name_hans, 'nameHant', p.name_hant, 'nameEn', p.name_en, 'kind', p.kind, 'level', p.level,
-    'status', p.status, 'district', p.district_code, 'zone', p.zone_id,
+    'nameHans', p.${col.nameHans}, 'nameHant', p.${col.nameHant}, 'nameEn', p.${col.nameEn}, 'kind', p.kind, 'level', p.level,
+    'status', p.status, 'district', p.${col.districtCode}, 'zone', p.${col.zoneId},
     'domains', coalesce((SELECT array_agg(pd.domain_id ORDER BY pd.domain_id) FROM platform_domain pd WHERE pd.platform_id = p.id), '{}'),
     'precision', p.precision, 'version', p.version,
-    'updatedAt', to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))`;
+    'updatedAt', to_char(p.${col.updatedAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))`;
 
 /** A text value as JSON (escaped and quoted), or null. */
 const j = (sql: string) => `coalesce(to_json(${sql})::text, 'null')`;
@@ -94,12 +95,12 @@ const j = (sql: string) => `coalesce(to_json(${sql})::text, 'null')`;
  * the same members in the same order; float8 and JavaScript both print the shortest exact decimal.
  */
 const FEATURE_TEXT = `'{"type":"Feature","id":' || ${j("p.id")} ||
-  ',"geometry":{"type":"Point","coordinates":[' || p.lng::text || ',' || p.lat::text || ']},"properties":{"nameHans":' || ${j("p.name_hans")} ||
-  ',"nameHant":' || ${j("p.name_hant")} || ',"nameEn":' || ${j("p.name_en")} || ',"kind":' || ${j("p.kind")} || ',"level":' || ${j("p.level")} ||
-  ',"status":' || ${j("p.status")} || ',"district":' || ${j("p.district_code")} || ',"zone":' || ${j("p.zone_id")} ||
+  ',"geometry":{"type":"Point","coordinates":[' || p.lng::text || ',' || p.lat::text || ']},"properties":{"nameHans":' || ${j(`p.${col.nameHans}`)} ||
+  ',"nameHant":' || ${j(`p.${col.nameHant}`)} || ',"nameEn":' || ${j(`p.${col.nameEn}`)} || ',"kind":' || ${j("p.kind")} || ',"level":' || ${j("p.level")} ||
+  ',"status":' || ${j("p.status")} || ',"district":' || ${j(`p.${col.districtCode}`)} || ',"zone":' || ${j(`p.${col.zoneId}`)} ||
   ',"domains":[' || coalesce((SELECT string_agg(to_json(pd.domain_id)::text, ',' ORDER BY pd.domain_id) FROM platform_domain pd WHERE pd.platform_id = p.id), '') ||
   '],"precision":' || ${j("p.precision")} || ',"version":' || p.version::text ||
-  ',"updatedAt":"' || to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"}}'`;
+  ',"updatedAt":"' || to_char(p.${col.updatedAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"}}'`;
 
 function toFeature(r: FeatureRow, crs: CoordinateSystem): PointFeature {
   return {
@@ -192,7 +193,7 @@ export class GeoService {
   async extent(): Promise<[number, number, number, number] | null> {
     const [r]: Array<{ b: [number, number, number, number] | null }> = await this.ds.query(
       `SELECT CASE WHEN count(*) > 0 THEN ARRAY[min(lng), min(lat), max(lng), max(lat)] END AS b
-       FROM platform WHERE lng IS NOT NULL AND archived_at IS NULL`,
+       FROM platform WHERE lng IS NOT NULL AND ${col.archivedAt} IS NULL`,
     );
     return r.b;
   }

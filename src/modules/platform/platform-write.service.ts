@@ -7,7 +7,7 @@ import type { DataSource, EntityManager } from "typeorm";
 import { AppError, badInput, ErrorCode } from "../../errors";
 import { PLAN_DATE, PLAN_TITLE, planText } from "../source/plan";
 import { platformProblems, type PlatformRecord } from "./platform.rules";
-import { c, districtCentroids, readPlatformRecords, upsertPlatform } from "./platform.store";
+import { col, districtCentroids, readPlatformRecords, upsertPlatform } from "./platform.store";
 import { requireAdmin } from "../auth/auth";
 import { markWrite } from "../../db/reader";
 import type { Viewer } from "../auth/token.service";
@@ -110,8 +110,8 @@ export class PlatformWriteService {
     return this.ds.transaction(async (m) => {
       const p = await lockPlatform(m, id);
       checkVersion(p, expectedVersion);
-      if (p.archived_at) throw badInput(`platform ${id} is already archived`, { id });
-      await m.query(`UPDATE platform SET ${c.archivedAt} = now(), ${c.version} = ${c.version} + 1, ${c.updatedAt} = now() WHERE id = $1`, [id]);
+      if (p.archivedAt) throw badInput(`platform ${id} is already archived`, { id });
+      await m.query(`UPDATE platform SET ${col.archivedAt} = now(), ${col.version} = ${col.version} + 1, ${col.updatedAt} = now() WHERE id = $1`, [id]);
       return id;
     });
   }
@@ -122,12 +122,12 @@ export class PlatformWriteService {
     const agencies: Array<{ id: string }> = await m.query(`SELECT id FROM agency WHERE id = ANY($1::text[])`, [x.agencies]);
     const districts: Array<{ code: string }> = await m.query(`SELECT code FROM district WHERE code = $1`, [x.district]);
     // the enclosing zone and its ancestors (UNION stops at a cycle)
-    const chain: Array<{ id: string; zone_id: string | null }> = await m.query(
-      `WITH RECURSIVE up(id, zone_id) AS (SELECT id, zone_id FROM platform WHERE id = $1
-         UNION SELECT p.id, p.zone_id FROM platform p JOIN up ON p.id = up.zone_id) SELECT * FROM up`,
+    const chain: Array<{ id: string; parent: string | null }> = await m.query(
+      `WITH RECURSIVE up(id, parent) AS (SELECT id, ${col.zoneId} FROM platform WHERE id = $1
+         UNION SELECT p.id, p.${col.zoneId} FROM platform p JOIN up ON p.id = up.parent) SELECT * FROM up`,
       [x.zone],
     );
-    const zones = new Map(chain.map((r) => [r.id, r.zone_id]));
+    const zones = new Map(chain.map((r) => [r.id, r.parent]));
     const problems = platformProblems(x, {
       source: planText(),
       domainIsGroup: (id) => domains.find((d) => d.id === id)?.is_group,

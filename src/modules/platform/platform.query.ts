@@ -5,6 +5,7 @@
  */
 import { badInput } from "../../errors";
 import { Params } from "../../db/table";
+import { col } from "./platform.store";
 import type { CursorKeyType } from "../../db/cursor";
 import { normalizeForSearch, queryGrams } from "./search";
 import type { PlatformFilter } from "./platform.inputs";
@@ -29,7 +30,7 @@ export function compileFilter(filter: PlatformFilter | undefined | null): Compil
   let distance: string | null = null;
   let rank: string | null = null;
 
-  if (!f.includeArchived) conds.push("p.archived_at IS NULL");
+  if (!f.includeArchived) conds.push(`p.${col.archivedAt} IS NULL`);
 
   if (f.search !== undefined && f.search !== null) {
     const q = normalizeForSearch(f.search);
@@ -38,8 +39,8 @@ export function compileFilter(filter: PlatformFilter | undefined | null): Compil
     // GIN index on grams narrows, strpos confirms. Rank uses the same parameter, so the filter's
     // parameters are all referenced by its WHERE clause (count and facets reuse it alone).
     const pq = $(q);
-    conds.push(`p.search_grams @> ${$(queryGrams(q))}::text[]`, `strpos(p.search_text, ${pq}) > 0`);
-    rank = `(CASE WHEN strpos('|' || p.search_text || '|', '|' || ${pq} || '|') > 0 THEN 0 WHEN strpos('|' || p.search_text, '|' || ${pq}) > 0 THEN 1 ELSE 2 END)`;
+    conds.push(`p.${col.searchGrams} @> ${$(queryGrams(q))}::text[]`, `strpos(p.${col.searchText}, ${pq}) > 0`);
+    rank = `(CASE WHEN strpos('|' || p.${col.searchText} || '|', '|' || ${pq} || '|') > 0 THEN 0 WHEN strpos('|' || p.${col.searchText}, '|' || ${pq}) > 0 THEN 1 ELSE 2 END)`;
   }
   // One value compiles to `=`: with `= ANY($n)` PostgreSQL cannot use an index's order (it must
   // assume several values), and walks the name index instead (measured: bench/README.md, S1).
@@ -48,11 +49,11 @@ export function compileFilter(filter: PlatformFilter | undefined | null): Compil
   if (f.kinds?.length) conds.push(oneOf("p.kind", f.kinds));
   if (f.levels?.length) conds.push(oneOf("p.level", f.levels));
   if (f.statuses?.length) conds.push(oneOf("p.status", f.statuses));
-  if (f.districts?.length) conds.push(oneOf("p.district_code", f.districts));
+  if (f.districts?.length) conds.push(oneOf(`p.${col.districtCode}`, f.districts));
   if (f.zone) {
     conds.push(`p.id IN (WITH RECURSIVE z(id) AS (
-        SELECT c.id FROM platform c WHERE c.zone_id = ${$(f.zone)}
-        UNION SELECT c.id FROM platform c JOIN z ON c.zone_id = z.id)
+        SELECT c.id FROM platform c WHERE c.${col.zoneId} = ${$(f.zone)}
+        UNION SELECT c.id FROM platform c JOIN z ON c.${col.zoneId} = z.id)
       SELECT id FROM z)`);
   }
   if (f.domains?.length) {
@@ -104,16 +105,16 @@ export interface OrderSpec {
 export function orderSpec(order: PlatformOrder, c: CompiledFilter): OrderSpec {
   switch (order) {
     case PlatformOrder.NAME:
-      return { keys: ["p.sort_key", "p.id"], types: ["text", "text"], dir: "ASC" };
+      return { keys: [`p.${col.sortKey}`, "p.id"], types: ["text", "text"], dir: "ASC" };
     case PlatformOrder.STATUS:
-      return { keys: [STATUS_RANK, "p.sort_key", "p.id"], types: ["int", "text", "text"], dir: "ASC" };
+      return { keys: [STATUS_RANK, `p.${col.sortKey}`, "p.id"], types: ["int", "text", "text"], dir: "ASC" };
     case PlatformOrder.UPDATED_AT:
-      return { keys: ["p.updated_at", "p.id"], types: ["timestamptz", "text"], dir: "DESC" };
+      return { keys: [`p.${col.updatedAt}`, "p.id"], types: ["timestamptz", "text"], dir: "DESC" };
     case PlatformOrder.DISTANCE:
       if (!c.distance) throw badInput("orderBy DISTANCE needs filter.near", { field: "orderBy" });
       return { keys: [c.distance, "p.id"], types: ["float8", "text"], dir: "ASC" };
     case PlatformOrder.RELEVANCE:
       if (!c.rank) throw badInput("orderBy RELEVANCE needs filter.search", { field: "orderBy" });
-      return { keys: [c.rank, "p.sort_key", "p.id"], types: ["int", "text", "text"], dir: "ASC" };
+      return { keys: [c.rank, `p.${col.sortKey}`, "p.id"], types: ["int", "text", "text"], dir: "ASC" };
   }
 }

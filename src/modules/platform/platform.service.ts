@@ -13,7 +13,7 @@ import { compileFilter, orderSpec, type CompiledFilter, type OrderSpec } from ".
 import { DEFAULT_PAGE, MAX_PAGE, type FacetCount, type PageInfo, type PlatformFacets } from "./platform.types";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import { Params } from "../../db/table";
-import { PLATFORM_SELECT, rowToPlatform as platformOfRow } from "./platform.store";
+import { col, PLATFORM_SELECT, rowToPlatform as platformOfRow } from "./platform.store";
 
 const NONE: ReadonlySet<Relation> = new Set();
 
@@ -37,7 +37,6 @@ export interface PlatformPage {
 /** A platform row as read with PLATFORM_SELECT, plus what a page or a prefetch adds. */
 interface PlatformRow extends Record<string, unknown> {
   id: string;
-  zone_id?: string | null;
   distance_m?: number | null; _k?: string[];
   // relations read with the row (relationColumns), as JSON
   _district?: Record<string, unknown> | null; _domains?: Array<Record<string, unknown>>; _agencies?: Array<Record<string, unknown>>;
@@ -50,7 +49,7 @@ interface PlatformRow extends Record<string, unknown> {
  * page and what it selects are one statement. Only the relations asked for are added.
  */
 const RELATION_COLUMNS: Record<Relation, string> = {
-  district: `(SELECT row_to_json(x) FROM district x WHERE x.code = p.district_code) AS _district`,
+  district: `(SELECT row_to_json(x) FROM district x WHERE x.code = p.${col.districtCode}) AS _district`,
   domains: `(SELECT coalesce(json_agg(row_to_json(d) ORDER BY d.id), '[]') FROM platform_domain pd JOIN domain d ON d.id = pd.domain_id
     WHERE pd.platform_id = p.id) AS _domains`,
   agencies: `(SELECT coalesce(json_agg(row_to_json(a) ORDER BY pa.position), '[]') FROM platform_agency pa JOIN agency a ON a.id = pa.agency_id
@@ -170,10 +169,10 @@ export class PlatformService {
 
   /** Counts by kind, status and district (one statement, grouping sets) and by domain. */
   async facets(c: CompiledFilter): Promise<PlatformFacets> {
-    const rows: Array<{ kind: string | null; status: string | null; district_code: string | null; g: number; n: string }> = await this.ds.query(
-      `SELECT p.kind, p.status, p.district_code, GROUPING(p.kind, p.status, p.district_code) AS g, count(*) AS n
+    const rows: Array<{ kind: string | null; status: string | null; district: string | null; g: number; n: string }> = await this.ds.query(
+      `SELECT p.kind, p.status, p.${col.districtCode} AS district, GROUPING(p.kind, p.status, p.${col.districtCode}) AS g, count(*) AS n
        FROM platform p WHERE ${c.where}
-       GROUP BY GROUPING SETS ((p.kind), (p.status), (p.district_code))
+       GROUP BY GROUPING SETS ((p.kind), (p.status), (p.${col.districtCode}))
        ORDER BY n DESC, 1, 2, 3`,
       c.params,
     );
@@ -182,7 +181,7 @@ export class PlatformService {
       // GROUPING bits: kind=4, status=2, district=1 (a set bit = not grouped by that column)
       if (r.g === 3) kind.push({ value: r.kind, count: Number(r.n) });
       else if (r.g === 5) status.push({ value: r.status, count: Number(r.n) });
-      else if (r.g === 6) district.push({ value: r.district_code, count: Number(r.n) });
+      else if (r.g === 6) district.push({ value: r.district, count: Number(r.n) });
     }
     const drows: Array<{ domain_id: string; n: string }> = await this.ds.query(
       `SELECT pd.domain_id, count(*) AS n FROM platform p JOIN platform_domain pd ON pd.platform_id = p.id
@@ -196,10 +195,10 @@ export class PlatformService {
 
   async childrenOf(zoneIds: readonly string[]): Promise<Platform[][]> {
     const rows: PlatformRow[] = await this.ds.query(
-      `SELECT ${PLATFORM_SELECT} FROM platform p WHERE p.zone_id = ANY($1::text[]) AND p.archived_at IS NULL ORDER BY p.sort_key, p.id`,
+      `SELECT ${PLATFORM_SELECT} FROM platform p WHERE p.${col.zoneId} = ANY($1::text[]) AND p.${col.archivedAt} IS NULL ORDER BY p.${col.sortKey}, p.id`,
       [zoneIds],
     );
-    return groupBy(zoneIds, rows, (r) => r.zone_id!, rowToPlatform);
+    return groupBy(zoneIds, rows.map(rowToPlatform), (p) => p.zoneId!, (p) => p);
   }
 
   async domainsOf(ids: readonly string[]): Promise<Domain[][]> {

@@ -13,8 +13,8 @@ import type { PlatformRecord } from "./platform.rules";
 import { buildSearchDocument } from "./search";
 
 export const PLATFORM = new Table(Platform);
-/** Quoted column names by property, for SQL written by hand: `p.${c.districtCode}`. */
-export const c = PLATFORM.c;
+/** Quoted column names by property, for SQL written by hand: `p.${col.districtCode}`. */
+export const col = PLATFORM.c;
 
 /** The columns a Platform object needs (the search columns stay in the database), on alias `p`. */
 export const PLATFORM_SELECT = PLATFORM.select("p", ["searchText", "searchGrams", "sortKey"]);
@@ -90,7 +90,7 @@ export async function upsertPlatform(
   } else {
     row = await PLATFORM.upsert(m, { ...values, status: x.status }, {
       insertOnly: ["status"],
-      onUpdate: [`${c.version} = ${PLATFORM.name}.${c.version} + 1`, `${c.updatedAt} = now()`],
+      onUpdate: [`${col.version} = ${PLATFORM.name}.${col.version} + 1`, `${col.updatedAt} = now()`],
     });
   }
   add("platform", row ? 1 : 0);
@@ -113,7 +113,7 @@ export async function upsertPlatform(
   for (const [k, n] of Object.entries(relations)) add(k, n);
   // A change of domains, agencies or mentions alone is a change of the platform.
   if (!row && !opts.restore && Object.values(relations).some((n) => n > 0)) {
-    await m.query(`UPDATE platform SET ${c.version} = ${c.version} + 1, ${c.updatedAt} = now() WHERE id = $1`, [x.id]);
+    await m.query(`UPDATE platform SET ${col.version} = ${col.version} + 1, ${col.updatedAt} = now() WHERE id = $1`, [x.id]);
     add("platform", 1);
   }
   return written;
@@ -167,7 +167,7 @@ const UTC = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"H
  */
 export async function readPlatformRecords(q: Queryable, ids?: readonly string[]): Promise<StoredPlatform[]> {
   const rows: Array<Record<string, any>> = await q.query(
-    `SELECT ${PLATFORM_SELECT}, ${UTC(`p.${c.archivedAt}`)} AS _archived, ${UTC(`p.${c.createdAt}`)} AS _created, ${UTC(`p.${c.updatedAt}`)} AS _updated,
+    `SELECT ${PLATFORM_SELECT}, ${UTC(`p.${col.archivedAt}`)} AS _archived, ${UTC(`p.${col.createdAt}`)} AS _created, ${UTC(`p.${col.updatedAt}`)} AS _updated,
        coalesce((SELECT array_agg(domain_id ORDER BY domain_id) FROM platform_domain WHERE platform_id = p.id), '{}') AS _domains,
        coalesce((SELECT array_agg(agency_id ORDER BY position) FROM platform_agency WHERE platform_id = p.id), '{}') AS _agencies,
        coalesce((SELECT json_agg(json_build_object('section', section, 'excerpt', excerpt, 'offset', "offset") ORDER BY position)

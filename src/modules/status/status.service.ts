@@ -2,6 +2,7 @@
  * Status changes: the lifecycle, scope, optimistic concurrency and the audit trail, each write
  * one transaction (the platform row, its status event and the notification commit together).
  */
+import { col } from "../platform/platform.store";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import type { DataSource, EntityManager } from "typeorm";
 import { AppError, badInput, ErrorCode } from "../../errors";
@@ -29,15 +30,15 @@ export interface LockedPlatform {
   id: string;
   status: PlatformStatus;
   version: number;
-  district_code: string | null;
-  archived_at: Date | null;
+  districtCode: string | null;
+  archivedAt: Date | null;
   agencies: string[];
 }
 
 /** Locks a platform row for the rest of the transaction and reads what the rules need. */
 export async function lockPlatform(m: EntityManager, id: string): Promise<LockedPlatform> {
   const rows: LockedPlatform[] = await m.query(
-    `SELECT p.id, p.status, p.version, p.district_code, p.archived_at,
+    `SELECT p.id, p.status, p.version, p.${col.districtCode} AS "districtCode", p.${col.archivedAt} AS "archivedAt",
        coalesce((SELECT array_agg(pa.agency_id) FROM platform_agency pa WHERE pa.platform_id = p.id), '{}') AS agencies
      FROM platform p WHERE p.id = $1 FOR UPDATE`,
     [id],
@@ -55,9 +56,9 @@ export function checkVersion(p: { id: string; version: number }, expected: numbe
 }
 
 /** An editor's scope: one of its agencies is responsible, or the platform lies in one of its districts. */
-export function inScope(viewer: Viewer, p: { district_code: string | null; agencies: string[] }): boolean {
+export function inScope(viewer: Viewer, p: { districtCode: string | null; agencies: string[] }): boolean {
   if (viewer.role === "ADMIN") return true;
-  return p.agencies.some((a) => viewer.agencies.includes(a)) || (!!p.district_code && viewer.districts.includes(p.district_code));
+  return p.agencies.some((a) => viewer.agencies.includes(a)) || (!!p.districtCode && viewer.districts.includes(p.districtCode));
 }
 
 /**
@@ -88,7 +89,7 @@ export async function applyStatusChange(
 ): Promise<{ platformId: string; eventId: string; version: number }> {
   const p = locked ?? (await lockPlatform(m, input.id));
   if (!inScope(viewer, p)) throw new AppError(ErrorCode.FORBIDDEN, `platform ${p.id} is outside this token's scope`, { id: p.id });
-  if (p.archived_at) throw badInput(`platform ${p.id} is archived`, { id: p.id });
+  if (p.archivedAt) throw badInput(`platform ${p.id} is archived`, { id: p.id });
   checkVersion(p, input.expectedVersion);
   if (p.status === input.status) throw badInput(`platform ${p.id} is already ${p.status}`, { field: "status" });
   if (!input.correction && !isAllowedTransition(p.status, input.status)) {
@@ -96,7 +97,7 @@ export async function applyStatusChange(
       field: "status", from: p.status, to: input.status,
     });
   }
-  await m.query(`UPDATE platform SET status = $2, version = version + 1, updated_at = now() WHERE id = $1`, [p.id, input.status]);
+  await m.query(`UPDATE platform SET ${col.status} = $2, ${col.version} = ${col.version} + 1, ${col.updatedAt} = now() WHERE id = $1`, [p.id, input.status]);
   const [event]: Array<{ id: string }> = await m.query(
     `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_url,
        source_published_at, correction, token_id)

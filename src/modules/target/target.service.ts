@@ -1,3 +1,4 @@
+import { col } from "../platform/platform.store";
 import type { Queryable } from "../../db/reader";
 import { Target } from "./target.entity";
 
@@ -8,7 +9,7 @@ export class TargetService {
   async list(year?: number | null): Promise<Target[]> {
     // One statement: the targets and, where a rule exists, the registry's count of matching platforms.
     const rows: Array<Record<string, any>> = await this.ds.query(
-      `SELECT t.*, CASE WHEN t.count_rule IS NULL THEN NULL ELSE (SELECT count(*)::int FROM platform p WHERE p.archived_at IS NULL
+      `SELECT t.*, CASE WHEN t.count_rule IS NULL THEN NULL ELSE (SELECT count(*)::int FROM platform p WHERE p.${col.archivedAt} IS NULL
             AND (NOT (t.count_rule ? 'kinds') OR p.kind = ANY(ARRAY(SELECT jsonb_array_elements_text(t.count_rule->'kinds'))))
             AND (NOT (t.count_rule ? 'levels') OR p.level = ANY(ARRAY(SELECT jsonb_array_elements_text(t.count_rule->'levels'))))
             AND (NOT (t.count_rule ? 'statuses') OR p.status = ANY(ARRAY(SELECT jsonb_array_elements_text(t.count_rule->'statuses'))))

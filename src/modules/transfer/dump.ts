@@ -12,6 +12,13 @@ import {
 import { PlatformStatus } from "../platform/platform.enums";
 import { readPlatformRecords, upsertPlatform, type StoredPlatform } from "../platform/platform.store";
 import { planText } from "../source/plan";
+import { rowToAgency, type Agency } from "../agency/agency.entity";
+import { rowToDistrict, type District } from "../district/district.entity";
+import { rowToDomain, type Domain } from "../domain/domain.entity";
+import { Target } from "../target/target.entity";
+import { Table } from "../../db/table";
+
+const TARGET_TABLE = new Table(Target);
 
 export const DUMP_FORMAT = "gz-innovation-registry-dump";
 export const DUMP_VERSION = 1;
@@ -51,23 +58,24 @@ const UTC = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"H
 export async function exportDump(ds: DataSource, onProgress: (table: string, n: number) => void = () => undefined): Promise<Dump> {
   return ds.transaction("REPEATABLE READ", async (m) => {
     const [{ name: schema }] = await m.query(`SELECT name FROM typeorm_migrations ORDER BY id DESC LIMIT 1`);
-    const districts = (await m.query(`SELECT * FROM district ORDER BY code`)).map((r: any) => ({
-      code: r.code, nameHant: r.name_hant, nameHans: r.name_hans, nameEn: r.name_en, centroid: { lng: r.centroid_lng, lat: r.centroid_lat },
+    // rows become entities through each table's column definitions (src/db/table.ts), then the seed format's key order
+    const districts = (await m.query(`SELECT * FROM district ORDER BY code`)).map(rowToDistrict).map((d: District) => ({
+      code: d.code, nameHant: d.nameHant, nameHans: d.nameHans, nameEn: d.nameEn, centroid: { lng: d.centroidLng, lat: d.centroidLat },
     }));
     onProgress("districts", districts.length);
-    const agencies = (await m.query(`SELECT * FROM agency ORDER BY id`)).map((r: any) => ({
-      id: r.id, nameHant: r.name_hant, nameHans: r.name_hans, nameEn: r.name_en, abbreviations: r.abbreviations, level: r.level, note: r.note,
+    const agencies = (await m.query(`SELECT * FROM agency ORDER BY id`)).map(rowToAgency).map((a: Agency) => ({
+      id: a.id, nameHant: a.nameHant, nameHans: a.nameHans, nameEn: a.nameEn, abbreviations: a.abbreviations, level: a.level, note: a.note,
     }));
     onProgress("agencies", agencies.length);
-    const domains = (await m.query(`SELECT * FROM domain ORDER BY id`)).map((r: any) => ({
-      id: r.id, parentId: r.parent_id, alsoIn: r.also_in, nameHant: r.name_hant, nameHans: r.name_hans, nameEn: r.name_en,
-      isGroup: r.is_group, mentions: r.mentions, note: r.note,
+    const domains = (await m.query(`SELECT * FROM domain ORDER BY id`)).map(rowToDomain).map((d: Domain) => ({
+      id: d.id, parentId: d.parentId, alsoIn: d.alsoIn, nameHant: d.nameHant, nameHans: d.nameHans, nameEn: d.nameEn,
+      isGroup: d.isGroup, mentions: d.mentions, note: d.note,
     }));
     onProgress("domains", domains.length);
-    const targets = (await m.query(`SELECT * FROM target ORDER BY id`)).map((r: any) => ({
-      id: r.id, section: r.section, metricHant: r.metric_hant, metricHans: r.metric_hans, metricEn: r.metric_en, unit: r.unit,
-      year: r.year, scope: r.scope, valueMin: r.value_min, valueMax: r.value_max, comparator: r.comparator, excerpt: r.excerpt,
-      offset: r.offset, countRule: r.count_rule, note: r.note,
+    const targets = (await m.query(`SELECT * FROM target ORDER BY id`)).map((r: Record<string, unknown>) => TARGET_TABLE.fromRow(r)).map((t: Target) => ({
+      id: t.id, section: t.section, metricHant: t.metricHant, metricHans: t.metricHans, metricEn: t.metricEn, unit: t.unit,
+      year: t.year, scope: t.scope, valueMin: t.valueMin, valueMax: t.valueMax, comparator: t.comparator, excerpt: t.excerpt,
+      offset: t.offset, countRule: t.countRule, note: t.note,
     }));
     onProgress("targets", targets.length);
     const platforms: DumpPlatform[] = await readPlatformRecords(m);
