@@ -41,15 +41,10 @@ async function walk(filter: Record<string, unknown> | null) {
 
 /** POST platformsGeoJSON; returns the body too (for extensions.sqlStatements). */
 async function geojson(filter: Record<string, unknown> | null, crs?: string) {
-  const res = await fetch(`${s.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      query: `query($f: PlatformFilter, $crs: CoordinateSystem) { platformsGeoJSON(filter: $f, crs: $crs) }`,
-      variables: { f: filter, crs: crs ?? "WGS84" },
-    }),
+  return s.gql<{ platformsGeoJSON: any }>(`query($f: PlatformFilter, $crs: CoordinateSystem) { platformsGeoJSON(filter: $f, crs: $crs) }`, {
+    f: filter,
+    crs: crs ?? "WGS84",
   });
-  return (await res.json()) as { data?: { platformsGeoJSON: any }; errors?: any[]; extensions?: { sqlStatements?: number } };
 }
 
 async function validGeoJSON(filter: Record<string, unknown> | null, crs?: string) {

@@ -14,10 +14,9 @@ const EVERYTHING = `query($n: Int, $f: PlatformFilter) { platforms(first: $n, fi
   mentions { section excerpt offset } statusHistory { to effectiveDate source { title } } location { lng lat precision } } } }`;
 
 async function statements(query: string, variables?: Record<string, unknown>): Promise<number> {
-  const res = await fetch(`${s.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
-  const body = (await res.json()) as any;
+  const body = await s.gql(query, variables);
   expect(body.errors).toBeUndefined();
-  return body.extensions.sqlStatements;
+  return body.extensions!.sqlStatements;
 }
 
 describe("SQL per request (no N+1)", () => {

@@ -135,23 +135,50 @@ describe("a battery of bad requests gets no 5xx and changes nothing", () => {
     });
     await fc.assert(
       fc.asyncProperty(filter, args, async (f, a) => {
-        const res = await fetch(`${s.url}/graphql`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            query: `query($f: PlatformFilter, $n: Int, $o: PlatformOrder) { platforms(filter: $f, first: $n, orderBy: $o) {
+        const body = await s.gql(
+          `query($f: PlatformFilter, $n: Int, $o: PlatformOrder) { platforms(filter: $f, first: $n, orderBy: $o) {
               totalCount nodes { id distanceMeters } facets { kind { value count } } } }`,
-            variables: { f, n: a.first, o: a.orderBy },
-          }),
-        });
-        const body = (await res.json()) as any;
-        if (res.status >= 500 || body.errors?.some((e: any) => e.extensions?.code === "INTERNAL_SERVER_ERROR")) {
-          throw new Error(`server error for ${JSON.stringify({ f, a })}: ${res.status} ${JSON.stringify(body.errors)}`);
+          { f, n: a.first, o: a.orderBy },
+        );
+        // an answer, or a refusal with a code that names the client's mistake
+        const codes = (body.errors ?? []).map((e) => e.extensions?.code);
+        if (body.status >= 500 || codes.some((c) => !CLIENT_CODES.includes(c as string))) {
+          throw new Error(`not a client error for ${JSON.stringify({ f, a })}: ${body.status} ${JSON.stringify(body.errors)}`);
         }
       }),
       { numRuns: 150, seed: 20181914 },
     );
     expect(await checksum()).toBe(before);
+  }, 120000);
+});
+
+/** The codes a refused request may carry: each says what the client got wrong. */
+const CLIENT_CODES = ["BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED", "QUERY_TOO_COMPLEX"];
+
+describe("cursors, fuzzed", () => {
+  it("property: any cursor the server did not issue is BAD_USER_INPUT, never another error", async () => {
+    const value = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }));
+    const forged = fc.oneof(
+      // well-formed JSON arrays with an order tag and values of any type
+      fc.tuple(fc.constantFrom("NAME", "STATUS", "UPDATED_AT", "DISTANCE", "RELEVANCE", "id", "changes"), fc.array(value, { maxLength: 4 }))
+        .map(([tag, vs]) => Buffer.from(JSON.stringify([tag, ...vs])).toString("base64url")),
+      // the right shape with strings that are not of the key's type
+      fc.tuple(fc.constantFrom("UPDATED_AT", "STATUS"), fc.string(), fc.string(), fc.string())
+        .map(([tag, a, b, c]) => Buffer.from(JSON.stringify(tag === "STATUS" ? [tag, a, b, c] : [tag, a, b])).toString("base64url")),
+      fc.string(),
+    );
+    const order = fc.constantFrom("NAME", "STATUS", "UPDATED_AT");
+    await fc.assert(
+      fc.asyncProperty(forged, order, async (cursor, o) => {
+        const r = await s.gql(`query($c: String, $o: PlatformOrder) { platforms(first: 2, after: $c, orderBy: $o) { nodes { id } } }`, { c: cursor, o });
+        const codes = (r.errors ?? []).map((e) => e.extensions?.code);
+        // a forged cursor can happen to be a valid one (a real key value); anything else is the client's mistake
+        if (r.status >= 500 || codes.some((c) => c !== "BAD_USER_INPUT")) {
+          throw new Error(`cursor ${cursor} (${o}): ${r.status} ${JSON.stringify(r.errors)}`);
+        }
+      }),
+      { numRuns: 200, seed: 20180914 },
+    );
   }, 120000);
 });
 

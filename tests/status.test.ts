@@ -18,14 +18,7 @@ let admin: string, inScope: string, outOfScope: string, agencyEditor: string;
 const BIO = "guangzhou-intelligent-engineering-research-institute"; // Huangpu (440112), gz-stic among its agencies, UNDER_CONSTRUCTION in the plan
 const SOURCE = { title: "黄埔区2019年重点项目进展通报", url: "https://example.gov.cn/notice/1", publishedAt: "2019-06-30" };
 
-async function call(query: string, variables: Record<string, unknown>, token?: string) {
-  const res = await fetch(`${s.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: Array<{ message: string; extensions?: any }> };
-}
+const call = (query: string, variables: Record<string, unknown>, token?: string): Promise<any> => s.gql(query, variables, { token });
 
 /** A fingerprint of everything a write could touch. */
 async function checksum(): Promise<string> {

@@ -22,8 +22,7 @@ beforeAll(async () => {
   empty = await createTestDatabase();
   // some history beyond the seed, with a correction and an archived platform
   const { token } = await new TokenService(s.running.db.dataSource).create({ name: "exporter", role: "ADMIN" });
-  const call = (query: string, variables: unknown) =>
-    fetch(`${s.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) }).then((r) => r.json() as Promise<any>);
+  const call = (query: string, variables: Record<string, unknown>): Promise<any> => s.gql(query, variables, { token });
   const r = await call(`mutation($i: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $i) { version } }`, {
     i: { id: "hkust-guangzhou", status: "OPERATIONAL", effectiveDate: "2022-09-01", source: { title: "开学", url: "https://example.org/a,b\"c" }, expectedVersion: 1, note: "逗号, 引号\" 换行\n" },
   });

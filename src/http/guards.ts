@@ -6,8 +6,9 @@
  *
  * Who pays: a request (or a WebSocket operation) that presents a token is charged to that token
  * only once the token is verified; a malformed, unknown or revoked token is refused with
- * UNAUTHENTICATED, and the attempt is charged to the caller's IP first, so random tokens neither
- * open fresh budgets nor reach the database faster than the IP budget allows. Verification is
+ * UNAUTHENTICATED and charged to the caller's IP, so random tokens open no fresh budgets. Looking
+ * up a token the server has not seen lately has its own per-address budget (RATE_LIMIT_PER_IP a
+ * minute), so random tokens reach the database no faster than that. Verification is
  * cached for a minute (a revoked token may keep its budget that long; authorisation of a write
  * always reads the token afresh, so a revoked token writes nothing from the next request on).
  */
@@ -85,16 +86,18 @@ export class RequestGuards {
     if (token === null) return anonymous;
     const hash = token ? createHash("sha256").update(token).digest("hex") : "";
     let known = token ? this.verified.get(hash) : { tokenId: null };
-    if (!known?.tokenId) {
-      // an unverified (or known bad) token costs the caller's IP budget before anything else
-      await this.charge(anonymous);
-      if (!known) {
-        const viewer = await this.tokens.authenticate(token!);
-        known = { tokenId: viewer?.tokenId ?? null };
-        this.verified.set(hash, known);
-      }
+    if (!known) {
+      // Looking a token up has a budget of its own per address, so that anonymous traffic from a
+      // shared address cannot lock an official out, and random tokens cannot reach the database
+      // faster than that budget.
+      await this.charge({ key: `verify:${ip}`, ip, tokenId: null });
+      const viewer = await this.tokens.authenticate(token!);
+      known = { tokenId: viewer?.tokenId ?? null };
+      this.verified.set(hash, known);
     }
     if (!known.tokenId) {
+      // a bad token is the caller's request all the same: it counts against the address's budget
+      await this.charge(anonymous);
       throw new AppError(ErrorCode.UNAUTHENTICATED, "the token is malformed, unknown or revoked; send a valid token or none", { http: { status: 401 } });
     }
     return { key: `t:${known.tokenId}`, ip, tokenId: known.tokenId };

@@ -12,6 +12,7 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
   data?: T;
   errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }>;
+  extensions?: Record<string, any>;
 }
 
 export interface TestServer {
@@ -61,8 +62,8 @@ export async function startTestServer(opts: { seed?: boolean; env?: Record<strin
         },
         body: JSON.stringify({ query, variables }),
       });
-      const body = (await res.json()) as { data?: any; errors?: any };
-      return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
+      const body = (await res.json()) as { data?: any; errors?: any; extensions?: any };
+      return { status: res.status, data: body.data, errors: body.errors, extensions: body.extensions, headers: res.headers };
     },
     async write(sql, params) {
       let off = (): void => undefined;
