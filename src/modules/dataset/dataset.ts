@@ -135,7 +135,11 @@ export function validateSeedData(d: SeedData, opts: { requireStatusWording?: boo
     zoneOf: (id) => (platformById.has(id) ? platformById.get(id)!.zone : undefined),
     requireStatusWording: opts.requireStatusWording ?? true,
   };
-  for (const x of d.platforms) p.push(...platformProblems(x, rules));
+  for (const x of d.platforms) {
+    p.push(...platformProblems(x, rules));
+    // the data set says where every point comes from, and why a platform has none
+    if (!nonEmpty(x.locationNote)) p.push(`platform '${x.id}': locationNote is required (where the point comes from, or why there is none)`);
+  }
   // a platform named twice in different records would show up as the same name twice
   const byName = new Map<string, string>();
   for (const x of d.platforms) {

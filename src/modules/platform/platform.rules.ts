@@ -82,6 +82,8 @@ export function platformProblems(x: PlatformRecord, r: PlatformRules): string[] 
     if (!inEnum(LocationPrecision, loc.precision)) p.push(`${who}: unknown precision '${loc.precision}'`);
     if (loc.precision === LocationPrecision.DISTRICT) {
       if (!x.district) p.push(`${who}: DISTRICT precision needs a district`);
+      // a district's centre may lie far outside the zone: a member with no site of its own takes the zone's point
+      if (x.zone) p.push(`${who}: a platform inside a zone takes the zone's point (APPROXIMATE), not its district's centre`);
       if (loc.lng !== undefined || loc.lat !== undefined) p.push(`${who}: DISTRICT precision takes the district centroid; give no coordinates`);
     } else if (!finite(loc.lng) || !finite(loc.lat) || Math.abs(loc.lng) > 180 || Math.abs(loc.lat) > 90) {
       p.push(`${who}: location needs finite lng and lat`);
