@@ -50,7 +50,10 @@ export async function start(config: Config, logger: Logger, opts: StartOptions =
       if (config.seedOnEmpty) await seedIfEmpty(db, logger);
       await s.activate();
     })();
-    ready.catch((err) => s.fail(err));
+    // a start cut short by a shutdown (its database stopped under it) is not a start-up failure
+    ready.catch((err) => {
+      if (!stopping) s.fail(err);
+    });
     if (opts.waitReady !== false) await ready;
     let stopped: Promise<void> | undefined;
     return {
