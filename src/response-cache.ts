@@ -120,6 +120,8 @@ export class ResponseCache implements ChangeListener {
         res.setHeader("Content-Type", hit.contentType);
         res.setHeader("Content-Length", hit.body.length);
         res.setHeader("X-Cache", "HIT");
+        // as on a computed answer (src/graphql/apollo.ts): for this cache only, never for HTTP caches
+        res.setHeader("Cache-Control", "no-store");
         res.end(hit.body);
         return;
       }

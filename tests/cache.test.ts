@@ -18,6 +18,7 @@ const SOURCE = { title: "黄埔区2019年重点项目进展通报", url: "https:
 interface Answer {
   status: number;
   cache: string | null;
+  cacheControl: string | null;
   text: string;
   body: { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> };
 }
@@ -29,7 +30,7 @@ async function post(url: string, query: string, variables: Record<string, unknow
     body: JSON.stringify({ query, variables }),
   });
   const text = await res.text();
-  return { status: res.status, cache: res.headers.get("x-cache"), text, body: JSON.parse(text) };
+  return { status: res.status, cache: res.headers.get("x-cache"), cacheControl: res.headers.get("cache-control"), text, body: JSON.parse(text) };
 }
 
 /** Reads until `done` holds (or the deadline passes); returns the last answer and how long it took. */
@@ -74,6 +75,16 @@ describe("what is cached", () => {
     expect(metrics).toMatch(/registry_response_cache_total\{result="hit"\} [1-9]/);
     expect(metrics).toMatch(/registry_response_cache_bytes [1-9]/);
     expect(metrics).toMatch(/registry_response_cache_entries [1-9]/);
+  });
+
+  it("tells HTTP caches not to keep any answer: computed, from the cache, or an error", async () => {
+    const q = `{ districts { code nameEn centroidLng } }`;
+    const miss = await post(s.url, q);
+    const hit = await post(s.url, q);
+    const refused = await post(s.url, `{ platforms(first: 1000) { nodes { id } } }`);
+    expect([miss.cache, hit.cache]).toEqual(["MISS", "HIT"]);
+    expect(refused.body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    for (const a of [miss, hit, refused]) expect(a.cacheControl).toBe("no-store");
   });
 
   it("never serves or stores answers for token holders, mutations, errors or read-your-writes clients", async () => {
