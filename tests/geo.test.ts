@@ -14,7 +14,7 @@ import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { startTestServer, type TestServer } from "./support/server";
 
-const FIELDS = `id nameHans nameHant nameEn kind level status version updatedAt district { code } zone { id }
+const FIELDS = `id nameHans nameHant nameEn kind level status version updatedAt locationNote district { code } zone { id }
   domains { id } agencies { id } location { lng lat precision } overseas { country }`;
 
 let s: TestServer;
@@ -114,7 +114,7 @@ describe("platformsGeoJSON", () => {
       expect(f.properties).toEqual({
         nameHans: p.nameHans, nameHant: p.nameHant, nameEn: p.nameEn, kind: p.kind, level: p.level, status: p.status,
         district: p.district?.code ?? null, zone: p.zone?.id ?? null, domains: p.domains.map((d: any) => d.id).sort(), precision: p.location.precision,
-        version: p.version, updatedAt: p.updatedAt,
+        locationNote: p.locationNote, version: p.version, updatedAt: p.updatedAt,
       });
     }
   });

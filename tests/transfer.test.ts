@@ -58,7 +58,7 @@ it("export → import into an empty database → export gives identical files, i
   const geo = JSON.parse(fs.readFileSync(path.join(dir, "a.geojson"), "utf8"));
   expect(geo.type).toBe("FeatureCollection");
   expect(geo.features.length + geo.numberWithoutLocation).toBe(dump.platforms.length);
-});
+}, 240_000);
 
 it("a dry run reports every problem by row and writes nothing; a bad import writes nothing", async () => {
   const dump = JSON.parse(fs.readFileSync(path.join(dir, "a.json"), "utf8"));

@@ -42,6 +42,8 @@ export interface FeatureProperties {
   /** domain ids the platform is tagged with, sorted */
   domains: string[];
   precision: string;
+  /** where the point comes from (a published site, the enclosing zone's point, the district's centre) */
+  locationNote: string | null;
   version: number;
   /** ISO 8601, UTC */
   updatedAt: string;
@@ -84,7 +86,7 @@ const FEATURE_ROW = `json_build_object(
     'nameHans', p.${col.nameHans}, 'nameHant', p.${col.nameHant}, 'nameEn', p.${col.nameEn}, 'kind', p.kind, 'level', p.level,
     'status', p.status, 'district', p.${col.districtCode}, 'zone', p.${col.zoneId},
     'domains', coalesce((SELECT array_agg(pd.domain_id ORDER BY pd.domain_id) FROM platform_domain pd WHERE pd.platform_id = p.id), '{}'),
-    'precision', p.precision, 'version', p.version,
+    'precision', p.precision, 'locationNote', p.${col.locationNote}, 'version', p.version,
     'updatedAt', to_char(p.${col.updatedAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))`;
 
 /** A text value as JSON (escaped and quoted), or null. */
@@ -99,7 +101,7 @@ const FEATURE_TEXT = `'{"type":"Feature","id":' || ${j("p.id")} ||
   ',"nameHant":' || ${j(`p.${col.nameHant}`)} || ',"nameEn":' || ${j(`p.${col.nameEn}`)} || ',"kind":' || ${j("p.kind")} || ',"level":' || ${j("p.level")} ||
   ',"status":' || ${j("p.status")} || ',"district":' || ${j(`p.${col.districtCode}`)} || ',"zone":' || ${j(`p.${col.zoneId}`)} ||
   ',"domains":[' || coalesce((SELECT string_agg(to_json(pd.domain_id)::text, ',' ORDER BY pd.domain_id) FROM platform_domain pd WHERE pd.platform_id = p.id), '') ||
-  '],"precision":' || ${j("p.precision")} || ',"version":' || p.version::text ||
+  '],"precision":' || ${j("p.precision")} || ',"locationNote":' || ${j(`p.${col.locationNote}`)} || ',"version":' || p.version::text ||
   ',"updatedAt":"' || to_char(p.${col.updatedAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"}}'`;
 
 function toFeature(r: FeatureRow, crs: CoordinateSystem): PointFeature {

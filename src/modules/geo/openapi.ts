@@ -157,6 +157,7 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
                 zone: { type: "string", nullable: true },
                 domains: { type: "array", items: { type: "string" } },
                 precision: { type: "string" },
+                locationNote: { type: "string", nullable: true, description: "where the point comes from" },
                 version: { type: "integer" },
                 updatedAt: { type: "string", format: "date-time" },
               },

@@ -223,7 +223,7 @@ export function platformsGeoJson(dump: Dump): string {
       geometry: { type: "Point", coordinates: [x.location!.lng, x.location!.lat] },
       properties: {
         nameHans: x.nameHans, nameHant: x.nameHant, nameEn: x.nameEn, kind: x.kind, level: x.level, status: x.status,
-        district: x.district, domains: x.domains, precision: x.location!.precision, version: x.version, updatedAt: x.updatedAt,
+        district: x.district, domains: x.domains, precision: x.location!.precision, locationNote: x.locationNote ?? null, version: x.version, updatedAt: x.updatedAt,
       },
     })),
   }, null, 1) + "\n";
