@@ -103,7 +103,7 @@
     "domains { id nameHans nameEn isGroup platformCount parent { id } } }";
   var FEATURES = "query ($filter: PlatformFilter, $crs: CoordinateSystem) { platformsGeoJSON(filter: $filter, crs: $crs) }";
   var DETAIL = "query ($id: ID!) { platform(id: $id) { id nameHans nameHant nameEn nameEnEstablished aliases kind level status note " +
-    "district { code nameHans nameEn } overseas { city country } location { lng lat precision } zone { id nameHans nameEn } " +
+    "district { code nameHans nameEn } overseas { city country } location { lng lat precision } locationNote zone { id nameHans nameEn } " +
     "domains { id nameHans nameEn } agencies { id nameHans nameHant nameEn } " +
     "statusHistory { from to effectiveDate note correction source { title url publishedAt } } " +
     "mentions { section excerpt offset } } }";
@@ -486,6 +486,7 @@
     fact("Overseas", p.overseas && p.overseas.city + ", " + p.overseas.country);
     fact("Inside", p.zone && p.zone.nameHans + " " + p.zone.nameEn);
     fact("Location", p.location && p.location.lat.toFixed(3) + ", " + p.location.lng.toFixed(3) + " (WGS-84, " + label(p.location.precision).toLowerCase() + ")");
+    fact(p.location ? "Point from" : "Not on the map", p.locationNote);
     fact("Domains", p.domains.map(function (d) { return d.nameEn; }).join("; "));
     fact("Also called", p.aliases.join("; "));
     body.appendChild(facts);
