@@ -2,7 +2,9 @@ import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema, type PubSub } from "type-graphql";
 import { PlatformConnectionResolver, PlatformResolver, StatusEventResolver } from "./modules/platform/platform.resolver";
-import { AgencyResolver, DistrictResolver, ReferenceResolver } from "./modules/reference.resolver";
+import { AgencyResolver } from "./modules/agency/agency.resolver";
+import { DistrictResolver } from "./modules/district/district.resolver";
+import { TargetResolver } from "./modules/target/target.resolver";
 import { DomainResolver } from "./modules/domain/domain.resolver";
 import { GeoResolver } from "./modules/geo/geo.resolver";
 import { PlatformWriteResolver } from "./modules/platform/platform-write.resolver";
@@ -11,7 +13,7 @@ import { StatusBatchResolver } from "./modules/status/status-batch.resolver";
 import { ViewerResolver } from "./modules/auth/viewer.resolver";
 import { GraphQLDateTime } from "graphql-scalars";
 
-export const resolvers = [PlatformResolver, PlatformConnectionResolver, StatusEventResolver, ReferenceResolver, DistrictResolver, AgencyResolver, DomainResolver, GeoResolver, PlatformWriteResolver, StatusResolver, StatusBatchResolver, ViewerResolver] as const;
+export const resolvers = [PlatformResolver, PlatformConnectionResolver, StatusEventResolver, DistrictResolver, AgencyResolver, TargetResolver, DomainResolver, GeoResolver, PlatformWriteResolver, StatusResolver, StatusBatchResolver, ViewerResolver] as const;
 
 /** type-graphql validates inputs only when asked: validate is on, so class-validator rules hold. */
 export function createSchema(pubSub: PubSub): Promise<GraphQLSchema> {

@@ -1,10 +1,15 @@
-import { Ctx, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../context";
 import { Domain } from "./domain.entity";
 
 /** Tree navigation over the (small) domain table, read once per request. */
 @Resolver(() => Domain)
 export class DomainResolver {
+  @Query(() => [Domain], { description: "Every industry domain (use parent/children for the tree) with platform counts" })
+  domains(@Ctx() ctx: Context): Promise<Domain[]> {
+    return ctx.services.domains.list();
+  }
+
   @FieldResolver(() => Int, { description: "Platforms tagged with this domain or any domain under it" })
   platformCount(@Root() d: Domain, @Ctx() ctx: Context): Promise<number> {
     return ctx.loaders.domainCount.load(d.id);
