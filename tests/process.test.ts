@@ -22,7 +22,8 @@ interface Proc {
 
 async function launch(env: Record<string, string>): Promise<Proc> {
   const port = await freePort();
-  const { DATABASE_URL: _ignored, ...base } = process.env;
+  // no NODE_ENV=test from Jest: the process runs as `npm start` runs it
+  const { DATABASE_URL: _ignored, NODE_ENV: _test, ...base } = process.env;
   const child = spawn(process.execPath, [ENTRY], {
     env: { ...base, LOG_LEVEL: "info", PORT: String(port), HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -201,7 +202,7 @@ describe("installed under a folder whose name starts with a dot", () => {
     const db = await createTestDatabase();
     try {
       const port = await freePort();
-      const { DATABASE_URL: _ignored, ...base } = process.env;
+      const { DATABASE_URL: _ignored, NODE_ENV: _test, ...base } = process.env;
       // --preserve-symlinks: packages resolve under the dot-folder too (node_modules is a link here)
       const child = spawn(process.execPath, ["--preserve-symlinks", path.join(home, "dist", "src", "index.js")], {
         cwd: home,
