@@ -149,6 +149,34 @@ describe("the seed loader", () => {
     expect(await counts(ds)).toEqual(before);
   });
 
+  it("corrects an earlier baseline as a recorded correction, unless an official has recorded a change", async () => {
+    const ds = s.running.db.dataSource;
+    const data = readSeedData();
+    const [a, b] = data.platforms.filter((x) => x.status === "OPERATIONAL").slice(0, 2).map((x) => x.id);
+    // as an earlier edition of the data set left them: UNDER_CONSTRUCTION in the seed's only event
+    for (const id of [a, b]) {
+      await s.write(`UPDATE platform SET status = 'UNDER_CONSTRUCTION' WHERE id = $1`, [id]);
+      await s.write(`UPDATE status_event SET to_status = 'UNDER_CONSTRUCTION' WHERE platform_id = $1`, [id]);
+    }
+    // an official has recorded a change on b since: the data set leaves it alone
+    await s.write(
+      `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, correction) VALUES ($1, 'UNDER_CONSTRUCTION', 'UNDER_CONSTRUCTION', '2019-01-01', 'Huangpu office', true)`,
+      [b],
+    );
+    const { written } = await loadSeed(ds, data);
+    expect(written.status_event).toBe(1);
+    const [pa] = await ds.query(`SELECT status FROM platform WHERE id = $1`, [a]);
+    expect(pa.status).toBe("OPERATIONAL");
+    const events = await ds.query(`SELECT from_status, to_status, actor, correction, source_title FROM status_event WHERE platform_id = $1 ORDER BY id`, [a]);
+    expect(events).toHaveLength(2);
+    expect(events[1]).toMatchObject({ from_status: "UNDER_CONSTRUCTION", to_status: "OPERATIONAL", actor: "seed", correction: true });
+    const [pb] = await ds.query(`SELECT status FROM platform WHERE id = $1`, [b]);
+    expect(pb.status).toBe("UNDER_CONSTRUCTION");
+    // and a second run changes nothing
+    const again = await loadSeed(ds, data);
+    expect(Object.values(again.written).every((n) => n === 0)).toBe(true);
+  });
+
   it("rejects invalid data naming the record, and writes nothing", async () => {
     const db = await createTestDatabase();
     const ds = buildDataSource(db.url);

@@ -18,7 +18,7 @@ import { DISTRICT_TABLE } from "../district/district.entity";
 import { DOMAIN_TABLE } from "../domain/domain.entity";
 import { PlatformKind, PlatformLevel, PlatformStatus } from "../platform/platform.enums";
 import { finite, inEnum, inGuangzhou, nonEmpty, platformProblems, SLUG, type PlatformRecord, type PlatformRules } from "../platform/platform.rules";
-import { districtCentroids, upsertPlatform } from "../platform/platform.store";
+import { col, districtCentroids, upsertPlatform } from "../platform/platform.store";
 import { mentionProblem, PLAN_DATE, PLAN_TITLE, type MentionRecord } from "../source/plan";
 import { Target } from "../target/target.entity";
 
@@ -191,6 +191,7 @@ async function writeSeed(m: EntityManager, d: SeedData): Promise<SeedResult> {
   add(await writeReference(m, d));
   const centroids = await districtCentroids(m);
   for (const x of d.platforms) {
+    add(await correctBaseline(m, x));
     add(await upsertPlatform(m, x, {
       centroids,
       firstEvent: {
@@ -205,6 +206,32 @@ async function writeSeed(m: EntityManager, d: SeedData): Promise<SeedResult> {
   }
   add(await writeTargets(m, d));
   return { written };
+}
+
+/**
+ * A registry loaded from an earlier edition of the data set keeps the baseline status it had then,
+ * since status belongs to the status workflow. Where nobody has recorded a change yet (every event
+ * of the platform is the data set's own) and the data set's baseline has since been corrected,
+ * the correction is recorded as such: a correction event citing the plan, and the new status.
+ * Once an official has recorded a change, the data set never touches the platform's status.
+ */
+async function correctBaseline(m: EntityManager, x: SeedPlatform): Promise<Record<string, number>> {
+  const rows: Array<{ status: string; version: number; human: boolean }> = await m.query(
+    `SELECT p.${col.status} AS status, p.${col.version} AS version,
+       EXISTS (SELECT 1 FROM status_event e WHERE e.platform_id = p.id AND e.actor <> 'seed') AS human
+     FROM platform p WHERE p.id = $1 FOR UPDATE`,
+    [x.id],
+  );
+  const p = rows[0];
+  if (!p || p.human || p.status === x.status) return {};
+  await m.query(
+    `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_url,
+       source_published_at, correction, token_id)
+     VALUES ($1, $2, $3, $4, 'seed', $5, $6, NULL, $4, true, NULL)`,
+    [x.id, p.status, x.status, PLAN_DATE, `Baseline corrected by the data set's review. ${seedEventNote(x)}`, PLAN_TITLE],
+  );
+  await m.query(`UPDATE platform SET ${col.status} = $2, ${col.version} = ${col.version} + 1, ${col.updatedAt} = now() WHERE id = $1`, [x.id, x.status]);
+  return { platform: 1, status_event: 1 };
 }
 
 const DISTRICT = DISTRICT_TABLE;
