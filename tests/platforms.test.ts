@@ -1,4 +1,5 @@
 /** Querying platforms by area and by industry; every filter is checked against a recomputation over all platforms. */
+import { col } from "../src/modules/platform/platform.store";
 import { startTestServer, type TestServer } from "./support/server";
 
 const FIELDS = `id nameHans nameHant nameEn aliases kind level status district { code } zone { id }
@@ -144,7 +145,7 @@ describe("Relay pagination", () => {
   it("stays stable while rows are inserted", async () => {
     const first: any = await s.gql(`{ platforms(first: 10) { pageInfo { endCursor } nodes { id } } }`);
     // a platform that sorts first ("aaa") would shift an offset-based page
-    await s.write(`INSERT INTO platform (id, name_hans, name_hant, name_en, kind, status, sort_key) VALUES ('zz-test', '阿', '阿', 'A', 'OTHER', 'PLANNED', 'a1')`);
+    await s.write(`INSERT INTO platform (id, ${col.nameHans}, ${col.nameHant}, ${col.nameEn}, kind, status, ${col.sortKey}) VALUES ('zz-test', '阿', '阿', 'A', 'OTHER', 'PLANNED', 'a1')`);
     try {
       const next: any = await s.gql(`query($c: String) { platforms(first: 10, after: $c) { nodes { id } } }`, { c: first.data.platforms.pageInfo.endCursor });
       const expected = (await walk(null)).nodes.map((p: any) => p.id);

@@ -1,4 +1,5 @@
 /** A list page runs a fixed number of SQL statements; fan-out, depth and alias abuse are refused before running. */
+import { col } from "../src/modules/platform/platform.store";
 import { startTestServer, type TestServer } from "./support/server";
 
 let s: TestServer;
@@ -112,7 +113,7 @@ describe("indexes", () => {
   };
   it("serve the bbox, near, search and district filters", async () => {
     expect(await plan(`p.lng IS NOT NULL AND point(p.lng, p.lat) <@ box(point(113.3, 23.0), point(113.6, 23.3))`)).toContain("platform_point_idx");
-    expect(await plan(`p.search_grams @> $1::text[]`, [["生物"]])).toContain("platform_grams_idx");
-    expect(await plan(`p.district_code = ANY($1::text[])`, [["440112"]])).toContain("platform_district_idx");
+    expect(await plan(`p.${col.searchGrams} @> $1::text[]`, [["生物"]])).toContain("platform_grams_idx");
+    expect(await plan(`p.${col.districtCode} = ANY($1::text[])`, [["440112"]])).toContain("platform_district_idx");
   });
 });

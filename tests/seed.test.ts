@@ -1,3 +1,4 @@
+import { col } from "../src/modules/platform/platform.store";
 import fs from "node:fs";
 import path from "node:path";
 import { buildDataSource } from "../ormconfig";
@@ -139,7 +140,7 @@ describe("the seed loader", () => {
   const counts = async (ds: ReturnType<typeof buildDataSource>) =>
     (await ds.query(`SELECT (SELECT count(*) FROM platform) p, (SELECT count(*) FROM platform_mention) m,
       (SELECT count(*) FROM status_event) e, (SELECT count(*) FROM target) t, (SELECT count(*) FROM platform_agency) a,
-      (SELECT max(updated_at) FROM platform) u`))[0];
+      (SELECT max(${col.updatedAt}) FROM platform) u`))[0];
 
   it("is idempotent: a second run writes nothing and leaves the same rows", async () => {
     const ds = s.running.db.dataSource;

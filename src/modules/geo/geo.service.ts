@@ -78,7 +78,7 @@ interface FeatureRow {
 /**
  * One feature's row as JSON: the point and country apart (for the conversion), the properties
  * ready to send. Domain ids come from a correlated array_agg, so no row needs a second query.
- * updated_at is written the way Date.toISOString and the GraphQL Date scalar write it.
+ * updatedAt is written the way Date.toISOString and the GraphQL Date scalar write it.
  */
 const FEATURE_ROW = `json_build_object(
   'id', p.id, 'lng', p.lng, 'lat', p.lat, 'country', p.${col.overseasCountry},
