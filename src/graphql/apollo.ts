@@ -1,7 +1,7 @@
 /** The GraphQL server for HTTP: Apollo Server with its limits, metrics, read-your-writes, SQL counts, response cache and drain. */
 import type http from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
@@ -54,6 +54,10 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
       drainHttpServerPlugin<Context>(o.httpServer, { gracePeriodMs: o.config.shutdownTimeoutMs }),
       drain,
       ApolloServerPluginLandingPageDisabled(),
+      // Nothing sets cache hints: Apollo's default cache-control plugin would only hook every field
+      // resolution to arrive at "no-store" (bench/README.md, change 6). Said once per response instead.
+      ApolloServerPluginCacheControlDisabled(),
+      { requestDidStart: async () => ({ willSendResponse: async ({ response }) => void response.http.headers.set("cache-control", "no-store") }) },
     ],
   });
   await apollo.start();
