@@ -7,6 +7,7 @@
  * Files are read from the repository root, because `npm start` runs compiled code in dist/ and
  * the page's files are not compiled.
  */
+import { pageCsp } from "../../http/csp";
 import fs from "node:fs";
 import path from "node:path";
 import { Router } from "express";
@@ -28,17 +29,7 @@ function rootOf(dir: string): string {
 export const DESK_DIR = path.join(rootOf(__dirname), "src", "modules", "desk", "desk");
 
 /** Scripts, styles, data and images from this server only; no inline script or style, no framing elsewhere. */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'self'",
-].join("; ");
+const CSP = pageCsp();
 
 const HEADERS = { "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" };
 

@@ -7,6 +7,7 @@
  * Files are read from the repository root, because `npm start` runs compiled code in dist/
  * and the page's files are not compiled.
  */
+import { pageCsp } from "../../http/csp";
 import fs from "node:fs";
 import path from "node:path";
 import express, { Router } from "express";
@@ -25,17 +26,7 @@ export const MAP_DIR = path.join(repoRoot(), "src", "modules", "geo", "map");
  * never run as code. Images (tiles) may come from any http(s) host: the basemap is the user's
  * choice (?tiles=).
  */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: https: http:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'self'",
-].join("; ");
+const CSP = pageCsp(["https:", "http:"]);
 
 /** Enum values for the filters, rendered into the page so it needs no introspection (which may be off). */
 function pageConfig(): string {
