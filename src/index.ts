@@ -65,6 +65,16 @@ function main(): void {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // A connection that errors while it is being closed (a socket, the LISTEN client, the pool) must not
+  // turn a clean stop into a crash; before a stop, an unhandled rejection is a bug: log it and exit 1.
+  process.on("unhandledRejection", (err) => {
+    if (stopping) {
+      logger.warn({ err }, "an operation failed while shutting down");
+      return;
+    }
+    logger.fatal({ err }, "unhandled rejection");
+    process.exit(1);
+  });
 
   // Listen at once (/readyz says 503 until the database is ready); keep trying a database that is down.
   start(config, logger, { waitReady: false }).then(

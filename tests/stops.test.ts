@@ -39,7 +39,13 @@ async function launch(env: Record<string, string>, command: string[] = [process.
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      // an unclean exit shows what the server said, so a failure names its cause
+      if (code !== 0) process.stderr.write(`server exited ${code}; its log:\n${out.split("\n").slice(-30).join("\n")}\n`);
+      resolve(code);
+    }),
+  );
   return { child, port, exited, output: () => out };
 }
 
