@@ -136,7 +136,7 @@ export async function chooseParameters(dbUrl) {
   }
 }
 
-/** Re-reads S5's platforms (status, version) so the next writes carry the right expectedVersion. */
+/** Re-reads written platforms (status, version) so the next writes carry the right expectedVersion (S5, S6). */
 export async function resyncS5(dbUrl, pool) {
   const c = new pg.Client({ connectionString: dbUrl, application_name: "bench-harness" });
   await c.connect();
@@ -149,10 +149,10 @@ export async function resyncS5(dbUrl, pool) {
   }
 }
 
-/** The next S5 input for a platform: one lifecycle step forward, or an admin correction back to PLANNED. */
-function nextStatusInput(p) {
+/** The next write for a platform (S5, S6): one lifecycle step forward, or an admin correction back to PLANNED. */
+export function nextStatusInput(p, note = "benchmark write") {
   const k = CHAIN.indexOf(p.status);
-  const base = { id: p.id, effectiveDate: "2024-01-01", expectedVersion: p.version, note: "benchmark write" };
+  const base = { id: p.id, effectiveDate: "2024-01-01", expectedVersion: p.version, note };
   if (k >= 0 && k < CHAIN.length - 1) {
     return { ...base, status: CHAIN[k + 1], source: { title: "benchmark", url: "https://example.org/bench", publishedAt: "2024-01-01" } };
   }

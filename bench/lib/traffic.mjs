@@ -11,7 +11,7 @@
  */
 import pg from "pg";
 import { makeRng } from "./generate.mjs";
-import { S2_FRAGMENTS } from "./scenarios.mjs";
+import { nextStatusInput, resyncS5, S2_FRAGMENTS } from "./scenarios.mjs";
 
 /** Reads that carry the same selections as S1–S4, with the page size a variable. */
 const OURS = {
@@ -66,8 +66,6 @@ const PEER = {
   }
 }`,
 };
-
-const CHAIN = ["PLANNED", "PREPARING", "UNDER_CONSTRUCTION", "TRIAL_OPERATION", "OPERATIONAL"];
 
 /**
  * The pool of distinct reads for one database (deterministic for a data set and seed), in
@@ -177,26 +175,7 @@ function versionIn(json, server) {
 }
 
 /** Re-reads the written platforms' status and version from the database. */
-export async function resyncWritten(dbUrl, written) {
-  const c = new pg.Client({ connectionString: dbUrl, application_name: "bench-harness" });
-  await c.connect();
-  try {
-    const { rows } = await c.query(`SELECT id, status, version FROM platform WHERE id = ANY($1)`, [written.map((p) => p.id)]);
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    for (const p of written) Object.assign(p, byId.get(p.id), { busy: false });
-  } finally {
-    await c.end();
-  }
-}
-
-function nextStatusInput(p) {
-  const k = CHAIN.indexOf(p.status);
-  const base = { id: p.id, effectiveDate: "2024-01-01", expectedVersion: p.version, note: "benchmark write (S6)" };
-  if (k >= 0 && k < CHAIN.length - 1) {
-    return { ...base, status: CHAIN[k + 1], source: { title: "benchmark", url: "https://example.org/bench", publishedAt: "2024-01-01" } };
-  }
-  return { ...base, status: "PLANNED", correction: true };
-}
+export const resyncWritten = resyncS5;
 
 /**
  * Writes at a steady rate until stop() is called; after each acknowledged write, reads that
@@ -231,7 +210,7 @@ export function startWriter(o) {
       const res = await fetch(o.writeUrl, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${o.token}` },
-        body: JSON.stringify({ query: OURS.write, variables: { input: nextStatusInput(p) } }),
+        body: JSON.stringify({ query: OURS.write, variables: { input: nextStatusInput(p, "benchmark write (S6)") } }),
       });
       const json = await res.json().catch(() => null);
       const r = json?.data?.updatePlatformStatus;
