@@ -19,7 +19,7 @@ import { createDeskRouter } from "../modules/desk/desk.router";
 import { createGeoRouter } from "../modules/geo/geo.router";
 import { requestContext } from "../request-context";
 import type { ResponseCache } from "../response-cache";
-import type { RequestGuards } from "./guards";
+import { NOT_READY_MESSAGE, type RequestGuards } from "./guards";
 
 export interface AppOptions {
   config: Pick<Config, "graphqlIde" | "bodyLimitBytes" | "corsOrigins" | "metrics" | "trustProxy">;
@@ -88,11 +88,11 @@ export function createApp(o: AppOptions): express.Express {
       const problems = await schemaProblems(o.dataSource);
       if (problems.length) {
         logger.warn({ problems }, "readiness: schema is not current");
-        res.status(503).json({ status: "unavailable", reason: "SCHEMA_NOT_CURRENT", message: "the database schema is not current" });
+        res.status(503).json({ status: "unavailable", reason: "SCHEMA_NOT_CURRENT", message: NOT_READY_MESSAGE.SCHEMA_NOT_CURRENT });
       } else res.json({ status: "ready" });
     } catch (err) {
       logger.warn({ err }, "readiness: database unreachable");
-      res.status(503).json({ status: "unavailable", reason: "DATABASE_UNREACHABLE", message: "the database is unreachable; retry shortly" });
+      res.status(503).json({ status: "unavailable", reason: "DATABASE_UNREACHABLE", message: NOT_READY_MESSAGE.DATABASE_UNREACHABLE });
     }
   });
   if (config.metrics) {

@@ -16,14 +16,20 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { LRUCache } from "lru-cache";
+
 import type { Config } from "../config";
 import { AppError, ErrorCode } from "../errors";
 import type { TokenService } from "../modules/auth/token.service";
 
+// proxy-addr computes req.ip for Express; the WebSocket upgrade asks it the same way (its types are not installed)
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const proxyaddr = require("proxy-addr") as (req: IncomingMessage, trust: (addr: string, i: number) => boolean) => string;
+
 /** Why the registry is not serving yet: a stable code for clients and probes; details go to the log. */
 export type NotReadyCode = "STARTING" | "DATABASE_UNREACHABLE" | "SCHEMA_NOT_CURRENT" | "START_FAILED";
 
-const NOT_READY_MESSAGE: Record<NotReadyCode, string> = {
+/** The short public message of each reason (details go to the log). */
+export const NOT_READY_MESSAGE: Record<NotReadyCode, string> = {
   STARTING: "the registry is starting: waiting for the database",
   DATABASE_UNREACHABLE: "the database is unreachable; retry shortly",
   SCHEMA_NOT_CURRENT: "the database schema is not current",
@@ -114,11 +120,6 @@ export class RequestGuards {
     }
   }
 
-  /** Forget a token's verification at once (after revoking it here). */
-  forget(token: string): void {
-    this.verified.delete(createHash("sha256").update(token).digest("hex"));
-  }
-
   /** Express middleware: the readiness gate, then identify and charge the caller; refusals as GraphQL-shaped JSON. */
   http(): RequestHandler {
     return (req: Request, res: Response, next: NextFunction) => {
@@ -190,8 +191,5 @@ export function sendRefusal(res: Response, err: AppError): void {
 
 /** The client's address of an upgrade request, as Express computes req.ip (honouring TRUST_PROXY). */
 export function clientIp(req: IncomingMessage, trust: (addr: string, i: number) => boolean): string {
-  // proxy-addr is what Express itself uses for req.ip
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const proxyaddr = require("proxy-addr") as (req: IncomingMessage, trust: (addr: string, i: number) => boolean) => string;
   return proxyaddr(req, trust);
 }
