@@ -19,6 +19,7 @@ import { LRUCache } from "lru-cache";
 
 import type { Config } from "../config";
 import { AppError, ErrorCode } from "../errors";
+import { bearerToken } from "../modules/auth/auth";
 import type { TokenService } from "../modules/auth/token.service";
 
 // proxy-addr computes req.ip for Express; the WebSocket upgrade asks it the same way (its types are not installed)
@@ -62,15 +63,6 @@ export interface Caller {
   ip: string;
   /** the verified token's id, or null for an anonymous caller */
   tokenId: string | null;
-}
-
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
-
-/** The token of an Authorization value (`Bearer <token>`); null when there is none; undefined when the header is not a Bearer token. */
-export function bearerToken(authorization: string | undefined): string | null | undefined {
-  if (!authorization) return null;
-  const m = BEARER.exec(authorization);
-  return m ? m[1] : undefined;
 }
 
 export class RequestGuards {

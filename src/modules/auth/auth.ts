@@ -13,12 +13,19 @@ export interface Auth {
   presented: boolean;
 }
 
+/** The token of an Authorization value (`Bearer <token>`); null when there is none; undefined when the header is not a Bearer token. */
+export function bearerToken(authorization: string | undefined): string | null | undefined {
+  if (!authorization) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return m ? m[1] : undefined;
+}
+
 export function authFromHeader(header: string | undefined, tokens: TokenService): Auth {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  const token = bearerToken(header);
   let cached: Promise<Viewer | null> | undefined;
   return {
     presented: !!header,
-    viewer: () => (cached ??= match ? tokens.authenticate(match[1]) : Promise.resolve(null)),
+    viewer: () => (cached ??= token ? tokens.authenticate(token) : Promise.resolve(null)),
   };
 }
 
