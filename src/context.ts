@@ -8,7 +8,7 @@ import { DistrictService } from "./modules/district/district.service";
 import type { Domain } from "./modules/domain/domain.entity";
 import { DomainService } from "./modules/domain/domain.service";
 import { PlatformWriteService } from "./modules/platform/platform-write.service";
-import { createPlatformLoaders, type PlatformLoaders } from "./modules/platform/platform.loaders";
+import { platformLoaderFactories, type PlatformLoaders } from "./modules/platform/platform.loaders";
 import { PlatformService } from "./modules/platform/platform.service";
 import type { ChangeBus } from "./db/change-bus";
 import { StatusService } from "./modules/status/status.service";
@@ -51,16 +51,37 @@ export interface Context {
   loaders: Loaders;
 }
 
+/**
+ * Each loader is made the first time a resolver asks for it: most requests use one or two of the
+ * ten, and a request that reads no relation makes none (bench/README.md, change 9).
+ */
 export function createLoaders(services: Services): Loaders {
   let domains: Promise<Map<string, Domain>> | undefined;
-  return {
-    ...createPlatformLoaders(services.platforms, services.districts),
-    districtCount: new DataLoader<string, number>((codes) => services.districts.countPlatforms(codes)),
-    agencyCount: new DataLoader<string, number>((ids) => services.agencies.countPlatforms(ids)),
-    domainCount: new DataLoader<string, number>((ids) => services.domains.countPlatforms(ids)),
+  return lazily<Loaders>({
+    ...platformLoaderFactories(services.platforms, services.districts),
+    districtCount: () => new DataLoader<string, number>((codes) => services.districts.countPlatforms(codes)),
+    agencyCount: () => new DataLoader<string, number>((ids) => services.agencies.countPlatforms(ids)),
+    domainCount: () => new DataLoader<string, number>((ids) => services.domains.countPlatforms(ids)),
     // The domain table is small: one read per request serves every tree navigation.
-    allDomains: () => (domains ??= services.domains.list().then((ds) => new Map(ds.map((d) => [d.id, d])))),
-  };
+    allDomains: () => () => (domains ??= services.domains.list().then((ds) => new Map(ds.map((d) => [d.id, d])))),
+  });
+}
+
+/** An object whose properties are made by their factory on first read, then kept. */
+function lazily<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
+  const target = {} as T;
+  for (const key of Object.keys(factories) as Array<keyof T>) {
+    Object.defineProperty(target, key, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const value = factories[key]();
+        Object.defineProperty(target, key, { value, enumerable: true });
+        return value;
+      },
+    });
+  }
+  return target;
 }
 
 export function createContext(services: Services, authorization: string | undefined): Context {

@@ -48,7 +48,8 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
     : undefined;
   if (cache) bus.listenChanges(cache);
 
-  const app = createApp({ config, dataSource, services, guards, metrics, cache, logger });
+  const routes = createApp({ config, dataSource, services, guards, metrics, cache, logger });
+  const { app } = routes;
   const httpServer = http.createServer(app);
   const ws = createWsServer({ httpServer, schema, services, guards, config, trust: app.get("trust proxy fn"), formatError });
   const lifecycle = createLifecycle({ httpServer, apollo: () => apollo, bus, guards, logger });
@@ -59,7 +60,7 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
       if (lifecycle.busStarted) await bus.stop();
     },
   });
-  mountGraphQL(app, apollo, { config, services, cache, logger });
+  mountGraphQL(routes, apollo, { config, services, cache, logger });
 
   return {
     httpServer,

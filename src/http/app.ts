@@ -31,7 +31,7 @@ export interface AppOptions {
   logger: Logger;
 }
 
-export function createApp(o: AppOptions): express.Express {
+export function createApp(o: AppOptions): { app: express.Express; graphql: express.Router } {
   const { config, logger } = o;
   const app = express();
   app.disable("x-powered-by");
@@ -119,16 +119,23 @@ export function createApp(o: AppOptions): express.Express {
   // Until the database is ready everything that needs it answers 503; then who pays, and the budgets.
   app.use(o.guards.http());
 
+  // /graphql comes right after the guards, so that its requests do not walk the pages' routes
+  // (Apollo is mounted on it by mountGraphQL once it has started)
+  const graphql = express.Router();
+  app.use("/graphql", graphql);
   app.use(createGeoRouter({ services: o.services, logger }));
   app.use(createDeskRouter({ services: o.services, logger }));
 
-  return app;
+  return { app, graphql };
 }
 
-/** Mounts Apollo at /graphql (after the pages), then the error handler that ends the chain. */
-export function mountGraphQL(app: express.Express, apollo: ApolloServer<Context>, o: Pick<AppOptions, "config" | "services" | "cache" | "logger">): void {
-  app.use(
-    "/graphql",
+/** Mounts Apollo on the /graphql router, then the error handler that ends the chain. */
+export function mountGraphQL(
+  { app, graphql }: { app: express.Express; graphql: express.Router },
+  apollo: ApolloServer<Context>,
+  o: Pick<AppOptions, "config" | "services" | "cache" | "logger">,
+): void {
+  graphql.use(
     express.json({ limit: o.config.bodyLimitBytes }),
     ...(o.cache ? [o.cache.middleware()] : []),
     expressMiddleware(apollo, { context: async ({ req }) => createContext(o.services, req.headers.authorization) }),

@@ -8,16 +8,16 @@ import type { StatusEvent } from "../status/status-event.entity";
 import type { Platform } from "./platform.entity";
 import type { PlatformService } from "./platform.service";
 
-/** Per-request loaders: every relation of a Platform is read in one statement per page. */
-export function createPlatformLoaders(platforms: PlatformService, districts: DistrictService) {
+/** Per-request loaders (made on first use, see createLoaders): every relation of a Platform is read in one statement per page. */
+export function platformLoaderFactories(platforms: PlatformService, districts: DistrictService) {
   return {
-    platform: new DataLoader<string, Platform | null>((ids) => platforms.findByIds(ids)),
-    children: new DataLoader<string, Platform[]>((ids) => platforms.childrenOf(ids)),
-    domains: new DataLoader<string, Domain[]>((ids) => platforms.domainsOf(ids)),
-    agencies: new DataLoader<string, Agency[]>((ids) => platforms.agenciesOf(ids)),
-    mentions: new DataLoader<string, Mention[]>((ids) => platforms.mentionsOf(ids)),
-    statusHistory: new DataLoader<string, StatusEvent[]>((ids) => platforms.historyOf(ids)),
-    district: new DataLoader<string, District | null>((codes) => districts.findByCodes(codes)),
+    platform: () => new DataLoader<string, Platform | null>((ids) => platforms.findByIds(ids)),
+    children: () => new DataLoader<string, Platform[]>((ids) => platforms.childrenOf(ids)),
+    domains: () => new DataLoader<string, Domain[]>((ids) => platforms.domainsOf(ids)),
+    agencies: () => new DataLoader<string, Agency[]>((ids) => platforms.agenciesOf(ids)),
+    mentions: () => new DataLoader<string, Mention[]>((ids) => platforms.mentionsOf(ids)),
+    statusHistory: () => new DataLoader<string, StatusEvent[]>((ids) => platforms.historyOf(ids)),
+    district: () => new DataLoader<string, District | null>((codes) => districts.findByCodes(codes)),
   };
 }
-export type PlatformLoaders = ReturnType<typeof createPlatformLoaders>;
+export type PlatformLoaders = { [K in keyof ReturnType<typeof platformLoaderFactories>]: ReturnType<ReturnType<typeof platformLoaderFactories>[K]> };
