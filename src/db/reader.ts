@@ -28,16 +28,30 @@ export function hasReplicas(ds: DataSource): boolean {
  * Reads on the primary straight from the driver's pg Pool: the same connections and settings as
  * the DataSource, without TypeORM's query runner around each statement (bench/README.md, change 8).
  * Statements are counted as CountingLogger counts them; the result has the shape of DataSource.query.
+ *
+ * Each distinct SQL text (values are always parameters, so there are few: one per filter and
+ * selection shape) becomes a named prepared statement on each connection that runs it, so that
+ * PostgreSQL parses and analyses it once per connection instead of on every request
+ * (bench/README.md, change 10). At most PREPARED_TEXTS texts get a name; any further text runs
+ * unnamed, so a client that invents shapes cannot grow the server's memory.
  */
+export const PREPARED_TEXTS = 500;
+
 function poolReader(ds: DataSource): Queryable {
   const driver = ds.driver as unknown as { master: Pool };
+  const names = new Map<string, string>();
+  const nameOf = (sql: string): string | undefined => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < PREPARED_TEXTS) names.set(sql, (name = `registry_read_${names.size + 1}`));
+    return name;
+  };
   return {
     async query(sql, params) {
       // read at each call: the driver creates its pool when the DataSource initialises
       const pool = driver.master;
       const store = requestContext.getStore();
       if (store) store.statements++;
-      const r = await pool.query(sql, params as unknown[] | undefined);
+      const r = await pool.query({ text: sql, values: params as unknown[] | undefined, name: nameOf(sql) });
       return (r.command === "UPDATE" || r.command === "DELETE" ? [r.rows, r.rowCount] : r.rows) as never;
     },
   };
