@@ -62,6 +62,8 @@ export interface Config {
   responseCacheMaxBytes: number;
   /** Longest an answer stays in the response cache, in seconds, even with no change. Default 300. */
   responseCacheTtlSeconds: number;
+  /** Reads as named prepared statements (src/db/reader.ts); off behind a pooler that cannot keep them. Default true. */
+  preparedStatements: boolean;
 }
 
 export class ConfigError extends Error {
@@ -200,6 +202,7 @@ export function loadConfig(env: Env = process.env): Config {
     responseCache: bool(env, "RESPONSE_CACHE", true),
     responseCacheMaxBytes: bytes(env, "RESPONSE_CACHE_MAX_BYTES", 64 * 1024 * 1024, 4096),
     responseCacheTtlSeconds: int(env, "RESPONSE_CACHE_TTL", 300, 1, 86_400),
+    preparedStatements: bool(env, "PREPARED_STATEMENTS", true),
   };
   return Object.freeze(config);
 }

@@ -17,9 +17,9 @@ import { TargetService } from "./modules/target/target.service";
 import { GeoService } from "./modules/geo/geo.service";
 
 /** Services are stateless and built once per server. */
-export function createServices(ds: DataSource, hub: ChangeBus) {
+export function createServices(ds: DataSource, hub: ChangeBus, options: { preparedStatements?: boolean } = {}) {
   // Reads may go to a streaming replica; writes and their transactions always go to the primary.
-  const reader = createReader(ds);
+  const reader = createReader(ds, options);
   return {
     platforms: new PlatformService(reader),
     writes: new PlatformWriteService(ds),

@@ -40,7 +40,7 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
   const bus = new ChangeBus(databaseUrl, logger);
   const schema = await createSchema(bus);
   const metrics = createMetrics(dataSource);
-  const services = createServices(dataSource, bus);
+  const services = createServices(dataSource, bus, { preparedStatements: config.preparedStatements });
   const guards = new RequestGuards(config, services.tokens);
   const formatError = makeFormatError(logger);
   const cache = config.responseCache

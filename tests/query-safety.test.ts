@@ -117,3 +117,36 @@ describe("indexes", () => {
     expect(await plan(`p.${col.districtCode} = ANY($1::text[])`, [["440112"]])).toContain("platform_district_idx");
   });
 });
+
+describe("prepared statements (PREPARED_STATEMENTS)", () => {
+  // one connection each, so that the session that ran the reads is the one asked about its statements
+  const READS: Array<[string, Record<string, unknown>]> = [
+    [`query($d: [String!]) { platforms(filter: {districts: $d}, first: 5) { nodes { id nameHans domains { id } agencies { id } } } }`, { d: ["440112"] }],
+    [`query($q: String) { platforms(filter: {search: $q}, first: 5) { nodes { id nameHans } } }`, { q: "生物" }],
+    [`query($id: ID!) { platform(id: $id) { id status statusHistory { to effectiveDate } } }`, { id: "guangzhou-international-bio-island" }],
+  ];
+  const preparedNames = async (t: TestServer): Promise<string[]> => {
+    const pool = (t.running.db.dataSource.driver as unknown as { master: { query(sql: string): Promise<{ rows: Array<{ name: string }> }> } }).master;
+    return (await pool.query(`SELECT name FROM pg_prepared_statements ORDER BY name`)).rows.map((r) => r.name);
+  };
+
+  it("runs reads as named statements, the same answers as unnamed ones, and none when turned off", async () => {
+    const on = await startTestServer({ env: { DB_POOL_MAX: "1", RESPONSE_CACHE: "false" } });
+    const off = await startTestServer({ env: { DB_POOL_MAX: "1", RESPONSE_CACHE: "false", PREPARED_STATEMENTS: "false" } });
+    try {
+      for (const [query, variables] of READS) {
+        // twice on the server that prepares: the second run executes the statement the first one prepared
+        const first = await on.gql(query, variables);
+        const again = await on.gql(query, variables);
+        const unnamed = await off.gql(query, variables);
+        expect(first.errors).toBeUndefined();
+        expect(again.data).toEqual(first.data);
+        expect(unnamed.data).toEqual(first.data);
+      }
+      expect((await preparedNames(on)).filter((n) => n.startsWith("registry_read_")).length).toBeGreaterThanOrEqual(READS.length);
+      expect((await preparedNames(off)).filter((n) => n.startsWith("registry_read_"))).toEqual([]);
+    } finally {
+      await Promise.all([on.close(), off.close()]);
+    }
+  });
+});

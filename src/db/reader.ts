@@ -33,14 +33,16 @@ export function hasReplicas(ds: DataSource): boolean {
  * selection shape) becomes a named prepared statement on each connection that runs it, so that
  * PostgreSQL parses and analyses it once per connection instead of on every request
  * (bench/README.md, change 10). At most PREPARED_TEXTS texts get a name; any further text runs
- * unnamed, so a client that invents shapes cannot grow the server's memory.
+ * unnamed, so a client that invents shapes cannot grow the server's memory. PREPARED_STATEMENTS=false
+ * runs every read unnamed (for a pooler in transaction mode, which cannot keep a statement per client).
  */
 export const PREPARED_TEXTS = 500;
 
-function poolReader(ds: DataSource): Queryable {
+function poolReader(ds: DataSource, prepared: boolean): Queryable {
   const driver = ds.driver as unknown as { master: Pool };
   const names = new Map<string, string>();
   const nameOf = (sql: string): string | undefined => {
+    if (!prepared) return undefined;
     let name = names.get(sql);
     if (name === undefined && names.size < PREPARED_TEXTS) names.set(sql, (name = `registry_read_${names.size + 1}`));
     return name;
@@ -57,8 +59,8 @@ function poolReader(ds: DataSource): Queryable {
   };
 }
 
-export function createReader(ds: DataSource): Queryable {
-  if (!hasReplicas(ds)) return poolReader(ds);
+export function createReader(ds: DataSource, { preparedStatements = true }: { preparedStatements?: boolean } = {}): Queryable {
+  if (!hasReplicas(ds)) return poolReader(ds, preparedStatements);
   return {
     async query(sql, params) {
       const store = requestContext.getStore();
