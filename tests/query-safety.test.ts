@@ -150,3 +150,60 @@ describe("prepared statements (PREPARED_STATEMENTS)", () => {
     }
   });
 });
+
+describe("columns read for what a query selects", () => {
+  // sub-selections of Platform's object fields; a new object field fails below until it is listed here
+  const SUB: Record<string, string> = {
+    location: "{ lng lat precision }", overseas: "{ city country }", district: "{ code nameHans }", zone: "{ id nameHans }",
+    children: "{ id }", domains: "{ id }", agencies: "{ id }", mentions: "{ section offset }", statusHistory: "{ to effectiveDate }",
+  };
+  const platformFields = async (): Promise<Array<{ name: string; object: boolean }>> => {
+    const r = await s.gql(`{ __type(name: "Platform") { fields { name type { kind ofType { kind ofType { kind ofType { kind } } } } } } }`);
+    const objectKind = (t: any): boolean => (t.kind === "NON_NULL" || t.kind === "LIST" ? objectKind(t.ofType) : t.kind === "OBJECT");
+    return r.data!.__type.fields.map((f: any) => ({ name: f.name, object: objectKind(f.type) }));
+  };
+  const sel = (f: { name: string; object: boolean }) => `${f.name} ${f.object ? SUB[f.name] : ""}`;
+
+  it("answers every Platform field alone as the whole row read gives it, for one platform and for a page", async () => {
+    const fields = await platformFields();
+    for (const f of fields) if (f.object) expect([f.name, SUB[f.name]]).toEqual([f.name, expect.any(String)]);
+    const all = fields.map(sel).join("\n");
+    // the reference: the same platform reached as a status event's platform, which the DataLoader reads whole
+    const reference = async (id: string) =>
+      (await s.gql(`query($id: ID!) { platform(id: $id) { statusHistory { platform { ${all} } } } }`, { id })).data!.platform.statusHistory[0].platform;
+
+    // a zone with children and a district, and an overseas office
+    const ids = ["guangzhou-international-bio-island", "nansha-new-area"];
+    const overseas = await s.gql(`{ platforms(filter: {kinds: [OVERSEAS_OFFICE]}, first: 1) { nodes { id overseas { city } } } }`);
+    expect(overseas.data!.platforms.nodes[0].overseas.city).toEqual(expect.any(String));
+    ids.push(overseas.data!.platforms.nodes[0].id);
+    for (const id of ids) {
+      const whole = await reference(id);
+      expect(whole.id).toBe(id);
+      for (const f of fields) {
+        const one = await s.gql(`query($id: ID!) { platform(id: $id) { ${sel(f)} } }`, { id });
+        expect(one.errors).toBeUndefined();
+        expect([id, f.name, one.data!.platform[f.name]]).toEqual([id, f.name, whole[f.name]]);
+      }
+    }
+
+    // a page ordered by distance: each field alone against the whole rows (distanceMeters against the full page)
+    const near = { near: { lng: 113.36, lat: 23.08, radiusMeters: 20000 } };
+    const page = async (selection: string) => {
+      const r = await s.gql(`query($f: PlatformFilter) { platforms(filter: $f, first: 10) { nodes { id ${selection} } } }`, { f: near });
+      expect(r.errors).toBeUndefined();
+      return r.data!.platforms.nodes as Array<Record<string, unknown>>;
+    };
+    const fullPage = await page(all);
+    expect(fullPage.length).toBeGreaterThan(1);
+    const wholes = new Map<string, Record<string, unknown>>();
+    for (const n of fullPage) wholes.set(n.id as string, await reference(n.id as string));
+    for (const f of fields) {
+      const got = await page(sel(f));
+      expect([f.name, got.map((n) => n.id)]).toEqual([f.name, fullPage.map((n) => n.id)]);
+      const want = f.name === "distanceMeters" ? fullPage : fullPage.map((n) => wholes.get(n.id as string)!);
+      expect([f.name, got.map((n) => n[f.name])]).toEqual([f.name, want.map((n) => n[f.name])]);
+    }
+    expect(fullPage.every((n) => typeof n.distanceMeters === "number")).toBe(true);
+  });
+});

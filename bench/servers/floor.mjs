@@ -8,7 +8,8 @@
  * a shim that has only `query` and `transaction` on a pg Pool; so the floor follows whatever SQL
  * the services build (compileFilter, keyset paging, the GeoJSON statement, the status write).
  * S1 and S4 read the page (or the platform) with the relations they select in one statement, as the
- * registry's resolvers do (PlatformService.page/findById with `include`).
+ * registry's resolvers do (PlatformService.page/findById with `include`), and S1, S2 and S4 read only
+ * the columns their GraphQL selection needs, as the resolvers do (lookahead.platformSelection).
  *
  * Env: DATABASE_URL, PORT, HOST (default 127.0.0.1), DB_POOL_MAX (default 10).
  * Endpoints: POST /s1 … /s5 with {"variables": {...}} (the GraphQL operations' variables).
@@ -70,7 +71,7 @@ const location = (p) => (p.lng === null || p.lat === null || !p.precision ? null
 const handlers = {
   /** S1: platforms(filter: {districts, domains}, first: 50) with district, domains, agencies (one statement, as ours). */
   async s1({ districts: ds_, domains }) {
-    const page = await platforms.page({ filter: { districts: ds_, domains }, first: 50 }, new Set(["district", "domains", "agencies"]));
+    const page = await platforms.page({ filter: { districts: ds_, domains }, first: 50 }, new Set(["district", "domains", "agencies"]), ["id", "nameHans", "nameEn", "kind", "status", "version", "lng", "lat", "precision", "districtCode"]);
     return {
       platforms: {
         nodes: page.edges.map(({ node: p }) => {
@@ -88,7 +89,7 @@ const handlers = {
 
   /** S2: platforms(filter: {search}, first: 20). */
   async s2({ search }) {
-    const page = await platforms.page({ filter: { search }, first: 20 });
+    const page = await platforms.page({ filter: { search }, first: 20 }, undefined, ["id", "nameHans", "nameEn", "kind", "status"]);
     return { platforms: { nodes: page.edges.map(({ node: p }) => ({ id: p.id, nameHans: p.nameHans, nameEn: p.nameEn, kind: p.kind, status: p.status })) } };
   },
 
@@ -99,7 +100,7 @@ const handlers = {
 
   /** S4: platform(id) with statusHistory (one statement, as ours). */
   async s4({ id }) {
-    const p = await platforms.findById(id, new Set(["statusHistory"]));
+    const p = await platforms.findById(id, new Set(["statusHistory"]), ["id", "nameHans", "nameEn", "kind", "status", "version"]);
     if (!p) return { platform: null };
     return {
       platform: {

@@ -74,10 +74,10 @@ export class Table<T extends object> {
     return col;
   }
 
-  /** `alias.col, alias.col2, …` for every column but the ones left out. */
-  select(alias: string, except: ReadonlyArray<keyof T> = []): string {
+  /** `alias.col, alias.col2, …` for every column but the ones left out (or, given `only`, for those alone). */
+  select(alias: string, except: ReadonlyArray<keyof T> = [], only?: ReadonlyArray<keyof T>): string {
     return this.columns
-      .filter((col) => !except.includes(col.property as keyof T))
+      .filter((col) => !except.includes(col.property as keyof T) && (!only || only.includes(col.property as keyof T)))
       .map((col) => `${alias}.${quote(col.name)}`)
       .join(", ");
   }

@@ -1,6 +1,6 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Int, Query, Resolver, Root } from "type-graphql";
 import type { GraphQLResolveInfo } from "graphql";
-import { selectedRelations } from "./lookahead";
+import { platformSelection } from "./lookahead";
 import { IsOptional, Max, Min, ValidateNested } from "class-validator";
 import type { Context } from "../../context";
 import { Agency } from "../agency/agency.entity";
@@ -33,12 +33,14 @@ class PlatformsArgs {
 export class PlatformResolver {
   @Query(() => Platform, { nullable: true, description: "One platform by id (archived ones too)" })
   platform(@Arg("id", () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Platform | null> {
-    return ctx.services.platforms.findById(id, selectedRelations(info, []));
+    const { relations, columns } = platformSelection(info, []);
+    return ctx.services.platforms.findById(id, relations, columns);
   }
 
   @Query(() => PlatformConnection, { description: "Platforms matching a filter, one page at a time" })
   async platforms(@Args() args: PlatformsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlatformConnection> {
-    const page = await ctx.services.platforms.page(args, selectedRelations(info, ["nodes"], ["edges", "node"]));
+    const { relations, columns } = platformSelection(info, ["nodes"], ["edges", "node"]);
+    const page = await ctx.services.platforms.page(args, relations, columns);
     return Object.assign(new PlatformConnection(), { ...page, nodes: page.edges.map((e) => e.node) });
   }
 

@@ -13,7 +13,7 @@ import { compileFilter, orderSpec, type CompiledFilter, type OrderSpec } from ".
 import { DEFAULT_PAGE, MAX_PAGE, type FacetCount, type PageInfo, type PlatformFacets } from "./platform.types";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import { Params } from "../../db/table";
-import { col, PLATFORM_SELECT, rowToPlatform as platformOfRow } from "./platform.store";
+import { col, PLATFORM_SELECT, platformSelect, rowToPlatform as platformOfRow } from "./platform.store";
 
 const NONE: ReadonlySet<Relation> = new Set();
 
@@ -90,9 +90,12 @@ const keysOf = (cursor: string, order: PlatformOrder, spec: OrderSpec, name: str
 export class PlatformService {
   constructor(private readonly ds: Queryable) {}
 
-  /** One platform by id (archived ones included: an id is a permanent address), with the relations in `include`. */
-  async findById(id: string, include: ReadonlySet<Relation> = NONE): Promise<Platform | null> {
-    const rows: PlatformRow[] = await this.ds.query(`SELECT ${PLATFORM_SELECT}${relationColumns(include)} FROM platform p WHERE p.id = $1`, [id]);
+  /**
+   * One platform by id (archived ones included: an id is a permanent address), with the relations in
+   * `include`; `columns` (null: all) reads only what a query selects (lookahead.platformSelection).
+   */
+  async findById(id: string, include: ReadonlySet<Relation> = NONE, columns: ReadonlyArray<keyof Platform> | null = null): Promise<Platform | null> {
+    const rows: PlatformRow[] = await this.ds.query(`SELECT ${platformSelect(columns)}${relationColumns(include)} FROM platform p WHERE p.id = $1`, [id]);
     return rows[0] ? rowToPlatform(rows[0]) : null;
   }
 
@@ -106,9 +109,9 @@ export class PlatformService {
   /**
    * One page of a filter, with keyset cursors: the page starts strictly after (or before) the
    * cursor's sort keys, with the id as tie-break, so pages stay stable while rows are inserted.
-   * The relations in `include` come in the same statement.
+   * The relations in `include` come in the same statement; `columns` (null: all) as in findById.
    */
-  async page(args: PageArgs, include: ReadonlySet<Relation> = NONE): Promise<PlatformPage> {
+  async page(args: PageArgs, include: ReadonlySet<Relation> = NONE, columns: ReadonlyArray<keyof Platform> | null = null): Promise<PlatformPage> {
     const { first, last, after, before } = args;
     for (const [name, v] of [["first", first], ["last", last]] as const) {
       if (v !== undefined && v !== null && (!Number.isInteger(v) || v < 0 || v > MAX_PAGE)) {
@@ -134,7 +137,7 @@ export class PlatformService {
     if (after) conds.push(bound(after, "after", true));
     if (before) conds.push(bound(before, "before", false));
     const dir = backward ? (spec.dir === "ASC" ? "DESC" : "ASC") : spec.dir;
-    const sql = `SELECT ${PLATFORM_SELECT}, ${c.distance ?? "NULL::float8"} AS distance_m,
+    const sql = `SELECT ${platformSelect(columns)}, ${c.distance ?? "NULL::float8"} AS distance_m,
         ARRAY[${spec.keys.map((k) => `(${k})::text`).join(", ")}] AS _k${relationColumns(include)}
       FROM platform p WHERE ${conds.join(" AND ")}
       ORDER BY ${spec.keys.map((k) => `${k} ${dir}`).join(", ")}

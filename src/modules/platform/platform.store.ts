@@ -17,7 +17,13 @@ export const PLATFORM = new Table(Platform);
 export const col = PLATFORM.c;
 
 /** The columns a Platform object needs (the search columns stay in the database), on alias `p`. */
-export const PLATFORM_SELECT = PLATFORM.select("p", ["searchText", "searchGrams", "sortKey"]);
+const SEARCH_COLUMNS: Array<keyof Platform> = ["searchText", "searchGrams", "sortKey"];
+export const PLATFORM_SELECT = PLATFORM.select("p", SEARCH_COLUMNS);
+
+/** PLATFORM_SELECT, or only the given columns (a query's selection, see lookahead.platformSelection). */
+export function platformSelect(columns: ReadonlyArray<keyof Platform> | null | undefined): string {
+  return columns ? PLATFORM.select("p", SEARCH_COLUMNS, columns) : PLATFORM_SELECT;
+}
 
 /** A row (snake_case columns, or row_to_json of one) as a Platform. */
 export function rowToPlatform(r: Record<string, unknown>): Platform {
