@@ -95,9 +95,10 @@ export function makeFormatError(logger: Logger) {
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string; name?: string } | null;
   if (!e) return false;
-  // TypeORM's word for a connection that died between two statements of a transaction: it
-  // releases the transaction's query runner, and the next statement finds it gone
-  if (e.name === "QueryRunnerProviderAlreadyReleasedError") return true;
+  // TypeORM's words for a connection that died between two statements of a transaction: it
+  // releases the transaction's query runner on the connection's error, and the next statement
+  // (QueryRunnerAlreadyReleasedError) or the next transaction on its manager (…Provider…) finds it gone
+  if (e.name === "QueryRunnerAlreadyReleasedError" || e.name === "QueryRunnerProviderAlreadyReleasedError") return true;
   // connection exceptions and operator intervention (shutdown, crash, cannot connect now); not 08P01 (protocol violation: a bug)
   if (e.code && ["08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03"].includes(e.code)) return true;
   if (e.code && ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"].includes(e.code)) return true;

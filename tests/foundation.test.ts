@@ -1,4 +1,5 @@
 import { loadConfig, ConfigError } from "../src/config";
+import { isDatabaseUnavailable } from "../src/errors";
 import { startTestServer, type TestServer } from "./support/server";
 
 let s: TestServer;
@@ -78,6 +79,19 @@ describe("schema guard", () => {
       await ds.query(`DELETE FROM typeorm_migrations WHERE name = 'FromTheFuture9999999999999'`);
     }
     expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+  });
+});
+
+describe("a connection lost inside a transaction", () => {
+  it("is the database being unavailable, not an internal error", async () => {
+    // TypeORM releases a transaction's query runner when its connection errors; the next statement then fails so
+    const qr = s.running.db.dataSource.createQueryRunner();
+    await qr.connect();
+    await qr.release();
+    const err = await qr.query("SELECT 1").then(() => null, (e: unknown) => e);
+    expect((err as Error)?.name).toBe("QueryRunnerAlreadyReleasedError");
+    expect(isDatabaseUnavailable(err)).toBe(true);
+    expect(isDatabaseUnavailable(new Error("some other failure"))).toBe(false);
   });
 });
 
