@@ -28,9 +28,9 @@ import { verifySearchDocuments } from "./lib/generate.mjs";
 import { dist } from "./lib/dist.mjs";
 import { runLoad, percentile } from "./lib/load.mjs";
 import { foreignCpuSeconds, memoryOf, serverNode, serverSpecs, startServer } from "./lib/servers.mjs";
-import { chooseParameters, oursHasGeoJSON, requestsFor, resyncS5, sampleRequest, summarise, waitForIdle } from "./lib/scenarios.mjs";
+import { chooseParameters, oursHasGeoJSON, requestsFor, resyncWritten, sampleRequest, summarise, waitForIdle } from "./lib/scenarios.mjs";
 import { renderMarkdown } from "./lib/report.mjs";
-import { cacheCounters, chooseTraffic, readBody, resyncWritten, startWriter } from "./lib/traffic.mjs";
+import { cacheCounters, chooseTraffic, readBody, startWriter } from "./lib/traffic.mjs";
 
 function parseArgs(argv) {
   const a = { full: false, keep: false };
@@ -161,7 +161,7 @@ async function main() {
         for (const name of SERVERS) {
           const req = runs(sc, name) && requestsFor(sc, role(name), params, { token: db.token, geojson });
           if (!req) continue;
-          if (sc === "S5") await resyncS5(db.url, params.s5);
+          if (sc === "S5") await resyncWritten(db.url, params.s5);
           const r = await sampleRequest(byName[name].url, req);
           const s = summarise(sc, role(name), r.json);
           preflight[sc][name] = { status: r.status, bytes: r.bytes, ms: +r.ms.toFixed(1), ...s, ids: undefined, sameAsOurs: undefined };
@@ -186,7 +186,7 @@ async function main() {
         if (sc === "S5") {
           // requests still in flight when the previous run stopped must finish before the state is read
           await new Promise((r) => setTimeout(r, 500));
-          await resyncS5(db.url, params.s5);
+          await resyncWritten(db.url, params.s5);
         }
         const res = await runLoad({ url: byName[name].url + req.path, headers: req.headers, body: req.body, onBody: req.onBody, duration, connections: opts.connections, pid: byName[name].pid });
         res.drainMs = await waitForIdle(db.url);

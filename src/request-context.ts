@@ -23,11 +23,16 @@ export interface RequestStore {
 
 export const requestContext = new AsyncLocalStorage<RequestStore>();
 
+/** Counts one SQL statement against the request being served (TypeORM's and the pg Pool reader's). */
+export function countStatement(): void {
+  const store = requestContext.getStore();
+  if (store) store.statements++;
+}
+
 /** A TypeORM logger that counts statements and otherwise stays silent (errors reach formatError). */
 export class CountingLogger implements TypeOrmLogger {
   logQuery(): void {
-    const store = requestContext.getStore();
-    if (store) store.statements++;
+    countStatement();
   }
   logQueryError(): void {}
   logQuerySlow(): void {}

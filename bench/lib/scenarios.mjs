@@ -137,7 +137,7 @@ export async function chooseParameters(dbUrl) {
 }
 
 /** Re-reads written platforms (status, version) so the next writes carry the right expectedVersion (S5, S6). */
-export async function resyncS5(dbUrl, pool) {
+export async function resyncWritten(dbUrl, pool) {
   const c = new pg.Client({ connectionString: dbUrl, application_name: "bench-harness" });
   await c.connect();
   try {

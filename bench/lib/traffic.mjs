@@ -11,7 +11,7 @@
  */
 import pg from "pg";
 import { makeRng } from "./generate.mjs";
-import { nextStatusInput, resyncS5, S2_FRAGMENTS } from "./scenarios.mjs";
+import { nextStatusInput, S2_FRAGMENTS } from "./scenarios.mjs";
 
 /** Reads that carry the same selections as S1–S4, with the page size a variable. */
 const OURS = {
@@ -174,8 +174,6 @@ function versionIn(json, server) {
   return p ? p.version : undefined;
 }
 
-/** Re-reads the written platforms' status and version from the database. */
-export const resyncWritten = resyncS5;
 
 /**
  * Writes at a steady rate until stop() is called; after each acknowledged write, reads that

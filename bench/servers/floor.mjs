@@ -58,6 +58,8 @@ const { GeoService } = dist("src/modules/geo/geo.service.js");
 const { TokenService } = dist("src/modules/auth/token.service.js");
 const { StatusService } = dist("src/modules/status/status.service.js");
 const { AppError } = dist("src/errors.js");
+const { bearerToken } = dist("src/modules/auth/auth.js");
+const { platformColumns } = dist("src/modules/platform/lookahead.js");
 // JSON that PostgreSQL wrote (the GeoJSON) is spliced in as text, as the registry does
 const { stringifyWithRaw } = dist("src/raw-json.js");
 
@@ -66,12 +68,17 @@ const geo = new GeoService(ds);
 const tokens = new TokenService(ds);
 const status = new StatusService(ds);
 
+// the columns the scenarios' GraphQL selections read (bench/lib/scenarios.mjs), as the resolvers derive them
+const S1_COLUMNS = platformColumns(["id", "nameHans", "nameEn", "kind", "status", "version", "location", "district", "domains", "agencies"]);
+const S2_COLUMNS = platformColumns(["id", "nameHans", "nameEn", "kind", "status"]);
+const S4_COLUMNS = platformColumns(["id", "nameHans", "nameEn", "kind", "status", "version", "statusHistory"]);
+
 const location = (p) => (p.lng === null || p.lat === null || !p.precision ? null : { lng: p.lng, lat: p.lat, precision: p.precision });
 
 const handlers = {
   /** S1: platforms(filter: {districts, domains}, first: 50) with district, domains, agencies (one statement, as ours). */
   async s1({ districts: ds_, domains }) {
-    const page = await platforms.page({ filter: { districts: ds_, domains }, first: 50 }, new Set(["district", "domains", "agencies"]), ["id", "nameHans", "nameEn", "kind", "status", "version", "lng", "lat", "precision", "districtCode"]);
+    const page = await platforms.page({ filter: { districts: ds_, domains }, first: 50 }, new Set(["district", "domains", "agencies"]), S1_COLUMNS);
     return {
       platforms: {
         nodes: page.edges.map(({ node: p }) => {
@@ -89,7 +96,7 @@ const handlers = {
 
   /** S2: platforms(filter: {search}, first: 20). */
   async s2({ search }) {
-    const page = await platforms.page({ filter: { search }, first: 20 }, undefined, ["id", "nameHans", "nameEn", "kind", "status"]);
+    const page = await platforms.page({ filter: { search }, first: 20 }, undefined, S2_COLUMNS);
     return { platforms: { nodes: page.edges.map(({ node: p }) => ({ id: p.id, nameHans: p.nameHans, nameEn: p.nameEn, kind: p.kind, status: p.status })) } };
   },
 
@@ -100,7 +107,7 @@ const handlers = {
 
   /** S4: platform(id) with statusHistory (one statement, as ours). */
   async s4({ id }) {
-    const p = await platforms.findById(id, new Set(["statusHistory"]), ["id", "nameHans", "nameEn", "kind", "status", "version"]);
+    const p = await platforms.findById(id, new Set(["statusHistory"]), S4_COLUMNS);
     if (!p) return { platform: null };
     return {
       platform: {
@@ -116,8 +123,8 @@ const handlers = {
 
   /** S5: updatePlatformStatus(input) → { id status version }, with the bearer token checked like the API does. */
   async s5({ input }, authorization) {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-    const viewer = m ? await tokens.authenticate(m[1]) : null;
+    const token = bearerToken(authorization);
+    const viewer = token ? await tokens.authenticate(token) : null;
     if (!viewer) throw new AppError("UNAUTHENTICATED", "this operation needs a token");
     const { platformId } = await status.updateStatus(viewer, { correction: false, ...input });
     const p = await platforms.findById(platformId);

@@ -11,7 +11,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Pool } from "pg";
 import type { DataSource } from "typeorm";
-import { requestContext } from "../request-context";
+import { countStatement, requestContext } from "../request-context";
 
 /** What read services need: a DataSource qualifies, and so does the replica-aware reader. */
 export interface Queryable {
@@ -27,7 +27,8 @@ export function hasReplicas(ds: DataSource): boolean {
 /**
  * Reads on the primary straight from the driver's pg Pool: the same connections and settings as
  * the DataSource, without TypeORM's query runner around each statement (bench/README.md, change 8).
- * Statements are counted as CountingLogger counts them; the result has the shape of DataSource.query.
+ * Statements are counted as TypeORM's are (countStatement). Reads only: the rows, as DataSource.query
+ * answers a SELECT.
  *
  * Each distinct SQL text (values are always parameters, so there are few: one per filter and
  * selection shape) becomes a named prepared statement on each connection that runs it, so that
@@ -36,7 +37,7 @@ export function hasReplicas(ds: DataSource): boolean {
  * unnamed, so a client that invents shapes cannot grow the server's memory. PREPARED_STATEMENTS=false
  * runs every read unnamed (for a pooler in transaction mode, which cannot keep a statement per client).
  */
-export const PREPARED_TEXTS = 500;
+const PREPARED_TEXTS = 500;
 
 function poolReader(ds: DataSource, prepared: boolean): Queryable {
   const driver = ds.driver as unknown as { master: Pool };
@@ -49,12 +50,10 @@ function poolReader(ds: DataSource, prepared: boolean): Queryable {
   };
   return {
     async query(sql, params) {
-      // read at each call: the driver creates its pool when the DataSource initialises
-      const pool = driver.master;
-      const store = requestContext.getStore();
-      if (store) store.statements++;
-      const r = await pool.query({ text: sql, values: params as unknown[] | undefined, name: nameOf(sql) });
-      return (r.command === "UPDATE" || r.command === "DELETE" ? [r.rows, r.rowCount] : r.rows) as never;
+      countStatement();
+      // the pool is read at each call: the driver creates it when the DataSource initialises
+      const r = await driver.master.query({ text: sql, values: params as unknown[] | undefined, name: nameOf(sql) });
+      return r.rows as never;
     },
   };
 }

@@ -12,7 +12,6 @@
  * cached for a minute (a revoked token may keep its budget that long; authorisation of a write
  * always reads the token afresh, so a revoked token writes nothing from the next request on).
  */
-import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { LRUCache } from "lru-cache";
@@ -20,7 +19,7 @@ import { LRUCache } from "lru-cache";
 import type { Config } from "../config";
 import { AppError, ErrorCode } from "../errors";
 import { bearerToken } from "../modules/auth/auth";
-import type { TokenService } from "../modules/auth/token.service";
+import { hashToken, type TokenService } from "../modules/auth/token.service";
 
 // proxy-addr computes req.ip for Express; the WebSocket upgrade asks it the same way (its types are not installed)
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -82,7 +81,7 @@ export class RequestGuards {
     const anonymous: Caller = { key: `ip:${ip}`, ip, tokenId: null };
     const token = bearerToken(authorization);
     if (token === null) return anonymous;
-    const hash = token ? createHash("sha256").update(token).digest("hex") : "";
+    const hash = token ? hashToken(token) : "";
     let known = token ? this.verified.get(hash) : { tokenId: null };
     if (!known) {
       // Looking a token up has a budget of its own per address, so that anonymous traffic from a

@@ -8,6 +8,7 @@
  */
 import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
 import type { Platform } from "./platform.entity";
+import { PLATFORM } from "./platform.store";
 
 export type Relation = "district" | "domains" | "agencies" | "mentions" | "statusHistory";
 const RELATIONS: ReadonlySet<string> = new Set<Relation>(["district", "domains", "agencies", "mentions", "statusHistory"]);
@@ -46,18 +47,29 @@ export function selectedFields(info: GraphQLResolveInfo, ...paths: string[][]): 
 }
 
 type Column = keyof Platform & string;
+const COLUMNS: ReadonlySet<string> = new Set(PLATFORM.columns.map((c) => c.property));
 /**
- * The platform columns each GraphQL field of Platform reads (besides the id, always read). A field
- * not listed here (one added later) reads every column, so a new field is never served from a
- * half-read row. tests/query-safety.test.ts compares every field read alone with the whole row.
+ * The Platform fields that are not a column of the same name, and the columns they read (besides
+ * the id, always read; a relation reads nothing more of the row). Any other field that is a column
+ * reads that column; a field that is neither (one added later) reads every column, so a new field
+ * is never served from a half-read row. tests/query-safety.test.ts compares every field read alone
+ * with the whole row.
  */
-const FIELD_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
-  __typename: [], id: [], nameHans: ["nameHans"], nameHant: ["nameHant"], nameEn: ["nameEn"], nameEnEstablished: ["nameEnEstablished"],
-  aliases: ["aliases"], kind: ["kind"], level: ["level"], status: ["status"], version: ["version"], note: ["note"], locationNote: ["locationNote"],
-  archivedAt: ["archivedAt"], createdAt: ["createdAt"], updatedAt: ["updatedAt"],
-  location: ["lng", "lat", "precision"], overseas: ["overseasCity", "overseasCountry"], district: ["districtCode"], zone: ["zoneId"],
+const COMPUTED: Readonly<Record<string, readonly Column[]>> = {
+  __typename: [], location: ["lng", "lat", "precision"], overseas: ["overseasCity", "overseasCountry"], district: ["districtCode"], zone: ["zoneId"],
   distanceMeters: [], children: [], domains: [], agencies: [], mentions: [], statusHistory: [],
 };
+
+/** The columns that the given Platform fields need, or null when one of them needs them all. */
+export function platformColumns(fields: Iterable<string>): Column[] | null {
+  const columns = new Set<Column>(["id"]);
+  for (const f of fields) {
+    const cols = COMPUTED[f] ?? (COLUMNS.has(f) ? [f as Column] : null);
+    if (!cols) return null;
+    for (const c of cols) columns.add(c);
+  }
+  return [...columns];
+}
 
 /** What to read for the platforms a query selects: the relations to bring along, and the columns (null: all). */
 export interface PlatformSelection {
@@ -67,12 +79,5 @@ export interface PlatformSelection {
 
 export function platformSelection(info: GraphQLResolveInfo, ...paths: string[][]): PlatformSelection {
   const fields = selectedFields(info, ...paths);
-  const relations = new Set([...fields].filter((f): f is Relation => RELATIONS.has(f)));
-  const columns = new Set<Column>(["id"]);
-  for (const f of fields) {
-    const cols = FIELD_COLUMNS[f];
-    if (!cols) return { relations, columns: null };
-    for (const c of cols) columns.add(c);
-  }
-  return { relations, columns: [...columns] };
+  return { relations: new Set([...fields].filter((f): f is Relation => RELATIONS.has(f))), columns: platformColumns(fields) };
 }
