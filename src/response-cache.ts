@@ -21,7 +21,7 @@
  *   (least recently used entries go first).
  */
 import type { ApolloServerPlugin } from "@apollo/server";
-import type { RequestHandler } from "express";
+import type { NodeMiddleware, NodeRequest } from "./http/node";
 import { LRUCache } from "lru-cache";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { DataSource } from "typeorm";
@@ -103,8 +103,8 @@ export class ResponseCache implements ChangeListener {
     this.invalidate();
   }
 
-  /** Express middleware for the GraphQL route, after body parsing and before Apollo. */
-  middleware(): RequestHandler {
+  /** The GraphQL route's step after body parsing and before Apollo (plain Node, see src/http/node.ts). */
+  middleware(): NodeMiddleware {
     return (req, res, next) => {
       const store = requestContext.getStore();
       const key = this.listening && !this.lsnPending && store && !store.minLsn ? keyOf(req) : undefined;
@@ -116,7 +116,7 @@ export class ResponseCache implements ChangeListener {
       const hit = this.lru.get(key);
       if (hit) {
         this.lookups?.inc({ result: "hit" });
-        res.status(200);
+        res.statusCode = 200;
         res.setHeader("Content-Type", hit.contentType);
         res.setHeader("Content-Length", hit.body.length);
         res.setHeader("X-Cache", "HIT");
@@ -176,11 +176,12 @@ export class ResponseCache implements ChangeListener {
  * The cache key of a request, or undefined when it must not be cached: the operation, its name,
  * variables and extensions as sent, and the Accept header (which decides the response's type).
  */
-function keyOf(req: Parameters<RequestHandler>[0]): string | undefined {
+function keyOf(req: NodeRequest): string | undefined {
   if (req.headers.authorization !== undefined) return undefined;
   let op: { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown };
   if (req.method === "POST") {
-    if (!req.is("application/json") || typeof req.body !== "object" || req.body === null || Array.isArray(req.body)) return undefined;
+    const type = req.headers["content-type"]?.split(";")[0].trim().toLowerCase();
+    if (type !== "application/json" || typeof req.body !== "object" || req.body === null || Array.isArray(req.body)) return undefined;
     op = req.body;
   } else if (req.method === "GET") {
     // Apollo refuses a GET without a non-simple content type or a preflight header (CSRF); such a
@@ -189,7 +190,9 @@ function keyOf(req: Parameters<RequestHandler>[0]): string | undefined {
     const preflighted =
       (type !== undefined && !SIMPLE_TYPES.has(type)) || req.headers["apollo-require-preflight"] !== undefined || req.headers["x-apollo-operation-name"] !== undefined;
     if (!preflighted) return undefined;
-    op = req.query as typeof op;
+    // the parameters as Apollo reads them (URLSearchParams: the first of a repeated name)
+    const params = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+    op = { query: params.get("query") ?? undefined, operationName: params.get("operationName"), variables: params.get("variables"), extensions: params.get("extensions") };
   } else return undefined;
   if (typeof op.query !== "string") return undefined;
   return JSON.stringify([req.method, req.headers.accept ?? "", op.query, op.operationName ?? null, op.variables ?? null, op.extensions ?? null]);

@@ -48,9 +48,9 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
     : undefined;
   if (cache) bus.listenChanges(cache);
 
-  const routes = createApp({ config, dataSource, services, guards, metrics, cache, logger });
-  const { app } = routes;
-  const httpServer = http.createServer(app);
+  const door = createApp({ config, dataSource, services, guards, metrics, cache, logger });
+  const { app } = door;
+  const httpServer = http.createServer(door.listener);
   const ws = createWsServer({ httpServer, schema, services, guards, config, trust: app.get("trust proxy fn"), formatError });
   const lifecycle = createLifecycle({ httpServer, apollo: () => apollo, bus, guards, logger });
   const apollo = await createApollo({
@@ -60,7 +60,7 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
       if (lifecycle.busStarted) await bus.stop();
     },
   });
-  mountGraphQL(routes, apollo, { config, services, cache, logger });
+  mountGraphQL(door, apollo, { config, services, cache });
 
   return {
     httpServer,

@@ -178,6 +178,76 @@ describe("tokens: a Bearer header cannot escape the budgets", () => {
   });
 });
 
+/**
+ * POST /graphql is served without Express (src/http/app.ts); every other request to /graphql (GET,
+ * a trailing slash, another case) goes through Express to the same handler. Both routes must take
+ * the same steps: request id, CORS, the guards and one budget, the body's limits, the cache.
+ */
+describe("POST /graphql and the Express routes to the same handler take the same steps", () => {
+  let t: TestServer;
+  const query = "{ __typename }";
+  const doors: Array<[string, (headers?: Record<string, string>, body?: string) => Promise<Response>]> = [];
+  beforeAll(async () => {
+    t = await startTestServer({ seed: false, env: { RATE_LIMIT_PER_IP: "30", BODY_LIMIT: "2kb", CORS_ORIGINS: "https://map.example.org" } });
+    const post = (path: string) => (headers: Record<string, string> = {}, body = JSON.stringify({ query })) =>
+      fetch(`${t.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    doors.push(
+      ["POST /graphql", post("/graphql")],
+      ["POST /graphql?x=1", post("/graphql?x=1")],
+      ["POST /graphql/", post("/graphql/")],
+      ["POST /GraphQL", post("/GraphQL")],
+      ["GET /graphql?query=", (headers = {}) => fetch(`${t.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { "apollo-require-preflight": "1", ...headers } })],
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("answers, with a request id, CORS headers and the cache's verdict, on every route", async () => {
+    for (const [name, send] of doors) {
+      const r = await send({ origin: "https://map.example.org", "x-request-id": `door-${name.length}` });
+      expect([name, r.status]).toEqual([name, 200]);
+      expect(((await r.json()) as any).data).toEqual({ __typename: "Query" });
+      expect(r.headers.get("x-request-id")).toBe(`door-${name.length}`);
+      expect(r.headers.get("access-control-allow-origin")).toBe("https://map.example.org");
+      expect(r.headers.get("x-cache")).toMatch(/^(HIT|MISS)$/);
+      expect(r.headers.get("cache-control")).toBe("no-store");
+    }
+  });
+
+  it("refuses a bad token, a malformed body and an oversized one alike", async () => {
+    for (const [name, send] of doors) {
+      const bad = await send({ authorization: `Bearer ${unique("random")}` });
+      expect([name, bad.status, bad.headers.get("www-authenticate")]).toEqual([name, 401, 'Bearer error="invalid_token"']);
+      expect(((await bad.json()) as any).errors[0].extensions.code).toBe("UNAUTHENTICATED");
+      if (name.startsWith("GET")) continue;
+      const malformed = await send({}, "{bad");
+      expect([name, malformed.status, ((await malformed.json()) as any).errors[0].extensions.code]).toEqual([name, 400, "BAD_REQUEST"]);
+      const big = await send({}, JSON.stringify({ query, variables: { pad: "x".repeat(3000) } }));
+      expect([name, big.status, ((await big.json()) as any).errors[0].extensions.code]).toEqual([name, 413, "PAYLOAD_TOO_LARGE"]);
+    }
+  });
+
+  it("charges every route to one budget per address", async () => {
+    // the tests above spent part of the budget of 30; keep asking on every route in turn until refused
+    const seen: Array<[string, number]> = [];
+    for (let i = 0; i < 40; i++) {
+      const [name, send] = doors[i % doors.length];
+      const r = await send();
+      seen.push([name, r.status]);
+      if (r.status === 429) {
+        expect(r.headers.get("retry-after")).toMatch(/^\d+$/);
+        expect(((await r.json()) as any).errors[0].extensions.code).toBe("RATE_LIMITED");
+      } else await r.arrayBuffer();
+    }
+    const first = seen.findIndex(([, st]) => st === 429);
+    expect(first).toBeGreaterThanOrEqual(0);
+    // once spent, every route refuses
+    expect(seen.slice(first).every(([, st]) => st === 429)).toBe(true);
+    expect(new Set(seen.slice(first).map(([n]) => n)).size).toBe(doors.length);
+  });
+});
+
 describe("WebSocket connection and operation limits", () => {
   let t: TestServer;
   beforeAll(async () => {
@@ -226,6 +296,14 @@ describe("the readiness gate on both transports", () => {
       const gql = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ __typename }"}' });
       expect(gql.status).toBe(503);
       expect(((await gql.json()) as any).errors[0].extensions).toMatchObject({ code: "SERVICE_UNAVAILABLE", reason: "STARTING" });
+      // the routes Express serves to the same handler are gated alike
+      for (const r of [
+        await fetch(`${url}/graphql?query=%7B__typename%7D`, { headers: { "apollo-require-preflight": "1" } }),
+        await fetch(`${url}/graphql/`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ __typename }"}' }),
+      ]) {
+        expect(r.status).toBe(503);
+        expect(((await r.json()) as any).errors[0].extensions).toMatchObject({ code: "SERVICE_UNAVAILABLE", reason: "STARTING" });
+      }
       const ws = await wsRun(url, { ops: [{ query: "{ __typename }" }] });
       expect(ws.ack).toBe(false);
       expect(ws.closeCode).toBe(1013);

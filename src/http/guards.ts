@@ -12,14 +12,14 @@
  * cached for a minute (a revoked token may keep its budget that long; authorisation of a write
  * always reads the token afresh, so a revoked token writes nothing from the next request on).
  */
-import type { IncomingMessage } from "node:http";
-import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { LRUCache } from "lru-cache";
 
 import type { Config } from "../config";
 import { AppError, ErrorCode } from "../errors";
 import { bearerToken } from "../modules/auth/auth";
 import { hashToken, type TokenService } from "../modules/auth/token.service";
+import { sendJson, type NodeMiddleware } from "./node";
 
 // proxy-addr computes req.ip for Express; the WebSocket upgrade asks it the same way (its types are not installed)
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -111,17 +111,20 @@ export class RequestGuards {
     }
   }
 
-  /** Express middleware: the readiness gate, then identify and charge the caller; refusals as GraphQL-shaped JSON. */
-  http(): RequestHandler {
-    return (req: Request, res: Response, next: NextFunction) => {
+  /**
+   * The HTTP door's middleware: the readiness gate, then identify and charge the caller; refusals as
+   * GraphQL-shaped JSON. Plain Node (req, res, next): Express runs it for its routes, and the POST
+   * /graphql path runs it without Express (src/http/app.ts). `trust` is TRUST_PROXY as Express compiles it.
+   */
+  http(trust: (addr: string, i: number) => boolean): NodeMiddleware {
+    return (req, res, next) => {
       const refusal = this.readiness.refusal();
       if (refusal) return sendRefusal(res, refusal);
-      this.identify(req.headers.authorization, req.ip ?? req.socket.remoteAddress ?? "unknown").then(
-        (caller) => this.charge(caller).then(() => {
-          res.locals.caller = caller;
-          next();
-        }),
-      ).catch((err: unknown) => (err instanceof AppError ? sendRefusal(res, err) : next(err)));
+      const caller = this.identify(req.headers.authorization, clientIp(req, trust));
+      caller.then((c) => this.charge(c)).then(
+        () => next(),
+        (err: unknown) => (err instanceof AppError ? sendRefusal(res, err) : next(err)),
+      );
     };
   }
 
@@ -171,13 +174,13 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 /** A guard's refusal over HTTP: the status, Retry-After where it applies, and the error as GraphQL clients read it. */
-export function sendRefusal(res: Response, err: AppError): void {
+export function sendRefusal(res: ServerResponse, err: AppError): void {
   const extensions = { ...err.extensions } as Record<string, unknown>;
   delete extensions.http;
   const retry = extensions.retryAfterSeconds;
   if (typeof retry === "number") res.setHeader("Retry-After", String(retry));
   if (err.code === ErrorCode.UNAUTHENTICATED) res.setHeader("WWW-Authenticate", 'Bearer error="invalid_token"');
-  res.status(STATUS[err.code] ?? 400).json({ errors: [{ message: err.message, extensions }] });
+  sendJson(res, STATUS[err.code] ?? 400, { errors: [{ message: err.message, extensions }] });
 }
 
 /** The client's address of an upgrade request, as Express computes req.ip (honouring TRUST_PROXY). */
