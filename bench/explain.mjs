@@ -2,7 +2,7 @@
 /**
  * Where the SQL time goes: runs each scenario's operation once against the registry (started
  * in-process from dist/ on a bench database), records every statement the request ran (from
- * the TypeORM DataSource's logger, so exactly what the server sends), then EXPLAIN (ANALYZE,
+ * the TypeORM DataSource's logger and the pg Pool that reads use, so exactly what the server sends), then EXPLAIN (ANALYZE,
  * BUFFERS) each statement with its parameters, after one warm-up execution.
  *
  *   node bench/explain.mjs --size=100000 [--build] [--keep] [--scenarios=S1,S2,S3,S3a,S4]
@@ -43,6 +43,13 @@ const original = ds.logger.logQuery.bind(ds.logger);
 ds.logger.logQuery = (query, parameters, qr) => {
   captured?.push({ query, parameters: parameters ?? [] });
   return original(query, parameters, qr);
+};
+// reads go straight to the driver's pg Pool (src/db/reader.ts), past TypeORM's logger
+const pool = ds.driver.master;
+const poolQuery = pool.query.bind(pool);
+pool.query = (config, ...rest) => {
+  if (config && typeof config === "object" && typeof config.text === "string") captured?.push({ query: config.text, parameters: config.values ?? [] });
+  return poolQuery(config, ...rest);
 };
 
 const params = await chooseParameters(url);

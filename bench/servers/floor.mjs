@@ -59,7 +59,7 @@ const { TokenService } = dist("src/modules/auth/token.service.js");
 const { StatusService } = dist("src/modules/status/status.service.js");
 const { AppError } = dist("src/errors.js");
 const { bearerToken } = dist("src/modules/auth/auth.js");
-const { platformColumns } = dist("src/modules/platform/lookahead.js");
+const { platformRead } = dist("src/modules/platform/lookahead.js");
 // JSON that PostgreSQL wrote (the GeoJSON) is spliced in as text, as the registry does
 const { stringifyWithRaw } = dist("src/raw-json.js");
 
@@ -68,17 +68,18 @@ const geo = new GeoService(ds);
 const tokens = new TokenService(ds);
 const status = new StatusService(ds);
 
-// the columns the scenarios' GraphQL selections read (bench/lib/scenarios.mjs), as the resolvers derive them
-const S1_COLUMNS = platformColumns(["id", "nameHans", "nameEn", "kind", "status", "version", "location", "district", "domains", "agencies"]);
-const S2_COLUMNS = platformColumns(["id", "nameHans", "nameEn", "kind", "status"]);
-const S4_COLUMNS = platformColumns(["id", "nameHans", "nameEn", "kind", "status", "version", "statusHistory"]);
+// what the scenarios' GraphQL selections read (bench/lib/scenarios.mjs): relations and columns, as the resolvers derive them
+const S1_READ = platformRead(["id", "nameHans", "nameEn", "kind", "status", "version", "location", "district", "domains", "agencies"],
+  { district: ["code", "nameHans"], domains: ["id", "nameHans"], agencies: ["id", "nameHans"] });
+const S2_READ = platformRead(["id", "nameHans", "nameEn", "kind", "status"]);
+const S4_READ = platformRead(["id", "nameHans", "nameEn", "kind", "status", "version", "statusHistory"]);
 
 const location = (p) => (p.lng === null || p.lat === null || !p.precision ? null : { lng: p.lng, lat: p.lat, precision: p.precision });
 
 const handlers = {
   /** S1: platforms(filter: {districts, domains}, first: 50) with district, domains, agencies (one statement, as ours). */
   async s1({ districts: ds_, domains }) {
-    const page = await platforms.page({ filter: { districts: ds_, domains }, first: 50 }, new Set(["district", "domains", "agencies"]), S1_COLUMNS);
+    const page = await platforms.page({ filter: { districts: ds_, domains }, first: 50 }, S1_READ);
     return {
       platforms: {
         nodes: page.edges.map(({ node: p }) => {
@@ -96,7 +97,7 @@ const handlers = {
 
   /** S2: platforms(filter: {search}, first: 20). */
   async s2({ search }) {
-    const page = await platforms.page({ filter: { search }, first: 20 }, undefined, S2_COLUMNS);
+    const page = await platforms.page({ filter: { search }, first: 20 }, S2_READ);
     return { platforms: { nodes: page.edges.map(({ node: p }) => ({ id: p.id, nameHans: p.nameHans, nameEn: p.nameEn, kind: p.kind, status: p.status })) } };
   },
 
@@ -107,7 +108,7 @@ const handlers = {
 
   /** S4: platform(id) with statusHistory (one statement, as ours). */
   async s4({ id }) {
-    const p = await platforms.findById(id, new Set(["statusHistory"]), S4_COLUMNS);
+    const p = await platforms.findById(id, S4_READ);
     if (!p) return { platform: null };
     return {
       platform: {

@@ -82,6 +82,18 @@ export class Table<T extends object> {
       .join(", ");
   }
 
+  /**
+   * A row of `alias` as a JSON object keyed by column name: row_to_json for every column, or
+   * json_build_object for the named ones (the same keys and values, fewer of them).
+   */
+  json(alias: string, names: readonly string[] | null = null): string {
+    if (!names) return `row_to_json(${alias})`;
+    return `json_build_object(${names.map((n) => {
+      if (!this.byName.has(n)) throw new Error(`${this.name} has no column ${n}`);
+      return `'${n}', ${alias}.${quote(n)}`;
+    }).join(", ")})`;
+  }
+
   /** A row as the entity's properties (columns the row lacks are left out; other keys are ignored). */
   fromRow(row: Record<string, unknown>, into: T = new this.entity()): T {
     const out = into as Record<string, unknown>;

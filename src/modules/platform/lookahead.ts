@@ -7,6 +7,10 @@
  * the per-request DataLoaders.
  */
 import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
+import type { TableColumn } from "../../db/table";
+import { AGENCY_TABLE } from "../agency/agency.entity";
+import { DISTRICT_TABLE } from "../district/district.entity";
+import { DOMAIN_TABLE } from "../domain/domain.entity";
 import type { Platform } from "./platform.entity";
 import { PLATFORM } from "./platform.store";
 
@@ -47,13 +51,28 @@ export function selectedFields(info: GraphQLResolveInfo, ...paths: string[][]): 
 }
 
 type Column = keyof Platform & string;
-const COLUMNS: ReadonlySet<string> = new Set(PLATFORM.columns.map((c) => c.property));
+type Columns = { readonly columns: readonly TableColumn[] };
+type Computed = Readonly<Record<string, readonly string[]>>;
+
+/**
+ * The columns that the given fields of an entity need: `always` (its key), what COMPUTED lists for
+ * a field that is not a column of the same name, and the column of every other field; null (every
+ * column) when a field is neither, so a field added later is never served from a half-read row.
+ */
+function columnsOf(table: Columns, computed: Computed, always: string, fields: Iterable<string>): string[] | null {
+  const columns = new Set<string>([always]);
+  for (const f of fields) {
+    const cols = computed[f] ?? (table.columns.some((c) => c.property === f) ? [f] : null);
+    if (!cols) return null;
+    for (const c of cols) columns.add(c);
+  }
+  return [...columns];
+}
+
 /**
  * The Platform fields that are not a column of the same name, and the columns they read (besides
- * the id, always read; a relation reads nothing more of the row). Any other field that is a column
- * reads that column; a field that is neither (one added later) reads every column, so a new field
- * is never served from a half-read row. tests/query-safety.test.ts compares every field read alone
- * with the whole row.
+ * the id, always read; a relation reads nothing more of the row). tests/query-safety.test.ts
+ * compares every field read alone with the whole row.
  */
 const COMPUTED: Readonly<Record<string, readonly Column[]>> = {
   __typename: [], location: ["lng", "lat", "precision"], overseas: ["overseasCity", "overseasCountry"], district: ["districtCode"], zone: ["zoneId"],
@@ -62,22 +81,47 @@ const COMPUTED: Readonly<Record<string, readonly Column[]>> = {
 
 /** The columns that the given Platform fields need, or null when one of them needs them all. */
 export function platformColumns(fields: Iterable<string>): Column[] | null {
-  const columns = new Set<Column>(["id"]);
-  for (const f of fields) {
-    const cols = COMPUTED[f] ?? (COLUMNS.has(f) ? [f as Column] : null);
-    if (!cols) return null;
-    for (const c of cols) columns.add(c);
-  }
-  return [...columns];
+  return columnsOf(PLATFORM, COMPUTED, "id", fields) as Column[] | null;
 }
+
+/**
+ * The relations read with a platform as JSON (district, domains, agencies), and for each the
+ * fields of its type that are not a column of the same name, with the columns they read.
+ */
+export type ProjectedRelation = "district" | "domains" | "agencies";
+const RELATION_READS: Record<ProjectedRelation, { table: Columns; key: string; computed: Computed }> = {
+  district: { table: DISTRICT_TABLE, key: "code", computed: { __typename: [], platformCount: [] } },
+  domains: { table: DOMAIN_TABLE, key: "id", computed: { __typename: [], platformCount: [], parent: ["parentId"], children: [], groups: ["alsoIn"], members: [] } },
+  agencies: { table: AGENCY_TABLE, key: "id", computed: { __typename: [], platformCount: [] } },
+};
 
 /** What to read for the platforms a query selects: the relations to bring along, and the columns (null: all). */
 export interface PlatformSelection {
   relations: ReadonlySet<Relation>;
   columns: readonly Column[] | null;
+  /** for district, domains and agencies: the database columns their selected fields need (null: all) */
+  relationColumns: Partial<Record<ProjectedRelation, readonly string[] | null>>;
 }
 
 export function platformSelection(info: GraphQLResolveInfo, ...paths: string[][]): PlatformSelection {
   const fields = selectedFields(info, ...paths);
-  return { relations: new Set([...fields].filter((f): f is Relation => RELATIONS.has(f))), columns: platformColumns(fields) };
+  const nested: Partial<Record<ProjectedRelation, Set<string>>> = {};
+  for (const r of Object.keys(RELATION_READS) as ProjectedRelation[]) {
+    if (fields.has(r)) nested[r] = selectedFields(info, ...paths.map((p) => [...p, r]));
+  }
+  return platformRead(fields, nested);
+}
+
+/** What to read for the given Platform fields and, for district, domains and agencies, the fields selected on them. */
+export function platformRead(fields: Iterable<string>, nested: Partial<Record<ProjectedRelation, Iterable<string>>> = {}): PlatformSelection {
+  const all = [...fields];
+  const relations = new Set(all.filter((f): f is Relation => RELATIONS.has(f)));
+  const relationColumns: PlatformSelection["relationColumns"] = {};
+  for (const r of Object.keys(RELATION_READS) as ProjectedRelation[]) {
+    if (!relations.has(r)) continue;
+    const { table, key, computed } = RELATION_READS[r];
+    const props = columnsOf(table, computed, key, nested[r] ?? []);
+    relationColumns[r] = props && table.columns.filter((c) => props.includes(c.property)).map((c) => c.name);
+  }
+  return { relations, columns: platformColumns(all), relationColumns };
 }

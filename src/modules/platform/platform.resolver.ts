@@ -33,14 +33,12 @@ class PlatformsArgs {
 export class PlatformResolver {
   @Query(() => Platform, { nullable: true, description: "One platform by id (archived ones too)" })
   platform(@Arg("id", () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Platform | null> {
-    const { relations, columns } = platformSelection(info, []);
-    return ctx.services.platforms.findById(id, relations, columns);
+    return ctx.services.platforms.findById(id, platformSelection(info, []));
   }
 
   @Query(() => PlatformConnection, { description: "Platforms matching a filter, one page at a time" })
   async platforms(@Args() args: PlatformsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlatformConnection> {
-    const { relations, columns } = platformSelection(info, ["nodes"], ["edges", "node"]);
-    const page = await ctx.services.platforms.page(args, relations, columns);
+    const page = await ctx.services.platforms.page(args, platformSelection(info, ["nodes"], ["edges", "node"]));
     return Object.assign(new PlatformConnection(), { ...page, nodes: page.edges.map((e) => e.node) });
   }
 

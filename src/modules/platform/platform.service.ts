@@ -1,12 +1,12 @@
 import type { Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
-import { rowToAgency, type Agency } from "../agency/agency.entity";
-import { rowToDomain, type Domain } from "../domain/domain.entity";
+import { AGENCY_TABLE, rowToAgency, type Agency } from "../agency/agency.entity";
+import { DOMAIN_TABLE, rowToDomain, type Domain } from "../domain/domain.entity";
 import type { Mention } from "../source/mention.type";
 import { rowToEvent, type EventRow, type StatusEvent } from "../status/status-event.entity";
 import { Platform, type Prefetched } from "./platform.entity";
-import { rowToDistrict } from "../district/district.entity";
-import type { Relation } from "./lookahead";
+import { DISTRICT_TABLE, rowToDistrict } from "../district/district.entity";
+import type { PlatformSelection, ProjectedRelation, Relation } from "./lookahead";
 import type { LocationPrecision, PlatformKind, PlatformLevel, PlatformStatus } from "./platform.enums";
 import { PlatformOrder, type PlatformFilter } from "./platform.inputs";
 import { compileFilter, orderSpec, type CompiledFilter, type OrderSpec } from "./platform.query";
@@ -46,25 +46,34 @@ interface PlatformRow extends Record<string, unknown> {
 /**
  * Correlated subqueries that bring a platform's relations with its row, as JSON, in the order and
  * shape of the batch statements below (domainsOf, agenciesOf, mentionsOf, historyOf), so that a
- * page and what it selects are one statement. Only the relations asked for are added.
+ * page and what it selects are one statement. Only the relations asked for are added, and of a
+ * district, domain or agency only the columns its selected fields need (lookahead.platformRead).
  */
-const RELATION_COLUMNS: Record<Relation, string> = {
-  district: `(SELECT row_to_json(x) FROM district x WHERE x.code = p.${col.districtCode}) AS _district`,
-  domains: `(SELECT coalesce(json_agg(row_to_json(d) ORDER BY d.id), '[]') FROM platform_domain pd JOIN domain d ON d.id = pd.domain_id
-    WHERE pd.platform_id = p.id) AS _domains`,
-  agencies: `(SELECT coalesce(json_agg(row_to_json(a) ORDER BY pa.position), '[]') FROM platform_agency pa JOIN agency a ON a.id = pa.agency_id
-    WHERE pa.platform_id = p.id) AS _agencies`,
-  mentions: `(SELECT coalesce(json_agg(json_build_object('section', m.section, 'excerpt', m.excerpt, 'offset', m."offset") ORDER BY m.position), '[]')
-    FROM platform_mention m WHERE m.platform_id = p.id) AS _mentions`,
-  statusHistory: `(SELECT coalesce(json_agg(json_build_object('id', e.id::text, 'platform_id', e.platform_id, 'from_status', e.from_status,
+function relationColumn(r: Relation, read: Partial<PlatformSelection>): string {
+  const only = (p: ProjectedRelation) => read.relationColumns?.[p] ?? null;
+  switch (r) {
+    case "district":
+      return `(SELECT ${DISTRICT_TABLE.json("x", only("district"))} FROM district x WHERE x.code = p.${col.districtCode}) AS _district`;
+    case "domains":
+      return `(SELECT coalesce(json_agg(${DOMAIN_TABLE.json("d", only("domains"))} ORDER BY d.id), '[]') FROM platform_domain pd JOIN domain d ON d.id = pd.domain_id
+    WHERE pd.platform_id = p.id) AS _domains`;
+    case "agencies":
+      return `(SELECT coalesce(json_agg(${AGENCY_TABLE.json("a", only("agencies"))} ORDER BY pa.position), '[]') FROM platform_agency pa JOIN agency a ON a.id = pa.agency_id
+    WHERE pa.platform_id = p.id) AS _agencies`;
+    case "mentions":
+      return `(SELECT coalesce(json_agg(json_build_object('section', m.section, 'excerpt', m.excerpt, 'offset', m."offset") ORDER BY m.position), '[]')
+    FROM platform_mention m WHERE m.platform_id = p.id) AS _mentions`;
+    case "statusHistory":
+      return `(SELECT coalesce(json_agg(json_build_object('id', e.id::text, 'platform_id', e.platform_id, 'from_status', e.from_status,
       'to_status', e.to_status, 'effective_date', e.effective_date::text, 'recorded_at', e.recorded_at, 'actor', e.actor, 'note', e.note,
       'source_title', e.source_title, 'source_url', e.source_url, 'source_published_at', e.source_published_at::text,
       'correction', e.correction, 'token_id', e.token_id) ORDER BY e.recorded_at DESC, e.id DESC), '[]')
-    FROM status_event e WHERE e.platform_id = p.id) AS _history`,
-};
+    FROM status_event e WHERE e.platform_id = p.id) AS _history`;
+  }
+}
 
-function relationColumns(include: ReadonlySet<Relation>): string {
-  return [...include].map((r) => `,\n  ${RELATION_COLUMNS[r]}`).join("");
+function relationColumns(read: Partial<PlatformSelection>): string {
+  return [...(read.relations ?? NONE)].map((r) => `,\n  ${relationColumn(r, read)}`).join("");
 }
 
 function prefetchedOf(r: PlatformRow): Prefetched | undefined {
@@ -92,10 +101,11 @@ export class PlatformService {
 
   /**
    * One platform by id (archived ones included: an id is a permanent address), with the relations in
-   * `include`; `columns` (null: all) reads only what a query selects (lookahead.platformSelection).
+   * `read.relations`; `read.columns` and `read.relationColumns` (absent or null: all) read only what a
+   * query selects (lookahead.platformSelection).
    */
-  async findById(id: string, include: ReadonlySet<Relation> = NONE, columns: ReadonlyArray<keyof Platform> | null = null): Promise<Platform | null> {
-    const rows: PlatformRow[] = await this.ds.query(`SELECT ${platformSelect(columns)}${relationColumns(include)} FROM platform p WHERE p.id = $1`, [id]);
+  async findById(id: string, read: Partial<PlatformSelection> = {}): Promise<Platform | null> {
+    const rows: PlatformRow[] = await this.ds.query(`SELECT ${platformSelect(read.columns ?? null)}${relationColumns(read)} FROM platform p WHERE p.id = $1`, [id]);
     return rows[0] ? rowToPlatform(rows[0]) : null;
   }
 
@@ -109,9 +119,9 @@ export class PlatformService {
   /**
    * One page of a filter, with keyset cursors: the page starts strictly after (or before) the
    * cursor's sort keys, with the id as tie-break, so pages stay stable while rows are inserted.
-   * The relations in `include` come in the same statement; `columns` (null: all) as in findById.
+   * The relations in `read` come in the same statement, with the columns it names, as in findById.
    */
-  async page(args: PageArgs, include: ReadonlySet<Relation> = NONE, columns: ReadonlyArray<keyof Platform> | null = null): Promise<PlatformPage> {
+  async page(args: PageArgs, read: Partial<PlatformSelection> = {}): Promise<PlatformPage> {
     const { first, last, after, before } = args;
     for (const [name, v] of [["first", first], ["last", last]] as const) {
       if (v !== undefined && v !== null && (!Number.isInteger(v) || v < 0 || v > MAX_PAGE)) {
@@ -137,8 +147,8 @@ export class PlatformService {
     if (after) conds.push(bound(after, "after", true));
     if (before) conds.push(bound(before, "before", false));
     const dir = backward ? (spec.dir === "ASC" ? "DESC" : "ASC") : spec.dir;
-    const sql = `SELECT ${platformSelect(columns)}, ${c.distance ?? "NULL::float8"} AS distance_m,
-        ARRAY[${spec.keys.map((k) => `(${k})::text`).join(", ")}] AS _k${relationColumns(include)}
+    const sql = `SELECT ${platformSelect(read.columns ?? null)}, ${c.distance ?? "NULL::float8"} AS distance_m,
+        ARRAY[${spec.keys.map((k) => `(${k})::text`).join(", ")}] AS _k${relationColumns(read)}
       FROM platform p WHERE ${conds.join(" AND ")}
       ORDER BY ${spec.keys.map((k) => `${k} ${dir}`).join(", ")}
       LIMIT ${$(n + 1)}`;
