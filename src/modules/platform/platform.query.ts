@@ -57,11 +57,14 @@ export function compileFilter(filter: PlatformFilter | undefined | null): Compil
       SELECT id FROM z)`);
   }
   if (f.domains?.length) {
-    conds.push(`EXISTS (SELECT 1 FROM platform_domain pd WHERE pd.platform_id = p.id AND pd.domain_id IN (
+    // The subtree is computed once per statement (an InitPlan: ARRAY(...)), and platform_domain is
+    // matched against it as a value; as `IN (WITH RECURSIVE ...)` the planner estimated the CTE at
+    // hundreds of rows and hashed all of platform_domain for every page (bench/README.md, change 14).
+    conds.push(`EXISTS (SELECT 1 FROM platform_domain pd WHERE pd.platform_id = p.id AND pd.domain_id = ANY(ARRAY(
         WITH RECURSIVE d(id) AS (
           SELECT id FROM domain WHERE id = ANY(${$(f.domains)}::text[])
           UNION SELECT c.id FROM domain c JOIN d ON c.parent_id = d.id OR d.id = ANY(c.also_in))
-        SELECT id FROM d))`);
+        SELECT id FROM d)))`);
   }
   if (f.agencies?.length) {
     conds.push(`EXISTS (SELECT 1 FROM platform_agency pa WHERE pa.platform_id = p.id AND pa.agency_id = ANY(${$(f.agencies)}::text[]))`);
