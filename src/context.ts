@@ -53,35 +53,46 @@ export interface Context {
 
 /**
  * Each loader is made the first time a resolver asks for it: most requests use one or two of the
- * ten, and a request that reads no relation makes none (bench/README.md, change 9).
+ * ten, and a request that reads no relation makes none (bench/README.md, change 9). The getters
+ * live on one prototype per set of services, so a request's loaders are one Object.create.
  */
 export function createLoaders(services: Services): Loaders {
-  let domains: Promise<Map<string, Domain>> | undefined;
-  return lazily<Loaders>({
+  let proto = loaderPrototypes.get(services);
+  if (!proto) loaderPrototypes.set(services, (proto = lazyPrototype<Loaders>(loaderFactories(services))));
+  return Object.create(proto) as Loaders;
+}
+
+const loaderPrototypes = new WeakMap<Services, object>();
+
+function loaderFactories(services: Services): { [K in keyof Loaders]: () => Loaders[K] } {
+  return {
     ...platformLoaderFactories(services.platforms, services.districts),
     districtCount: () => new DataLoader<string, number>((codes) => services.districts.countPlatforms(codes)),
     agencyCount: () => new DataLoader<string, number>((ids) => services.agencies.countPlatforms(ids)),
     domainCount: () => new DataLoader<string, number>((ids) => services.domains.countPlatforms(ids)),
     // The domain table is small: one read per request serves every tree navigation.
-    allDomains: () => () => (domains ??= services.domains.list().then((ds) => new Map(ds.map((d) => [d.id, d])))),
-  });
+    allDomains: () => {
+      let domains: Promise<Map<string, Domain>> | undefined;
+      return () => (domains ??= services.domains.list().then((ds) => new Map(ds.map((d) => [d.id, d]))));
+    },
+  };
 }
 
-/** An object whose properties are made by their factory on first read, then kept. */
-function lazily<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
-  const target = {} as T;
-  for (const key of Object.keys(factories) as Array<keyof T>) {
-    Object.defineProperty(target, key, {
+/** A prototype whose properties are made by their factory on first read from an object made from it, then kept on that object. */
+function lazyPrototype<T extends object>(factories: { [K in keyof T]: () => T[K] }): object {
+  const proto = {};
+  for (const key of Object.keys(factories) as Array<keyof T & string>) {
+    Object.defineProperty(proto, key, {
       configurable: true,
       enumerable: true,
-      get() {
+      get(this: object) {
         const value = factories[key]();
-        Object.defineProperty(target, key, { value, enumerable: true });
+        Object.defineProperty(this, key, { value, enumerable: true });
         return value;
       },
     });
   }
-  return target;
+  return proto;
 }
 
 export function createContext(services: Services, authorization: string | undefined): Context {

@@ -1,3 +1,4 @@
+import { types } from "pg";
 import type { Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
 import { AGENCY_TABLE, rowToAgency, type Agency } from "../agency/agency.entity";
@@ -37,7 +38,9 @@ export interface PlatformPage {
 /** A platform row as read with PLATFORM_SELECT, plus what a page or a prefetch adds. */
 interface PlatformRow extends Record<string, unknown> {
   id: string;
-  distance_m?: number | null; _k?: string[];
+  distance_m?: number | null;
+  /** the sort keys, as PostgreSQL's text of a text[] (parsed only when a cursor is asked for) */
+  _k?: string;
   // relations read with the row (relationColumns), as JSON
   _district?: Record<string, unknown> | null; _domains?: Array<Record<string, unknown>>; _agencies?: Array<Record<string, unknown>>;
   _mentions?: Mention[]; _history?: Array<Omit<EventRow, "recorded_at"> & { recorded_at: string }>;
@@ -91,7 +94,20 @@ export function rowToPlatform(r: PlatformRow): Platform {
   return Object.assign(platformOfRow(r), { distanceMeters: r.distance_m ?? null, prefetched: prefetchedOf(r) });
 }
 
-const cursorOf = (order: PlatformOrder, keys: string[]) => encodeCursor(order, keys);
+// pg's own parser of a text[] (OID 1009, not among pg's named builtins)
+const parseTextArray = (types.getTypeParser as (oid: number) => (text: string) => string[])(1009);
+
+/** A page's edge: its cursor is made from the row's sort keys when (and if) a query asks for it. */
+class Edge {
+  constructor(
+    private readonly order: PlatformOrder,
+    private readonly keys: string,
+    readonly node: Platform,
+  ) {}
+  get cursor(): string {
+    return encodeCursor(this.order, parseTextArray(this.keys));
+  }
+}
 const keysOf = (cursor: string, order: PlatformOrder, spec: OrderSpec, name: string) =>
   decodeCursor(cursor, order, spec.types, name, `a cursor of this connection with orderBy ${order}`);
 
@@ -148,7 +164,7 @@ export class PlatformService {
     if (before) conds.push(bound(before, "before", false));
     const dir = backward ? (spec.dir === "ASC" ? "DESC" : "ASC") : spec.dir;
     const sql = `SELECT ${platformSelect(read.columns ?? null)}, ${c.distance ?? "NULL::float8"} AS distance_m,
-        ARRAY[${spec.keys.map((k) => `(${k})::text`).join(", ")}] AS _k${relationColumns(read)}
+        ARRAY[${spec.keys.map((k) => `(${k})::text`).join(", ")}]::text AS _k${relationColumns(read)}
       FROM platform p WHERE ${conds.join(" AND ")}
       ORDER BY ${spec.keys.map((k) => `${k} ${dir}`).join(", ")}
       LIMIT ${$(n + 1)}`;
@@ -156,14 +172,18 @@ export class PlatformService {
     const more = rows.length > n;
     const pageRows = rows.slice(0, n);
     if (backward) pageRows.reverse();
-    const edges = pageRows.map((r) => ({ cursor: cursorOf(order, r._k!), node: rowToPlatform(r) }));
+    const edges = pageRows.map((r) => new Edge(order, r._k!, rowToPlatform(r)));
     return {
       edges,
       pageInfo: {
         hasNextPage: backward ? before != null : more,
         hasPreviousPage: backward ? more : after != null,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
+        get startCursor() {
+          return edges[0]?.cursor ?? null;
+        },
+        get endCursor() {
+          return edges[edges.length - 1]?.cursor ?? null;
+        },
       },
       query: c,
     };
