@@ -36,8 +36,8 @@ export interface AppOptions {
  * The HTTP door: `listener` is what node:http calls for every request. POST /graphql, the registry's
  * hot path, runs the same steps as every other request (request id and log, metrics and request
  * context, CORS, the guards, the JSON body, the response cache) as plain Node middleware, then Apollo,
- * without walking Express: measured 1.6-1.9x the throughput of the same steps through Express on a
- * one-platform query (bench/README.md, change 12). Every other request, including GET /graphql, goes
+ * without walking Express: a one-platform query measured 1.42x the throughput of the same steps
+ * through Express (bench/README.md, change 12). Every other request, including GET /graphql, goes
  * to the Express app, which mounts the same steps and the same GraphQL handler.
  */
 export interface HttpDoor {
@@ -145,7 +145,7 @@ export function createApp(o: AppOptions): HttpDoor {
   app.use("/graphql", (req, res, next) => runSteps(graphqlSteps, req, res, next));
   app.use(createGeoRouter({ services: o.services, logger }));
   app.use(createDeskRouter({ services: o.services, logger }));
-  app.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
+  app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (res.headersSent) return next(err);
     sendHttpError(err, res, logger);
   });
