@@ -1,9 +1,12 @@
 /**
  * Load: 60 s at 50 concurrent clients on a mixed read and write workload against the server as
  * `npm start` runs it (its own process; `npm test` runs this file alone, after the rest): no 5xx, and memory (RSS) grows less than 10% between the
- * first and the last 10 s of the minute. A 60 s warm-up comes first, outside the window: measured
+ * first and the last 10 s of the minute. A 90 s warm-up comes first, outside the window: measured
  * over 150 s, the server's RSS climbs from ~205 MB while V8 sizes its heap and levels off near
- * 260 MB after about a minute; growth inside the window is what would show a leak.
+ * 240-260 MB after about a minute, later when the server answers more requests a second (with
+ * POST /graphql off Express, ~62,000 a minute instead of ~43,000, one run was still at 218 MB after
+ * 60 s and at 242 MB after 120 s, where three others stayed within 236-249 MB); growth inside the
+ * window is what would show a leak. The log line gives the mean RSS of every 10 s of the window.
  */
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -74,7 +77,7 @@ it("serves 50 concurrent clients for 60 s with no 5xx and flat memory", async ()
     };
     const samples: Array<{ t: number; rss: number }> = [];
     const workers = [...Array.from({ length: 40 }, (_, i) => reader(i)), ...writable.map(writer)];
-    await new Promise((r) => setTimeout(r, 60000)); // warm-up
+    await new Promise((r) => setTimeout(r, 90000)); // warm-up
     const t0 = Date.now();
     while (Date.now() - t0 < 60000) {
       samples.push({ t: Date.now() - t0, rss: rssKb(child.pid!) });
@@ -86,7 +89,8 @@ it("serves 50 concurrent clients for 60 s with no 5xx and flat memory", async ()
     const first = mean(samples.filter((s) => s.t < 10000).map((s) => s.rss));
     const last = mean(samples.filter((s) => s.t >= 50000).map((s) => s.rss));
     // eslint-disable-next-line no-console
-    console.log(`load: ${counts.ok} ok, ${counts.other} refused, ${counts.serverErrors} server errors; RSS first 10 s ${Math.round(first / 1024)} MB, last 10 s ${Math.round(last / 1024)} MB`);
+    const tens = [0, 1, 2, 3, 4, 5].map((i) => Math.round(mean(samples.filter((s) => s.t >= i * 10000 && s.t < (i + 1) * 10000).map((s) => s.rss)) / 1024));
+    console.log(`load: ${counts.ok} ok, ${counts.other} refused, ${counts.serverErrors} server errors; RSS first 10 s ${Math.round(first / 1024)} MB, last 10 s ${Math.round(last / 1024)} MB (every 10 s: ${tens.join(", ")} MB)`);
     expect(counts.serverErrors).toBe(0);
     expect(counts.ok).toBeGreaterThan(1000);
     expect(last).toBeLessThan(first * 1.1);
@@ -95,4 +99,4 @@ it("serves 50 concurrent clients for 60 s with no 5xx and flat memory", async ()
     await exited;
     await db.drop();
   }
-}, 240000);
+}, 270000);
