@@ -1,12 +1,12 @@
 /**
  * Load: 60 s at 50 concurrent clients on a mixed read and write workload against the server as
- * `npm start` runs it (its own process; `npm test` runs this file alone, after the rest): no 5xx, and memory (RSS) grows less than 10% between the
- * first and the last 10 s of the minute. A 90 s warm-up comes first, outside the window: measured
- * over 150 s, the server's RSS climbs from ~205 MB while V8 sizes its heap and levels off near
- * 240-260 MB after about a minute, later when the server answers more requests a second (with
- * POST /graphql off Express, ~62,000 a minute instead of ~43,000, one run was still at 218 MB after
- * 60 s and at 242 MB after 120 s, where three others stayed within 236-249 MB); growth inside the
- * window is what would show a leak. The log line gives the mean RSS of every 10 s of the window.
+ * `npm start` runs it (its own process; `npm test` runs this file alone, after the rest): no 5xx, and
+ * memory (RSS) does not grow: the highest and the lowest RSS of the minute's second half each stay
+ * under 1.1x those of its first half. A 90 s warm-up comes first, outside the window. RSS does not
+ * sit still under this load: V8 grows the heap and a major collection gives memory back, so RSS
+ * swings by 10-15 % within 20 s (one run's 10 s means: 220, 243, 212, 250, 214, 250 MB). Comparing
+ * two 10 s means compared a trough with a peak; a leak raises both the peaks and the troughs, which
+ * is what the halves compare. The log line gives the mean RSS of every 10 s of the window.
  */
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -86,14 +86,17 @@ it("serves 50 concurrent clients for 60 s with no 5xx and flat memory", async ()
     stop = true;
     await Promise.all(workers);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const first = mean(samples.filter((s) => s.t < 10000).map((s) => s.rss));
-    const last = mean(samples.filter((s) => s.t >= 50000).map((s) => s.rss));
-    // eslint-disable-next-line no-console
+    const first = samples.filter((s) => s.t < 30000).map((s) => s.rss);
+    const second = samples.filter((s) => s.t >= 30000).map((s) => s.rss);
     const tens = [0, 1, 2, 3, 4, 5].map((i) => Math.round(mean(samples.filter((s) => s.t >= i * 10000 && s.t < (i + 1) * 10000).map((s) => s.rss)) / 1024));
-    console.log(`load: ${counts.ok} ok, ${counts.other} refused, ${counts.serverErrors} server errors; RSS first 10 s ${Math.round(first / 1024)} MB, last 10 s ${Math.round(last / 1024)} MB (every 10 s: ${tens.join(", ")} MB)`);
+    // eslint-disable-next-line no-console
+    console.log(`load: ${counts.ok} ok, ${counts.other} refused, ${counts.serverErrors} server errors; RSS first half ${Math.round(Math.min(...first) / 1024)}-${Math.round(Math.max(...first) / 1024)} MB, second half ${Math.round(Math.min(...second) / 1024)}-${Math.round(Math.max(...second) / 1024)} MB (every 10 s: ${tens.join(", ")} MB)`);
     expect(counts.serverErrors).toBe(0);
     expect(counts.ok).toBeGreaterThan(1000);
-    expect(last).toBeLessThan(first * 1.1);
+    expect(first.length).toBeGreaterThan(20);
+    expect(second.length).toBeGreaterThan(20);
+    expect(Math.max(...second)).toBeLessThan(Math.max(...first) * 1.1);
+    expect(Math.min(...second)).toBeLessThan(Math.min(...first) * 1.1);
   } finally {
     child.kill("SIGTERM");
     await exited;
