@@ -52,6 +52,13 @@ export function selectedFields(info: GraphQLResolveInfo, ...paths: string[][]): 
 
 type Column = keyof Platform & string;
 type Columns = { readonly columns: readonly TableColumn[] };
+/** Each table's column properties as a set, made once: columnsOf runs for every request. */
+const propertiesOf = new WeakMap<Columns, ReadonlySet<string>>();
+const properties = (table: Columns): ReadonlySet<string> => {
+  let set = propertiesOf.get(table);
+  if (!set) propertiesOf.set(table, (set = new Set(table.columns.map((c) => c.property))));
+  return set;
+};
 type Computed = Readonly<Record<string, readonly string[]>>;
 
 /**
@@ -62,7 +69,7 @@ type Computed = Readonly<Record<string, readonly string[]>>;
 function columnsOf(table: Columns, computed: Computed, always: string, fields: Iterable<string>): string[] | null {
   const columns = new Set<string>([always]);
   for (const f of fields) {
-    const cols = computed[f] ?? (table.columns.some((c) => c.property === f) ? [f] : null);
+    const cols = computed[f] ?? (properties(table).has(f) ? [f] : null);
     if (!cols) return null;
     for (const c of cols) columns.add(c);
   }
