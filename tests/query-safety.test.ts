@@ -1,5 +1,6 @@
 /** A list page runs a fixed number of SQL statements; fan-out, depth and alias abuse are refused before running. */
 import { col } from "../src/modules/platform/platform.store";
+import { createToken } from "./support/factories";
 import { startTestServer, type TestServer } from "./support/server";
 
 let s: TestServer;
@@ -115,6 +116,27 @@ describe("indexes", () => {
     expect(await plan(`p.lng IS NOT NULL AND point(p.lng, p.lat) <@ box(point(113.3, 23.0), point(113.6, 23.3))`)).toContain("platform_point_idx");
     expect(await plan(`p.${col.searchGrams} @> $1::text[]`, [["生物"]])).toContain("platform_grams_idx");
     expect(await plan(`p.${col.districtCode} = ANY($1::text[])`, [["440112"]])).toContain("platform_district_idx");
+  });
+
+  it("keep a status write's search grams in the search index itself, not in a list that every search would read", async () => {
+    const ds = s.running.db.dataSource;
+    const pending = async () => Number((await ds.query(`SELECT gin_clean_pending_list('platform_grams_idx'::regclass) AS pages`))[0].pages as string);
+    await pending(); // whatever the seed left
+    const { token } = await createToken(s);
+    const id = "guangzhou-international-bio-island";
+    const { version, status } = (await s.gql(`query($id: ID!) { platform(id: $id) { version status } }`, { id })).data!.platform;
+    const r = await s.gql(
+      `mutation($input: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $input) { status version } }`,
+      { input: { id, status: status === "SUSPENDED" ? "OPERATIONAL" : "SUSPENDED", effectiveDate: "2020-01-01", expectedVersion: version,
+        source: { title: "广州日报", url: "https://example.org/news", publishedAt: "2020-01-02" } } },
+      { token },
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.updatePlatformStatus.version).toBe(version + 1);
+    // a status write is not a HOT update (status and updated_at are indexed): its grams went to the index, none is pending
+    expect(await pending()).toBe(0);
+    const found = await s.gql(`query($q: String) { platforms(filter: {search: $q}) { nodes { id } } }`, { q: "生物岛" });
+    expect(found.data!.platforms.nodes.map((n: { id: string }) => n.id)).toContain(id);
   });
 });
 
