@@ -14,6 +14,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { DataSource } from "typeorm";
+import { perNode } from "./graphql/per-document";
 
 export interface Metrics {
   registry: Registry;
@@ -58,7 +59,7 @@ export function createMetrics(dataSource: DataSource): Metrics {
             async willSendResponse({ operation, document, errors: errs }) {
               const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
               const type = operation?.operation ?? "none";
-              for (const field of operation && document ? rootFields(document, operation) : ["none"]) {
+              for (const field of operation && document ? rootFields(operation, document) : ["none"]) {
                 ops.inc({ field, type });
                 latency.observe({ field, type }, seconds);
               }
@@ -72,10 +73,11 @@ export function createMetrics(dataSource: DataSource): Metrics {
 }
 
 /**
- * The names of the root fields an operation selects, through inline fragments and fragment spreads.
- * Only called on a validated operation, so every name is a field of the schema's root types.
+ * The names of the root fields an operation selects, through inline fragments and fragment spreads,
+ * once per operation (perNode; the document is the one the operation belongs to). Only called on a
+ * validated operation, so every name is a field of the schema's root types.
  */
-export function rootFields(document: DocumentNode, operation: OperationDefinitionNode): string[] {
+export const rootFields = perNode((operation: OperationDefinitionNode, document: DocumentNode): string[] => {
   const fragments = new Map<string, SelectionSetNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d.selectionSet);
   const names = new Set<string>();
@@ -93,7 +95,7 @@ export function rootFields(document: DocumentNode, operation: OperationDefinitio
   };
   walk(operation.selectionSet);
   return names.size ? [...names] : ["none"];
-}
+});
 
 /** Error codes are the server's own; this only guards the label against a code that is not. */
 const MAX_ERROR_CODES = 50;

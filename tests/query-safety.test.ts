@@ -83,6 +83,25 @@ describe("query limits", () => {
     expect(r.data).toBeUndefined();
   });
 
+  it("checks a query text asked again on its new variables, though what it decides of the text alone is kept", async () => {
+    const nested = `query($n: Int, $q: String) { platforms(first: $n, filter: {search: $q}) { nodes { children { children { id domains { id } } } } } }`;
+    const cases: Array<[Record<string, unknown>, string | null]> = [
+      [{ n: 1, q: "广州" }, null],
+      [{ n: 100, q: "广州" }, "QUERY_TOO_COMPLEX"],
+      [{ n: 1, q: "广州\u0000" }, "BAD_USER_INPUT"],
+      [{ n: 1, q: "广州" }, null],
+    ];
+    for (const [variables, code] of cases) {
+      const r = await s.gql(nested, variables);
+      expect(r.errors?.[0]?.extensions?.code ?? null).toBe(code);
+      if (!code) expect(r.data!.platforms.nodes.length).toBe(1);
+    }
+    const literal = `{ platforms(filter: {search: "广州\\u0001"}) { nodes { id } } }`;
+    for (let i = 0; i < 2; i++) expect((await s.gql(literal)).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    const fixed = `{ platforms(first: 100) { nodes { children { children { children { id domains { id } } } } } } }`;
+    for (let i = 0; i < 2; i++) expect((await s.gql(fixed)).errors?.[0]?.extensions?.code).toBe("QUERY_TOO_COMPLEX");
+  });
+
   it("refuses a too-deep query", async () => {
     const deep = `{ platforms(first: 1) { nodes { ${"zone { ".repeat(14)}id${" }".repeat(14)} } } }`;
     const r = await s.gql(deep);
@@ -185,6 +204,36 @@ describe("columns read for what a query selects", () => {
     return r.data!.__type.fields.map((f: any) => ({ name: f.name, object: objectKind(f.type) }));
   };
   const sel = (f: { name: string; object: boolean }) => `${f.name} ${f.object ? SUB[f.name] : ""}`;
+
+  it("reads for each query text what it selects, when a text is asked again and when a field is asked twice", async () => {
+    const id = "guangzhou-international-bio-island";
+    const texts = [
+      `query($id: ID!) { platform(id: $id) { id nameEn } }`,
+      `query($id: ID!) { platform(id: $id) { id status district { code } } }`,
+      `query($id: ID!) { platform(id: $id) { nameEn } platform(id: $id) { status domains { id } } }`,
+      `{ platforms(first: 2) { nodes { id nameEn } } }`,
+      `{ platforms(first: 2) { edges { node { id status } } } }`,
+    ];
+    const whole = (await s.gql(`query($id: ID!) { platform(id: $id) { id nameEn status district { code } domains { id } } }`, { id })).data!.platform;
+    const page = (await s.gql(`{ platforms(first: 2) { nodes { id nameEn status } } }`)).data!.platforms.nodes;
+    const expected = [
+      { platform: { id, nameEn: whole.nameEn } },
+      { platform: { id, status: whole.status, district: whole.district } },
+      { platform: { nameEn: whole.nameEn, status: whole.status, domains: whole.domains } },
+      { platforms: { nodes: page.map((p: any) => ({ id: p.id, nameEn: p.nameEn })) } },
+      { platforms: { edges: page.map((p: any) => ({ node: { id: p.id, status: p.status } })) } },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const [i, text] of texts.entries()) expect([i, (await s.gql(text, { id })).data]).toEqual([i, expected[i]]);
+    }
+    // one document, two operations sharing a fragment: the same field node, merged with another in A only
+    const shared = `query A($id: ID!) { ...F platform(id: $id) { status } } query B($id: ID!) { ...F } fragment F on Query { platform(id: $id) { nameEn } }`;
+    const run = async (operationName: string) =>
+      (await (await fetch(`${s.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: shared, operationName, variables: { id } }) })).json() as { data: unknown }).data;
+    for (const [op, data] of [["B", { platform: { nameEn: whole.nameEn } }], ["A", { platform: { nameEn: whole.nameEn, status: whole.status } }], ["B", { platform: { nameEn: whole.nameEn } }]] as const) {
+      expect([op, await run(op)]).toEqual([op, data]);
+    }
+  });
 
   it("answers every Platform field alone as the whole row read gives it, for one platform and for a page", async () => {
     const fields = await platformFields();

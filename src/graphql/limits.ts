@@ -17,6 +17,7 @@ import {
   type FragmentDefinitionNode, type GraphQLInterfaceType, type GraphQLObjectType, type GraphQLSchema, type SelectionSetNode, type ValueNode,
 } from "graphql";
 import { AppError, ErrorCode } from "../errors";
+import { perNode } from "./per-document";
 
 /** Defaults: depth 12, aliases 20, directives 20, tokens 5000, fan-out 50,000 objects. */
 export const LIMITS = { depth: 12, aliases: 20, directives: 20, tokens: 5000, fanOut: 50_000 };
@@ -103,14 +104,24 @@ export function estimateFanOut(
   return total;
 }
 
+/** The fan-out of operations whose estimate depends on no variable (see perNode: the node is the document store's). */
+const fixedFanOut = new WeakMap<OperationDefinitionNode, number>();
+
 /** QUERY_TOO_COMPLEX when the operation could resolve more objects than the limit. */
 function checkFanOut(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, limit: number): void {
-  const fragments = Object.fromEntries(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-  );
   const root = schema.getRootType(operation.operation);
   if (!root) return;
-  const n = estimateFanOut(schema, root, operation.selectionSet, fragments, variables);
+  let n = fixedFanOut.get(operation);
+  if (n === undefined) {
+    const fragments = Object.fromEntries(
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    );
+    // an estimate that reads no variable (no first/last given as one) is the operation's own: kept
+    let readVariable = false;
+    const watched = new Proxy(variables, { get: (t, k) => ((readVariable = true), t[k as string]) });
+    n = estimateFanOut(schema, root, operation.selectionSet, fragments, watched);
+    if (!readVariable) fixedFanOut.set(operation, n);
+  }
   if (n > limit) {
     throw new AppError(ErrorCode.QUERY_TOO_COMPLEX, `query could resolve about ${Math.round(n)} objects; the limit is ${limit}. Ask for smaller pages or fewer nested lists.`, {
       estimate: Math.round(n), limit, http: { status: 400 },
@@ -138,16 +149,20 @@ function findControl(value: unknown, path: string, depth = 0): string | null {
   return null;
 }
 
+/** Whether a string literal of the document holds a control character (once per document: perNode). */
+const literalHasControl = perNode((document: DocumentNode): boolean => {
+  let hit = false;
+  visit(document, {
+    StringValue(node) {
+      if (!hit && CONTROL.test(node.value)) hit = true;
+    },
+  });
+  return hit;
+});
+
 /** BAD_USER_INPUT for control characters in variables or string literals. */
 function checkControlCharacters(document: DocumentNode, variables: Record<string, unknown>): void {
-  let where = findControl(variables, "variables");
-  if (!where) {
-    visit(document, {
-      StringValue(node) {
-        if (!where && CONTROL.test(node.value)) where = "a string literal";
-      },
-    });
-  }
+  const where = findControl(variables, "variables") ?? (literalHasControl(document) ? "a string literal" : null);
   if (where) {
     throw new AppError(ErrorCode.BAD_USER_INPUT, `control characters (such as NUL) are not accepted (in ${where})`, { http: { status: 400 } });
   }

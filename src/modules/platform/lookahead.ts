@@ -110,7 +110,24 @@ export interface PlatformSelection {
   relationColumns: Partial<Record<ProjectedRelation, readonly string[] | null>>;
 }
 
+/**
+ * What to read for the platforms a resolver returns, from its field in the operation. It depends on
+ * the operation's nodes alone (directives are not evaluated), so it is worked out once per field of a
+ * parsed document and kept with the node (graphql/per-document.ts); callers must not change it.
+ */
 export function platformSelection(info: GraphQLResolveInfo, ...paths: string[][]): PlatformSelection {
+  // a field asked for twice under one name (merged by graphql-js) comes as several nodes: not kept
+  if (info.fieldNodes.length !== 1) return readSelection(info, paths);
+  let byPaths = selectionOf.get(info.fieldNodes[0]);
+  if (!byPaths) selectionOf.set(info.fieldNodes[0], (byPaths = new Map()));
+  const key = paths.map((p) => p.join(".")).join("|");
+  let read = byPaths.get(key);
+  if (!read) byPaths.set(key, (read = readSelection(info, paths)));
+  return read;
+}
+const selectionOf = new WeakMap<FieldNode, Map<string, PlatformSelection>>();
+
+function readSelection(info: GraphQLResolveInfo, paths: string[][]): PlatformSelection {
   const fields = selectedFields(info, ...paths);
   const nested: Partial<Record<ProjectedRelation, Set<string>>> = {};
   for (const r of Object.keys(RELATION_READS) as ProjectedRelation[]) {

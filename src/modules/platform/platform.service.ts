@@ -79,6 +79,17 @@ function relationColumns(read: Partial<PlatformSelection>): string {
   return [...(read.relations ?? NONE)].map((r) => `,\n  ${relationColumn(r, read)}`).join("");
 }
 
+/**
+ * The statement of findById for a selection, made once per selection object: a query's selection is
+ * kept with its parsed document (lookahead.platformSelection), so a repeated query sends the same text.
+ */
+const byIdSql = (read: Partial<PlatformSelection>): string => {
+  let sql = byIdText.get(read);
+  if (!sql) byIdText.set(read, (sql = `SELECT ${platformSelect(read.columns ?? null)}${relationColumns(read)} FROM platform p WHERE p.id = $1`));
+  return sql;
+};
+const byIdText = new WeakMap<Partial<PlatformSelection>, string>();
+
 function prefetchedOf(r: PlatformRow): Prefetched | undefined {
   const out: Prefetched = {};
   if (r._district !== undefined) out.district = r._district ? rowToDistrict(r._district) : null;
@@ -121,7 +132,7 @@ export class PlatformService {
    * query selects (lookahead.platformSelection).
    */
   async findById(id: string, read: Partial<PlatformSelection> = {}): Promise<Platform | null> {
-    const rows: PlatformRow[] = await this.ds.query(`SELECT ${platformSelect(read.columns ?? null)}${relationColumns(read)} FROM platform p WHERE p.id = $1`, [id]);
+    const rows: PlatformRow[] = await this.ds.query(byIdSql(read), [id]);
     return rows[0] ? rowToPlatform(rows[0]) : null;
   }
 
