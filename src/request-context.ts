@@ -41,13 +41,14 @@ export class CountingLogger implements TypeOrmLogger {
   log(): void {}
 }
 
-export function sqlCountPlugin<T extends object>(expose: boolean): ApolloServerPlugin<T> {
+/** Adds the request's statement count to the response's extensions (installed only with EXPOSE_SQL_COUNT). */
+export function sqlCountPlugin<T extends object>(): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ response }) {
           const store = requestContext.getStore();
-          if (!expose || !store || response.body.kind !== "single") return;
+          if (!store || response.body.kind !== "single") return;
           response.body.singleResult.extensions = { ...response.body.singleResult.extensions, sqlStatements: store.statements };
         },
       };

@@ -120,7 +120,7 @@ export class ResponseCache implements ChangeListener {
         res.setHeader("Content-Type", hit.contentType);
         res.setHeader("Content-Length", hit.body.length);
         res.setHeader("X-Cache", "HIT");
-        // as on a computed answer (src/graphql/apollo.ts): for this cache only, never for HTTP caches
+        // as on a computed answer (src/graphql/http.ts): for this cache only, never for HTTP caches
         res.setHeader("Cache-Control", "no-store");
         res.end(hit.body);
         return;

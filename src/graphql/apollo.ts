@@ -6,7 +6,7 @@ import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
 import type { Context } from "../context";
-import { lsnPlugin } from "../db/reader";
+import { hasReplicas, lsnPlugin } from "../db/reader";
 import { drainHttpServerPlugin } from "../http-drain";
 import type { Metrics } from "../metrics";
 import { stringifyWithRaw } from "../raw-json";
@@ -48,16 +48,17 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
       ...protection.plugins,
       operationLimitsPlugin<Context>(),
       o.metrics.plugin<Context>(),
-      lsnPlugin<Context>(o.dataSource),
-      sqlCountPlugin<Context>(o.config.exposeSqlCount),
+      // a plugin is a promise per hook per request: only those with something to do here
+      ...(hasReplicas(o.dataSource) ? [lsnPlugin<Context>(o.dataSource)] : []),
+      ...(o.config.exposeSqlCount ? [sqlCountPlugin<Context>()] : []),
       ...(o.cache ? [o.cache.plugin<Context>()] : []),
       drainHttpServerPlugin<Context>(o.httpServer, { gracePeriodMs: o.config.shutdownTimeoutMs }),
       drain,
       ApolloServerPluginLandingPageDisabled(),
       // Nothing sets cache hints: Apollo's default cache-control plugin would only hook every field
-      // resolution to arrive at "no-store" (bench/README.md, change 6). Said once per response instead.
+      // resolution to arrive at "no-store" (bench/README.md, change 6). The HTTP handler says it once
+      // per response instead (src/graphql/http.ts).
       ApolloServerPluginCacheControlDisabled(),
-      { requestDidStart: async () => ({ willSendResponse: async ({ response }) => void response.http.headers.set("cache-control", "no-store") }) },
     ],
   });
   await apollo.start();

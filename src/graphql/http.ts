@@ -24,6 +24,8 @@ export function graphqlHandler<T extends BaseContext>(apollo: ApolloServer<T>, c
       context: () => context(req),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
+    // GraphQL answers are for the response cache only, never for HTTP caches (as on its hits)
+    if (!res.hasHeader("Cache-Control")) res.setHeader("Cache-Control", "no-store");
     res.statusCode = response.status ?? 200;
     if (response.body.kind === "complete") {
       const body = response.body.string;

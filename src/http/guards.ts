@@ -102,6 +102,11 @@ export class RequestGuards {
 
   /** Counts one request against the caller's budget; RATE_LIMITED (with retryAfterSeconds) when it is spent. */
   async charge(caller: Caller): Promise<void> {
+    this.chargeNow(caller);
+  }
+
+  /** charge, in the same tick: throws RATE_LIMITED. */
+  private chargeNow(caller: Caller): void {
     const limit = caller.tokenId ? this.config.rateLimitPerToken : this.config.rateLimitPerIp;
     if (limit === 0) return;
     const { hits, resetAt } = this.budgets.hit(caller.key);
@@ -120,7 +125,17 @@ export class RequestGuards {
     return (req, res, next) => {
       const refusal = this.readiness.refusal();
       if (refusal) return sendRefusal(res, refusal);
-      const caller = this.identify(req.headers.authorization, clientIp(req, trust));
+      const ip = clientIp(req, trust);
+      if (bearerToken(req.headers.authorization) === null) {
+        // anonymous, as identify answers it, charged without waiting for a promise (most requests)
+        try {
+          this.chargeNow({ key: `ip:${ip}`, ip, tokenId: null });
+        } catch (err) {
+          return err instanceof AppError ? sendRefusal(res, err) : next(err);
+        }
+        return next();
+      }
+      const caller = this.identify(req.headers.authorization, ip);
       caller.then((c) => this.charge(c)).then(
         () => next(),
         (err: unknown) => (err instanceof AppError ? sendRefusal(res, err) : next(err)),
