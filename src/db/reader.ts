@@ -84,14 +84,17 @@ export function markWrite(): void {
   if (store) store.wrote = true;
 }
 
-/** After a request that wrote: tell the client the primary's WAL position, to send back on its next reads. */
+/**
+ * After a request that wrote: tell the client the primary's WAL position, to send back on its next
+ * reads. Installed only with replicas (src/graphql/apollo.ts): without them every read is the primary's.
+ */
 export function lsnPlugin<T extends object>(ds: DataSource): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ response }) {
           const store = requestContext.getStore();
-          if (!store?.wrote || !hasReplicas(ds)) return;
+          if (!store?.wrote) return;
           const [{ lsn }] = await ds.query(`SELECT pg_current_wal_lsn()::text AS lsn`);
           response.http.headers.set("x-registry-lsn", lsn);
           response.http.headers.set("set-cookie", `registry_lsn=${lsn}; Max-Age=60; Path=/; HttpOnly; SameSite=Lax`);

@@ -3,7 +3,8 @@
  * Server keeps each query text's parsed and validated DocumentNode in its document store and hands
  * that same object to every request with the same text, so whatever depends on a document's nodes
  * alone (not on the variables) can be kept in a WeakMap keyed on the node: it lives as long as the
- * store keeps the document and needs no eviction of its own. Further arguments must be fixed by the
+ * store keeps the document and needs no eviction of its own. The same holds for an object that is
+ * itself kept with a node (a field's platform selection, say). Further arguments must be fixed by the
  * node (the document an operation node belongs to, say): they are not part of the key. A transport
  * that parses every operation afresh (graphql-ws) computes it each time, with the same result.
  */

@@ -64,6 +64,9 @@ export interface Caller {
   tokenId: string | null;
 }
 
+/** A caller without a token: charged to its address. */
+const anonymousCaller = (ip: string): Caller => ({ key: `ip:${ip}`, ip, tokenId: null });
+
 export class RequestGuards {
   readonly readiness = new Readiness();
   private readonly budgets = new FixedWindows(60_000);
@@ -78,23 +81,22 @@ export class RequestGuards {
 
   /** Who pays for a request with this Authorization value from this address; UNAUTHENTICATED for a token that is not valid. */
   async identify(authorization: string | undefined, ip: string): Promise<Caller> {
-    const anonymous: Caller = { key: `ip:${ip}`, ip, tokenId: null };
     const token = bearerToken(authorization);
-    if (token === null) return anonymous;
+    if (token === null) return anonymousCaller(ip);
     const hash = token ? hashToken(token) : "";
     let known = token ? this.verified.get(hash) : { tokenId: null };
     if (!known) {
       // Looking a token up has a budget of its own per address, so that anonymous traffic from a
       // shared address cannot lock an official out, and random tokens cannot reach the database
       // faster than that budget.
-      await this.charge({ key: `verify:${ip}`, ip, tokenId: null });
+      this.chargeNow({ key: `verify:${ip}`, ip, tokenId: null });
       const viewer = await this.tokens.authenticate(token!);
       known = { tokenId: viewer?.tokenId ?? null };
       this.verified.set(hash, known);
     }
     if (!known.tokenId) {
       // a bad token is the caller's request all the same: it counts against the address's budget
-      await this.charge(anonymous);
+      this.chargeNow(anonymousCaller(ip));
       throw new AppError(ErrorCode.UNAUTHENTICATED, "the token is malformed, unknown or revoked; send a valid token or none", { http: { status: 401 } });
     }
     return { key: `t:${known.tokenId}`, ip, tokenId: known.tokenId };
@@ -105,7 +107,7 @@ export class RequestGuards {
     this.chargeNow(caller);
   }
 
-  /** charge, in the same tick: throws RATE_LIMITED. */
+  /** charge, counted and refused in the same tick (a synchronous throw). */
   private chargeNow(caller: Caller): void {
     const limit = caller.tokenId ? this.config.rateLimitPerToken : this.config.rateLimitPerIp;
     if (limit === 0) return;
@@ -127,9 +129,9 @@ export class RequestGuards {
       if (refusal) return sendRefusal(res, refusal);
       const ip = clientIp(req, trust);
       if (bearerToken(req.headers.authorization) === null) {
-        // anonymous, as identify answers it, charged without waiting for a promise (most requests)
+        // no token, so anonymous (as identify answers it): charged without waiting for a promise (most requests)
         try {
-          this.chargeNow({ key: `ip:${ip}`, ip, tokenId: null });
+          this.chargeNow(anonymousCaller(ip));
         } catch (err) {
           return err instanceof AppError ? sendRefusal(res, err) : next(err);
         }

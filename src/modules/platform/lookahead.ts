@@ -13,6 +13,7 @@ import { DISTRICT_TABLE } from "../district/district.entity";
 import { DOMAIN_TABLE } from "../domain/domain.entity";
 import type { Platform } from "./platform.entity";
 import { PLATFORM } from "./platform.store";
+import { perNode } from "../../graphql/per-document";
 
 export type Relation = "district" | "domains" | "agencies" | "mentions" | "statusHistory";
 const RELATIONS: ReadonlySet<string> = new Set<Relation>(["district", "domains", "agencies", "mentions", "statusHistory"]);
@@ -118,14 +119,14 @@ export interface PlatformSelection {
 export function platformSelection(info: GraphQLResolveInfo, ...paths: string[][]): PlatformSelection {
   // a field asked for twice under one name (merged by graphql-js) comes as several nodes: not kept
   if (info.fieldNodes.length !== 1) return readSelection(info, paths);
-  let byPaths = selectionOf.get(info.fieldNodes[0]);
-  if (!byPaths) selectionOf.set(info.fieldNodes[0], (byPaths = new Map()));
+  const byPaths = selectionsOf(info.fieldNodes[0]);
   const key = paths.map((p) => p.join(".")).join("|");
   let read = byPaths.get(key);
   if (!read) byPaths.set(key, (read = readSelection(info, paths)));
   return read;
 }
-const selectionOf = new WeakMap<FieldNode, Map<string, PlatformSelection>>();
+/** A field node's selections, by the paths they were read at. */
+const selectionsOf = perNode((_field: FieldNode) => new Map<string, PlatformSelection>());
 
 function readSelection(info: GraphQLResolveInfo, paths: string[][]): PlatformSelection {
   const fields = selectedFields(info, ...paths);

@@ -14,6 +14,7 @@ import { compileFilter, orderSpec, type CompiledFilter, type OrderSpec } from ".
 import { DEFAULT_PAGE, MAX_PAGE, type FacetCount, type PageInfo, type PlatformFacets } from "./platform.types";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import { Params } from "../../db/table";
+import { perNode } from "../../graphql/per-document";
 import { col, PLATFORM_SELECT, platformSelect, rowToPlatform as platformOfRow } from "./platform.store";
 
 const NONE: ReadonlySet<Relation> = new Set();
@@ -83,12 +84,9 @@ function relationColumns(read: Partial<PlatformSelection>): string {
  * The statement of findById for a selection, made once per selection object: a query's selection is
  * kept with its parsed document (lookahead.platformSelection), so a repeated query sends the same text.
  */
-const byIdSql = (read: Partial<PlatformSelection>): string => {
-  let sql = byIdText.get(read);
-  if (!sql) byIdText.set(read, (sql = `SELECT ${platformSelect(read.columns ?? null)}${relationColumns(read)} FROM platform p WHERE p.id = $1`));
-  return sql;
-};
-const byIdText = new WeakMap<Partial<PlatformSelection>, string>();
+const byIdSql = perNode(
+  (read: Partial<PlatformSelection>): string => `SELECT ${platformSelect(read.columns ?? null)}${relationColumns(read)} FROM platform p WHERE p.id = $1`,
+);
 
 function prefetchedOf(r: PlatformRow): Prefetched | undefined {
   const out: Prefetched = {};
