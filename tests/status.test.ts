@@ -218,6 +218,7 @@ describe("tokens", () => {
     const rows = await s.running.db.dataSource.query(`SELECT * FROM api_token`);
     expect(JSON.stringify(rows)).not.toContain(token);
     // the secret is base64url and may itself hold "_": everything after the id is the secret
+    expect(token.startsWith(`gzr_${info.tokenId}_`)).toBe(true);
     const secret = token.slice(`gzr_${info.tokenId}_`.length);
     expect(secret).toHaveLength(43);
     expect(JSON.stringify(rows)).not.toContain(secret);
