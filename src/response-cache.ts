@@ -50,6 +50,8 @@ const SIMPLE_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/fo
 export class ResponseCache implements ChangeListener {
   private readonly lru: LRUCache<string, Entry>;
   private generation = 0;
+  /** replicas only: changes heard so far, so that only the last one's WAL position is kept */
+  private changes = 0;
   private listening = false;
   /** replicas only: a change was heard and its WAL position is not known yet */
   private lsnPending = false;
@@ -85,10 +87,12 @@ export class ResponseCache implements ChangeListener {
     this.invalidate();
     if (!this.replicas) return;
     this.lsnPending = true;
-    const generation = this.generation;
+    // Counted apart from the generation: the writer's own invalidate() (or any other) while this
+    // position is being asked must not discard it, or the cache would bypass until the next change.
+    const change = ++this.changes;
     this.opts.dataSource.query(`SELECT pg_current_wal_lsn()::text AS lsn`).then(
       ([{ lsn }]: Array<{ lsn: string }>) => {
-        if (this.generation !== generation) return; // a later change asks for its own
+        if (this.changes !== change) return; // a later change asks for its own
         this.changedAtLsn = lsn;
         this.lsnPending = false;
         this.invalidate(); // what was computed while the position was unknown is not stored

@@ -60,7 +60,7 @@ const statusOf = async (id: string, headers: Record<string, string> = {}) => {
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ query: `query($id: ID!) { platform(id: $id) { status version } }`, variables: { id } }),
   });
-  return ((await res.json()) as any).data.platform;
+  return { ...((await res.json()) as any).data.platform, cache: res.headers.get("x-cache") };
 };
 
 it("reads from the replica, writes to the primary, and gives the writer its own write", async () => {
@@ -84,8 +84,21 @@ it("reads from the replica, writes to the primary, and gives the writer its own 
     expect(lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(res.headers.get("set-cookie")).toContain(`registry_lsn=${lsn}`);
 
-    // another client reads from the (paused) replica: still the old status — reads really go there
-    expect((await statusOf(id)).status).toBe(before.status);
+    // another token holder (no response cache, no LSN sent back) reads from the paused replica:
+    // still the old status — reads really go there
+    expect((await statusOf(id, { authorization: `Bearer ${token}` })).status).toBe(before.status);
+    expect((await replicaSql(`SELECT status FROM platform WHERE id = '${id}'`))[0].status).toBe(before.status);
+    // an anonymous read is a response-cache miss: once the cache has heard of the change (over
+    // LISTEN, a moment after the commit) it reads from the primary until a replica has replayed
+    // the change, so the paused replica can never refill the cache with the old answer
+    let anonymous = before.status;
+    for (let i = 0; i < 100 && anonymous !== "OPERATIONAL"; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      anonymous = (await statusOf(id)).status;
+    }
+    expect(anonymous).toBe("OPERATIONAL");
+    // and the cache works again: that answer was stored, the next one is served from it
+    expect(await statusOf(id)).toMatchObject({ status: "OPERATIONAL", cache: "HIT" });
     // the writer, sending its LSN back (header or cookie), reads its write from the primary
     expect((await statusOf(id, { "x-registry-min-lsn": lsn })).status).toBe("OPERATIONAL");
     expect((await statusOf(id, { cookie: `registry_lsn=${lsn}` })).status).toBe("OPERATIONAL");
