@@ -18,10 +18,11 @@ import { ApiTokens1764200000000 } from "./src/migrations/1764200000000-ApiTokens
 import { ChangeNotify1764300000000 } from "./src/migrations/1764300000000-ChangeNotify";
 import { LocationNote1764400000000 } from "./src/migrations/1764400000000-LocationNote";
 import { SearchIndexNoPendingList1764500000000 } from "./src/migrations/1764500000000-SearchIndexNoPendingList";
+import { TokenGrants1764600000000 } from "./src/migrations/1764600000000-TokenGrants";
 
 export const entities = [District, Agency, Domain, Platform, PlatformDomain, PlatformAgency, PlatformMention, StatusEvent, Target];
 /** The ordered migration timeline. */
-export const migrations = [Init1764190000000, ApiTokens1764200000000, ChangeNotify1764300000000, LocationNote1764400000000, SearchIndexNoPendingList1764500000000];
+export const migrations = [Init1764190000000, ApiTokens1764200000000, ChangeNotify1764300000000, LocationNote1764400000000, SearchIndexNoPendingList1764500000000, TokenGrants1764600000000];
 
 export interface DataSourceOptions {
   /** Pool size. Default 10. */

@@ -2,8 +2,8 @@ import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
 import { createReader } from "./db/reader";
 import { AgencyService } from "./modules/agency/agency.service";
-import { authFromHeader, type Auth } from "./modules/auth/auth";
-import { TokenService } from "./modules/auth/token.service";
+import { authOf, type Auth } from "./modules/auth/auth";
+import { TokenService, type Viewer } from "./modules/auth/token.service";
 import { DistrictService } from "./modules/district/district.service";
 import type { Domain } from "./modules/domain/domain.entity";
 import { DomainService } from "./modules/domain/domain.service";
@@ -95,6 +95,7 @@ function lazyPrototype<T extends object>(factories: { [K in keyof T]: () => T[K]
   return proto;
 }
 
-export function createContext(services: Services, authorization: string | undefined): Context {
-  return { services, auth: authFromHeader(authorization, services.tokens), loaders: createLoaders(services) };
+/** `viewer`: who the request's token stands for, as the guards read it on this request (undefined: no token). */
+export function createContext(services: Services, viewer: Viewer | null | undefined): Context {
+  return { services, auth: authOf(viewer), loaders: createLoaders(services) };
 }

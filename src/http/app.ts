@@ -167,7 +167,7 @@ export function createApp(o: AppOptions): HttpDoor {
 
 /** Mounts Apollo on /graphql: the JSON body, the response cache, then Apollo itself. */
 export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: Pick<AppOptions, "config" | "services" | "cache">): void {
-  const handle = graphqlHandler(apollo, async (req: NodeRequest) => createContext(o.services, req.headers.authorization));
+  const handle = graphqlHandler(apollo, async (req: NodeRequest) => createContext(o.services, req.viewer));
   door.graphqlSteps.push(
     express.json({ limit: o.config.bodyLimitBytes }) as NodeMiddleware,
     ...(o.cache ? [o.cache.middleware()] : []),

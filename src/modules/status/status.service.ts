@@ -8,6 +8,7 @@ import type { DataSource, EntityManager } from "typeorm";
 import { AppError, badInput, ErrorCode } from "../../errors";
 import type { Viewer } from "../auth/token.service";
 import type { PlatformStatus } from "../platform/platform.enums";
+import { inScope } from "../auth/scope";
 import { isAllowedTransition } from "./lifecycle";
 import { markWrite, type Queryable } from "../../db/reader";
 import { rowToEvent, type EventRow, type StatusEvent } from "./status-event.entity";
@@ -55,11 +56,8 @@ export function checkVersion(p: { id: string; version: number }, expected: numbe
   }
 }
 
-/** An editor's scope: one of its agencies is responsible, or the platform lies in one of its districts. */
-export function inScope(viewer: Viewer, p: { districtCode: string | null; agencies: string[] }): boolean {
-  if (viewer.role === "ADMIN") return true;
-  return p.agencies.some((a) => viewer.agencies.includes(a)) || (!!p.districtCode && viewer.districts.includes(p.districtCode));
-}
+/** An editor's scope (src/modules/auth/scope.ts): one of its grants applies to the platform. */
+export { inScope } from "../auth/scope";
 
 /**
  * The rules that need no database: real dates not in the future, a source unless a correction, and

@@ -32,6 +32,11 @@
     signedOut: ["Signed out. The token is forgotten.", "已退出，令牌已清除。"],
     admin: ["admin: every platform", "管理员：全部平台"],
     editor: ["editor", "编辑"],
+    mayChangeOne: ["may change 1 platform", "可修改 1 个平台"],
+    mayChangeMany: ["may change {n} platforms", "可修改 {n} 个平台"],
+    noDistrict: ["no district", "无所属区"],
+    grantIn: ["{agency} in {district}", "{district}的{agency}"],
+    expiresOn: ["token expires {date}", "令牌到期：{date}"],
     myPlatforms: ["My platforms", "我的平台"],
     search: ["Search (any script, pinyin, English)", "搜索（简繁、拼音、英文）"],
     district: ["District", "区"],
@@ -250,17 +255,22 @@
   var HISTORY = "statusHistory { id from to effectiveDate recordedAt actor note correction source { title url publishedAt } }";
   var PLATFORM = "id nameHans nameHant nameEn kind status version updatedAt district { code nameHans nameEn } agencies { id nameHans nameEn } mentions { section excerpt } " + HISTORY;
 
+  // The server's rule (src/modules/auth/scope.ts): a grant applies when its district (if any) is the
+  // platform's and its agency (if any) is responsible for it; the server checks every write again.
   function isInScope(p) {
     var v = state.viewer;
     if (!v) return false;
     if (v.role === "ADMIN") return true;
     var agencies = (p.agencies || []).map(function (a) { return a.id; });
-    return agencies.some(function (a) { return v.scope.agencies.indexOf(a) >= 0; }) || (!!p.district && v.scope.districts.indexOf(p.district.code) >= 0);
+    var district = p.district ? p.district.code : null;
+    return v.scope.grants.some(function (g) {
+      return (g.districtCode === null || g.districtCode === district) && (g.agencyId === null || agencies.indexOf(g.agencyId) >= 0);
+    });
   }
 
   // ---- sign in / out -------------------------------------------------------------------------
   function signIn(candidate) {
-    return busy(gql("{ viewer { tokenId name role scope { agencies districts } } }", {}, candidate)).then(function (d) {
+    return busy(gql("{ viewer { tokenId name role expiresAt scope { grants { agencyId districtCode } platformCount platformsByDistrict { districtCode count } } } }", {}, candidate)).then(function (d) {
       if (!d.viewer) throw new ApiError([{ message: "no viewer", extensions: { code: "UNAUTHENTICATED" } }]);
       token = candidate;
       try { sessionStorage.setItem(TOKEN_KEY, candidate); } catch (e) { /* memory only */ }
@@ -297,8 +307,27 @@
     if (!v) return;
     who.appendChild(document.createTextNode(word("signedInAs") + ": "));
     who.appendChild(el("strong", { text: v.name }));
-    var scope = v.role === "ADMIN" ? word("admin") : word("editor") + ": " + v.scope.agencies.map(agencyName).concat(v.scope.districts.map(districtName)).join(", ");
+    var sep = lang === "en" ? ", " : "、";
+    var scope = v.role === "ADMIN" ? word("admin") : word("editor") + ": " + v.scope.grants.map(grantName).join(sep);
     who.appendChild(document.createTextNode(" (" + scope + ")"));
+    // how far the token reaches, as `token create` printed it: the count, then per district
+    var n = v.scope.platformCount;
+    var reach = (n === 1 ? word("mayChangeOne") : word("mayChangeMany").replace("{n}", String(n)));
+    if (n) {
+      reach += (lang === "en" ? ": " : "：") + v.scope.platformsByDistrict.map(function (d) {
+        return (d.districtCode ? districtName(d.districtCode) : word("noDistrict")) + " " + d.count;
+      }).join(sep);
+    }
+    who.appendChild(el("br", {}));
+    who.appendChild(el("span", { id: "who-reach", text: reach }));
+    if (v.expiresAt) {
+      who.appendChild(document.createTextNode(" · " + word("expiresOn").replace("{date}", new Date(v.expiresAt).toLocaleString(lang === "en" ? "en" : "zh-CN"))));
+    }
+  }
+
+  function grantName(g) {
+    if (g.agencyId && g.districtCode) return word("grantIn").replace("{agency}", agencyName(g.agencyId)).replace("{district}", districtName(g.districtCode));
+    return g.agencyId ? agencyName(g.agencyId) : districtName(g.districtCode);
   }
 
   function districtName(code) {
