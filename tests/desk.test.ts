@@ -138,7 +138,10 @@ describe("the status desk", () => {
     expect(html).not.toMatch(/https?:\/\//);
     const t = await fetch(`${s.url}/desk/template.csv`);
     expect(t.headers.get("content-type")).toMatch(/^text\/csv/);
-    expect(Buffer.from(await t.arrayBuffer()).toString("utf8")).toBe(`\ufeff${HEADER}\r\n`);
+    // a byte-order mark, then the bilingual header: each cell the Chinese label and the column's code
+    const template = Buffer.from(await t.arrayBuffer());
+    expect([...template.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(template.toString("utf8").slice(1)).toBe("平台编号 id,新状态 status,生效日期 effectiveDate,备注 note,来源标题 sourceTitle,来源网址 sourceUrl,来源发布日期 sourcePublishedAt,版本 expectedVersion\r\n");
   });
 
   it("refuses a bad token with a clear message; signs an editor in for this tab only; signs out", async () => {

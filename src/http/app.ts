@@ -144,7 +144,7 @@ export function createApp(o: AppOptions): HttpDoor {
   const graphqlSteps: NodeMiddleware[] = [];
   app.use("/graphql", (req, res, next) => runSteps(graphqlSteps, req, res, next));
   app.use(createGeoRouter({ services: o.services, logger }));
-  app.use(createDeskRouter({ services: o.services, logger }));
+  app.use(createDeskRouter({ services: o.services, logger, bodyLimitBytes: o.config.bodyLimitBytes }));
   app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (res.headersSent) return next(err);
     sendHttpError(err, res, logger);
