@@ -218,7 +218,11 @@
     var t = withToken === undefined ? token : withToken;
     if (t) headers.authorization = "Bearer " + t;
     return fetch("/graphql", { method: "POST", headers: headers, body: JSON.stringify({ query: query, variables: variables || {} }) })
-      .then(function (res) { return res.json(); })
+      .then(function (res) {
+        // a proxy in front may answer an oversized body with a page of its own: the status says it
+        if (res.status === 413) throw new ApiError([{ message: "the request is too large", extensions: { code: "PAYLOAD_TOO_LARGE" } }]);
+        return res.json();
+      })
       .then(function (body) {
         if (body.errors && body.errors.length) throw new ApiError(body.errors);
         return body.data;
