@@ -343,6 +343,13 @@ describe("the pre-filled sheet", () => {
     const agencyViewer = (await new TokenService(s.running.db.dataSource).authenticate(agencyEditor))!;
     expect((await xlsxRows(x)).slice(1).map((r) => r[0]).sort()).toEqual(expected(agencyViewer));
     expect((await xlsxRows(x, "状态词 statuses")).map((r) => r[0])).toContain("TRIAL_OPERATION");
+    // an agency within a district: only that agency's platforms there
+    const within = await new TokenService(s.running.db.dataSource).create({ name: "STIC in Huangpu", role: "EDITOR", grants: [{ agency: "gz-stic", district: "440112" }] });
+    const withinIds = (await xlsxRows(Buffer.from(await (await get("xlsx", within.token)).arrayBuffer()))).slice(1).map((r) => String(r[0])).sort();
+    expect(withinIds).toEqual(expected((await new TokenService(s.running.db.dataSource).authenticate(within.token))!));
+    expect(withinIds.length).toBeGreaterThan(0);
+    expect(withinIds.every((id) => all.some((p) => p.id === id && p.districtCode === "440112" && p.agencies.includes("gz-stic")))).toBe(true);
+    expect(withinIds.length).toBeLessThan(expected(agencyViewer).length);
     const adminRows = (await xlsxRows(Buffer.from(await (await get("xlsx", admin)).arrayBuffer()))).slice(1);
     expect(adminRows.length).toBe(all.filter((p) => !p.archivedAt).length);
   });
