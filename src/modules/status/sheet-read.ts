@@ -12,7 +12,8 @@
  */
 import { createHash } from "node:crypto";
 import { parse } from "csv-parse/sync";
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
+import { exceljs } from "../../xlsx";
 
 /** The name of the template's sheet; a workbook with a sheet of this name is read from it. */
 export const SHEET_NAME = "状态更新 status";
@@ -87,7 +88,7 @@ export function parseDelimited(text: string): string[][] {
 }
 
 async function readXlsx(bytes: Buffer): Promise<string[][]> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (exceljs().Workbook)();
   try {
     await wb.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch {
