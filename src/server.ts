@@ -70,5 +70,8 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
     fail: (err) => lifecycle.fail(err),
     listen: (port, host) => lifecycle.listen(port, host),
     stop: () => lifecycle.stop(),
+    databaseDown: () => lifecycle.databaseDown(),
+    databaseRestartFailed: (final) => lifecycle.databaseRestartFailed(final),
+    databaseUp: () => lifecycle.databaseUp(),
   };
 }

@@ -4,6 +4,9 @@
  * and the service recovers, losing no write it reported as successful.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { freePort } from "../src/db/embedded";
@@ -165,4 +168,88 @@ describe("database faults", () => {
       await c.end();
     }
   }, 90000);
+});
+
+/** An answer's status over a connection of its own (a keep-alive connection would outlive the server's close). */
+function freshStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: 3000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", () => resolve(0));
+    req.on("timeout", () => req.destroy());
+  });
+}
+
+describe("the embedded PostgreSQL's death", () => {
+  let dataDir: string;
+  let server: Server & { log: () => string };
+  const postmasterPid = () => Number(fs.readFileSync(path.join(dataDir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
+  const logLines = () => server.log().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string; output?: string[] });
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-embedded-"));
+    const port = await freePort();
+    const { DATABASE_URL: _x, ...env } = process.env;
+    const child = spawn(process.execPath, [ENTRY], {
+      env: { ...env, DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", EMBEDDED_PG_RESTARTS: "3" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    child.stderr!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    server = { child, base: `http://127.0.0.1:${port}`, exited: new Promise((r) => child.on("exit", r)), log: () => out };
+    await until(async () => (await status(`${server.base}/readyz`)) === 200, 60000);
+  }, 90000);
+  afterAll(async () => {
+    if (server?.child.exitCode === null) {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("is noticed: logged at error level with its output, restarted with crash recovery, and served again", async () => {
+    const before = postmasterPid();
+    process.kill(before, "SIGKILL");
+    await until(async () => logLines().some((l) => l.level === 50 && /exited unexpectedly/.test(l.msg)), 10000);
+    const line = logLines().find((l) => /exited unexpectedly/.test(l.msg))!;
+    expect(line.msg).toContain("SIGKILL");
+    expect(Array.isArray(line.output) && line.output.length).toBeTruthy();
+    // back within seconds, on a new postmaster, with nothing to do by hand
+    await until(async () => (await status(`${server.base}/readyz`)) === 200, 15000);
+    expect(postmasterPid()).not.toBe(before);
+    const res = await fetch(`${server.base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ platforms(first: 1) { totalCount } }"}' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).data.platforms.totalCount).toBeGreaterThan(0);
+    expect(await status(`${server.base}/healthz`)).toBe(200);
+    expect(server.child.exitCode).toBeNull();
+  }, 40000);
+
+  it("exits 1 when it will not come back, with PostgreSQL's FATAL line and its cause; /healthz is 503 meanwhile", async () => {
+    // a setting PostgreSQL does not know: every restart fails at once
+    fs.appendFileSync(path.join(dataDir, "pg", "postgresql.conf"), "\nno_such_setting_here = 1\n");
+    process.kill(postmasterPid(), "SIGKILL");
+    let saw503 = false;
+    let refusedWith503 = false;
+    while (server.child.exitCode === null) {
+      const h = await freshStatus(`${server.base}/healthz`);
+      if (h === 503) saw503 = true;
+      if (!refusedWith503) {
+        const g = await fetch(`${server.base}/graphql`, { method: "POST", headers: { "content-type": "application/json", connection: "close" }, body: '{"query":"{ __typename }"}' }).catch(() => null);
+        if (g?.status === 503 && g.headers.get("retry-after")) refusedWith503 = true;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(await server.exited).toBe(1);
+    expect(saw503).toBe(true);
+    expect(refusedWith503).toBe(true);
+    const failures = logLines().filter((l) => /did not restart/.test(l.msg));
+    expect(failures).toHaveLength(3);
+    expect(server.log()).toMatch(/unrecognized configuration parameter \\+"no_such_setting_here\\+"/);
+    expect(server.log()).toMatch(/FATAL: +configuration file/);
+    expect(server.log()).toContain("configuration in DATA_DIR is invalid");
+    expect(logLines().some((l) => l.level === 60 && /could not be restarted; exiting/.test(l.msg))).toBe(true);
+  }, 40000);
 });

@@ -92,13 +92,18 @@ export function createApp(o: AppOptions): HttpDoor {
   }
   for (const step of front) app.use(step);
 
+  // Liveness: 503 only when the registry cannot recover by itself (its embedded database would not
+  // restart, a schema it does not know); a database that is merely down is /readyz's business.
   app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
+    const failing = o.guards.readiness.failing;
+    if (failing) res.status(503).json({ status: "failing", reason: failing, message: NOT_READY_MESSAGE[failing] });
+    else res.json({ status: "ok" });
   });
   // A stable reason code and a short message; what went wrong in detail is in the log.
   app.get("/readyz", async (_req, res) => {
     const r = o.guards.readiness;
     if (!r.ready) {
+      res.setHeader("Retry-After", "2");
       res.status(503).json({ status: "unavailable", reason: r.code, message: r.message });
       return;
     }

@@ -26,12 +26,15 @@ import { sendJson, type NodeMiddleware } from "./node";
 const proxyaddr = require("proxy-addr") as (req: IncomingMessage, trust: (addr: string, i: number) => boolean) => string;
 
 /** Why the registry is not serving yet: a stable code for clients and probes; details go to the log. */
-export type NotReadyCode = "STARTING" | "DATABASE_UNREACHABLE" | "SCHEMA_NOT_CURRENT" | "START_FAILED";
+export type NotReadyCode = "STARTING" | "DATABASE_UNREACHABLE" | "DATABASE_RESTARTING" | "DATABASE_LOST" | "STORAGE_FULL" | "SCHEMA_NOT_CURRENT" | "START_FAILED";
 
 /** The short public message of each reason (details go to the log). */
 export const NOT_READY_MESSAGE: Record<NotReadyCode, string> = {
   STARTING: "the registry is starting: waiting for the database",
   DATABASE_UNREACHABLE: "the database is unreachable; retry shortly",
+  DATABASE_RESTARTING: "the database stopped and is being restarted; retry shortly",
+  DATABASE_LOST: "the database stopped and could not be restarted; the registry needs its operator",
+  STORAGE_FULL: "the database's disk is full: changes cannot be recorded",
   SCHEMA_NOT_CURRENT: "the database schema is not current",
   START_FAILED: "the registry could not start; see its log",
 };
@@ -39,6 +42,8 @@ export const NOT_READY_MESSAGE: Record<NotReadyCode, string> = {
 export class Readiness {
   ready = false;
   code: NotReadyCode = "STARTING";
+  /** Why the registry cannot recover by itself (/healthz answers 503), or null while it can. */
+  failing: NotReadyCode | null = null;
 
   get message(): string {
     return NOT_READY_MESSAGE[this.code];
