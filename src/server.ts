@@ -42,7 +42,7 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
   const metrics = createMetrics(dataSource);
   const services = createServices(dataSource, bus, { preparedStatements: config.preparedStatements });
   const guards = new RequestGuards(config, services.tokens);
-  const formatError = makeFormatError(logger);
+  const formatError = makeFormatError(logger, () => guards.readiness.noteStorageFull());
   const cache = config.responseCache
     ? new ResponseCache({ maxBytes: config.responseCacheMaxBytes, ttlSeconds: config.responseCacheTtlSeconds, dataSource, logger, registry: metrics.registry })
     : undefined;

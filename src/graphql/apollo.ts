@@ -6,6 +6,7 @@ import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
 import type { Context } from "../context";
+import { errorStatusPlugin } from "../errors";
 import { hasReplicas, lsnPlugin } from "../db/reader";
 import { drainHttpServerPlugin } from "../http-drain";
 import type { Metrics } from "../metrics";
@@ -47,6 +48,7 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
     plugins: [
       ...protection.plugins,
       operationLimitsPlugin<Context>(),
+      errorStatusPlugin<Context>(),
       o.metrics.plugin<Context>(),
       // a plugin is a promise per hook per request: only those with something to do here
       ...(hasReplicas(o.dataSource) ? [lsnPlugin<Context>(o.dataSource)] : []),

@@ -10,7 +10,7 @@ import type { Config } from "../config";
 import { createContext, type Context, type Services } from "../context";
 import { minLsnOf } from "../db/reader";
 import { schemaProblems } from "../db/database";
-import { ErrorCode } from "../errors";
+import { ErrorCode, isDatabaseUnavailable, isStorageFull, RETRY_AFTER_SECONDS, storageFull, unavailable } from "../errors";
 import { graphqlHandler } from "../graphql/http";
 import { graphiqlHtml, IDE_ASSETS } from "../ide";
 import type { Logger } from "../logger";
@@ -19,11 +19,11 @@ import { createDeskRouter } from "../modules/desk/desk.router";
 import { createGeoRouter } from "../modules/geo/geo.router";
 import { requestContext } from "../request-context";
 import type { ResponseCache } from "../response-cache";
-import { NOT_READY_MESSAGE, type RequestGuards } from "./guards";
+import { NOT_READY_MESSAGE, sendRefusal, type RequestGuards } from "./guards";
 import { runSteps, sendJson, type NodeMiddleware, type NodeRequest } from "./node";
 
 export interface AppOptions {
-  config: Pick<Config, "graphqlIde" | "bodyLimitBytes" | "corsOrigins" | "metrics" | "trustProxy">;
+  config: Pick<Config, "graphqlIde" | "bodyLimitBytes" | "corsOrigins" | "metrics" | "trustProxy" | "publicUrl" | "metricsToken" | "metricsPublic" | "persistedQueryMaxBytes" | "persistedQueries">;
   dataSource: DataSource;
   services: Services;
   guards: RequestGuards;
@@ -103,19 +103,22 @@ export function createApp(o: AppOptions): HttpDoor {
   app.get("/readyz", async (_req, res) => {
     const r = o.guards.readiness;
     if (!r.ready) {
-      res.setHeader("Retry-After", "2");
+      res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
       res.status(503).json({ status: "unavailable", reason: r.code, message: r.message });
       return;
     }
     try {
       await o.dataSource.query("SELECT 1");
       const problems = await schemaProblems(o.dataSource);
-      if (problems.length) {
+      if (r.storageFull) {
+        res.status(503).json({ status: "unavailable", reason: "STORAGE_FULL", message: NOT_READY_MESSAGE.STORAGE_FULL });
+      } else if (problems.length) {
         logger.warn({ problems }, "readiness: schema is not current");
         res.status(503).json({ status: "unavailable", reason: "SCHEMA_NOT_CURRENT", message: NOT_READY_MESSAGE.SCHEMA_NOT_CURRENT });
       } else res.json({ status: "ready" });
     } catch (err) {
       logger.warn({ err }, "readiness: database unreachable");
+      res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
       res.status(503).json({ status: "unavailable", reason: "DATABASE_UNREACHABLE", message: NOT_READY_MESSAGE.DATABASE_UNREACHABLE });
     }
   });
@@ -148,10 +151,11 @@ export function createApp(o: AppOptions): HttpDoor {
   // its steps are filled in by mountGraphQL once Apollo has started
   const graphqlSteps: NodeMiddleware[] = [];
   app.use("/graphql", (req, res, next) => runSteps(graphqlSteps, req, res, next));
-  app.use(createGeoRouter({ services: o.services, logger }));
+  app.use(createGeoRouter({ services: o.services, logger, publicUrl: config.publicUrl }));
   app.use(createDeskRouter({ services: o.services, logger }));
   app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (res.headersSent) return next(err);
+    if (isStorageFull(err)) o.guards.readiness.noteStorageFull();
     sendHttpError(err, res, logger);
   });
 
@@ -185,6 +189,15 @@ export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: P
  * mistake (400/413 with a code, never a 500); anything else is a 500 whose detail is in the log.
  */
 function sendHttpError(err: unknown, res: http.ServerResponse, logger: Logger): void {
+  // the database's faults: as the GraphQL answers say them (503 with Retry-After, 507)
+  if (isDatabaseUnavailable(err)) {
+    logger.warn({ err }, "database unavailable during a request");
+    return sendRefusal(res, unavailable());
+  }
+  if (isStorageFull(err)) {
+    logger.error({ err }, "the database's disk is full");
+    return sendRefusal(res, storageFull());
+  }
   const e = err as Error & { status?: number };
   const status = e.status && e.status >= 400 && e.status < 500 ? e.status : 500;
   if (status === 500) logger.error({ err }, "unhandled HTTP error");

@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { LRUCache } from "lru-cache";
 
 import type { Config } from "../config";
-import { AppError, ErrorCode } from "../errors";
+import { AppError, ErrorCode, isDatabaseUnavailable, unavailable } from "../errors";
 import { bearerToken } from "../modules/auth/auth";
 import { hashToken, type TokenService } from "../modules/auth/token.service";
 import { sendJson, type NodeMiddleware } from "./node";
@@ -39,11 +39,25 @@ export const NOT_READY_MESSAGE: Record<NotReadyCode, string> = {
   START_FAILED: "the registry could not start; see its log",
 };
 
+/** How long /readyz reports a full disk after the database last said so. */
+const STORAGE_FULL_MS = 30_000;
+
 export class Readiness {
   ready = false;
   code: NotReadyCode = "STARTING";
   /** Why the registry cannot recover by itself (/healthz answers 503), or null while it can. */
   failing: NotReadyCode | null = null;
+  /** When the database last said its disk is full (0: never); /readyz reports it for STORAGE_FULL_MS. */
+  private storageFullAt = 0;
+
+  /** The database said its disk is full. */
+  noteStorageFull(): void {
+    this.storageFullAt = Date.now();
+  }
+  /** Whether a full disk was reported lately (reads still work; changes are refused). */
+  get storageFull(): boolean {
+    return this.storageFullAt > 0 && Date.now() - this.storageFullAt < STORAGE_FULL_MS;
+  }
 
   get message(): string {
     return NOT_READY_MESSAGE[this.code];
@@ -145,7 +159,8 @@ export class RequestGuards {
       const caller = this.identify(req.headers.authorization, ip);
       caller.then((c) => this.charge(c)).then(
         () => next(),
-        (err: unknown) => (err instanceof AppError ? sendRefusal(res, err) : next(err)),
+        // a token that cannot be looked up because the database is down: the same 503 as without a token
+        (err: unknown) => (err instanceof AppError ? sendRefusal(res, err) : isDatabaseUnavailable(err) ? sendRefusal(res, unavailable()) : next(err)),
       );
     };
   }
@@ -193,6 +208,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.STORAGE_FULL]: 507,
 };
 
 /** A guard's refusal over HTTP: the status, Retry-After where it applies, and the error as GraphQL clients read it. */
