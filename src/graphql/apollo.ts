@@ -1,7 +1,10 @@
 /** The GraphQL server for HTTP: Apollo Server with its limits, metrics, read-your-writes, SQL counts, response cache and drain. */
 import type http from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled,
+} from "@apollo/server/plugin/disabled";
 import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
@@ -17,7 +20,7 @@ import { armor, LIMITS, operationLimitsPlugin } from "./limits";
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
-  config: Pick<Config, "introspection" | "exposeSqlCount" | "shutdownTimeoutMs">;
+  config: Pick<Config, "introspection" | "exposeSqlCount" | "shutdownTimeoutMs" | "persistedQueries">;
   dataSource: DataSource;
   httpServer: http.Server;
   metrics: Metrics;
@@ -38,6 +41,9 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
     schema: o.schema,
     validationRules: protection.validationRules,
     parseOptions: { maxTokens: LIMITS.tokens },
+    // automatic persisted queries: stored in Apollo's bounded in-memory cache, each at most
+    // PERSISTED_QUERY_MAX_BYTES (checked before Apollo, src/http/app.ts); PERSISTED_QUERIES=false: none
+    persistedQueries: o.config.persistedQueries ? undefined : false,
     introspection: o.config.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: o.formatError,
@@ -61,6 +67,10 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
       // resolution to arrive at "no-store" (bench/README.md, change 6). The HTTP handler says it once
       // per response instead (src/graphql/http.ts).
       ApolloServerPluginCacheControlDisabled(),
+      // Nothing about the registry's traffic leaves it, even with APOLLO_KEY in the environment.
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
     ],
   });
   await apollo.start();

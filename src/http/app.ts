@@ -10,8 +10,9 @@ import type { Config } from "../config";
 import { createContext, type Context, type Services } from "../context";
 import { minLsnOf } from "../db/reader";
 import { schemaProblems } from "../db/database";
-import { ErrorCode, isDatabaseUnavailable, isStorageFull, RETRY_AFTER_SECONDS, storageFull, unavailable } from "../errors";
+import { AppError, ErrorCode, isDatabaseUnavailable, isStorageFull, RETRY_AFTER_SECONDS, storageFull, unavailable } from "../errors";
 import { graphqlHandler } from "../graphql/http";
+import { checkVariables } from "../graphql/limits";
 import { graphiqlHtml, IDE_ASSETS } from "../ide";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
@@ -45,6 +46,8 @@ export interface HttpDoor {
   listener: (req: http.IncomingMessage, res: http.ServerResponse) => void;
   /** the steps POST /graphql takes after the guards, set by mountGraphQL once Apollo has started */
   graphqlSteps: NodeMiddleware[];
+  /** Answers 413 and closes the connection when the declared body is over BODY_LIMIT; true if it did. */
+  refuseOversized(req: http.IncomingMessage, res: http.ServerResponse): boolean;
 }
 
 export function createApp(o: AppOptions): HttpDoor {
@@ -161,7 +164,17 @@ export function createApp(o: AppOptions): HttpDoor {
 
   const fast = [...front, guard];
   let graphqlPost: NodeMiddleware[] | undefined;
+  // A body declared larger than the limit is refused before a byte of it is read, and the
+  // connection closed (reading it to its end only to refuse it would cost the whole upload).
+  const refuseOversized = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    const declared = Number(req.headers["content-length"]);
+    if (!(declared > config.bodyLimitBytes)) return false;
+    res.setHeader("Connection", "close");
+    sendJson(res, 413, { errors: [{ message: `the request body is ${declared} bytes; the limit is ${config.bodyLimitBytes}`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE, limit: config.bodyLimitBytes } }] });
+    return true;
+  };
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (refuseOversized(req, res)) return;
     const url = req.url ?? "";
     if (req.method === "POST" && graphqlSteps.length && (url === "/graphql" || url.startsWith("/graphql?"))) {
       graphqlPost ??= [...fast, ...graphqlSteps];
@@ -171,17 +184,60 @@ export function createApp(o: AppOptions): HttpDoor {
       });
     } else app(req, res);
   };
-  return { app, listener, graphqlSteps };
+  return { app, listener, graphqlSteps, refuseOversized };
 }
 
 /** Mounts Apollo on /graphql: the JSON body, the response cache, then Apollo itself. */
-export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: Pick<AppOptions, "config" | "services" | "cache">): void {
+export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: Pick<AppOptions, "config" | "services" | "cache" | "logger">): void {
+  const { logger } = o;
   const handle = graphqlHandler(apollo, async (req: NodeRequest) => createContext(o.services, req.headers.authorization));
   door.graphqlSteps.push(
     express.json({ limit: o.config.bodyLimitBytes }) as NodeMiddleware,
+    boundedRequest(o.config, logger),
     ...(o.cache ? [o.cache.middleware()] : []),
     (req, res, next) => void handle(req, res).catch(next),
   );
+}
+
+/**
+ * The GraphQL request's own bounds, checked right after the body is parsed and before anything
+ * walks it (the response cache's key, Apollo): variables and extensions nested too deep or too
+ * large (GET: as the query string gives them), and a persisted query too long to store. A refusal
+ * is the client's mistake: 400, logged at info.
+ */
+function boundedRequest(config: Pick<Config, "persistedQueries" | "persistedQueryMaxBytes">, logger: Logger): NodeMiddleware {
+  return (req, res, next) => {
+    let op: { query?: unknown; variables?: unknown; extensions?: unknown } | undefined;
+    if (req.method === "POST" && req.body && typeof req.body === "object" && !Array.isArray(req.body)) op = req.body as typeof op;
+    else if (req.method === "GET") {
+      const params = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+      const json = (name: string) => {
+        const raw = params.get(name);
+        try {
+          return raw === null ? undefined : (JSON.parse(raw) as unknown);
+        } catch {
+          return undefined; // Apollo answers malformed JSON itself
+        }
+      };
+      op = { query: params.get("query") ?? undefined, variables: json("variables"), extensions: json("extensions") };
+    }
+    if (!op) return next();
+    try {
+      checkVariables(op.variables ?? null);
+      checkVariables(op.extensions ?? null, "extensions");
+      const persisted = (op.extensions as { persistedQuery?: unknown } | null)?.persistedQuery;
+      if (persisted && typeof op.query === "string" && config.persistedQueries && Buffer.byteLength(op.query) > config.persistedQueryMaxBytes) {
+        throw new AppError(ErrorCode.BAD_USER_INPUT, `a persisted query may be at most ${config.persistedQueryMaxBytes} bytes; send this one without persistedQuery`, { limit: config.persistedQueryMaxBytes });
+      }
+    } catch (err) {
+      if (!(err instanceof AppError)) return next(err);
+      logger.info({ reason: err.message }, "request refused before it ran");
+      const extensions = { ...err.extensions } as Record<string, unknown>;
+      delete extensions.http;
+      return sendJson(res, 400, { errors: [{ message: err.message, extensions }] });
+    }
+    next();
+  };
 }
 
 /**

@@ -12,7 +12,9 @@
  * cached for a minute (a revoked token may keep its budget that long; authorisation of a write
  * always reads the token afresh, so a revoked token writes nothing from the next request on).
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import ipaddr from "ipaddr.js";
 import { LRUCache } from "lru-cache";
 
 import type { Config } from "../config";
@@ -83,8 +85,45 @@ export interface Caller {
   tokenId: string | null;
 }
 
-/** A caller without a token: charged to its address. */
-const anonymousCaller = (ip: string): Caller => ({ key: `ip:${ip}`, ip, tokenId: null });
+/**
+ * The key an address is counted under: an IPv4 address as it is (an IPv4-mapped IPv6 address as
+ * its IPv4 address), an IPv6 address by its /64, the block one subscriber usually holds whole:
+ * keyed by the full address, every address of the /64 would open a fresh budget.
+ */
+export function addressKey(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  let a = ipaddr.parse(ip);
+  if (a.kind() === "ipv6" && (a as ipaddr.IPv6).isIPv4MappedAddress()) a = (a as ipaddr.IPv6).toIPv4Address();
+  if (a.kind() === "ipv4") return a.toString();
+  return `${(a as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16)).join(":")}::/64`;
+}
+
+/** A caller without a token: charged to its address (an IPv6 address by its /64). */
+const anonymousCaller = (ip: string): Caller => ({ key: `ip:${addressKey(ip)}`, ip, tokenId: null });
+
+/**
+ * Caps the open connections (HTTP keep-alive and WebSocket alike: an upgrade keeps its TCP
+ * connection) one address may hold, counted by addressKey; a connection over the cap is closed
+ * before anything is read from it. Connections from a trusted proxy are not capped: the clients
+ * behind it are many.
+ */
+export function capConnections(server: Server, limit: number, trust: (addr: string, i: number) => boolean): void {
+  if (!limit) return;
+  const open = new Map<string, number>();
+  server.on("connection", (socket: Socket) => {
+    const addr = socket.remoteAddress ?? "";
+    if (trust(addr, 0)) return;
+    const key = addressKey(addr);
+    const n = (open.get(key) ?? 0) + 1;
+    if (n > limit) return void socket.destroy();
+    open.set(key, n);
+    socket.once("close", () => {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left > 0) open.set(key, left);
+      else open.delete(key);
+    });
+  });
+}
 
 export class RequestGuards {
   readonly readiness = new Readiness();

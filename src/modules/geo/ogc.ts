@@ -252,8 +252,8 @@ const notFound = (what: string) => new OgcError(404, "NotFound", what);
 export function createOgcRouter({ services, logger, publicUrl }: { services: Services; logger: Logger; publicUrl: string | null }): Router {
   const router = Router();
   const baseUrl = linkBase(publicUrl);
-  // Control bytes are refused before any handler reads the path or a parameter.
-  router.use(["/collections", "/conformance", "/api"], (req, res, next) => {
+  // Control bytes are refused before any handler reads the path or a parameter (here and on the pages after).
+  router.use((req, res, next) => {
     if (ESCAPED_CONTROL.test(req.originalUrl)) {
       send(res, { code: "InvalidParameterValue", description: "control characters (such as %00) are not accepted in the path or its parameters" }, JSON_TYPE, 400);
     } else next();
