@@ -1,9 +1,11 @@
 /** The HTTP app and its routes: request ids and logs, metrics, CORS, health, the IDE, the guards, the pages and /graphql. */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type http from "node:http";
 import type { ApolloServer } from "@apollo/server";
 import cors from "cors";
 import express from "express";
+import helmet from "helmet";
+import ipaddr from "ipaddr.js";
 import { pinoHttp } from "pino-http";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
@@ -13,7 +15,7 @@ import { schemaProblems } from "../db/database";
 import { AppError, ErrorCode, isDatabaseUnavailable, isStorageFull, RETRY_AFTER_SECONDS, storageFull, unavailable } from "../errors";
 import { graphqlHandler } from "../graphql/http";
 import { checkVariables } from "../graphql/limits";
-import { graphiqlHtml, IDE_ASSETS } from "../ide";
+import { GRAPHIQL_CSP, graphiqlHtml, graphiqlStartJs, IDE_ASSETS } from "../ide";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { createDeskRouter } from "../modules/desk/desk.router";
@@ -90,8 +92,21 @@ export function createApp(o: AppOptions): HttpDoor {
     res.on("finish", () => o.metrics.http.inc({ method: req.method ?? "", route: routeOf(path), status: String(res.statusCode) }));
     requestContext.run({ requestId: String(req.id), statements: 0, minLsn: minLsnOf(req.headers) }, next);
   });
+  // Security headers on every answer (nosniff, referrer policy, frame options, …) and, for answers
+  // that are not pages, a CSP that allows nothing; the pages (/map, /desk, GraphiQL) set their own.
+  // No HSTS: whoever terminates TLS in front of the registry decides that.
+  front.push(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+      // a public API: other sites may load its answers (CORS still decides what their scripts may read)
+      crossOriginResourcePolicy: { policy: "cross-origin" },
+      strictTransportSecurity: false,
+    }) as NodeMiddleware,
+  );
   if (config.corsOrigins === "*" || config.corsOrigins.length) {
-    front.push(cors({ origin: config.corsOrigins === "*" ? "*" : config.corsOrigins, exposedHeaders: ["X-Request-Id", "Retry-After", "X-Registry-LSN"] }));
+    const allow = cors({ origin: config.corsOrigins === "*" ? "*" : config.corsOrigins, exposedHeaders: ["X-Request-Id", "Retry-After", "X-Registry-LSN"] }) as NodeMiddleware;
+    // never for /metrics: no other site's script may read the registry's internals
+    front.push((req, res, next) => (req.url === "/metrics" || req.url?.startsWith("/metrics?") ? next() : allow(req, res, next)));
   }
   for (const step of front) app.use(step);
 
@@ -126,7 +141,19 @@ export function createApp(o: AppOptions): HttpDoor {
     }
   });
   if (config.metrics) {
-    app.get("/metrics", async (_req, res) => {
+    // METRICS_TOKEN: a Bearer token; without one, loopback clients only (a scraper on the same
+    // machine), unless METRICS_PUBLIC opens it to everyone
+    const wanted = config.metricsToken ? createHash("sha256").update(config.metricsToken).digest() : null;
+    app.get("/metrics", async (req, res) => {
+      if (wanted) {
+        const given = createHash("sha256").update(/^Bearer (.+)$/i.exec(req.get("authorization") ?? "")?.[1] ?? "").digest();
+        if (!timingSafeEqual(given, wanted)) {
+          res.set("WWW-Authenticate", 'Bearer realm="metrics"');
+          return void sendJson(res, 401, { errors: [{ message: "/metrics needs the METRICS_TOKEN as a Bearer token", extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+        }
+      } else if (!config.metricsPublic && !isLoopback(req.ip ?? "")) {
+        return void sendJson(res, 403, { errors: [{ message: "/metrics answers only on this machine (set METRICS_TOKEN to scrape it from elsewhere)", extensions: { code: ErrorCode.FORBIDDEN } }] });
+      }
       res.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
     });
   }
@@ -137,9 +164,15 @@ export function createApp(o: AppOptions): HttpDoor {
         res.sendFile(file, { maxAge: "1d", dotfiles: "allow", headers: { "Content-Type": name.endsWith(".css") ? "text/css" : "text/javascript" } });
       });
     }
+    const start = graphiqlStartJs("/graphql");
+    app.get("/ide/start.js", (_req, res) => {
+      res.type("text/javascript").set("Cache-Control", "no-cache").send(start);
+    });
+    const page = graphiqlHtml();
     const ide: express.RequestHandler = (req, res, next) => {
       if (req.method === "GET" && req.query.query === undefined && req.accepts(["application/json", "text/html"]) === "text/html") {
-        res.type("html").send(graphiqlHtml("/graphql"));
+        res.set({ "Content-Security-Policy": GRAPHIQL_CSP, "X-Frame-Options": "DENY", "Cache-Control": "no-cache" });
+        res.type("html").send(page);
       } else next();
     };
     app.get("/graphiql", ide);
@@ -259,6 +292,12 @@ function sendHttpError(err: unknown, res: http.ServerResponse, logger: Logger): 
   if (status === 500) logger.error({ err }, "unhandled HTTP error");
   const code = status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : "BAD_REQUEST";
   sendJson(res, status, { errors: [{ message: status === 500 ? "Internal server error" : e.message, extensions: { code } }] });
+}
+
+function isLoopback(ip: string): boolean {
+  if (!ipaddr.isValid(ip)) return false;
+  const a = ipaddr.process(ip); // an IPv4-mapped IPv6 address as IPv4
+  return a.range() === "loopback";
 }
 
 /** A low-cardinality route label for metrics. */
