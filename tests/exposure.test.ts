@@ -56,7 +56,7 @@ describe("security headers", () => {
       // GraphiQL renders its editors and runs its default query against /graphql
       await page.locator(".graphiql-container").waitFor({ timeout: 20000 });
       await page.locator(".graphiql-execute-button").click();
-      await page.waitForFunction(() => (document.querySelector(".result-window")?.textContent ?? "").includes("totalCount"), undefined, { timeout: 20000 });
+      await page.locator(".result-window").getByText("totalCount").waitFor({ timeout: 20000 });
       expect(violations).toEqual([]);
     } finally {
       await browser.close();
