@@ -426,3 +426,55 @@ describe("a full disk", () => {
     expect(read.status).toBe(200);
   }, 30000);
 });
+
+describe("the embedded PostgreSQL on a disk that fills up", () => {
+  const mount = fs.mkdtempSync(path.join(os.tmpdir(), "registry-small-disk-"));
+  const dataDir = path.join(mount, "data");
+  beforeAll(() => {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=160m", "tmpfs", mount]);
+  });
+  afterAll(() => {
+    execFileSync("umount", ["-l", mount]);
+    fs.rmdirSync(mount);
+  });
+
+  const launchEmbedded = async () => {
+    const port = await freePort();
+    const { DATABASE_URL: _x, ...env } = process.env;
+    const child = spawn(process.execPath, [ENTRY], {
+      env: { ...env, DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", EMBEDDED_PG_RESTARTS: "2" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    child.stderr!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    return { child, base: `http://127.0.0.1:${port}`, exited: new Promise<number | null>((r) => child.on("exit", r)), log: () => out };
+  };
+
+  it("a crash after the disk filled: restarts fail naming the full disk, and the registry exits 1; so does the next start", async () => {
+    const first = await launchEmbedded();
+    try {
+      await until(async () => (await status(`${first.base}/readyz`)) === 200, 60000);
+    } catch (err) {
+      first.child.kill("SIGKILL");
+      throw new Error(`${(err as Error).message}: ${first.log()}`);
+    }
+    // fill the disk to the last byte, then the server crashes
+    try {
+      execFileSync("dd", ["if=/dev/zero", `of=${path.join(mount, "filler")}`, "bs=1M"], { stdio: "ignore" });
+    } catch {
+      /* dd stops with "No space left on device": the point */
+    }
+    process.kill(Number(fs.readFileSync(path.join(dataDir, "pg", "postmaster.pid"), "utf8").split("\n")[0]), "SIGKILL");
+    expect(await first.exited).toBe(1);
+    expect(first.log()).toContain("No space left on device");
+    expect(first.log()).toContain("the disk holding DATA_DIR is full");
+    expect(first.log()).not.toMatch(/another (PostgreSQL|instance)/);
+
+    const again = await launchEmbedded();
+    expect(await again.exited).toBe(1);
+    expect(again.log()).toContain("No space left on device");
+    expect(again.log()).toContain("the disk holding DATA_DIR is full");
+    expect(again.log()).not.toMatch(/another (PostgreSQL|instance)/);
+  }, 120000);
+});
