@@ -2,8 +2,8 @@ import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
 import { createReader } from "./db/reader";
 import { AgencyService } from "./modules/agency/agency.service";
-import { authFromHeader, type Auth } from "./modules/auth/auth";
-import { TokenService } from "./modules/auth/token.service";
+import { authOf, type Auth } from "./modules/auth/auth";
+import { TokenService, type Viewer } from "./modules/auth/token.service";
 import { DistrictService } from "./modules/district/district.service";
 import type { Domain } from "./modules/domain/domain.entity";
 import { DomainService } from "./modules/domain/domain.service";
@@ -13,6 +13,7 @@ import { PlatformService } from "./modules/platform/platform.service";
 import type { ChangeBus } from "./db/change-bus";
 import { StatusService } from "./modules/status/status.service";
 import { StatusBatchService } from "./modules/status/status-batch.service";
+import { StatusSheetService } from "./modules/status/status-sheet.service";
 import { TargetService } from "./modules/target/target.service";
 import { GeoService } from "./modules/geo/geo.service";
 
@@ -25,6 +26,7 @@ export function createServices(ds: DataSource, hub: ChangeBus, options: { prepar
     writes: new PlatformWriteService(ds),
     status: new StatusService(ds, reader),
     statusBatch: new StatusBatchService(ds),
+    statusSheet: new StatusSheetService(ds),
     districts: new DistrictService(reader),
     domains: new DomainService(reader),
     agencies: new AgencyService(reader),
@@ -95,6 +97,7 @@ function lazyPrototype<T extends object>(factories: { [K in keyof T]: () => T[K]
   return proto;
 }
 
-export function createContext(services: Services, authorization: string | undefined): Context {
-  return { services, auth: authFromHeader(authorization, services.tokens), loaders: createLoaders(services) };
+/** `viewer`: who the request's token stands for, as the guards read it on this request (undefined: no token). */
+export function createContext(services: Services, viewer: Viewer | null | undefined): Context {
+  return { services, auth: authOf(viewer), loaders: createLoaders(services) };
 }

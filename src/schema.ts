@@ -11,10 +11,10 @@ import { GeoResolver } from "./modules/geo/geo.resolver";
 import { PlatformWriteResolver } from "./modules/platform/platform-write.resolver";
 import { StatusResolver } from "./modules/status/status.resolver";
 import { StatusBatchResolver } from "./modules/status/status-batch.resolver";
-import { ViewerResolver } from "./modules/auth/viewer.resolver";
+import { ViewerResolver, ViewerScopeResolver } from "./modules/auth/viewer.resolver";
 import { GraphQLDateTime } from "graphql-scalars";
 
-export const resolvers = [PlatformResolver, PlatformConnectionResolver, StatusEventResolver, DistrictResolver, AgencyResolver, TargetResolver, DomainResolver, GeoResolver, PlatformWriteResolver, StatusResolver, StatusBatchResolver, ViewerResolver] as const;
+export const resolvers = [PlatformResolver, PlatformConnectionResolver, StatusEventResolver, DistrictResolver, AgencyResolver, TargetResolver, DomainResolver, GeoResolver, PlatformWriteResolver, StatusResolver, StatusBatchResolver, ViewerResolver, ViewerScopeResolver] as const;
 
 /** type-graphql's own defaults for class-validator (skipMissingProperties, as partial inputs are allowed). */
 const VALIDATOR_OPTIONS: ValidatorOptions = { forbidUnknownValues: false, skipMissingProperties: true };

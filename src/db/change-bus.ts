@@ -27,6 +27,15 @@ const HEARTBEAT_TIMEOUT_MS = 5_000;
 /** Announced by triggers on every committed change to the registry's data; the payload is the table. */
 export const CHANGE_CHANNEL = "registry_changed";
 
+/** Announced by a trigger when a token's secret ends (revoked, rotated, expiry changed); the payload is the token's id (migration TokenGrants). */
+export const TOKEN_CHANNEL = "registry_tokens";
+
+/**
+ * Hears the ends of tokens: `tokenId` when one changed, or null when notices may have been lost (the
+ * connection was down) and every token in use should be checked again.
+ */
+export type TokenListener = (tokenId: string | null) => void;
+
 export interface ChangeListener {
   /** data changed (the payload names the table) */
   changed(what: string): void;
@@ -43,6 +52,7 @@ export class ChangeBus implements PubSub {
   private client: pg.Client | null = null;
   private listeners = new Set<Listener>();
   private changeListeners = new Set<ChangeListener>();
+  private tokenListeners = new Set<TokenListener>();
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -64,6 +74,10 @@ export class ChangeBus implements PubSub {
         for (const l of this.changeListeners) l.changed(msg.payload ?? "");
         return;
       }
+      if (msg.channel === TOKEN_CHANNEL) {
+        if (msg.payload) for (const l of this.tokenListeners) l(msg.payload);
+        return;
+      }
       if (msg.channel !== STATUS_CHANNEL || !msg.payload) return;
       let notice: StatusNotice;
       try {
@@ -82,10 +96,12 @@ export class ChangeBus implements PubSub {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${STATUS_CHANNEL}; LISTEN ${CHANGE_CHANNEL}`);
+      await client.query(`LISTEN ${STATUS_CHANNEL}; LISTEN ${CHANGE_CHANNEL}; LISTEN ${TOKEN_CHANNEL}`);
       this.client = client;
       this.startHeartbeat(client);
       for (const l of this.changeListeners) l.connected(true);
+      // notices sent while the connection was down are lost: every token in use is checked again
+      if (attempt > 0) for (const l of this.tokenListeners) l(null);
     } catch (err) {
       client.removeAllListeners("end");
       await client.end().catch(() => undefined);
@@ -150,6 +166,14 @@ export class ChangeBus implements PubSub {
     };
   }
 
+  /** Hears the ends of tokens (see TokenListener) until the returned function is called. */
+  listenTokens(listener: TokenListener): () => void {
+    this.tokenListeners.add(listener);
+    return () => {
+      this.tokenListeners.delete(listener);
+    };
+  }
+
   /** An async iterator of notices, for a GraphQL subscription; ends when the client unsubscribes. */
   iterate(): AsyncIterableIterator<StatusNotice> {
     const queue: StatusNotice[] = [];
@@ -208,6 +232,7 @@ export class ChangeBus implements PubSub {
     this.client = null;
     for (const l of this.changeListeners) l.connected(false);
     this.changeListeners.clear();
+    this.tokenListeners.clear();
     if (c) {
       c.removeAllListeners("end");
       await c.end().catch(() => undefined);

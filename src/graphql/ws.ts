@@ -4,6 +4,10 @@
  * message size limit equal to BODY_LIMIT, connections per IP, operations per connection, the
  * per-minute budgets (each operation counts like a request), and the same parse, validation
  * and cost limits before an operation runs.
+ *
+ * A connection opened with a token is only as good as the token: each operation looks it up again,
+ * and when the token ends (revoked, rotated away: heard on the change bus from any instance; expired:
+ * a timer) the connection is closed with 4401, ending its subscriptions.
  */
 import type http from "node:http";
 import {
@@ -35,11 +39,17 @@ interface Extra extends Record<PropertyKey, unknown> {
   request: http.IncomingMessage;
   caller?: Caller;
   authorization?: string;
+  ip?: string;
   operations?: Set<string>;
+  /** a check of the token at its expiry (or later, for an expiry beyond a timer's reach) */
+  expiry?: NodeJS.Timeout;
 }
 
 /** WebSocket close code for "try again later" (RFC 6455 registry): the registry is not ready. */
 const TRY_AGAIN_LATER = 1013;
+const TOKEN_ENDED = "Unauthorized: the token was revoked, expired or rotated away";
+/** setTimeout's longest delay; a later expiry is checked again then */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
   const connectionsPerIp = new Map<string, number>();
@@ -64,6 +74,47 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
     });
   });
 
+  // Connections opened with a token, by token id: closed when the token ends.
+  const byToken = new Map<string, Set<Extra>>();
+  const track = (extra: Extra): void => {
+    const id = extra.caller?.tokenId;
+    if (!id) return;
+    let set = byToken.get(id);
+    if (!set) byToken.set(id, (set = new Set()));
+    set.add(extra);
+    scheduleExpiry(extra);
+    extra.socket.once("close", () => {
+      clearTimeout(extra.expiry);
+      set.delete(extra);
+      if (!set.size && byToken.get(id) === set) byToken.delete(id);
+    });
+  };
+  const scheduleExpiry = (extra: Extra): void => {
+    clearTimeout(extra.expiry);
+    const at = extra.caller?.viewer?.expiresAt;
+    if (!at) return;
+    extra.expiry = setTimeout(() => void recheck(extra), Math.min(MAX_TIMER_MS, Math.max(0, at.getTime() - Date.now()) + 10));
+    extra.expiry.unref();
+  };
+  /** Looks the connection's token up again: closes the connection if it ended; retries shortly if the database did not answer. */
+  const recheck = async (extra: Extra): Promise<void> => {
+    if (extra.socket.readyState !== extra.socket.OPEN) return;
+    try {
+      extra.caller = await o.guards.identify(extra.authorization, extra.ip!);
+      scheduleExpiry(extra);
+    } catch (err) {
+      if (err instanceof AppError && err.code === ErrorCode.UNAUTHENTICATED) extra.socket.close(CloseCode.Unauthorized, TOKEN_ENDED);
+      else {
+        const retry = setTimeout(() => void recheck(extra), 2000);
+        retry.unref();
+      }
+    }
+  };
+  const unlistenTokens = o.services.hub.listenTokens((tokenId) => {
+    const targets = tokenId ? [...(byToken.get(tokenId) ?? [])] : [...byToken.values()].flatMap((set) => [...set]);
+    for (const extra of targets) void recheck(extra);
+  });
+
   const rules: ValidationRule[] = [...specifiedRules, ...armor().validationRules];
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => o.formatError(e.toJSON(), e));
   const refuse = (err: unknown): readonly GraphQLError[] => [err instanceof GraphQLError ? err : new AppError(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error")];
@@ -80,8 +131,9 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
         }
         const fromParams = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const authorization = typeof fromParams === "string" ? fromParams : request.headers.authorization;
+        ctx.extra.ip = clientIp(request, o.trust);
         try {
-          ctx.extra.caller = await o.guards.identify(authorization, clientIp(request, o.trust));
+          ctx.extra.caller = await o.guards.identify(authorization, ctx.extra.ip);
         } catch (err) {
           if (err instanceof AppError && err.code === ErrorCode.UNAUTHENTICATED) {
             socket.close(CloseCode.Unauthorized, "Unauthorized: the token is malformed, unknown or revoked");
@@ -92,6 +144,7 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
         }
         ctx.extra.authorization = authorization;
         ctx.extra.operations = new Set();
+        track(ctx.extra);
         return true;
       },
       async onSubscribe(ctx, id, payload) {
@@ -119,9 +172,13 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
   async function admit(extra: Extra, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const refusal = o.guards.readiness.refusal();
     if (refusal) return [refusal];
+    let caller = extra.caller!;
     try {
-      await o.guards.charge(extra.caller!);
+      // a token is looked up again for every operation: one that ended since the connection opened is refused, and the connection closed
+      if (caller.tokenId) extra.caller = caller = await o.guards.identify(extra.authorization, extra.ip!);
+      await o.guards.charge(caller);
     } catch (err) {
+      if (err instanceof AppError && err.code === ErrorCode.UNAUTHENTICATED) setImmediate(() => extra.socket.close(CloseCode.Unauthorized, TOKEN_ENDED));
       return refuse(err);
     }
     let document: DocumentNode;
@@ -145,11 +202,12 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
       document,
       operationName: payload.operationName,
       variableValues: payload.variables,
-      contextValue: createContext(o.services, extra.authorization),
+      contextValue: createContext(o.services, caller.viewer),
     };
   }
   return {
     async dispose() {
+      unlistenTokens();
       await server.dispose();
     },
   };

@@ -188,7 +188,7 @@ export function createApp(o: AppOptions): HttpDoor {
   const graphqlSteps: NodeMiddleware[] = [];
   app.use("/graphql", (req, res, next) => runSteps(graphqlSteps, req, res, next));
   app.use(createGeoRouter({ services: o.services, logger, publicUrl: config.publicUrl }));
-  app.use(createDeskRouter({ services: o.services, logger }));
+  app.use(createDeskRouter({ services: o.services, logger, bodyLimitBytes: o.config.bodyLimitBytes }));
   app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (res.headersSent) return next(err);
     if (isStorageFull(err)) o.guards.readiness.noteStorageFull();
@@ -223,7 +223,7 @@ export function createApp(o: AppOptions): HttpDoor {
 /** Mounts Apollo on /graphql: the JSON body, the response cache, then Apollo itself. */
 export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: Pick<AppOptions, "config" | "services" | "cache" | "logger">): void {
   const { logger } = o;
-  const handle = graphqlHandler(apollo, async (req: NodeRequest) => createContext(o.services, req.headers.authorization));
+  const handle = graphqlHandler(apollo, async (req: NodeRequest) => createContext(o.services, req.viewer));
   door.graphqlSteps.push(
     express.json({ limit: o.config.bodyLimitBytes }) as NodeMiddleware,
     boundedRequest(o.config, logger),

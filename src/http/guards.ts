@@ -8,9 +8,11 @@
  * only once the token is verified; a malformed, unknown or revoked token is refused with
  * UNAUTHENTICATED and charged to the caller's IP, so random tokens open no fresh budgets. Looking
  * up a token the server has not seen lately has its own per-address budget (RATE_LIMIT_PER_IP a
- * minute), so random tokens reach the database no faster than that. Verification is
- * cached for a minute (a revoked token may keep its budget that long; authorisation of a write
- * always reads the token afresh, so a revoked token writes nothing from the next request on).
+ * minute), so random tokens reach the database no faster than that. A token is looked up on the
+ * primary on every request that carries it (one indexed read), so a revoked, expired or rotated-away
+ * secret is refused from the next request on, reads included, on every instance; what is cached is
+ * only which secrets were refused (a refusal is final: such a secret never becomes valid again) and
+ * which were valid lately (to spare them the look-up budget, never the look-up).
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -20,7 +22,7 @@ import { LRUCache } from "lru-cache";
 import type { Config } from "../config";
 import { AppError, ErrorCode, isDatabaseUnavailable, unavailable } from "../errors";
 import { bearerToken } from "../modules/auth/auth";
-import { hashToken, type TokenService } from "../modules/auth/token.service";
+import { hashToken, type TokenService, type Viewer } from "../modules/auth/token.service";
 import { sendJson, type NodeMiddleware } from "./node";
 
 // proxy-addr computes req.ip for Express; the WebSocket upgrade asks it the same way (its types are not installed)
@@ -83,6 +85,8 @@ export interface Caller {
   ip: string;
   /** the verified token's id, or null for an anonymous caller */
   tokenId: string | null;
+  /** who the verified token stands for (read on this request), or null for an anonymous caller */
+  viewer: Viewer | null;
 }
 
 /**
@@ -99,7 +103,7 @@ export function addressKey(ip: string): string {
 }
 
 /** A caller without a token: charged to its address (an IPv6 address by its /64). */
-const anonymousCaller = (ip: string): Caller => ({ key: `ip:${addressKey(ip)}`, ip, tokenId: null });
+const anonymousCaller = (ip: string): Caller => ({ key: `ip:${addressKey(ip)}`, ip, tokenId: null, viewer: null });
 
 /**
  * Caps the open connections (HTTP keep-alive and WebSocket alike: an upgrade keeps its TCP
@@ -128,8 +132,10 @@ export function capConnections(server: Server, limit: number, trust: (addr: stri
 export class RequestGuards {
   readonly readiness = new Readiness();
   private readonly budgets = new FixedWindows(60_000);
-  /** sha256(token) → token id (null: not a valid token), for a minute */
-  private readonly verified = new LRUCache<string, { tokenId: string | null }>({ max: 10_000, ttl: 60_000 });
+  /** sha256 of secrets refused before: malformed, unknown, revoked, expired or rotated away (final) */
+  private readonly refused = new LRUCache<string, true>({ max: 10_000 });
+  /** sha256 of secrets valid within the last minute: they skip the look-up budget, not the look-up */
+  private readonly recentlyValid = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
 
   constructor(
     private readonly config: Pick<Config, "rateLimitPerIp" | "rateLimitPerToken">,
@@ -137,27 +143,33 @@ export class RequestGuards {
   ) {
   }
 
-  /** Who pays for a request with this Authorization value from this address; UNAUTHENTICATED for a token that is not valid. */
+  /**
+   * Who pays for a request with this Authorization value from this address, with the token's viewer
+   * as the database has it now; UNAUTHENTICATED for a token that is not valid (any more).
+   */
   async identify(authorization: string | undefined, ip: string): Promise<Caller> {
     const token = bearerToken(authorization);
     if (token === null) return anonymousCaller(ip);
     const hash = token ? hashToken(token) : "";
-    let known = token ? this.verified.get(hash) : { tokenId: null };
-    if (!known) {
+    let viewer: Viewer | null = null;
+    if (token && !this.refused.has(hash)) {
       // Looking a token up has a budget of its own per address, so that anonymous traffic from a
       // shared address cannot lock an official out, and random tokens cannot reach the database
-      // faster than that budget.
-      this.chargeNow({ key: `verify:${ip}`, ip, tokenId: null });
-      const viewer = await this.tokens.authenticate(token!);
-      known = { tokenId: viewer?.tokenId ?? null };
-      this.verified.set(hash, known);
+      // faster than that budget. A token valid lately is looked up without it.
+      if (!this.recentlyValid.has(hash)) this.chargeNow({ key: `verify:${ip}`, ip, tokenId: null, viewer: null });
+      viewer = await this.tokens.authenticate(token);
+      if (viewer) this.recentlyValid.set(hash, true);
+      else {
+        this.refused.set(hash, true);
+        this.recentlyValid.delete(hash);
+      }
     }
-    if (!known.tokenId) {
+    if (!viewer) {
       // a bad token is the caller's request all the same: it counts against the address's budget
       this.chargeNow(anonymousCaller(ip));
-      throw new AppError(ErrorCode.UNAUTHENTICATED, "the token is malformed, unknown or revoked; send a valid token or none", { http: { status: 401 } });
+      throw new AppError(ErrorCode.UNAUTHENTICATED, "the token is malformed, unknown, revoked, expired or rotated away; send a valid token or none", { http: { status: 401 } });
     }
-    return { key: `t:${known.tokenId}`, ip, tokenId: known.tokenId };
+    return { key: `t:${viewer.tokenId}`, ip, tokenId: viewer.tokenId, viewer };
   }
 
   /** Counts one request against the caller's budget; RATE_LIMITED (with retryAfterSeconds) when it is spent. */
@@ -196,7 +208,10 @@ export class RequestGuards {
         return next();
       }
       const caller = this.identify(req.headers.authorization, ip);
-      caller.then((c) => this.charge(c)).then(
+      caller.then((c) => {
+        this.chargeNow(c);
+        if (c.viewer) req.viewer = c.viewer;
+      }).then(
         () => next(),
         // a token that cannot be looked up because the database is down: the same 503 as without a token
         (err: unknown) => (err instanceof AppError ? sendRefusal(res, err) : isDatabaseUnavailable(err) ? sendRefusal(res, unavailable()) : next(err)),

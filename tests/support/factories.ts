@@ -3,6 +3,7 @@
  * unique platforms, made through the public doors (the token service, the createPlatform mutation).
  */
 import { randomBytes } from "node:crypto";
+import type { Grant } from "../../src/modules/auth/scope";
 import { TokenService, type Role } from "../../src/modules/auth/token.service";
 import { planText } from "../../src/modules/source/plan";
 import type { TestServer } from "./server";
@@ -12,13 +13,15 @@ export const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString("
 /** A token with the given role and scope; returns the token in clear and its id. */
 export async function createToken(
   s: TestServer,
-  opts: { role?: Role; agencies?: string[]; districts?: string[]; name?: string } = {},
+  opts: { role?: Role; agencies?: string[]; districts?: string[]; grants?: Grant[]; expiresAt?: Date; name?: string } = {},
 ): Promise<{ token: string; id: string }> {
   const { token, info } = await new TokenService(s.running.db.dataSource).create({
     name: opts.name ?? unique("test token"),
     role: opts.role ?? "ADMIN",
     agencies: opts.agencies,
     districts: opts.districts,
+    grants: opts.grants,
+    expiresAt: opts.expiresAt,
   });
   return { token, id: info.tokenId };
 }

@@ -10,6 +10,7 @@ import type { Platform } from "../platform/platform.entity";
 import { PlatformService } from "../platform/platform.service";
 import type { Viewer } from "../auth/token.service";
 import type { PlatformStatus } from "../platform/platform.enums";
+import { inScope } from "../auth/scope";
 import { isAllowedTransition } from "./lifecycle";
 import { markWrite, type Queryable } from "../../db/reader";
 import { rowToEvent, type EventRow, type StatusEvent } from "./status-event.entity";
@@ -57,11 +58,8 @@ export function checkVersion(p: { id: string; version: number }, expected: numbe
   }
 }
 
-/** An editor's scope: one of its agencies is responsible, or the platform lies in one of its districts. */
-export function inScope(viewer: Viewer, p: { districtCode: string | null; agencies: string[] }): boolean {
-  if (viewer.role === "ADMIN") return true;
-  return p.agencies.some((a) => viewer.agencies.includes(a)) || (!!p.districtCode && viewer.districts.includes(p.districtCode));
-}
+/** An editor's scope (src/modules/auth/scope.ts): one of its grants applies to the platform. */
+export { inScope } from "../auth/scope";
 
 /**
  * The rules that need no database: real dates not in the future, a source unless a correction, and

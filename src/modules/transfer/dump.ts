@@ -19,6 +19,7 @@ import { rowToDistrict, type District } from "../district/district.entity";
 import { rowToDomain, type Domain } from "../domain/domain.entity";
 import { Target } from "../target/target.entity";
 import { Table } from "../../db/table";
+import { toCsv } from "../../csv";
 
 const TARGET_TABLE = new Table(Target);
 
@@ -273,18 +274,17 @@ export async function importDump(ds: DataSource, dump: Dump, onProgress: (table:
   });
 }
 
-/** Platforms as CSV (one row each; lists joined by |): for spreadsheets. Export only. */
+/**
+ * Platforms as CSV (one row each; lists joined by |): for spreadsheets. Export only. Written by
+ * src/csv.ts: a byte-order mark first, formula-like cells neutralised (the dump keeps them verbatim).
+ */
 export function platformsCsv(dump: Dump): string {
   const header = ["id", "nameHans", "nameHant", "nameEn", "aliases", "kind", "level", "status", "district", "zone", "overseasCity", "overseasCountry",
     "lng", "lat", "precision", "domains", "agencies", "version", "archivedAt", "updatedAt", "firstMentionSection", "firstMentionExcerpt"];
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? "" : Array.isArray(v) ? v.join("|") : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
   const rows = dump.platforms.map((x) => [x.id, x.nameHans, x.nameHant, x.nameEn, x.aliases, x.kind, x.level, x.status, x.district, x.zone,
     x.overseas?.city, x.overseas?.country, x.location?.lng, x.location?.lat, x.location?.precision, x.domains, x.agencies, x.version,
-    x.archivedAt, x.updatedAt, x.mentions[0]?.section, x.mentions[0]?.excerpt].map(cell).join(","));
-  return [header.join(","), ...rows].join("\r\n") + "\r\n";
+    x.archivedAt, x.updatedAt, x.mentions[0]?.section, x.mentions[0]?.excerpt]);
+  return toCsv(header, rows);
 }
 
 /** Platforms as an RFC 7946 FeatureCollection (located ones; the rest counted). Export only. */
