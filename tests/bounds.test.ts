@@ -149,6 +149,20 @@ describe("requests bounded before they are read", () => {
   });
 });
 
+describe("persisted queries off", () => {
+  it("PERSISTED_QUERIES=false: no query is stored by its hash", async () => {
+    const s = await startTestServer({ seed: false, env: { PERSISTED_QUERIES: "false" } });
+    try {
+      const query = "{ __typename }";
+      const extensions = { persistedQuery: { version: 1, sha256Hash: createHash("sha256").update(query).digest("hex") } };
+      const res = await fetch(`${s.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, extensions }) });
+      expect(((await res.json()) as any).errors[0].extensions.code).toBe("PERSISTED_QUERY_NOT_SUPPORTED");
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("connections per address, HTTP and WebSocket alike", () => {
   it("closes a connection over CONNECTIONS_PER_IP before reading it", async () => {
     const s = await startTestServer({ seed: false, env: { CONNECTIONS_PER_IP: "4", WS_CONNECTIONS_PER_IP: "0" } });
