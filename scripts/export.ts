@@ -54,7 +54,8 @@ async function main(): Promise<number> {
       text = format === "json" ? JSON.stringify(dump, null, 1) + "\n" : format === "csv" ? platformsCsv(dump) : platformsGeoJson(dump);
     }
     if (values.out) fs.writeFileSync(values.out, text);
-    else process.stdout.write(text);
+    // to a pipe stdout is written asynchronously: wait for it, or process.exit would cut the dump short
+    else await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
     process.stderr.write(`wrote ${format}${values.out ? ` to ${values.out}` : ""}\n`);
     return 0;
   } finally {

@@ -85,6 +85,14 @@ function main(): void {
         { port: r.port, database: config.databaseUrl ? "DATABASE_URL" : `embedded (${config.dataDir})` },
         `registry listening: http://localhost:${r.port}/graphql`,
       );
+      // The embedded database died and would not come back: exit 1, so that a supervisor restarts the registry.
+      void r.lost.then(async (err) => {
+        if (stopping) return;
+        logger.fatal({ err: { message: err.message } }, "the embedded PostgreSQL could not be restarted; exiting");
+        stopping = "SIGTERM";
+        await r.shutdown().catch(() => undefined);
+        process.exit(1);
+      });
       r.ready.then(
         () => logger.info("registry ready"),
         async (err) => {
