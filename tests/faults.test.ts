@@ -9,6 +9,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import WebSocket from "ws";
 import pino from "pino";
 import { start, type Running } from "../src/bootstrap";
 import { loadConfig } from "../src/config";
@@ -261,6 +262,22 @@ describe("the embedded PostgreSQL's death", () => {
   }, 40000);
 });
 
+/** connection_init with a token over graphql-ws: acknowledged, or the close code. */
+function wsInit(base: string, token: string): Promise<{ acked: boolean; code?: number }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(base.replace("http", "ws") + "/graphql", "graphql-transport-ws");
+    ws.on("open", () => ws.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } })));
+    ws.on("message", (data) => {
+      if (JSON.parse(String(data)).type === "connection_ack") {
+        ws.close(1000);
+        resolve({ acked: true });
+      }
+    });
+    ws.on("close", (code) => resolve({ acked: false, code }));
+    ws.on("error", reject);
+  });
+}
+
 describe("faults between the registry and its database, placed by a proxy", () => {
   let db: TestDatabase;
   let proxy: PgProxy;
@@ -348,6 +365,8 @@ describe("faults between the registry and its database, placed by a proxy", () =
       expect(ready.headers.get("retry-after")).toBe("2");
       // the registry itself is alive: it will serve again once the database answers
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      // graphql-ws: a token that cannot be looked up closes the socket with 1013 (try again later), not an error
+      for (const token of [admin, fresh]) expect(await wsInit(base, token)).toEqual({ acked: false, code: 1013 });
     } finally {
       proxy.refuseFor(0);
     }

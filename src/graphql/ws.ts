@@ -19,7 +19,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Config } from "../config";
 import { createContext, type Services } from "../context";
-import { AppError, ErrorCode } from "../errors";
+import { AppError, ErrorCode, isDatabaseUnavailable, unavailable } from "../errors";
 import { addressKey, clientIp, type Caller, type RequestGuards } from "../http/guards";
 import { armor, checkOperation, checkVariables, LIMITS } from "./limits";
 
@@ -139,6 +139,9 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
             socket.close(CloseCode.Unauthorized, "Unauthorized: the token is malformed, unknown or revoked");
           } else if (err instanceof AppError && err.code === ErrorCode.RATE_LIMITED) {
             socket.close(CloseCode.TooManyInitialisationRequests, "too many requests; retry later");
+          } else if (isDatabaseUnavailable(err)) {
+            // the token could not be looked up: try again later, as over HTTP (503)
+            socket.close(TRY_AGAIN_LATER, unavailable().message.slice(0, 120));
           } else throw err;
           return false;
         }
@@ -179,7 +182,7 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
       await o.guards.charge(caller);
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.UNAUTHENTICATED) setImmediate(() => extra.socket.close(CloseCode.Unauthorized, TOKEN_ENDED));
-      return refuse(err);
+      return refuse(isDatabaseUnavailable(err) ? unavailable() : err);
     }
     let document: DocumentNode;
     try {

@@ -156,7 +156,7 @@ export class RequestGuards {
       // Looking a token up has a budget of its own per address, so that anonymous traffic from a
       // shared address cannot lock an official out, and random tokens cannot reach the database
       // faster than that budget. A token valid lately is looked up without it.
-      if (!this.recentlyValid.has(hash)) this.chargeNow({ key: `verify:${ip}`, ip, tokenId: null, viewer: null });
+      if (!this.recentlyValid.has(hash)) this.chargeNow({ key: `verify:${addressKey(ip)}`, ip, tokenId: null, viewer: null });
       viewer = await this.tokens.authenticate(token);
       if (viewer) this.recentlyValid.set(hash, true);
       else {
