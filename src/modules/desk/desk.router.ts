@@ -65,6 +65,10 @@ export function createDeskRouter(deps: { services: Services; logger: Logger; bod
       res.sendFile(path.join(DESK_DIR, file), { dotfiles: "allow", headers: HEADERS }); // a fixed path: served under dot-folders too
     });
   }
+  // The words shared with the map (three languages, error sentences, Intl helpers)
+  router.get("/desk/i18n.js", (_req, res) => {
+    res.sendFile(path.join(DESK_DIR, "..", "..", "i18n", "i18n.js"), { dotfiles: "allow", headers: HEADERS });
+  });
   router.get("/desk/template.csv", (_req, res) => {
     res.set({ ...HEADERS, "Content-Disposition": 'attachment; filename="status-updates.csv"' });
     res.type("text/csv; charset=utf-8").send(CSV_TEMPLATE);

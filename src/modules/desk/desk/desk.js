@@ -2,7 +2,7 @@
  * The status desk: officials record construction status changes, one by one or from a
  * spreadsheet. Data: POST /graphql (application/json). The API token is kept for this tab only
  * (sessionStorage), never in a URL or localStorage; only the language choice is remembered
- * (localStorage). Text from the data goes into the page with textContent, never as HTML.
+ * (localStorage, through i18n.js, which also holds the words shared with the map). Text from the data goes into the page with textContent, never as HTML.
  * Views are chosen by the URL's hash (#/platforms, #/platform/<id>, #/import, #/progress).
  * Tests read the page's state through window.__desk.
  */
@@ -11,146 +11,133 @@
 
   var config = JSON.parse(document.getElementById("desk-config").textContent);
   var TOKEN_KEY = "registry.desk.token";
-  var LANG_KEY = "registry.desk.lang";
+  var I = window.RegistryI18n;
 
   // ---- words -------------------------------------------------------------------------------
   var T = {
-    skip: ["Skip to content", "跳到正文"],
-    title: ["Status desk", "建设状态工作台"],
-    navLabel: ["Sections", "栏目"],
-    navPlatforms: ["My platforms", "我的平台"],
-    navImport: ["Spreadsheet", "表格批量更新"],
-    navProgress: ["Plan progress", "计划进度"],
-    signOut: ["Sign out", "退出"],
-    signInTitle: ["Sign in", "登录"],
-    signInHelp: ["Paste the API token you were given. It is kept in this browser tab only and forgotten when you sign out or close the tab.", "粘贴发给您的 API 令牌。令牌只保存在本浏览器标签页中，退出或关闭标签页即被清除。"],
-    token: ["API token", "API 令牌"],
-    signIn: ["Sign in", "登录"],
-    tokenRequired: ["Paste a token first.", "请先粘贴令牌。"],
-    tokenRefused: ["This token is not valid or has been revoked. Ask for a new one.", "该令牌无效或已被吊销，请申请新的令牌。"],
-    signedInAs: ["Signed in as", "当前用户"],
-    signedOut: ["Signed out. The token is forgotten.", "已退出，令牌已清除。"],
-    admin: ["admin: every platform", "管理员：全部平台"],
-    editor: ["editor", "编辑"],
-    mayChangeOne: ["may change 1 platform", "可修改 1 个平台"],
-    mayChangeMany: ["may change {n} platforms", "可修改 {n} 个平台"],
-    noDistrict: ["no district", "无所属区"],
-    grantIn: ["{agency} in {district}", "{district}的{agency}"],
-    expiresOn: ["token expires {date}", "令牌到期：{date}"],
-    myPlatforms: ["My platforms", "我的平台"],
-    search: ["Search (any script, pinyin, English)", "搜索（简繁、拼音、英文）"],
-    district: ["District", "区"],
-    kind: ["Kind", "类型"],
-    status: ["Status", "状态"],
-    all: ["All", "全部"],
-    name: ["Platform", "平台"],
-    version: ["Version", "版本"],
-    lastChange: ["Last change", "最近变更"],
-    shown: ["platforms shown", "个平台"],
-    back: ["← Back to my platforms", "← 返回我的平台"],
-    currentStatus: ["Current status", "当前状态"],
-    agencies: ["Responsible agencies", "责任单位"],
-    updatedAt: ["Last updated", "最近更新"],
-    conflictTitle: ["Someone else changed this platform first", "此平台已被他人先行修改"],
-    conflictText: ["Your change was not saved. The platform is now at version", "您的修改未保存。平台现为版本"],
-    conflictNewer: ["These changes were recorded meanwhile:", "期间记录了以下变更："],
-    reapply: ["Re-apply my change on the new version", "在新版本上重新提交我的修改"],
-    drop: ["Drop my change", "放弃我的修改"],
-    dropped: ["Your change was dropped; the form shows the current state.", "已放弃您的修改，表单显示当前状态。"],
-    recordChange: ["Record a change", "记录状态变更"],
-    outOfScope: ["This platform is outside your scope: you can read it but not change it.", "此平台不在您的权限范围内：可以查看，不能修改。"],
-    correction: ["Admin correction (any status, recorded as a correction)", "管理员更正（可改为任何状态，记为更正）"],
-    newStatus: ["New status", "新状态"],
-    noTransition: ["No further status is possible without an admin correction.", "没有管理员更正，无法再变更状态。"],
-    effectiveDate: ["Effective date", "生效日期"],
-    effectiveDateHint: ["The day the status took effect, Guangzhou time; not in the future.", "状态生效之日（广州时间），不得晚于今天。"],
-    note: ["Note", "备注"],
-    source: ["Source", "依据来源"],
-    sourceTitle: ["Source title", "来源标题"],
-    sourceUrl: ["Source URL", "来源网址"],
-    sourcePublishedAt: ["Source publication date", "来源发布日期"],
-    save: ["Record change", "提交变更"],
-    saved: ["Recorded. The platform is now at version", "已记录。平台现为版本"],
-    history: ["History (newest first)", "变更历史（最新在前）"],
-    mentions: ["Where the plan names it", "计划中的相关条文"],
-    noMentions: ["The plan's text is not linked for this platform.", "此平台未关联计划条文。"],
-    correctionMark: ["correction", "更正"],
-    by: ["by", "记录人"],
-    recorded: ["recorded", "记录于"],
-    importTitle: ["Update from a spreadsheet", "用表格批量更新"],
-    importHelp: ["Download the sheet of your platforms, fill in the rows that change (new status, effective date, source), and upload it: Excel .xlsx, or CSV in UTF-8 or GBK. Every row is checked first and shown below with its note and source as read; then all changes are recorded together, or none. Rows left empty and rows already recorded are skipped.", "下载您的平台表，填写需要变更的行（新状态、生效日期、来源）后上传：Excel .xlsx，或 UTF-8、GBK 编码的 CSV。先检查每一行，并在下方显示读到的备注和来源；再一并记录全部变更，有任何问题则一条也不记录。未填写的行和已记录过的行自动跳过。"],
-    importLimits: ["Limits: at most {rows} rows and {size} per file; split a larger file.", "限制：每个文件最多 {rows} 行、{size}；更大的文件请拆分。"],
-    tooLarge: ["The file is too large: at most {size} per upload. Split it into several files (at most {rows} rows each), or save it as .xlsx, which is smaller.", "文件太大：每次上传最多 {size}。请拆分为几个文件（每个最多 {rows} 行），或另存为更小的 .xlsx。"],
-    sheetXlsx: ["My platforms' sheet (Excel)", "我的平台表（Excel）"],
-    sheetCsv: ["My platforms' sheet (CSV)", "我的平台表（CSV）"],
-    template: ["Empty template (CSV)", "空白模板（CSV）"],
-    historyXlsx: ["Status history (Excel)", "状态变更历史（Excel）"],
-    historyCsv: ["Status history (CSV)", "状态变更历史（CSV）"],
-    csvFile: ["Spreadsheet (.xlsx or .csv)", "表格文件（.xlsx 或 .csv）"],
-    readAs: ["Read as", "读取格式"],
-    unchanged: ["rows without a change, skipped:", "无变更（跳过）行数："],
-    nothingToChange: ["Nothing to change: no row of the file asks for a change.", "没有需要变更的内容：文件中没有要求变更的行。"],
-    preview: ["Check and preview", "检查并预览"],
-    confirmImport: ["Confirm and record", "确认并记录"],
-    chooseFile: ["Choose a file first.", "请先选择文件。"],
-    problems: ["Problems (nothing was recorded)", "问题（未记录任何变更）"],
-    rows: ["Rows", "各行"],
-    row: ["Row", "行"],
-    column: ["Column", "列"],
-    code: ["Code", "代码"],
-    message: ["Message", "说明"],
-    platform: ["Platform", "平台"],
-    outcome: ["Outcome", "结果"],
-    previewOk: ["The file is good: changes to record:", "文件无误，待记录变更："],
-    previewBad: ["The file has problems; nothing was recorded. Problems:", "文件有问题，未记录任何变更。问题数："],
-    importDone: ["Recorded changes:", "已记录变更："],
-    alreadyRecorded: ["already recorded, skipped:", "已记录过（跳过）："],
-    CHANGE: ["change", "变更"],
-    ALREADY_RECORDED: ["already recorded", "已记录过"],
-    INVALID: ["problem", "有问题"],
-    progressTitle: ["Plan progress", "计划进度"],
-    progressHelp: ["Each numeric target of the plan, and the registry's own count where a counting rule applies.", "计划中的每项数量目标，以及有计数规则时本登记库的实际计数。"],
-    year: ["Year", "年份"],
-    metric: ["Target", "指标"],
-    planFigure: ["Plan's figure", "计划目标"],
-    registryCount: ["Registry count", "登记库计数"],
-    standing: ["Standing", "进展"],
-    behind: ["behind", "落后"],
-    met: ["met", "已达到"],
-    noRule: ["not counted", "无计数规则"],
-    loading: ["Loading…", "加载中…"],
-    forbidden: ["You may not do this: the platform is outside your scope.", "无权操作：该平台不在您的权限范围内。"],
-    notFound: ["No such platform.", "没有这个平台。"],
-    unavailable: ["The registry is unavailable; try again shortly.", "登记系统暂不可用，请稍后再试。"],
-    failed: ["Something went wrong:", "出错了："],
-    required: ["Required.", "必填。"],
-    futureDate: ["The date is in the future (Guangzhou time).", "日期晚于今天（广州时间）。"],
-    needSource: ["A change needs a source title.", "状态变更需要填写来源标题。"],
-    langName: ["中文", "English"],
-    langSwitch: ["switch to Chinese", "切换为英文"],
+    skip: ["Skip to content", "跳到正文", "跳到正文"],
+    title: ["Status desk", "建设状态工作台", "建設狀態工作台"],
+    navLabel: ["Sections", "栏目", "欄目"],
+    navPlatforms: ["My platforms", "我的平台", "我的平台"],
+    navImport: ["Spreadsheet", "表格批量更新", "表格批量更新"],
+    navProgress: ["Plan progress", "计划进度", "計劃進度"],
+    signOut: ["Sign out", "退出", "退出"],
+    signInTitle: ["Sign in", "登录", "登錄"],
+    signInHelp: ["Paste the API token you were given. It is kept in this browser tab only and forgotten when you sign out or close the tab.", "粘贴发给您的 API 令牌。令牌只保存在本浏览器标签页中，退出或关闭标签页即被清除。", "粘貼發給您的 API 令牌。令牌只保存在本瀏覽器標籤頁中，退出或關閉標籤頁即被清除。"],
+    token: ["API token", "API 令牌", "API 令牌"],
+    signIn: ["Sign in", "登录", "登錄"],
+    tokenRequired: ["Paste a token first.", "请先粘贴令牌。", "請先粘貼令牌。"],
+    tokenRefused: ["This token is not valid or has been revoked. Ask for a new one.", "该令牌无效或已被吊销，请申请新的令牌。", "該令牌無效或已被吊銷，請申請新的令牌。"],
+    signedInAs: ["Signed in as", "当前用户", "當前用戶"],
+    signedOut: ["Signed out. The token is forgotten.", "已退出，令牌已清除。", "已退出，令牌已清除。"],
+    admin: ["admin: every platform", "管理员：全部平台", "管理員：全部平台"],
+    editor: ["editor", "编辑", "編輯"],
+    noDistrict: ["no district", "无所属区", "無所屬區"],
+    grantIn: ["{agency} in {district}", "{district}的{agency}", "{district}的{agency}"],
+    expiresOn: ["token expires {date}", "令牌到期：{date}", "令牌到期：{date}"],
+    myPlatforms: ["My platforms", "我的平台", "我的平台"],
+    search: ["Search (any script, pinyin, English)", "搜索（简繁、拼音、英文）", "搜索（簡繁、拼音、英文）"],
+    district: ["District", "区", "區"],
+    kind: ["Kind", "类型", "類型"],
+    status: ["Status", "状态", "狀態"],
+    all: ["All", "全部", "全部"],
+    name: ["Platform", "平台", "平台"],
+    version: ["Version", "版本", "版本"],
+    lastChange: ["Last change", "最近变更", "最近變更"],
+    back: ["← Back to my platforms", "← 返回我的平台", "← 返回我的平台"],
+    currentStatus: ["Current status", "当前状态", "當前狀態"],
+    agencies: ["Responsible agencies", "责任单位", "責任單位"],
+    updatedAt: ["Last updated", "最近更新", "最近更新"],
+    conflictTitle: ["Someone else changed this platform first", "此平台已被他人先行修改", "此平台已被他人先行修改"],
+    conflictText: ["Your change was not saved. The platform is now at version", "您的修改未保存。平台现为版本", "您的修改未保存。平台現為版本"],
+    conflictNewer: ["These changes were recorded meanwhile:", "期间记录了以下变更：", "期間記錄了以下變更："],
+    reapply: ["Re-apply my change on the new version", "在新版本上重新提交我的修改", "在新版本上重新提交我的修改"],
+    drop: ["Drop my change", "放弃我的修改", "放棄我的修改"],
+    dropped: ["Your change was dropped; the form shows the current state.", "已放弃您的修改，表单显示当前状态。", "已放棄您的修改，表單顯示當前狀態。"],
+    recordChange: ["Record a change", "记录状态变更", "記錄狀態變更"],
+    outOfScope: ["This platform is outside your scope: you can read it but not change it.", "此平台不在您的权限范围内：可以查看，不能修改。", "此平台不在您的權限範圍內：可以查看，不能修改。"],
+    correction: ["Admin correction (any status, recorded as a correction)", "管理员更正（可改为任何状态，记为更正）", "管理員更正（可改為任何狀態，記為更正）"],
+    newStatus: ["New status", "新状态", "新狀態"],
+    noTransition: ["No further status is possible without an admin correction.", "没有管理员更正，无法再变更状态。", "沒有管理員更正，無法再變更狀態。"],
+    effectiveDate: ["Effective date", "生效日期", "生效日期"],
+    effectiveDateHint: ["The day the status took effect, Guangzhou time; not in the future.", "状态生效之日（广州时间），不得晚于今天。", "狀態生效之日（廣州時間），不得晚於今天。"],
+    note: ["Note", "备注", "備註"],
+    source: ["Source", "依据来源", "依據來源"],
+    sourceTitle: ["Source title", "来源标题", "來源標題"],
+    sourceUrl: ["Source URL", "来源网址", "來源網址"],
+    sourcePublishedAt: ["Source publication date", "来源发布日期", "來源發佈日期"],
+    save: ["Record change", "提交变更", "提交變更"],
+    saved: ["Recorded. The platform is now at version", "已记录。平台现为版本", "已記錄。平台現為版本"],
+    history: ["History (newest first)", "变更历史（最新在前）", "變更歷史（最新在前）"],
+    mentions: ["Where the plan names it", "计划中的相关条文", "計劃中的相關條文"],
+    noMentions: ["The plan's text is not linked for this platform.", "此平台未关联计划条文。", "此平台未關聯計劃條文。"],
+    correctionMark: ["correction", "更正", "更正"],
+    by: ["by", "记录人", "記錄人"],
+    recorded: ["recorded", "记录于", "記錄於"],
+    importTitle: ["Update from a spreadsheet", "用表格批量更新", "用表格批量更新"],
+    importHelp: ["Download the sheet of your platforms, fill in the rows that change (new status, effective date, source), and upload it: Excel .xlsx, or CSV in UTF-8 or GBK. Every row is checked first and shown below with its note and source as read; then all changes are recorded together, or none. Rows left empty and rows already recorded are skipped.", "下载您的平台表，填写需要变更的行（新状态、生效日期、来源）后上传：Excel .xlsx，或 UTF-8、GBK 编码的 CSV。先检查每一行，并在下方显示读到的备注和来源；再一并记录全部变更，有任何问题则一条也不记录。未填写的行和已记录过的行自动跳过。", "下載您的平台表，填寫需要變更的行（新狀態、生效日期、來源）後上傳：Excel .xlsx，或 UTF-8、GBK 編碼的 CSV。先檢查每一行，並在下方顯示讀到的備註和來源；再一併記錄全部變更，有任何問題則一條也不記錄。未填寫的行和已記錄過的行自動跳過。"],
+    importLimits: ["Limits: at most {rows} rows and {size} per file; split a larger file.", "限制：每个文件最多 {rows} 行、{size}；更大的文件请拆分。", "限制：每個文件最多 {rows} 行、{size}；更大的文件請拆分。"],
+    tooLarge: ["The file is too large: at most {size} per upload. Split it into several files (at most {rows} rows each), or save it as .xlsx, which is smaller.", "文件太大：每次上传最多 {size}。请拆分为几个文件（每个最多 {rows} 行），或另存为更小的 .xlsx。", "文件太大：每次上傳最多 {size}。請拆分為幾個文件（每個最多 {rows} 行），或另存為更小的 .xlsx。"],
+    sheetXlsx: ["My platforms' sheet (Excel)", "我的平台表（Excel）", "我的平台表（Excel）"],
+    sheetCsv: ["My platforms' sheet (CSV)", "我的平台表（CSV）", "我的平台表（CSV）"],
+    template: ["Empty template (CSV)", "空白模板（CSV）", "空白模板（CSV）"],
+    historyXlsx: ["Status history (Excel)", "状态变更历史（Excel）", "狀態變更歷史（Excel）"],
+    historyCsv: ["Status history (CSV)", "状态变更历史（CSV）", "狀態變更歷史（CSV）"],
+    csvFile: ["Spreadsheet (.xlsx or .csv)", "表格文件（.xlsx 或 .csv）", "表格文件（.xlsx 或 .csv）"],
+    readAs: ["Read as", "读取格式", "讀取格式"],
+    unchanged: ["rows without a change, skipped:", "无变更（跳过）行数：", "無變更（跳過）行數："],
+    nothingToChange: ["Nothing to change: no row of the file asks for a change.", "没有需要变更的内容：文件中没有要求变更的行。", "沒有需要變更的內容：文件中沒有要求變更的行。"],
+    preview: ["Check and preview", "检查并预览", "檢查並預覽"],
+    confirmImport: ["Confirm and record", "确认并记录", "確認並記錄"],
+    chooseFile: ["Choose a file first.", "请先选择文件。", "請先選擇文件。"],
+    problems: ["Problems (nothing was recorded)", "问题（未记录任何变更）", "問題（未記錄任何變更）"],
+    rows: ["Rows", "各行", "各行"],
+    row: ["Row", "行", "行"],
+    column: ["Column", "列", "列"],
+    code: ["Code", "代码", "代碼"],
+    message: ["Message", "说明", "說明"],
+    platform: ["Platform", "平台", "平台"],
+    outcome: ["Outcome", "结果", "結果"],
+    previewOk: ["The file is good: changes to record:", "文件无误，待记录变更：", "文件無誤，待記錄變更："],
+    previewBad: ["The file has problems; nothing was recorded. Problems:", "文件有问题，未记录任何变更。问题数：", "文件有問題，未記錄任何變更。問題數："],
+    importDone: ["Recorded changes:", "已记录变更：", "已記錄變更："],
+    alreadyRecorded: ["already recorded, skipped:", "已记录过（跳过）：", "已記錄過（跳過）："],
+    CHANGE: ["change", "变更", "變更"],
+    ALREADY_RECORDED: ["already recorded", "已记录过", "已記錄過"],
+    INVALID: ["problem", "有问题", "有問題"],
+    progressTitle: ["Plan progress", "计划进度", "計劃進度"],
+    progressHelp: ["Each numeric target of the plan, and the registry's own count where a counting rule applies.", "计划中的每项数量目标，以及有计数规则时本登记库的实际计数。", "計劃中的每項數量目標，以及有計數規則時本登記庫的實際計數。"],
+    year: ["Year", "年份", "年份"],
+    metric: ["Target", "指标", "指標"],
+    planFigure: ["Plan's figure", "计划目标", "計劃目標"],
+    registryCount: ["Registry count", "登记库计数", "登記庫計數"],
+    standing: ["Standing", "进展", "進展"],
+    behind: ["behind", "落后", "落後"],
+    met: ["met", "已达到", "已達到"],
+    noRule: ["not counted", "无计数规则", "無計數規則"],
+    loading: ["Loading…", "加载中…", "加載中…"],
+    forbidden: ["You may not do this: the platform is outside your scope.", "无权操作：该平台不在您的权限范围内。", "無權操作：該平台不在您的權限範圍內。"],
+    notFound: ["No such platform.", "没有这个平台。", "沒有這個平台。"],
+    unavailable: ["The registry is unavailable; try again shortly.", "登记系统暂不可用，请稍后再试。", "登記系統暫不可用，請稍後再試。"],
+    required: ["Required.", "必填。", "必填。"],
+    futureDate: ["The date is in the future (Guangzhou time).", "日期晚于今天（广州时间）。", "日期晚於今天（廣州時間）。"],
+    needSource: ["A change needs a source title.", "状态变更需要填写来源标题。", "狀態變更需要填寫來源標題。"],
   };
-  var STATUS_ZH = { PLANNED: "规划", PREPARING: "筹建", UNDER_CONSTRUCTION: "在建", TRIAL_OPERATION: "试运行", OPERATIONAL: "运行", SUSPENDED: "暂停", CANCELLED: "取消" };
-  var KIND_ZH = {
-    LABORATORY: "实验室", BIG_SCIENCE_FACILITY: "大科学装置", UNIVERSITY: "高校", RESEARCH_INSTITUTE: "研究院所",
-    INNOVATION_CENTER: "创新中心", TESTING_CENTER: "检验检测中心", INNOVATION_ZONE: "创新区", HIGH_TECH_PARK: "高新园区",
-    SCIENCE_TOWN: "科技小镇", INCUBATOR: "孵化器", TECH_TRANSFER: "技术转移", INTERNATIONAL_COOPERATION: "国际合作",
-    OVERSEAS_OFFICE: "海外办事处", OTHER: "其他",
+  var PLURALS = {
+    mayChange: { one: ["may change {n} platform", "可修改 {n} 个平台", "可修改 {n} 個平台"], other: ["may change {n} platforms", "可修改 {n} 个平台", "可修改 {n} 個平台"] },
+    shown: { one: ["{n} platform shown", "显示 {n} 个平台", "顯示 {n} 個平台"], other: ["{n} platforms shown", "显示 {n} 个平台", "顯示 {n} 個平台"] },
   };
-
-  var lang = readLang();
-  function readLang() {
-    try { return localStorage.getItem(LANG_KEY) === "zh" ? "zh" : "en"; } catch (e) { return "en"; }
-  }
-  var LANG_ATTR = { en: "en", zh: "zh-Hans" };
-  function other() { return lang === "en" ? "zh" : "en"; }
-  function word(key, l) { var w = T[key]; return w ? w[(l || lang) === "en" ? 0 : 1] : key; }
-  function enumWord(value, zh, l) {
-    if ((l || lang) === "zh") return zh[value] || value;
-    var s = value.toLowerCase().replace(/_/g, " ");
-    return s.charAt(0).toUpperCase() + s.slice(1);
-  }
-  var statusWord = function (v, l) { return enumWord(v, STATUS_ZH, l); };
-  var kindWord = function (v, l) { return enumWord(v, KIND_ZH, l); };
+  var lang = I.initial();
+  /** The second language, in small type beside the first: English for Chinese pages, else Simplified. */
+  function other() { return lang === "en" ? "zh-CN" : "en"; }
+  function word(key, l) { return T[key] ? I.pick(T[key], l || lang) : key; }
+  function statusWord(v, l) { return I.status(v, l || lang); }
+  function kindWord(v, l) { return I.kind(v, l || lang); }
+  function num(n) { return I.number(n, lang); }
+  function day(iso) { return I.date(iso, lang); }
+  /** A calendar date as a <time> element: the day in words, the ISO date in datetime. */
+  function dayEl(iso, attrs) { return el("time", Object.assign({ datetime: iso, text: day(iso) }, attrs || {})); }
+  function errorText(code, field) { return I.errorText(code, field, lang); }
   /** "Primary · secondary", for places that hold text only (options, document title). */
   function both(key) { return word(key) + " · " + word(key, other()); }
   function bothStatus(v) { return statusWord(v) + " · " + statusWord(v, other()); }
@@ -158,22 +145,17 @@
   /** A label in the chosen language with the other beside it, each marked with its language. */
   function fillLabel(node, key) {
     node.textContent = "";
-    node.appendChild(el("span", { class: "l1", lang: LANG_ATTR[lang], text: word(key) }));
+    node.appendChild(el("span", { class: "l1", lang: lang, text: word(key) }));
     node.appendChild(document.createTextNode(" "));
-    node.appendChild(el("span", { class: "l2", lang: LANG_ATTR[other()], text: word(key, other()) }));
+    node.appendChild(el("span", { class: "l2", lang: other(), text: word(key, other()) }));
   }
 
   function applyLanguage() {
-    document.documentElement.lang = LANG_ATTR[lang];
+    document.documentElement.lang = lang;
     document.body.dataset.lang = lang;
     document.title = both("title");
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (n) { fillLabel(n, n.getAttribute("data-i18n")); });
-    // The button names the language it switches to, in that language, with the current one beside it
-    var toggle = $("lang-toggle");
-    clear(toggle);
-    toggle.appendChild(el("span", { class: "l1", lang: LANG_ATTR[other()], text: word("langName") }));
-    toggle.appendChild(document.createTextNode(" "));
-    toggle.appendChild(el("span", { class: "l2", lang: LANG_ATTR[lang], text: "(" + word("langSwitch") + ")" }));
+    I.renderSwitch($("lang-switch"), lang, chooseLanguage);
     fillSelects();
     renderWho();
     rerender();
@@ -210,6 +192,7 @@
   function ApiError(errors) {
     this.errors = errors;
     this.code = errors[0] && errors[0].extensions && errors[0].extensions.code;
+    this.field = errors[0] && errors[0].extensions && errors[0].extensions.field;
     this.message = errors.map(function (e) { return e.message; }).join("; ");
   }
 
@@ -238,7 +221,7 @@
     if (err && err.code === "FORBIDDEN") return message(word("forbidden"), "bad");
     if (err && err.code === "NOT_FOUND") return message(word("notFound"), "bad");
     if (err && err.code === "SERVICE_UNAVAILABLE") return message(word("unavailable"), "bad");
-    message(word("failed") + " " + ((err && err.message) || String(err)), "bad");
+    message(errorText(err && err.code ? err.code : err instanceof ApiError ? "_" : "NETWORK", err && err.field), "bad");
   }
 
   // ---- state ---------------------------------------------------------------------------------
@@ -267,7 +250,7 @@
   }
 
   var HISTORY = "statusHistory { id from to effectiveDate recordedAt actor note correction source { title url publishedAt } }";
-  var PLATFORM = "id nameHans nameHant nameEn kind status version updatedAt district { code nameHans nameEn } agencies { id nameHans nameEn } mentions { section excerpt } " + HISTORY;
+  var PLATFORM = "id nameHans nameHant nameEn kind status version updatedAt district { code nameHans nameHant nameEn } agencies { id nameHans nameHant nameEn } mentions { section excerpt } " + HISTORY;
 
   // The server's rule (src/modules/auth/scope.ts): a grant applies when its district (if any) is the
   // platform's and its agency (if any) is responsible for it; the server checks every write again.
@@ -322,20 +305,20 @@
     who.appendChild(document.createTextNode(word("signedInAs") + ": "));
     who.appendChild(el("strong", { text: v.name }));
     var sep = lang === "en" ? ", " : "、";
-    var scope = v.role === "ADMIN" ? word("admin") : word("editor") + ": " + v.scope.grants.map(grantName).join(sep);
+    var scope = v.role === "ADMIN" ? word("admin") : word("editor") + ": " + I.list(v.scope.grants.map(grantName), lang);
     who.appendChild(document.createTextNode(" (" + scope + ")"));
     // how far the token reaches, as `token create` printed it: the count, then per district
     var n = v.scope.platformCount;
-    var reach = (n === 1 ? word("mayChangeOne") : word("mayChangeMany").replace("{n}", String(n)));
+    var reach = I.plural(PLURALS.mayChange, n, lang);
     if (n) {
       reach += (lang === "en" ? ": " : "：") + v.scope.platformsByDistrict.map(function (d) {
-        return (d.districtCode ? districtName(d.districtCode) : word("noDistrict")) + " " + d.count;
+        return (d.districtCode ? districtName(d.districtCode) : word("noDistrict")) + " " + num(d.count);
       }).join(sep);
     }
     who.appendChild(el("br", {}));
     who.appendChild(el("span", { id: "who-reach", text: reach }));
     if (v.expiresAt) {
-      who.appendChild(document.createTextNode(" · " + word("expiresOn").replace("{date}", new Date(v.expiresAt).toLocaleString(lang === "en" ? "en" : "zh-CN"))));
+      who.appendChild(document.createTextNode(" · " + I.pick(T.expiresOn, lang, { date: I.dateTime(v.expiresAt, lang) })));
     }
   }
 
@@ -346,17 +329,17 @@
 
   function districtName(code) {
     var d = state.districts.filter(function (x) { return x.code === code; })[0];
-    return d ? (lang === "en" ? d.nameEn : d.nameHans) : code;
+    return d ? I.nameOf(d, lang) : code;
   }
   function agencyName(id) {
     var a = state.agencies.filter(function (x) { return x.id === id; })[0];
-    return a ? (lang === "en" ? a.nameEn : a.nameHans) : id;
+    return a ? I.nameOf(a, lang) : id;
   }
-  function platformName(p) { return lang === "en" ? p.nameEn : p.nameHans; }
-  function platformOtherName(p) { return lang === "en" ? p.nameHans : p.nameEn; }
+  function platformName(p) { return I.nameOf(p, lang); }
+  function platformOtherName(p) { return I.nameOf(p, other()); }
 
   function loadReference() {
-    return busy(gql("{ districts { code nameHans nameEn } agencies { id nameHans nameEn } statusTransitions { from to } }")).then(function (d) {
+    return busy(gql("{ districts { code nameHans nameHant nameEn } agencies { id nameHans nameHant nameEn } statusTransitions { from to } }")).then(function (d) {
       state.districts = d.districts;
       state.agencies = d.agencies;
       state.transitions = {};
@@ -378,7 +361,7 @@
     var ds = state.districts.map(function (d) { return d.code; });
     fillSelect($("f-district"), ds, function (c) {
       var d = state.districts.filter(function (x) { return x.code === c; })[0];
-      return lang === "en" ? d.nameEn + " · " + d.nameHans : d.nameHans + " · " + d.nameEn;
+      return I.nameOf(d, lang) + " · " + I.nameOf(d, other());
     }, true);
     fillSelect($("f-kind"), config.kinds, function (k) { return kindWord(k) + " · " + kindWord(k, other()); }, true);
     fillSelect($("f-status"), config.statuses, bothStatus, true);
@@ -386,7 +369,7 @@
   }
 
   // ---- my platforms --------------------------------------------------------------------------
-  var LIST = "query($f: PlatformFilter, $after: String) { platforms(filter: $f, first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { id nameHans nameEn kind status version updatedAt district { code } agencies { id } statusHistory { effectiveDate recordedAt } } } }";
+  var LIST = "query($f: PlatformFilter, $after: String) { platforms(filter: $f, first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { id nameHans nameHant nameEn kind status version updatedAt district { code } agencies { id } statusHistory { effectiveDate recordedAt } } } }";
   var listTimer = null;
   function loadPlatforms() {
     var f = {};
@@ -414,15 +397,15 @@
     state.platforms.forEach(function (p) {
       var last = p.statusHistory[0];
       body.appendChild(el("tr", { "data-id": p.id }, [
-        el("td", null, [el("a", { href: "#/platform/" + encodeURIComponent(p.id), lang: LANG_ATTR[lang], text: platformName(p) }), el("br"), el("span", { class: "alt", lang: LANG_ATTR[other()], text: platformOtherName(p) })]),
+        el("td", null, [el("a", { href: "#/platform/" + encodeURIComponent(p.id), lang: lang, text: platformName(p) }), el("br"), el("span", { class: "alt", lang: other(), text: platformOtherName(p) })]),
         el("td", { text: p.district ? districtName(p.district.code) : "—" }),
         el("td", { text: kindWord(p.kind) }),
         el("td", null, [el("span", { class: "badge s-" + p.status, text: statusWord(p.status) })]),
         el("td", { class: "num", text: String(p.version) }),
-        el("td", { text: last ? last.effectiveDate : "—" }),
+        el("td", null, [last ? dayEl(last.effectiveDate) : "—"]),
       ]));
     });
-    $("list-count").textContent = state.platforms.length + " " + word("shown");
+    $("list-count").textContent = I.plural(PLURALS.shown, state.platforms.length, lang);
   }
 
   // ---- one platform --------------------------------------------------------------------------
@@ -439,9 +422,9 @@
     if (!p) return;
     var h = $("platform-h");
     clear(h);
-    h.appendChild(el("span", { lang: LANG_ATTR[lang], text: platformName(p) }));
+    h.appendChild(el("span", { lang: lang, text: platformName(p) }));
     h.appendChild(document.createTextNode(" "));
-    h.appendChild(el("span", { class: "alt", lang: LANG_ATTR[other()], text: platformOtherName(p) }));
+    h.appendChild(el("span", { class: "alt", lang: other(), text: platformOtherName(p) }));
     var facts = $("platform-facts");
     clear(facts);
     function fact(key, value, attrs) {
@@ -452,10 +435,10 @@
     }
     fact("currentStatus", el("span", { class: "badge s-" + p.status, id: "current-status", "data-status": p.status, text: statusWord(p.status) }));
     fact("version", el("span", { id: "current-version", text: String(p.version) }));
-    fact("district", p.district ? (lang === "en" ? p.district.nameEn : p.district.nameHans) : "—");
+    fact("district", p.district ? I.nameOf(p.district, lang) : "—");
     fact("kind", kindWord(p.kind));
-    fact("agencies", p.agencies.map(function (a) { return lang === "en" ? a.nameEn : a.nameHans; }).join("; ") || "—");
-    fact("updatedAt", p.updatedAt.slice(0, 10));
+    fact("agencies", p.agencies.map(function (a) { return I.nameOf(a, lang); }).join(lang === "en" ? "; " : "；") || "—");
+    fact("updatedAt", I.dateTime(p.updatedAt, lang));
 
     var editable = isInScope(p);
     show("out-of-scope", !editable);
@@ -497,15 +480,16 @@
     events.forEach(function (e) {
       var li = el("li", { "data-event": e.id });
       li.appendChild(el("strong", { text: (e.from ? statusWord(e.from) + " → " : "") + statusWord(e.to) }));
-      li.appendChild(document.createTextNode(" · " + e.effectiveDate));
+      li.appendChild(document.createTextNode(" · "));
+      li.appendChild(dayEl(e.effectiveDate));
       if (e.correction) li.appendChild(el("span", { class: "badge correction", text: word("correctionMark") }));
-      li.appendChild(el("div", { class: "meta", text: word("by") + " " + e.actor + " · " + word("recorded") + " " + e.recordedAt.slice(0, 16).replace("T", " ") + " UTC" }));
+      li.appendChild(el("div", { class: "meta", text: word("by") + " " + e.actor + " · " + word("recorded") + " " + I.dateTime(e.recordedAt, lang) }));
       if (e.note) li.appendChild(el("div", { class: "note-text", text: e.note }));
       if (e.source) {
         var src = el("div", { class: "source" });
         if (e.source.url && /^https?:\/\//i.test(e.source.url)) src.appendChild(el("a", { href: e.source.url, rel: "noopener noreferrer", text: e.source.title }));
         else src.appendChild(document.createTextNode(e.source.title));
-        if (e.source.publishedAt) src.appendChild(document.createTextNode(" (" + e.source.publishedAt + ")"));
+        if (e.source.publishedAt) src.appendChild(el("span", null, [" (", dayEl(e.source.publishedAt), ")"]));
         li.appendChild(src);
       }
       list.appendChild(li);
@@ -589,14 +573,14 @@
         var placed = false;
         (ext.fields || (ext.field ? [{ field: ext.field, messages: [e.message] }] : [])).forEach(function (f) {
           var control = FIELD_CONTROLS[f.field.replace(/^input\./, "")];
-          if (control) { fieldError(control, f.messages.join(" ")); placed = true; }
+          if (control) { fieldError(control, errorText("BAD_USER_INPUT", f.field)); placed = true; }
         });
-        if (!placed) formError(e.message);
+        if (!placed) formError(errorText("BAD_USER_INPUT", ext.field));
         var first = document.querySelector("#change-form [aria-invalid=true]");
         if (first) first.focus();
         return false;
       }
-      if (err.code === "FORBIDDEN") { formError(word("forbidden") + " (" + e.message + ")"); return false; }
+      if (err.code === "FORBIDDEN") { formError(word("forbidden")); return false; }
       return fail(err);
     });
   }
@@ -652,9 +636,11 @@
   var IMPORT = "mutation($file: String, $dryRun: Boolean, $expectedHash: String) { importStatusUpdates(file: $file, dryRun: $dryRun, expectedHash: $expectedHash) { dryRun applied changed alreadyRecorded unchanged format contentHash rows { row platformId status outcome from version effectiveDate note sourceTitle } problems { row column code message currentVersion } } }";
 
   function fill(text) {
-    return text.replace("{rows}", String(config.maxRows)).replace("{size}", sizeText(config.maxFileBytes));
+    return text.replace("{rows}", num(config.maxRows)).replace("{size}", sizeText(config.maxFileBytes));
   }
-  function sizeText(n) { return n >= 1048576 ? (n / 1048576).toFixed(1) + " MB" : Math.floor(n / 1024) + " KB"; }
+  function sizeText(n) {
+    return n >= 1048576 ? I.number(Math.round(n / 104857.6) / 10, lang) + " MB" : num(Math.floor(n / 1024)) + " KB";
+  }
 
   function toBase64(buffer) {
     var bytes = new Uint8Array(buffer);
@@ -701,7 +687,7 @@
       if (seq !== state.importSeq) return;
       var previewed = { base64: toBase64(buffer), hash: null };
       return runImport(previewed, true, seq);
-    }, function (err) { fileError(err.message); });
+    }, function () { fileError(errorText("BAD_USER_INPUT", "file")); });
   }
 
   function runImport(previewed, dryRun, seq) {
@@ -758,18 +744,18 @@
     show("import-problems", !!r && r.problems.length > 0);
     show("import-rows", !!r && r.rows.length > 0);
     if (!r) { summary.textContent = ""; summary.className = ""; clear($("import-problem-rows")); clear($("import-row-rows")); return; }
-    var skipped = r.unchanged ? "; " + word("unchanged") + " " + r.unchanged : "";
+    var skipped = r.unchanged ? "; " + word("unchanged") + " " + num(r.unchanged) : "";
     var read = " (" + word("readAs") + ": " + r.format + ")";
-    if (r.problems.length) summary.textContent = word("previewBad") + " " + r.problems.length + "." + read;
+    if (r.problems.length) summary.textContent = word("previewBad") + " " + num(r.problems.length) + "." + read;
     else if (!r.changed && !r.alreadyRecorded) summary.textContent = word("nothingToChange") + skipped.replace(/^; /, " ") + read;
-    else if (r.dryRun) summary.textContent = word("previewOk") + " " + r.changed + "; " + word("alreadyRecorded") + " " + r.alreadyRecorded + skipped + "." + read;
-    else summary.textContent = word("importDone") + " " + r.changed + "; " + word("alreadyRecorded") + " " + r.alreadyRecorded + skipped + ".";
+    else if (r.dryRun) summary.textContent = word("previewOk") + " " + num(r.changed) + "; " + word("alreadyRecorded") + " " + num(r.alreadyRecorded) + skipped + "." + read;
+    else summary.textContent = word("importDone") + " " + num(r.changed) + "; " + word("alreadyRecorded") + " " + num(r.alreadyRecorded) + skipped + ".";
     summary.className = r.problems.length ? "bad" : "ok";
     var pb = $("import-problem-rows");
     clear(pb);
     r.problems.forEach(function (p) {
       pb.appendChild(el("tr", { "data-row": String(p.row), "data-column": p.column || "" }, [
-        el("td", { class: "num", text: String(p.row) }), el("td", { text: p.column || "—" }), el("td", { text: p.code }), el("td", { text: p.message }),
+        el("td", { class: "num", text: String(p.row) }), el("td", { text: p.column || "—" }), el("td", { text: p.code }), el("td", { text: errorText(p.code, p.column) }),
       ]));
     });
     var rb = $("import-row-rows");
@@ -778,7 +764,7 @@
       rb.appendChild(el("tr", { "data-row": String(x.row), "data-outcome": x.outcome }, [
         el("td", { class: "num", text: String(x.row) }), el("td", { text: x.platformId }),
         el("td", { text: x.status ? (x.from ? statusWord(x.from) + " → " : "") + statusWord(x.status) : "—" }),
-        el("td", { text: x.effectiveDate || "—" }),
+        el("td", null, [x.effectiveDate ? dayEl(x.effectiveDate) : "—"]),
         el("td", { class: "note-cell", text: x.note || "" }),
         el("td", { class: "source-cell", text: x.sourceTitle || "" }),
         el("td", { text: word(x.outcome) }), el("td", { class: "num", text: x.version == null ? "—" : String(x.version) }),
@@ -789,7 +775,7 @@
   // ---- plan progress -------------------------------------------------------------------------
   function loadTargets() {
     if (state.targets) return Promise.resolve(renderTargets());
-    return busy(gql("{ targets { id year metricEn metricHans valueMin valueMax unit comparator registryCount } }")).then(function (d) {
+    return busy(gql("{ targets { id year metricEn metricHans metricHant valueMin valueMax unit comparator registryCount } }")).then(function (d) {
       state.targets = d.targets.slice().sort(function (a, b) { return (a.year || 9999) - (b.year || 9999) || (a.registryCount == null) - (b.registryCount == null); });
       renderTargets();
     }, fail);
@@ -799,13 +785,13 @@
     var body = $("target-rows");
     clear(body);
     (state.targets || []).forEach(function (t) {
-      var figure = (t.comparator ? t.comparator + " " : "") + (t.valueMin === t.valueMax ? t.valueMin : t.valueMin + "–" + t.valueMax) + " " + t.unit;
+      var figure = (t.comparator ? t.comparator + " " : "") + (t.valueMin === t.valueMax ? num(t.valueMin) : num(t.valueMin) + "–" + num(t.valueMax)) + " " + t.unit;
       var standing = t.registryCount == null ? "noRule" : t.registryCount >= t.valueMin ? "met" : "behind";
       body.appendChild(el("tr", { "data-target": t.id, "data-standing": standing }, [
         el("td", { class: "num", text: t.year == null ? "—" : String(t.year) }),
-        el("td", { lang: LANG_ATTR[lang], text: lang === "en" ? t.metricEn : t.metricHans }),
+        el("td", { lang: lang, text: lang === "en" ? t.metricEn : lang === "zh-TW" ? t.metricHant : t.metricHans }),
         el("td", { text: figure }),
-        el("td", { class: "num", text: t.registryCount == null ? "—" : String(t.registryCount) }),
+        el("td", { class: "num", text: t.registryCount == null ? "—" : num(t.registryCount) }),
         el("td", null, [el("span", { class: "badge st-" + standing, text: word(standing) })]),
       ]));
     });
@@ -853,11 +839,13 @@
   }
 
   // ---- wiring --------------------------------------------------------------------------------
-  $("lang-toggle").addEventListener("click", function () {
-    lang = other();
-    try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* not remembered */ }
+  function chooseLanguage(l) {
+    lang = l;
+    I.remember(l);
     applyLanguage();
-  });
+    var pressed = $("lang-" + l);
+    if (pressed) pressed.focus(); // the switch was drawn again: keep the focus on the choice
+  }
   $("signin-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var t = $("token").value.trim();
@@ -877,7 +865,7 @@
       else route();
     }, function (err) {
       var refused = err && err.code === "UNAUTHENTICATED";
-      $("token-err").textContent = refused ? word("tokenRefused") : (err && err.message) || String(err);
+      $("token-err").textContent = refused ? word("tokenRefused") : errorText(err && err.code ? err.code : "NETWORK");
       $("token-err").hidden = false;
       $("token").setAttribute("aria-invalid", "true");
       $("token").focus();
