@@ -48,7 +48,7 @@ async function platform(id: string): Promise<{ status: string; version: number; 
 }
 
 async function newContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
   contexts.push(context);
   await context.route((url) => url.host !== new URL(s.url).host, (route) => route.abort("internetdisconnected"));
   return context;
@@ -236,7 +236,7 @@ describe("the status desk", () => {
     await page.waitForFunction((v) => document.getElementById("current-version")!.textContent === String(v), before.version + 1);
     expect(await page.textContent("#message")).toContain(`version ${before.version + 1}`);
     const first = page.locator("#history li").first();
-    expect(await first.textContent()).toMatch(/Under construction → Trial operation · 2020-01-15/);
+    expect(await first.textContent()).toMatch(/Under construction → Trial operation · January 15, 2020/);
     expect(await first.textContent()).toContain("Tianhe office");
     expect(await first.locator(".source a").getAttribute("href")).toBe("https://example.gov.cn/tianhe/1");
     const after = await platform(TOWN);
@@ -292,7 +292,7 @@ describe("the status desk", () => {
     expect(await b.textContent("#conflict-text")).toContain(`version ${before.version + 1}`);
     const newer = await b.$$eval("#conflict-events li", (li) => li.map((x) => x.textContent));
     expect(newer).toHaveLength(1);
-    expect(newer[0]).toMatch(/Operational → Suspended · 2020-02-01/);
+    expect(newer[0]).toMatch(/Operational → Suspended · February 1, 2020/);
     expect(newer[0]).toContain("city admin");
     expect((await platform(LAB)).version).toBe(before.version + 1); // nothing overwritten
     await expectAccessible(b, "conflict");
@@ -376,7 +376,7 @@ describe("the status desk", () => {
       page.evaluate(([l1, l2]) => {
         const out: string[] = [];
         const untranslated = Array.from(document.querySelectorAll("label, legend, button, th, caption, h1, h2, h3, nav a, dt") as any[])
-          .filter((n) => !n.querySelector(".l1") && n.id !== "lang-toggle" && n.id !== "platform-h")
+          .filter((n) => !n.querySelector(".l1") && !n.classList.contains("lang-choice") && n.id !== "platform-h")
           .map((n) => n.outerHTML.slice(0, 80));
         for (const n of Array.from(document.querySelectorAll("[data-i18n]") as any[])) {
           const spans = n.querySelectorAll(":scope > span");
@@ -387,26 +387,26 @@ describe("the status desk", () => {
         return { wrong: out, untranslated, htmlLang: document.documentElement.lang };
       }, [first, second]);
 
-    expect(await labels("en", "zh-Hans")).toEqual({ wrong: [], untranslated: [], htmlLang: "en" });
+    expect(await labels("en", "zh-CN")).toEqual({ wrong: [], untranslated: [], htmlLang: "en" });
     expect(await page.textContent('label[for="f-q"] .l1')).toMatch(/^Search/);
-    await page.click("#lang-toggle");
-    expect(await labels("zh-Hans", "en")).toEqual({ wrong: [], untranslated: [], htmlLang: "zh-Hans" });
+    await page.click("#lang-zh-CN");
+    expect(await labels("zh-CN", "en")).toEqual({ wrong: [], untranslated: [], htmlLang: "zh-CN" });
     expect(await page.textContent('label[for="f-q"] .l1')).toMatch(/^搜索/);
     expect(await page.textContent("#platform-rows tr td a")).toMatch(/[\u4e00-\u9fff]/);
     expect(await page.$$eval("#f-status option", (o) => o.map((x) => x.textContent))).toContain("在建 · Under construction");
     await expectAccessible(page, "my platforms, in Chinese");
     await openPlatform(page, TOWN);
-    expect(await labels("zh-Hans", "en")).toEqual({ wrong: [], untranslated: [], htmlLang: "zh-Hans" });
+    expect(await labels("zh-CN", "en")).toEqual({ wrong: [], untranslated: [], htmlLang: "zh-CN" });
     expect(await page.textContent("#current-status")).toBe("运行");
     await expectAccessible(page, "one platform, in Chinese");
 
     // remembered across a reload (the language only: localStorage holds no token)
     await page.reload();
     await ready(page);
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe("zh-Hans");
-    expect(await page.evaluate(() => Object.values(localStorage).join("|"))).toBe("zh");
-    await page.click("#lang-toggle");
-    expect(await labels("en", "zh-Hans")).toEqual({ wrong: [], untranslated: [], htmlLang: "en" });
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe("zh-CN");
+    expect(await page.evaluate(() => Object.values(localStorage).join("|"))).toBe("zh-CN");
+    await page.click("#lang-en");
+    expect(await labels("en", "zh-CN")).toEqual({ wrong: [], untranslated: [], htmlLang: "en" });
   });
   it("the spreadsheet page: a GB18030 file's Chinese notes are shown as read before anything is recorded; an .xlsx too", async () => {
     const town = await platform(TOWN);
@@ -415,7 +415,7 @@ describe("the status desk", () => {
     await signIn(page, editor);
     await page.click("#nav-import");
     await page.locator("#view-import").waitFor({ state: "visible" });
-    expect(await page.textContent("#import-limits")).toMatch(/at most 5000 rows and \d+ KB per file/);
+    expect(await page.textContent("#import-limits")).toMatch(/at most 5,000 rows and \d+ KB per file/);
     const notes = ["主体工程完工，进入试运行准备（𠮷）", "设备安装暂停，等待验收"];
     const next = (st: string) => (st === "SUSPENDED" ? "OPERATIONAL" : "SUSPENDED");
     const rows = [HEADER.split(","),
@@ -431,11 +431,11 @@ describe("the status desk", () => {
     expect((await platform(TOWN)).version).toBe(town.version);
     await expectAccessible(page, "spreadsheet preview");
     if (process.env.DESK_SCREENSHOT) {
-      await page.click("#lang-toggle");
+      await page.click("#lang-zh-CN");
       await page.locator("#import-rows").scrollIntoViewIfNeeded();
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: path.join(__dirname, "..", "docs", "desk-sheet.png"), fullPage: true });
-      await page.click("#lang-toggle");
+      await page.click("#lang-en");
     }
 
     // the same rows as an .xlsx with date cells
@@ -446,7 +446,7 @@ describe("the status desk", () => {
     await page.waitForFunction(() => !(document.getElementById("import-confirm") as HTMLButtonElement).disabled);
     await ready(page);
     expect(await page.textContent("#import-summary")).toMatch(/changes to record: 2.*xlsx/);
-    expect(await page.$$eval("#import-row-rows tr", (r) => r.map((x) => x.children[3].textContent))).toEqual(["2021-07-01", "2021-07-01"]);
+    expect(await page.$$eval("#import-row-rows tr", (r) => r.map((x) => x.children[3].querySelector("time")?.getAttribute("datetime")))).toEqual(["2021-07-01", "2021-07-01"]);
     expect(await page.$$eval("#import-row-rows .note-cell", (c) => c.map((x) => x.textContent))).toEqual(notes);
   });
 
@@ -500,7 +500,7 @@ describe("the status desk", () => {
     await page.setInputFiles("#csv-file", { name: "big.csv", mimeType: "text/csv", buffer: Buffer.alloc(max + 1, 0x41) });
     await page.click("#import-check");
     await page.locator("#csv-err").waitFor({ state: "visible" });
-    expect(await page.textContent("#csv-err")).toMatch(/too large: at most \d+ KB per upload. Split it into several files \(at most 5000 rows each\)/);
+    expect(await page.textContent("#csv-err")).toMatch(/too large: at most \d+ KB per upload. Split it into several files \(at most 5,000 rows each\)/);
     expect(asked).toBe(0);
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#sheet-xlsx")]);

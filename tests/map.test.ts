@@ -34,7 +34,7 @@ interface Opened {
 
 /** Opens a page of the map with every tile host blocked, recording what it does. */
 async function open(query = ""): Promise<Opened> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: "en-US" });
   const page = await context.newPage();
   const o: Opened = { page, context, requests: [], failed: [], badResponses: [], consoleErrors: [], pageErrors: [] };
   page.on("request", (r) => o.requests.push({ url: new URL(r.url()), method: r.method(), contentType: r.headers()["content-type"] }));
@@ -231,7 +231,7 @@ describe("the map page", () => {
       for (const m of p.mentions) expect(text).toContain(m.excerpt);
       expect(await page.locator("#detail .history li").count()).toBe(p.statusHistory.length);
       expect(p.statusHistory.length).toBeGreaterThan(0);
-      expect(text).toContain(p.statusHistory[0].effectiveDate);
+      expect(await page.locator("#detail .history li time").first().getAttribute("datetime")).toBe(p.statusHistory[0].effectiveDate);
       expect(await page.locator(`#list li.selected button[data-id="${id}"]`).count()).toBe(1);
 
       // from the list: another platform's details, and its marker is shown

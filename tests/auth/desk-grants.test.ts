@@ -45,7 +45,7 @@ async function signedIn(): Promise<Page> {
   await ready(page);
   // the English labels (the page may open in Chinese)
   if ((await page.evaluate(() => document.body.dataset.lang)) !== "en") {
-    await page.click("#lang-toggle");
+    await page.click("#lang-en");
     await ready(page);
   }
   await page.fill("#token", token);

@@ -4,11 +4,77 @@
  * basemap's coordinate system (an AMap/GCJ-02 basemap gets GCJ-02 coordinates from the server;
  * district centres are converted here with gcoord). Every text from the data goes into the page
  * with textContent, never as HTML. Tests drive the page through window.__registryMap.
+ * Words: Simplified, Traditional and English (i18n.js chooses, and holds the shared ones).
  */
 (function () {
   "use strict";
 
   var config = JSON.parse(document.getElementById("registry-config").textContent);
+  var I = window.RegistryI18n;
+  var lang = I.initial();
+
+  // [English, Simplified, Traditional]
+  var T = {
+    title: ["Guangzhou innovation platforms", "广州创新平台", "廣州創新平台"],
+    loading: ["Loading…", "加载中…", "加載中…"],
+    filtersAndList: ["Filters and list", "筛选与列表", "篩選與列表"],
+    search: ["Search", "搜索", "搜索"],
+    searchPlaceholder: ["Name, pinyin, English", "名称、拼音或英文", "名稱、拼音或英文"],
+    district: ["District", "区", "區"],
+    kind: ["Kind", "类型", "類型"],
+    domain: ["Domain", "领域", "領域"],
+    status: ["Status", "状态", "狀態"],
+    allDistricts: ["All districts", "全部区", "全部區"],
+    allKinds: ["All kinds", "全部类型", "全部類型"],
+    allDomains: ["All domains", "全部领域", "全部領域"],
+    allStatuses: ["All statuses", "全部状态", "全部狀態"],
+    clearFilters: ["Clear filters", "清除筛选", "清除篩選"],
+    listLabel: ["Platforms on the map", "地图上的平台", "地圖上的平台"],
+    mapLabel: ["Map of the platforms", "平台地图", "平台地圖"],
+    closeDetails: ["Close details", "关闭详情", "關閉詳情"],
+    legendLabel: ["Status colours", "状态图例", "狀態圖例"],
+    districtCentre: ["District centre", "区中心", "區中心"],
+    coordinates: ["Coordinates: {crs}", "坐标系：{crs}", "座標系：{crs}"],
+    coordinatesShort: ["coordinates {crs}", "坐标系 {crs}", "座標系 {crs}"],
+    groupsOfPlan: ["Groups of the plan", "计划中的分组", "計劃中的分組"],
+    sectors: ["Sectors", "行业", "行業"],
+    tilesFailed: ["Basemap tiles could not be loaded, so the map has a plain background; markers and district centres are all shown.", "底图无法加载，地图改为纯色背景；平台标记和区中心照常显示。", "底圖無法加載，地圖改為純色背景；平台標記和區中心照常顯示。"],
+    retry: ["Retry", "重试", "重試"],
+    badTiles: ["The tiles parameter must be an http(s) URL template with {x}, {y} and {z}; showing no basemap.", "tiles 参数须为含 {x}、{y}、{z} 的 http(s) 网址模板；不显示底图。", "tiles 參數須為含 {x}、{y}、{z} 的 http(s) 網址模板；不顯示底圖。"],
+    badTileCrs: ["tileCrs must be WGS84 or GCJ02 (Baidu's BD-09 tiles use their own tiling); showing no basemap.", "tileCrs 须为 WGS84 或 GCJ02（百度 BD-09 瓦片另有切分方式）；不显示底图。", "tileCrs 須為 WGS84 或 GCJ02（百度 BD-09 瓦片另有切分方式）；不顯示底圖。"],
+    unknownBasemap: ["Unknown basemap \u201c{name}\u201d (osm, amap or none); using OpenStreetMap.", "未知底图“{name}”（可选 osm、amap、none）；改用 OpenStreetMap。", "未知底圖“{name}”（可選 osm、amap、none）；改用 OpenStreetMap。"],
+    basemap: ["Basemap: {host}", "底图：{host}", "底圖：{host}"],
+    loadFailed: ["Could not load the platforms: {reason}", "无法加载平台：{reason}", "無法加載平台：{reason}"],
+    registryFailed: ["Could not load the registry: {reason}", "无法加载登记库：{reason}", "無法加載登記庫：{reason}"],
+    detailFailed: ["Could not load the details: {reason}", "无法加载详情：{reason}", "無法加載詳情：{reason}"],
+    gone: ["This platform no longer exists.", "此平台已不存在。", "此平台已不存在。"],
+    registryTranslation: ["(registry translation)", "（登记库译名）", "（登記庫譯名）"],
+    level: ["Level", "级别", "級別"],
+    overseas: ["Overseas", "海外", "海外"],
+    inside: ["Inside", "所在园区", "所在園區"],
+    location: ["Location", "位置", "位置"],
+    pointFrom: ["Point from", "位置来源", "位置來源"],
+    notOnMap: ["Not on the map", "未在地图上标注", "未在地圖上標註"],
+    domains: ["Domains", "领域", "領域"],
+    aliases: ["Also called", "别名", "別名"],
+    statusHistory: ["Status history", "状态变更历史", "狀態變更歷史"],
+    correction: [" (correction)", "（更正）", "（更正）"],
+    source: ["Source: ", "来源：", "來源："],
+    agencies: ["Responsible agencies", "责任单位", "責任單位"],
+    inPlan: ["In the plan", "计划原文", "計劃原文"],
+    mentionAt: ["Section {section} · offset {offset}", "条款 {section} · 位置 {offset}", "條款 {section} · 位置 {offset}"],
+    registryNote: ["Registry note", "登记库备注", "登記庫備註"],
+  };
+  var PLURALS = {
+    onMap: { one: ["{n} platform on the map", "地图上有 {n} 个平台", "地圖上有 {n} 個平台"], other: ["{n} platforms on the map", "地图上有 {n} 个平台", "地圖上有 {n} 個平台"] },
+    noLocation: { one: ["{n} more matches but has no location", "另有 {n} 个平台符合条件但没有位置", "另有 {n} 個平台符合條件但沒有位置"], other: ["{n} more match but have no location", "另有 {n} 个平台符合条件但没有位置", "另有 {n} 個平台符合條件但沒有位置"] },
+  };
+  function word(key, vars) { return I.pick(T[key], lang, vars); }
+  function nameOf(x) { return I.nameOf(x, lang); }
+  /** The second name in small type: English under Chinese, Simplified under English. */
+  function otherName(x) { return I.nameOf(x, lang === "en" ? "zh-CN" : "en"); }
+  function otherLang() { return lang === "en" ? "zh-CN" : "en"; }
+  function errorText(err) { return I.errorText(err && err.code ? err.code : "NETWORK", err && err.field, lang); }
 
   var STATUS_COLORS = {
     PLANNED: "#8e8e8e",
@@ -38,18 +104,18 @@
     if (tiles) {
       var tileCrs = (p.get("tileCrs") || "WGS84").toUpperCase();
       if (!/^https?:\/\/[^\s]+$/i.test(tiles) || tiles.indexOf("{x}") < 0 || tiles.indexOf("{y}") < 0 || tiles.indexOf("{z}") < 0) {
-        notices.push("The tiles parameter must be an http(s) URL template with {x}, {y} and {z}; showing no basemap.");
+        notices.push({ key: "badTiles" });
         return null;
       }
       if (tileCrs !== "WGS84" && tileCrs !== "GCJ02") {
-        notices.push("tileCrs must be WGS84 or GCJ02 (Baidu's BD-09 tiles use their own tiling); showing no basemap.");
+        notices.push({ key: "badTileCrs" });
         return null;
       }
-      return { url: tiles, crs: tileCrs, maxZoom: 19, attribution: "Basemap: " + escapeHtml(hostOf(tiles)) };
+      return { url: tiles, crs: tileCrs, maxZoom: 19, attribution: escapeHtml(word("basemap", { host: hostOf(tiles) })) };
     }
     var name = (p.get("basemap") || "osm").toLowerCase();
     if (!Object.prototype.hasOwnProperty.call(PRESETS, name)) {
-      notices.push("Unknown basemap \"" + name + "\" (osm, amap or none); using OpenStreetMap.");
+      notices.push({ key: "unknownBasemap", vars: { name: name } });
       name = "osm";
     }
     return PRESETS[name];
@@ -63,10 +129,7 @@
     return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
   }
 
-  function label(value) {
-    var s = value.toLowerCase().replace(/_/g, " ");
-    return s.charAt(0).toUpperCase() + s.slice(1);
-  }
+  function noticesText() { return notices.map(function (n) { return word(n.key, n.vars); }).join(" "); }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -92,7 +155,9 @@
     }).then(function (body) {
       if (body.errors && body.errors.length) {
         var err = new Error(body.errors[0].message);
-        err.code = body.errors[0].extensions && body.errors[0].extensions.code;
+        var ext = body.errors[0].extensions || {};
+        err.code = ext.code;
+        err.field = ext.field || (ext.fields && ext.fields[0] && ext.fields[0].field);
         throw err;
       }
       return body.data;
@@ -100,11 +165,11 @@
   }
 
   var REFERENCE = "{ districts { code nameHans nameEn centroidLng centroidLat platformCount } " +
-    "domains { id nameHans nameEn isGroup platformCount parent { id } } }";
+    "domains { id nameHans nameHant nameEn isGroup platformCount parent { id } } }";
   var FEATURES = "query ($filter: PlatformFilter, $crs: CoordinateSystem) { platformsGeoJSON(filter: $filter, crs: $crs) }";
   var DETAIL = "query ($id: ID!) { platform(id: $id) { id nameHans nameHant nameEn nameEnEstablished aliases kind level status note " +
-    "district { code nameHans nameEn } overseas { city country } location { lng lat precision } locationNote zone { id nameHans nameEn } " +
-    "domains { id nameHans nameEn } agencies { id nameHans nameHant nameEn } " +
+    "district { code nameHans nameHant nameEn } overseas { city country } location { lng lat precision } locationNote zone { id nameHans nameHant nameEn } " +
+    "domains { id nameHans nameHant nameEn } agencies { id nameHans nameHant nameEn } " +
     "statusHistory { from to effectiveDate note correction source { title url publishedAt } } " +
     "mentions { section excerpt offset } } }";
 
@@ -121,7 +186,6 @@
   var tilesFailed = false;
   var tileLayer = null;
   var tileStats = { ok: 0, failed: 0 };
-  var TILES_FAILED = "Basemap tiles could not be loaded, so the map has a plain background; markers and district centres are all shown.";
   if (basemap) {
     tileLayer = L.tileLayer(basemap.url, { maxZoom: Math.min(basemap.maxZoom, 18), attribution: basemap.attribution });
     tileLayer.on("tileload", function () { tileStats.ok++; });
@@ -130,7 +194,7 @@
       if (tilesFailed) return;
       tilesFailed = true;
       document.getElementById("map").classList.add("no-tiles");
-      showMessage(TILES_FAILED, retryTiles);
+      showMessage(word("tilesFailed"), retryTiles);
     });
     // When not one tile loaded (offline), stop asking: every pan would fire more doomed requests.
     tileLayer.on("load", function () {
@@ -173,14 +237,20 @@
 
   var legend = L.control({ position: "bottomright" });
   legend.onAdd = function () {
-    var box = el("div", { class: "legend", "aria-label": "Status colours" }, [el("strong", { text: "Status" })]);
-    config.statuses.forEach(function (s) {
-      box.appendChild(el("div", { class: "legend-row" }, [el("span", { class: "swatch status-" + s }), label(s)]));
-    });
-    box.appendChild(el("div", { class: "legend-row" }, [el("span", { class: "swatch district-swatch" }), "District centre"]));
-    if (crs !== "WGS84") box.appendChild(el("div", { class: "legend-note", text: "Coordinates: " + crs }));
+    var box = el("div", { class: "legend", role: "group", id: "legend" });
+    fillLegend(box);
     return box;
   };
+  function fillLegend(box) {
+    box.textContent = "";
+    box.setAttribute("aria-label", word("legendLabel"));
+    box.appendChild(el("strong", { text: word("status") }));
+    config.statuses.forEach(function (s) {
+      box.appendChild(el("div", { class: "legend-row", "data-status": s }, [el("span", { class: "swatch status-" + s }), I.status(s, lang)]));
+    });
+    box.appendChild(el("div", { class: "legend-row" }, [el("span", { class: "swatch district-swatch" }), word("districtCentre")]));
+    if (crs !== "WGS84") box.appendChild(el("div", { class: "legend-note", text: word("coordinates", { crs: crs }) }));
+  }
   legend.addTo(map);
 
   function toMapCrs(lng, lat) {
@@ -196,7 +266,10 @@
       // A dot on the centroid, the name under it: clustered markers often sit on the centroid itself.
       var node = el("div", { class: "district-label-inner" }, [
         el("span", { class: "district-dot" }),
-        el("span", { class: "district-name" }, [el("span", { lang: "zh-Hans", text: d.nameHans }), " ", el("span", { class: "district-en", text: d.nameEn.replace(/ District$/, "") })]),
+        el("span", { class: "district-name" }, [
+          el("span", { lang: lang === "zh-TW" ? "zh-TW" : "zh-CN", text: lang === "zh-TW" ? d.nameHant : d.nameHans }), " ",
+          el("span", { class: "district-en", lang: "en", text: d.nameEn.replace(/ District$/, "") }),
+        ]),
       ]);
       L.marker([p[1], p[0]], {
         pane: "districts",
@@ -220,7 +293,7 @@
     markers.clear();
     var layers = features.map(function (f) {
       var c = f.geometry.coordinates;
-      var m = L.marker([c[1], c[0]], { icon: markerIcon(f, f.id === selectedId), title: f.properties.nameHans + " · " + f.properties.nameEn, alt: f.properties.nameEn });
+      var m = L.marker([c[1], c[0]], { icon: markerIcon(f, f.id === selectedId), title: nameOf(f.properties) + " · " + otherName(f.properties), alt: nameOf(f.properties) });
       m.featureId = f.id;
       m.on("click", function () { select(f.id, { fromMap: true }); });
       markers.set(f.id, m);
@@ -240,16 +313,33 @@
     status: document.getElementById("f-status"),
   };
 
-  config.kinds.forEach(function (k) { inputs.kind.appendChild(el("option", { value: k, text: label(k) })); });
-  config.statuses.forEach(function (s) { inputs.status.appendChild(el("option", { value: s, text: label(s) })); });
+  /** Options after the "all" one are drawn again in the page's language; the chosen value stays. */
+  function refill(select, fill) {
+    var keep = select.value;
+    while (select.options.length > 1) select.remove(1);
+    Array.prototype.slice.call(select.querySelectorAll("optgroup")).forEach(function (g) { select.removeChild(g); });
+    fill();
+    select.value = keep;
+  }
+  function fillEnums() {
+    refill(inputs.kind, function () { config.kinds.forEach(function (k) { inputs.kind.appendChild(el("option", { value: k, text: I.kind(k, lang) })); }); });
+    refill(inputs.status, function () { config.statuses.forEach(function (s) { inputs.status.appendChild(el("option", { value: s, text: I.status(s, lang) })); }); });
+  }
 
   function fillDistricts() {
-    districts.forEach(function (d) {
-      inputs.district.appendChild(el("option", { value: d.code, text: d.nameHans + " " + d.nameEn + " (" + d.platformCount + ")" }));
+    refill(inputs.district, function () {
+      districts.forEach(function (d) {
+        inputs.district.appendChild(el("option", { value: d.code, text: nameOf(d) + " " + otherName(d) + " (" + I.number(d.platformCount, lang) + ")" }));
+      });
     });
   }
 
+  var domainList = [];
   function fillDomains(domains) {
+    domainList = domains;
+    refill(inputs.domain, function () { addDomains(domains); });
+  }
+  function addDomains(domains) {
     // Groups (IAB, clusters, ...) first, then the sector tree, children indented under parents.
     var byParent = new Map();
     domains.forEach(function (d) {
@@ -257,10 +347,10 @@
       if (!byParent.has(key)) byParent.set(key, []);
       byParent.get(key).push(d);
     });
-    var groups = el("optgroup", { label: "Groups of the plan" });
-    var sectors = el("optgroup", { label: "Sectors" });
+    var groups = el("optgroup", { label: word("groupsOfPlan") });
+    var sectors = el("optgroup", { label: word("sectors") });
     function add(d, depth) {
-      var text = new Array(depth + 1).join("\u00a0\u00a0\u00a0") + d.nameEn + " " + d.nameHans + " (" + d.platformCount + ")";
+      var text = new Array(depth + 1).join("\u00a0\u00a0\u00a0") + nameOf(d) + " " + otherName(d) + " (" + I.number(d.platformCount, lang) + ")";
       (d.isGroup ? groups : sectors).appendChild(el("option", { value: d.id, text: text }));
       (byParent.get(d.id) || []).forEach(function (c) { add(c, depth + 1); });
     }
@@ -339,7 +429,7 @@
       features = [];
       drawFeatures();
       renderList();
-      showMessage(err.code === "BAD_USER_INPUT" ? err.message : "Could not load the platforms: " + err.message);
+      showMessage(err.code === "BAD_USER_INPUT" ? errorText(err) : word("loadFailed", { reason: errorText(err) }));
       loaded = mine;
       setState("ready");
     });
@@ -364,20 +454,24 @@
 
   function renderList() {
     list.textContent = "";
-    var sorted = features.slice().sort(function (a, b) { return a.properties.nameEn.localeCompare(b.properties.nameEn); });
+    var collator = new Intl.Collator(lang);
+    var sorted = features.slice().sort(function (a, b) { return collator.compare(nameOf(a.properties), nameOf(b.properties)); });
     sorted.forEach(function (f) {
       var p = f.properties;
       var btn = el("button", { type: "button", class: "item", "data-id": f.id }, [
-        el("span", { class: "swatch status-" + p.status, title: label(p.status) }),
-        el("span", { class: "item-names" }, [el("span", { class: "item-hans", lang: "zh-Hans", text: p.nameHans }), el("span", { class: "item-en", text: p.nameEn })]),
-        el("span", { class: "item-meta", text: label(p.kind) }),
+        el("span", { class: "swatch status-" + p.status, title: I.status(p.status, lang) }),
+        el("span", { class: "item-names" }, [el("span", { class: "item-hans", lang: lang, text: nameOf(p) }), el("span", { class: "item-en", lang: otherLang(), text: otherName(p) })]),
+        el("span", { class: "item-meta", text: I.kind(p.kind, lang) }),
       ]);
       btn.addEventListener("click", function () { select(f.id, { fromList: true }); });
       list.appendChild(el("li", { class: f.id === selectedId ? "selected" : null }, [btn]));
     });
-    summary.textContent = features.length + " platform" + (features.length === 1 ? "" : "s") + " on the map" +
-      (numberWithoutLocation ? " · " + numberWithoutLocation + " more match but have no location" : "") +
-      (crs !== "WGS84" ? " · coordinates " + crs : "");
+    renderSummary();
+  }
+  function renderSummary() {
+    summary.textContent = I.plural(PLURALS.onMap, features.length, lang) +
+      (numberWithoutLocation ? " · " + I.plural(PLURALS.noLocation, numberWithoutLocation, lang) : "") +
+      (crs !== "WGS84" ? " · " + word("coordinatesShort", { crs: crs }) : "");
   }
 
   function highlight(id) {
@@ -444,18 +538,18 @@
     detail.hidden = false;
     detail.setAttribute("data-state", "loading");
     detailBody.textContent = "";
-    detailBody.appendChild(el("p", { text: "Loading…" }));
+    detailBody.appendChild(el("p", { text: word("loading") }));
     return gql(DETAIL, { id: id }).then(function (data) {
       if (mine !== detailGeneration) return;
       detailBody.textContent = "";
-      if (!data.platform) { detailBody.appendChild(el("p", { text: "This platform no longer exists." })); return; }
+      if (!data.platform) { detailBody.appendChild(el("p", { text: word("gone") })); return; }
       renderDetail(data.platform);
       detail.setAttribute("data-id", id);
       detail.setAttribute("data-state", "ready");
     }).catch(function (err) {
       if (mine !== detailGeneration) return;
       detailBody.textContent = "";
-      detailBody.appendChild(el("p", { class: "error", text: "Could not load the details: " + err.message }));
+      detailBody.appendChild(el("p", { class: "error", text: word("detailFailed", { reason: errorText(err) }) }));
       detail.setAttribute("data-state", "error");
     });
   }
@@ -470,57 +564,67 @@
 
   function renderDetail(p) {
     var body = detailBody;
-    body.appendChild(el("h2", { class: "name-hans", lang: "zh-Hans", text: p.nameHans }));
-    if (p.nameHant !== p.nameHans) body.appendChild(el("p", { class: "name-hant", lang: "zh-Hant", text: p.nameHant }));
-    body.appendChild(el("p", { class: "name-en", text: p.nameEn + (p.nameEnEstablished ? "" : " (registry translation)") }));
+    // The name in the page's script first, then the other scripts (all three stay: officials search by any)
+    var names = [
+      { cls: "name-hans", l: "zh-CN", text: p.nameHans },
+      { cls: "name-hant", l: "zh-TW", text: p.nameHant },
+      { cls: "name-en", l: "en", text: p.nameEn + (p.nameEnEstablished ? "" : " " + word("registryTranslation")) },
+    ];
+    names.sort(function (a, b) { return (b.l === lang) - (a.l === lang); });
+    names.forEach(function (n, i) {
+      if (n.l === "zh-TW" && p.nameHant === p.nameHans && lang !== "zh-TW") return;
+      if (n.l === "zh-CN" && p.nameHant === p.nameHans && lang === "zh-TW") return;
+      body.appendChild(el(i === 0 ? "h2" : "p", { class: n.cls + (i === 0 ? " name-first" : ""), lang: n.l, text: n.text }));
+    });
     var facts = el("dl", { class: "facts" });
-    function fact(k, v, swatch) {
+    function fact(key, title, v, swatch) {
       if (!v) return;
-      facts.appendChild(el("dt", { text: k }));
-      facts.appendChild(el("dd", { class: "fact-" + k.toLowerCase().replace(/ /g, "-") }, [swatch || null, v]));
+      facts.appendChild(el("dt", { text: title }));
+      facts.appendChild(el("dd", { class: "fact-" + key }, [swatch || null, v]));
     }
-    fact("Kind", label(p.kind));
-    fact("Level", p.level && label(p.level));
-    fact("Status", label(p.status), el("span", { class: "swatch status-" + p.status }));
-    fact("District", p.district && p.district.nameHans + " " + p.district.nameEn);
-    fact("Overseas", p.overseas && p.overseas.city + ", " + p.overseas.country);
-    fact("Inside", p.zone && p.zone.nameHans + " " + p.zone.nameEn);
-    fact("Location", p.location && p.location.lat.toFixed(3) + ", " + p.location.lng.toFixed(3) + " (WGS-84, " + label(p.location.precision).toLowerCase() + ")");
-    fact(p.location ? "Point from" : "Not on the map", p.locationNote);
-    fact("Domains", p.domains.map(function (d) { return d.nameEn; }).join("; "));
-    fact("Also called", p.aliases.join("; "));
+    var sep = lang === "en" ? "; " : "；";
+    fact("kind", word("kind"), I.kind(p.kind, lang));
+    fact("level", word("level"), p.level && I.level(p.level, lang));
+    fact("status", word("status"), I.status(p.status, lang), el("span", { class: "swatch status-" + p.status }));
+    fact("district", word("district"), p.district && nameOf(p.district) + " " + otherName(p.district));
+    fact("overseas", word("overseas"), p.overseas && p.overseas.city + ", " + p.overseas.country);
+    fact("inside", word("inside"), p.zone && nameOf(p.zone) + " " + otherName(p.zone));
+    fact("location", word("location"), p.location && p.location.lat.toFixed(3) + ", " + p.location.lng.toFixed(3) + " (WGS-84, " + I.precision(p.location.precision, lang) + ")");
+    fact(p.location ? "point-from" : "not-on-the-map", word(p.location ? "pointFrom" : "notOnMap"), p.locationNote);
+    fact("domains", word("domains"), p.domains.map(nameOf).join(sep));
+    fact("also-called", word("aliases"), p.aliases.join(sep));
     body.appendChild(facts);
 
-    body.appendChild(section("Status history", [el("ol", { class: "history" }, p.statusHistory.map(function (e) {
+    body.appendChild(section(word("statusHistory"), [el("ol", { class: "history" }, p.statusHistory.map(function (e) {
       var src = e.source;
       var url = src && safeUrl(src.url);
       return el("li", null, [
-        el("time", { text: e.effectiveDate }), " ",
-        (e.from ? label(e.from) + " → " : "") + label(e.to),
-        e.correction ? " (correction)" : "",
+        el("time", { datetime: e.effectiveDate, text: I.date(e.effectiveDate, lang) }), " ",
+        (e.from ? I.status(e.from, lang) + " → " : "") + I.status(e.to, lang),
+        e.correction ? word("correction") : "",
         e.note ? el("div", { class: "muted", text: e.note }) : null,
-        src ? el("div", { class: "muted" }, ["Source: ", url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: src.title }) : src.title]) : null,
+        src ? el("div", { class: "muted" }, [word("source"), url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: src.title }) : src.title]) : null,
       ]);
     }))]));
 
-    body.appendChild(section("Responsible agencies", [el("ol", { class: "agencies" }, p.agencies.map(function (a) {
-      return el("li", null, [el("span", { lang: "zh-Hans", text: a.nameHans }), el("div", { class: "muted", text: a.nameEn })]);
+    body.appendChild(section(word("agencies"), [el("ol", { class: "agencies" }, p.agencies.map(function (a) {
+      return el("li", null, [el("span", { lang: lang === "en" ? "en" : lang, text: nameOf(a) }), el("div", { class: "muted", lang: otherLang(), text: otherName(a) })]);
     }))]));
 
-    body.appendChild(section("In the plan", p.mentions.map(function (m) {
+    body.appendChild(section(word("inPlan"), p.mentions.map(function (m) {
       return el("figure", { class: "mention" }, [
         el("blockquote", { lang: "zh-Hant", text: m.excerpt }),
-        el("figcaption", { class: "muted", text: "Section " + m.section + " · offset " + m.offset }),
+        el("figcaption", { class: "muted", text: word("mentionAt", { section: m.section, offset: I.number(m.offset, lang) }) }),
       ]);
     })));
-    if (p.note) body.appendChild(section("Registry note", [el("p", { class: "muted", text: p.note })]));
+    if (p.note) body.appendChild(section(word("registryNote"), [el("p", { class: "muted", text: p.note })]));
   }
 
   var message = document.getElementById("message");
   function showMessage(text, retry) {
     message.textContent = text;
     if (retry) {
-      var btn = el("button", { type: "button", class: "retry", text: "Retry" });
+      var btn = el("button", { type: "button", class: "retry", text: word("retry") });
       btn.addEventListener("click", retry);
       message.appendChild(document.createTextNode(" "));
       message.appendChild(btn);
@@ -529,8 +633,8 @@
   }
   function hideMessage() {
     // The tiles notice stays: it describes the map, not the last query.
-    if (tilesFailed) showMessage(TILES_FAILED, retryTiles);
-    else if (notices.length) showMessage(notices.join(" "));
+    if (tilesFailed) showMessage(word("tilesFailed"), retryTiles);
+    else if (notices.length) showMessage(noticesText());
     else message.hidden = true;
   }
 
@@ -611,7 +715,7 @@
             f.properties.version = change.platform.version;
             var m = markers.get(id);
             if (m) m.setIcon(markerIcon(f, id === selectedId));
-            showMessage(f.properties.nameHans + ": " + label(change.event.from || "") + " → " + label(change.event.to));
+            showMessage(nameOf(f.properties) + (lang === "en" ? ": " : "：") + (change.event.from ? I.status(change.event.from, lang) + " → " : "") + I.status(change.event.to, lang));
           }
           if (selectedId === id) showDetail(id);
           clearTimeout(liveReload);
@@ -625,7 +729,43 @@
 
   // ---- start ----
 
-  if (notices.length) showMessage(notices.join(" "));
+  // ---- language ----
+
+  function applyLanguage() {
+    document.documentElement.lang = lang;
+    document.title = word("title") + " · " + I.pick(T.title, otherLang());
+    var h1 = document.getElementById("title");
+    h1.textContent = "";
+    h1.appendChild(el("span", { class: "title-first", text: word("title") }));
+    h1.appendChild(document.createTextNode(" "));
+    h1.appendChild(el("span", { class: "title-second", lang: otherLang(), text: I.pick(T.title, otherLang()) }));
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (n) { n.textContent = word(n.getAttribute("data-i18n")); });
+    inputs.q.placeholder = word("searchPlaceholder");
+    document.getElementById("side").setAttribute("aria-label", word("filtersAndList"));
+    list.setAttribute("aria-label", word("listLabel"));
+    document.getElementById("map").setAttribute("aria-label", word("mapLabel"));
+    document.getElementById("detail-close").setAttribute("aria-label", word("closeDetails"));
+    var box = document.getElementById("legend");
+    if (box) fillLegend(box);
+    fillEnums();
+    if (districts.length) { fillDistricts(); drawDistricts(); }
+    if (domainList.length) fillDomains(domainList);
+    I.renderSwitch(document.getElementById("lang-switch"), lang, chooseLanguage);
+  }
+
+  function chooseLanguage(l) {
+    lang = l;
+    I.remember(l);
+    applyLanguage();
+    if (document.body.getAttribute("data-state") === "ready") { renderList(); hideMessage(); }
+    if (selectedId && !detail.hidden) showDetail(selectedId);
+    var pressed = document.getElementById("lang-" + l);
+    if (pressed) pressed.focus();
+  }
+
+  applyLanguage();
+  summary.textContent = word("loading");
+  if (notices.length) showMessage(noticesText());
   map.setView([23.13, 113.4], 9);
   gql(REFERENCE).then(function (data) {
     districts = data.districts;
@@ -636,7 +776,7 @@
     startLive();
     return reload();
   }).catch(function (err) {
-    showMessage("Could not load the registry: " + err.message);
+    showMessage(word("registryFailed", { reason: errorText(err) }));
     setState("error");
   });
 })();
