@@ -133,6 +133,13 @@ describe("the desk's language", () => {
     expect(await page.textContent("#c-src-url-err")).not.toContain(error.message);
     expect(await page.getAttribute("#c-src-url", "aria-invalid")).toBe("true");
     await expectAccessible(page, `one platform with an API error, ${L.locale}`);
+
+    // switched, the error is said again in the new language
+    const next = LANGS[(LANGS.indexOf(L) + 1) % LANGS.length];
+    await page.getByRole("button", { name: { "zh-CN": "简体中文", "zh-TW": "繁體中文", en: "English" }[next.html] }).click();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe(next.html);
+    expect(await page.textContent("#c-src-url-err")).toBe(next.urlError);
+    expect(await page.textContent("#current-status")).toBe(next.status);
   });
 
   it("reads Traditional from zh-HK and a stored two-way choice from before; the switch is remembered above the browser's", async () => {

@@ -141,5 +141,14 @@ describe("the map's language", () => {
     expect(await page.locator("h1 .title-first").textContent()).toBe("廣州創新平台");
     expect(await page.getByRole("group", { name: "狀態圖例" }).textContent()).toContain("試運行");
     await expectAccessible(page, "map, switched to zh-TW");
+
+    // a message on screen follows the switch
+    const g: number = await page.evaluate(() => (globalThis as any).__registryMap.state.generation);
+    await page.getByRole("searchbox").fill("！？");
+    await settled(page, g);
+    expect(await page.textContent("#message")).toBe("搜索內容至少需要一個字或數字。");
+    await page.getByRole("button", { name: "简体中文" }).click();
+    expect(await page.textContent("#message")).toBe("搜索内容至少需要一个字或数字。");
+    expect(await page.locator("h1 .title-first").textContent()).toBe("广州创新平台");
   });
 });

@@ -138,6 +138,13 @@
   /** A calendar date as a <time> element: the day in words, the ISO date in datetime. */
   function dayEl(iso, attrs) { return el("time", Object.assign({ datetime: iso, text: day(iso) }, attrs || {})); }
   function errorText(code, field) { return I.errorText(code, field, lang); }
+  // Texts shown for a while (messages, errors) are kept as functions, so a language switch redraws them.
+  function W(key) { return function () { return word(key); }; }
+  function E(code, field) { return function () { return errorText(code, field); }; }
+  function say(node, text) {
+    node.__say = typeof text === "function" ? text : null;
+    node.textContent = node.__say ? node.__say() : text || "";
+  }
   /** "Primary · secondary", for places that hold text only (options, document title). */
   function both(key) { return word(key) + " · " + word(key, other()); }
   function bothStatus(v) { return statusWord(v) + " · " + statusWord(v, other()); }
@@ -156,6 +163,7 @@
     document.title = both("title");
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (n) { fillLabel(n, n.getAttribute("data-i18n")); });
     I.renderSwitch($("lang-switch"), lang, chooseLanguage);
+    Array.prototype.forEach.call(document.querySelectorAll("#message, .error"), function (n) { if (n.__say) n.textContent = n.__say(); });
     fillSelects();
     renderWho();
     rerender();
@@ -180,7 +188,7 @@
   function todayInGuangzhou() { return new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10); }
   function message(text, kind) {
     var m = $("message");
-    m.textContent = text || "";
+    say(m, text);
     m.className = "message" + (kind ? " " + kind : "");
     m.hidden = !text;
   }
@@ -215,13 +223,13 @@
   /** A failed call: signs out on a refused token, else says what happened. */
   function fail(err) {
     if (err && err.code === "UNAUTHENTICATED") {
-      signOut(word("tokenRefused"));
+      signOut(W("tokenRefused"));
       return;
     }
-    if (err && err.code === "FORBIDDEN") return message(word("forbidden"), "bad");
-    if (err && err.code === "NOT_FOUND") return message(word("notFound"), "bad");
-    if (err && err.code === "SERVICE_UNAVAILABLE") return message(word("unavailable"), "bad");
-    message(errorText(err && err.code ? err.code : err instanceof ApiError ? "_" : "NETWORK", err && err.field), "bad");
+    if (err && err.code === "FORBIDDEN") return message(W("forbidden"), "bad");
+    if (err && err.code === "NOT_FOUND") return message(W("notFound"), "bad");
+    if (err && err.code === "SERVICE_UNAVAILABLE") return message(W("unavailable"), "bad");
+    message(E(err && err.code ? err.code : err instanceof ApiError ? "_" : "NETWORK", err && err.field), "bad");
   }
 
   // ---- state ---------------------------------------------------------------------------------
@@ -291,7 +299,7 @@
       location.hash = "";
     }
     route();
-    message(why || word("signedOut"), why ? "bad" : "ok");
+    message(why || W("signedOut"), why ? "bad" : "ok");
   }
 
   function renderWho() {
@@ -302,7 +310,7 @@
     show("nav-platforms", !!v);
     show("nav-import", !!v);
     if (!v) return;
-    who.appendChild(document.createTextNode(word("signedInAs") + ": "));
+    who.appendChild(document.createTextNode(word("signedInAs") + (lang === "en" ? ": " : "：")));
     who.appendChild(el("strong", { text: v.name }));
     var sep = lang === "en" ? ", " : "、";
     var scope = v.role === "ADMIN" ? word("admin") : word("editor") + ": " + I.list(v.scope.grants.map(grantName), lang);
@@ -471,7 +479,7 @@
     choices.forEach(function (s) { select.appendChild(el("option", { value: s, text: bothStatus(s) })); });
     if (keep && choices.indexOf(keep) >= 0) select.value = keep;
     $("c-submit").disabled = !choices.length;
-    if (!choices.length) fieldError("c-status", word("noTransition"));
+    if (!choices.length) fieldError("c-status", W("noTransition"));
     else fieldError("c-status", null);
   }
 
@@ -505,7 +513,7 @@
     var err = $(controlId + "-err");
     var control = $(controlId);
     if (!err) return;
-    err.textContent = text || "";
+    say(err, text);
     err.hidden = !text;
     if (text) control.setAttribute("aria-invalid", "true");
     else control.removeAttribute("aria-invalid");
@@ -515,7 +523,7 @@
     $("form-err").hidden = true;
   }
   function formError(text) {
-    $("form-err").textContent = text;
+    say($("form-err"), text);
     $("form-err").hidden = !text;
   }
 
@@ -538,10 +546,10 @@
   /** What can be told without asking the server; the server checks everything again. */
   function checkForm(input) {
     var ok = true;
-    if (!input.status) { fieldError("c-status", word("required")); ok = false; }
-    if (!input.effectiveDate) { fieldError("c-date", word("required")); ok = false; }
-    else if (input.effectiveDate > todayInGuangzhou()) { fieldError("c-date", word("futureDate")); ok = false; }
-    if (!input.correction && !(input.source && input.source.title)) { fieldError("c-src-title", word("needSource")); ok = false; }
+    if (!input.status) { fieldError("c-status", W("required")); ok = false; }
+    if (!input.effectiveDate) { fieldError("c-date", W("required")); ok = false; }
+    else if (input.effectiveDate > todayInGuangzhou()) { fieldError("c-date", W("futureDate")); ok = false; }
+    if (!input.correction && !(input.source && input.source.title)) { fieldError("c-src-title", W("needSource")); ok = false; }
     return ok;
   }
 
@@ -562,7 +570,8 @@
       $("change-form").reset();
       $("c-date").value = todayInGuangzhou();
       renderPlatform();
-      message(word("saved") + " " + state.current.version + ".", "ok");
+      var version = state.current.version;
+      message(function () { return word("saved") + " " + version + "."; }, "ok");
       return true;
     }, function (err) {
       if (!(err instanceof ApiError)) return fail(err);
@@ -573,14 +582,14 @@
         var placed = false;
         (ext.fields || (ext.field ? [{ field: ext.field, messages: [e.message] }] : [])).forEach(function (f) {
           var control = FIELD_CONTROLS[f.field.replace(/^input\./, "")];
-          if (control) { fieldError(control, errorText("BAD_USER_INPUT", f.field)); placed = true; }
+          if (control) { fieldError(control, E("BAD_USER_INPUT", f.field)); placed = true; }
         });
-        if (!placed) formError(errorText("BAD_USER_INPUT", ext.field));
+        if (!placed) formError(E("BAD_USER_INPUT", ext.field));
         var first = document.querySelector("#change-form [aria-invalid=true]");
         if (first) first.focus();
         return false;
       }
-      if (err.code === "FORBIDDEN") { formError(word("forbidden")); return false; }
+      if (err.code === "FORBIDDEN") { formError(W("forbidden")); return false; }
       return fail(err);
     });
   }
@@ -625,7 +634,7 @@
     $("c-date").value = todayInGuangzhou();
     clearErrors();
     renderPlatform();
-    message(word("dropped"), "ok");
+    message(W("dropped"), "ok");
     $("c-status").focus();
   }
 
@@ -660,7 +669,7 @@
   }
 
   function fileError(text) {
-    $("csv-err").textContent = text || "";
+    say($("csv-err"), text);
     $("csv-err").hidden = !text;
     if (text) $("csv-file").setAttribute("aria-invalid", "true");
     else $("csv-file").removeAttribute("aria-invalid");
@@ -681,13 +690,13 @@
     fileChosen();
     var seq = state.importSeq;
     var file = $("csv-file").files[0];
-    if (!file) { fileError(word("chooseFile")); return Promise.resolve(); }
-    if (file.size > config.maxFileBytes) { fileError(fill(word("tooLarge"))); return Promise.resolve(); }
+    if (!file) { fileError(W("chooseFile")); return Promise.resolve(); }
+    if (file.size > config.maxFileBytes) { fileError(function () { return fill(word("tooLarge")); }); return Promise.resolve(); }
     return readFile(file).then(function (buffer) {
       if (seq !== state.importSeq) return;
       var previewed = { base64: toBase64(buffer), hash: null };
       return runImport(previewed, true, seq);
-    }, function () { fileError(errorText("BAD_USER_INPUT", "file")); });
+    }, function () { fileError(E("BAD_USER_INPUT", "file")); });
   }
 
   function runImport(previewed, dryRun, seq) {
@@ -708,7 +717,7 @@
       $("import-summary").focus();
     }, function (err) {
       if (seq !== state.importSeq) return;
-      if (err && err.code === "PAYLOAD_TOO_LARGE") return fileError(fill(word("tooLarge")));
+      if (err && err.code === "PAYLOAD_TOO_LARGE") return fileError(function () { return fill(word("tooLarge")); });
       fail(err);
     });
   }
@@ -852,7 +861,7 @@
     $("token-err").hidden = true;
     $("token").removeAttribute("aria-invalid");
     if (!t) {
-      $("token-err").textContent = word("tokenRequired");
+      say($("token-err"), W("tokenRequired"));
       $("token-err").hidden = false;
       $("token").setAttribute("aria-invalid", "true");
       $("token").focus();
@@ -865,7 +874,7 @@
       else route();
     }, function (err) {
       var refused = err && err.code === "UNAUTHENTICATED";
-      $("token-err").textContent = refused ? word("tokenRefused") : errorText(err && err.code ? err.code : "NETWORK");
+      say($("token-err"), refused ? W("tokenRefused") : E(err && err.code ? err.code : "NETWORK"));
       $("token-err").hidden = false;
       $("token").setAttribute("aria-invalid", "true");
       $("token").focus();
@@ -905,7 +914,7 @@
 
   applyLanguage();
   var startup = token
-    ? signIn(token).catch(function (err) { if (err && err.code === "UNAUTHENTICATED") signOut(word("tokenRefused")); else fail(err); })
+    ? signIn(token).catch(function (err) { if (err && err.code === "UNAUTHENTICATED") signOut(W("tokenRefused")); else fail(err); })
     : Promise.resolve();
   busy(startup.then(route, route)).catch(function () { /* reported */ });
 })();

@@ -194,7 +194,7 @@
       if (tilesFailed) return;
       tilesFailed = true;
       document.getElementById("map").classList.add("no-tiles");
-      showMessage(word("tilesFailed"), retryTiles);
+      showMessage(function () { return word("tilesFailed"); }, retryTiles);
     });
     // When not one tile loaded (offline), stop asking: every pan would fire more doomed requests.
     tileLayer.on("load", function () {
@@ -429,7 +429,7 @@
       features = [];
       drawFeatures();
       renderList();
-      showMessage(err.code === "BAD_USER_INPUT" ? errorText(err) : word("loadFailed", { reason: errorText(err) }));
+      showMessage(function () { return err.code === "BAD_USER_INPUT" ? errorText(err) : word("loadFailed", { reason: errorText(err) }); });
       loaded = mine;
       setState("ready");
     });
@@ -621,8 +621,10 @@
   }
 
   var message = document.getElementById("message");
+  var shown = null; // what the message says, as a function of the language, so a switch redraws it
   function showMessage(text, retry) {
-    message.textContent = text;
+    shown = { text: typeof text === "function" ? text : function () { return text; }, retry: retry };
+    message.textContent = shown.text();
     if (retry) {
       var btn = el("button", { type: "button", class: "retry", text: word("retry") });
       btn.addEventListener("click", retry);
@@ -633,8 +635,8 @@
   }
   function hideMessage() {
     // The tiles notice stays: it describes the map, not the last query.
-    if (tilesFailed) showMessage(word("tilesFailed"), retryTiles);
-    else if (notices.length) showMessage(noticesText());
+    if (tilesFailed) showMessage(function () { return word("tilesFailed"); }, retryTiles);
+    else if (notices.length) showMessage(noticesText);
     else message.hidden = true;
   }
 
@@ -715,7 +717,8 @@
             f.properties.version = change.platform.version;
             var m = markers.get(id);
             if (m) m.setIcon(markerIcon(f, id === selectedId));
-            showMessage(nameOf(f.properties) + (lang === "en" ? ": " : "：") + (change.event.from ? I.status(change.event.from, lang) + " → " : "") + I.status(change.event.to, lang));
+            var props = f.properties, ev = change.event;
+            showMessage(function () { return nameOf(props) + (lang === "en" ? ": " : "：") + (ev.from ? I.status(ev.from, lang) + " → " : "") + I.status(ev.to, lang); });
           }
           if (selectedId === id) showDetail(id);
           clearTimeout(liveReload);
@@ -757,7 +760,8 @@
     lang = l;
     I.remember(l);
     applyLanguage();
-    if (document.body.getAttribute("data-state") === "ready") { renderList(); hideMessage(); }
+    if (document.body.getAttribute("data-state") === "ready") renderList();
+    if (!message.hidden && shown) showMessage(shown.text, shown.retry);
     if (selectedId && !detail.hidden) showDetail(selectedId);
     var pressed = document.getElementById("lang-" + l);
     if (pressed) pressed.focus();
@@ -765,7 +769,7 @@
 
   applyLanguage();
   summary.textContent = word("loading");
-  if (notices.length) showMessage(noticesText());
+  if (notices.length) showMessage(noticesText);
   map.setView([23.13, 113.4], 9);
   gql(REFERENCE).then(function (data) {
     districts = data.districts;
@@ -776,7 +780,7 @@
     startLive();
     return reload();
   }).catch(function (err) {
-    showMessage(word("registryFailed", { reason: errorText(err) }));
+    showMessage(function () { return word("registryFailed", { reason: errorText(err) }); });
     setState("error");
   });
 })();
