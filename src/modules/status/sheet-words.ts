@@ -11,7 +11,7 @@ export interface Words {
   hant: string;
 }
 
-/** The desk's labels for each status (src/modules/desk/desk/desk.js shows the same). */
+/** The labels for each status that the desk and the map show (src/modules/i18n/i18n.js has the same). */
 export const STATUS_WORDS: Record<S, Words> = {
   [S.PLANNED]: { en: "Planned", hans: "规划", hant: "規劃" },
   [S.PREPARING]: { en: "Preparing", hans: "筹建", hant: "籌建" },
