@@ -85,6 +85,8 @@ function main(): void {
         { port: r.port, database: config.databaseUrl ? "DATABASE_URL" : `embedded (${config.dataDir})` },
         `registry listening: http://localhost:${r.port}/graphql`,
       );
+      // One line for a person at the console, besides the JSON log (on stderr, so stdout stays JSON lines).
+      if (config.logLevel !== "silent") process.stderr.write(`${consoleLine(config.host, r.port)}\n`);
       r.ready.then(
         () => logger.info("registry ready"),
         async (err) => {
@@ -102,6 +104,13 @@ function main(): void {
       process.exit(1);
     },
   );
+}
+
+/** The addresses of the registry's pages, for the console: "Registry: http://localhost:4000/ · /map · /desk · /graphql". */
+function consoleLine(host: string, port: number): string {
+  const name = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  const base = `http://${name}:${port}`;
+  return `Registry: ${base}/  map ${base}/map  desk ${base}/desk  GraphQL ${base}/graphql`;
 }
 
 main();

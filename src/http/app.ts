@@ -16,6 +16,7 @@ import { graphiqlHtml, IDE_ASSETS } from "../ide";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { createDeskRouter } from "../modules/desk/desk.router";
+import { createFrontRouter } from "../modules/front/front.router";
 import { createGeoRouter } from "../modules/geo/geo.router";
 import { requestContext } from "../request-context";
 import type { ResponseCache } from "../response-cache";
@@ -143,6 +144,7 @@ export function createApp(o: AppOptions): HttpDoor {
   // its steps are filled in by mountGraphQL once Apollo has started
   const graphqlSteps: NodeMiddleware[] = [];
   app.use("/graphql", (req, res, next) => runSteps(graphqlSteps, req, res, next));
+  app.use(createFrontRouter({ services: o.services }));
   app.use(createGeoRouter({ services: o.services, logger }));
   app.use(createDeskRouter({ services: o.services, logger }));
   app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {

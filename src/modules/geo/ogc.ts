@@ -18,9 +18,10 @@
  * CRS84 URI), q (PlatformFilter.search); the queryables district, kind, level, status, domains
  * (or domain) as comma-separated lists, zone (one id); agency (a list). A wrong value, a
  * district, domain, zone or agency the registry does not have, or an unknown parameter is a 400
- * naming it (the standard requires the 400 for unknown parameters), an unknown id a 404. Every
- * answer under /collections, /conformance and /api, errors included, is JSON
- * {code, description, parameter?}. Cross-origin reads follow the server's CORS setting.
+ * naming it (the standard requires the 400 for unknown parameters), an unknown id a 404. Answers
+ * are JSON, errors {code, description, parameter?}; a browser (`f=html`, or Accept preferring
+ * text/html) gets the collections, a collection, its queryables and items as HTML tables
+ * (ogc-html.ts). Cross-origin reads follow the server's CORS setting.
  */
 import { validateSync, type ValidationError } from "class-validator";
 import { Router, type Request, type Response } from "express";
@@ -31,6 +32,8 @@ import { PlatformKind, PlatformLevel, PlatformStatus } from "../platform/platfor
 import { PlatformFilter } from "../platform/platform.inputs";
 import { CoordinateSystem } from "./crs";
 import type { PointFeature } from "./geo.service";
+import { sendPage, wantsHtml } from "../front/page";
+import { collectionPage, collectionsPage, itemPage, itemsPage, queryablesPage } from "./ogc-html";
 import { OPENAPI_JSON, openApiDocument } from "./openapi";
 import { FILTER_FIELD_OF_PARAM, queryablesSchema, referenceValues, SCHEMA_JSON, unknownValue } from "./queryables";
 
@@ -162,7 +165,7 @@ function checkDatetime(raw: string | undefined): void {
 /** Query parameters of /items → a PlatformFilter, checked by the same class-validator rules as GraphQL input. */
 export function parseItemsQuery(query: Query) {
   checkNames(query, ITEMS_PARAMS);
-  checkFormat(query, ["json", "geojson"]);
+  checkFormat(query, ["json", "geojson", "html"]);
   checkDatetime(one(query, "datetime"));
   if (query.domains !== undefined && query.domain !== undefined) throw invalid("domain", "give domains or its older name domain, not both");
   const domainParam = query.domain !== undefined ? "domain" : "domains";
@@ -268,6 +271,7 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
       description: "The innovation platforms of Guangzhou's 2018–2020 action plan: OGC API – Features (this), GraphQL at /graphql, a map at /map.",
       links: [
         { href: `${base}/`, rel: "self", type: JSON_TYPE, title: "This document" },
+        { href: `${base}/?f=html`, rel: "alternate", type: "text/html", title: "The registry's front page" },
         { href: `${base}/api`, rel: "service-desc", type: OPENAPI_JSON, title: "The API definition (OpenAPI 3.0)" },
         { href: `${base}/conformance`, rel: "conformance", type: JSON_TYPE, title: "Conformance classes" },
         { href: `${base}/collections`, rel: "data", type: JSON_TYPE, title: "Collections" },
@@ -290,26 +294,35 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
 
   router.get("/collections", h(async (req, res) => {
     checkNames(req.query, ["f"]);
-    checkFormat(req.query, ["json"]);
+    checkFormat(req.query, ["json", "html"]);
     const base = baseUrl(req);
+    const collections = [await collection(base)];
+    if (wantsHtml(req)) return sendPage(res, collectionsPage(collections));
     send(res, {
-      links: [{ href: `${base}/collections`, rel: "self", type: JSON_TYPE, title: "Collections" }] satisfies Link[],
-      collections: [await collection(base)],
+      links: [
+        { href: `${base}/collections`, rel: "self", type: JSON_TYPE, title: "Collections" },
+        { href: `${base}/collections?f=html`, rel: "alternate", type: "text/html", title: "Collections as HTML" },
+      ] satisfies Link[],
+      collections,
     });
   }));
 
   router.get("/collections/:collectionId", h(async (req, res) => {
     if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
     checkNames(req.query, ["f"]);
-    checkFormat(req.query, ["json"]);
-    send(res, await collection(baseUrl(req)));
+    checkFormat(req.query, ["json", "html"]);
+    const c = await collection(baseUrl(req));
+    if (wantsHtml(req)) return sendPage(res, collectionPage(c));
+    send(res, c);
   }));
 
   router.get("/collections/:collectionId/queryables", h(async (req, res) => {
     if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
     checkNames(req.query, ["f"]);
-    checkFormat(req.query, ["json"]);
-    send(res, queryablesSchema(`${baseUrl(req)}/collections/platforms/queryables`, await referenceValues(services)), SCHEMA_JSON);
+    checkFormat(req.query, ["json", "html"]);
+    const schema = queryablesSchema(`${baseUrl(req)}/collections/platforms/queryables`, await referenceValues(services));
+    if (wantsHtml(req, [SCHEMA_JSON, JSON_TYPE])) return sendPage(res, queryablesPage("platforms", schema));
+    send(res, schema, SCHEMA_JSON);
   }));
 
   router.get("/collections/:collectionId/items", h(async (req, res) => {
@@ -332,6 +345,12 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
       next.searchParams.set("cursor", page.next);
       links.push({ href: next.toString(), rel: "next", type: GEOJSON, title: "Next page" });
     }
+    if (wantsHtml(req, [GEOJSON, JSON_TYPE])) {
+      return sendPage(res, itemsPage({
+        collectionId: "platforms", title: "Innovation platforms", numberMatched: page.numberMatched, links, features: page.features,
+        columns: ["nameHans", "nameEn", "kind", "status", "district"],
+      }));
+    }
     contentCrs(res, q.crs);
     send(res, {
       type: "FeatureCollection",
@@ -348,7 +367,7 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
   router.get("/collections/:collectionId/items/:featureId", h(async (req, res) => {
     if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
     checkNames(req.query, ["crs", "f"]);
-    checkFormat(req.query, ["json", "geojson"]);
+    checkFormat(req.query, ["json", "geojson", "html"]);
     const crs = parseCrs(one(req.query, "crs"));
     const id = String(req.params.featureId);
     const { exists, feature } = await geo.feature(id, crs);
@@ -364,6 +383,7 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
         { href: `${base}/collections/platforms`, rel: "collection", type: JSON_TYPE, title: "The collection" },
       ],
     };
+    if (wantsHtml(req, [GEOJSON, JSON_TYPE])) return sendPage(res, itemPage({ collectionId: "platforms", feature, links: body.links }));
     contentCrs(res, crs);
     send(res, body, GEOJSON);
   }));

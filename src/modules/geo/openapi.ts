@@ -38,7 +38,7 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
     "404": { $ref: "#/components/responses/NotFound" },
     "500": { $ref: "#/components/responses/ServerError" },
   };
-  const f = (formats: string[]) => query("f", "Format of the response; JSON is the only one.", { type: "string", enum: formats });
+  const f = (formats: string[]) => query("f", formats.includes("html") ? "Format of the response: JSON (the default) or an HTML page." : "Format of the response; JSON is the only one.", { type: "string", enum: formats });
   const json = (description: string, schema: Schema = { type: "object" }) => ({ description, content: { [JSON_TYPE]: { schema } } });
   return {
     openapi: "3.0.3",
@@ -53,7 +53,7 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
     servers: [{ url: base }],
     tags: [{ name: "Capabilities" }, { name: "Platforms" }],
     paths: {
-      "/": { get: { tags: ["Capabilities"], summary: "Landing page", operationId: "getLandingPage", parameters: [f(["json"])], responses: { "200": json("Links to the API's resources"), ...errors } } },
+      "/": { get: { tags: ["Capabilities"], summary: "Landing page", operationId: "getLandingPage", parameters: [f(["json", "html"])], responses: { "200": json("Links to the API's resources"), ...errors } } },
       "/api": {
         get: {
           tags: ["Capabilities"],
@@ -66,17 +66,17 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
         get: { tags: ["Capabilities"], summary: "Conformance classes", operationId: "getConformance", parameters: [f(["json"])], responses: { "200": json("The conformance classes", { $ref: "#/components/schemas/ConfClasses" }), ...errors } },
       },
       "/collections": {
-        get: { tags: ["Capabilities"], summary: "The collections (one: platforms)", operationId: "getCollections", parameters: [f(["json"])], responses: { "200": json("The collections"), ...errors } },
+        get: { tags: ["Capabilities"], summary: "The collections (one: platforms)", operationId: "getCollections", parameters: [f(["json", "html"])], responses: { "200": json("The collections"), ...errors } },
       },
       "/collections/platforms": {
-        get: { tags: ["Platforms"], summary: "The platforms collection and its extent", operationId: "getPlatformsCollection", parameters: [f(["json"])], responses: { "200": json("The collection"), ...errors } },
+        get: { tags: ["Platforms"], summary: "The platforms collection and its extent", operationId: "getPlatformsCollection", parameters: [f(["json", "html"])], responses: { "200": json("The collection"), ...errors } },
       },
       "/collections/platforms/queryables": {
         get: {
           tags: ["Platforms"],
           summary: "Properties to filter platforms on (each also a query parameter of /items)",
           operationId: "getPlatformsQueryables",
-          parameters: [f(["json"])],
+          parameters: [f(["json", "html"])],
           responses: { "200": { description: "A JSON Schema of the queryables", content: { [SCHEMA_JSON]: { schema: { type: "object" } } } }, ...errors },
         },
       },
@@ -104,7 +104,7 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
             query("domains", "Domain ids; a parent or group domain also matches its subdomains and members (queryable).", csv({ type: "string", enum: ref.domains.map((d) => d.id) })),
             query("domain", "The same as domains.", csv({ type: "string", enum: ref.domains.map((d) => d.id) })),
             query("agency", "Ids of responsible agencies.", csv({ type: "string" })),
-            f(["json", "geojson"]),
+            f(["json", "geojson", "html"]),
           ],
           responses: {
             "200": { description: "A page of platforms", content: { [GEOJSON]: { schema: { $ref: "#/components/schemas/FeatureCollection" } } } },
@@ -120,7 +120,7 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
           parameters: [
             { name: "featureId", in: "path", required: true, description: "The platform's id", schema: { type: "string" } },
             query("crs", "Coordinate system of the output, as for /items.", { type: "string", enum: [...Object.values(CoordinateSystem), CRS84] }),
-            f(["json", "geojson"]),
+            f(["json", "geojson", "html"]),
           ],
           responses: { "200": { description: "The platform", content: { [GEOJSON]: { schema: { $ref: "#/components/schemas/Feature" } } } }, ...errors },
         },
