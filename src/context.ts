@@ -15,13 +15,16 @@ import { StatusService } from "./modules/status/status.service";
 import { StatusBatchService } from "./modules/status/status-batch.service";
 import { TargetService } from "./modules/target/target.service";
 import { GeoService } from "./modules/geo/geo.service";
+import { SearchInterpreter } from "./modules/platform/search-interpretation";
 
 /** Services are stateless and built once per server. */
 export function createServices(ds: DataSource, hub: ChangeBus, options: { preparedStatements?: boolean } = {}) {
   // Reads may go to a streaming replica; writes and their transactions always go to the primary.
   const reader = createReader(ds, options);
+  const search = new SearchInterpreter(reader, hub);
   return {
-    platforms: new PlatformService(reader),
+    platforms: new PlatformService(reader, search),
+    search,
     writes: new PlatformWriteService(ds),
     status: new StatusService(ds, reader),
     statusBatch: new StatusBatchService(ds),
@@ -29,7 +32,7 @@ export function createServices(ds: DataSource, hub: ChangeBus, options: { prepar
     domains: new DomainService(reader),
     agencies: new AgencyService(reader),
     targets: new TargetService(reader),
-    geo: new GeoService(reader),
+    geo: new GeoService(reader, search),
     tokens: new TokenService(ds),
     hub,
   };

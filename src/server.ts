@@ -66,7 +66,10 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
     httpServer,
     apollo,
     hub: bus,
-    activate: () => lifecycle.activate(),
+    activate: async () => {
+      await lifecycle.activate();
+      await services.search.lexicon().catch((err) => logger.warn({ err }, "could not read the search lexicon; searches will read it"));
+    },
     fail: (err) => lifecycle.fail(err),
     listen: (port, host) => lifecycle.listen(port, host),
     stop: () => lifecycle.stop(),

@@ -358,6 +358,8 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
       numberMatched: page.numberMatched,
       numberReturned: page.features.length,
       numberWithoutLocation: page.numberWithoutLocation,
+      // Foreign member: how q was read (the districts and domains it names, the terms left for names)
+      ...(page.searchInterpretation ? { searchInterpretation: page.searchInterpretation } : {}),
       timeStamp: new Date().toISOString(),
       links,
       features: page.features,
