@@ -64,6 +64,10 @@ export interface Config {
   responseCacheTtlSeconds: number;
   /** Reads as named prepared statements (src/db/reader.ts); off behind a pooler that cannot keep them. Default true. */
   preparedStatements: boolean;
+  /** A GeoJSON file of district outlines (resolved against the cwd), served as /collections/districts and drawn by /map. Default none. */
+  districtOutlines: string | null;
+  /** The credit the outlines' licence asks for, shown on /map and in the collection, e.g. "© OpenStreetMap contributors (ODbL)". Default none. */
+  districtOutlinesAttribution: string | null;
 }
 
 export class ConfigError extends Error {
@@ -203,6 +207,9 @@ export function loadConfig(env: Env = process.env): Config {
     responseCacheMaxBytes: bytes(env, "RESPONSE_CACHE_MAX_BYTES", 64 * 1024 * 1024, 4096),
     responseCacheTtlSeconds: int(env, "RESPONSE_CACHE_TTL", 300, 1, 86_400),
     preparedStatements: bool(env, "PREPARED_STATEMENTS", true),
+    // read and checked at start (src/modules/geo/outlines.ts), where a bad file stops the start
+    districtOutlines: str(env, "DISTRICT_OUTLINES") === undefined ? null : path.resolve(str(env, "DISTRICT_OUTLINES")!),
+    districtOutlinesAttribution: str(env, "DISTRICT_OUTLINES_ATTRIBUTION") ?? null,
   };
   return Object.freeze(config);
 }

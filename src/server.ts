@@ -18,6 +18,7 @@ import { RequestGuards } from "./http/guards";
 import { createLifecycle, type Lifecycle } from "./http/lifecycle";
 import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
+import { readOutlines } from "./modules/geo/outlines";
 import { ResponseCache } from "./response-cache";
 import { createSchema } from "./schema";
 
@@ -40,7 +41,12 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
   const bus = new ChangeBus(databaseUrl, logger);
   const schema = await createSchema(bus);
   const metrics = createMetrics(dataSource);
-  const services = createServices(dataSource, bus, { preparedStatements: config.preparedStatements });
+  // a district outline file that cannot be read or is not valid stops the start here, before listening
+  const outlines = config.districtOutlines ? readOutlines(config.districtOutlines) : null;
+  const services = createServices(dataSource, bus, {
+    preparedStatements: config.preparedStatements,
+    outlines: outlines && { features: outlines, attribution: config.districtOutlinesAttribution },
+  });
   const guards = new RequestGuards(config, services.tokens);
   const formatError = makeFormatError(logger);
   const cache = config.responseCache
@@ -69,6 +75,12 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
     activate: async () => {
       await lifecycle.activate();
       await services.search.lexicon().catch((err) => logger.warn({ err }, "could not read the search lexicon; searches will read it"));
+      if (services.outlines) {
+        const m = await services.outlines.match();
+        const report = { file: config.districtOutlines, outlined: m.outlines.map((o) => o.id), unknown: m.unknown, missing: m.missing };
+        if (m.unknown.length || m.missing.length) logger.warn(report, "district outlines: some features name no district of the registry, or some districts have no outline");
+        else logger.info(report, "district outlines loaded");
+      }
     },
     fail: (err) => lifecycle.fail(err),
     listen: (port, host) => lifecycle.listen(port, host),

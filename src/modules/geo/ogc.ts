@@ -10,6 +10,7 @@
  *   GET /collections/platforms/queryables   the properties to filter on, as JSON Schema (queryables.ts)
  *   GET /collections/platforms/items        located platforms, keyset-paged by `next` links
  *   GET /collections/platforms/items/{id}   one platform
+ *   GET /collections/districts[/queryables|/items[/{code}]]   district outlines, only when DISTRICT_OUTLINES is set
  *
  * Items are the platforms that have a point, as in platformsGeoJSON; the others are counted in
  * the foreign member numberWithoutLocation. Parameters of /items: bbox (CRS84, 4 or 6 numbers),
@@ -30,7 +31,9 @@ import { AppError, ErrorCode } from "../../errors";
 import type { Logger } from "../../logger";
 import { PlatformKind, PlatformLevel, PlatformStatus } from "../platform/platform.enums";
 import { PlatformFilter } from "../platform/platform.inputs";
-import { CoordinateSystem } from "./crs";
+import { decodeCursor, encodeCursor } from "../../db/cursor";
+import { CoordinateSystem, project } from "./crs";
+import type { DistrictOutline, OutlineGeometry } from "./outlines";
 import type { PointFeature } from "./geo.service";
 import { sendPage, wantsHtml } from "../front/page";
 import { collectionPage, collectionsPage, itemPage, itemsPage, queryablesPage } from "./ogc-html";
@@ -145,6 +148,38 @@ function firstMessage(e: ValidationError): string {
 }
 
 const ITEMS_PARAMS = ["bbox", "datetime", "limit", "cursor", "crs", "q", "kind", "level", "status", "district", "domains", "domain", "agency", "zone", "f"] as const;
+
+const DISTRICT_ITEMS_PARAMS = ["bbox", "datetime", "limit", "cursor", "crs", "code", "f"] as const;
+
+/** An outline as a GeoJSON feature, its positions in `crs` (GCJ-02 and BD-09 converted with gcoord). */
+function outlineFeature(o: DistrictOutline, crs: CoordinateSystem) {
+  const ring = (r: number[][]) => r.map(([lng, lat]) => project(lng, lat, null, crs));
+  const geometry: OutlineGeometry =
+    crs === CoordinateSystem.WGS84 ? o.geometry
+    : o.geometry.type === "Polygon" ? { type: "Polygon", coordinates: o.geometry.coordinates.map(ring) }
+    : { type: "MultiPolygon", coordinates: o.geometry.coordinates.map((p) => p.map(ring)) };
+  return { type: "Feature" as const, id: o.id, geometry, properties: o.properties };
+}
+
+/** Part 3 queryables of the districts collection: the code, also a query parameter of its /items. */
+function districtQueryables(id: string, outlines: DistrictOutline[]) {
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: id,
+    type: "object",
+    title: "District outlines",
+    description: "Properties of the districts collection that /collections/districts/items filters on, as a query parameter of the same name.",
+    properties: {
+      code: {
+        title: "District",
+        description: `GB/T 2260 code of the district; one value, or several separated by commas: ${outlines.map((o) => `${o.id} ${o.properties.nameEn}`).join(", ")}.`,
+        type: "string",
+        enum: outlines.map((o) => o.id),
+      },
+    },
+    additionalProperties: false,
+  };
+}
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/i;
 
@@ -283,7 +318,8 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
   router.get("/api", h(async (req, res) => {
     checkNames(req.query, ["f"]);
     checkFormat(req.query, ["json"]);
-    send(res, openApiDocument(baseUrl(req), await referenceValues(services)), OPENAPI_JSON);
+    const districts = services.outlines ? (await services.outlines.match()).outlines.map((o) => o.id) : null;
+    send(res, openApiDocument(baseUrl(req), await referenceValues(services), districts), OPENAPI_JSON);
   }));
 
   router.get("/conformance", h((req, res) => {
@@ -296,7 +332,7 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
     checkNames(req.query, ["f"]);
     checkFormat(req.query, ["json", "html"]);
     const base = baseUrl(req);
-    const collections = [await collection(base)];
+    const collections = [await collection(base), ...(services.outlines ? [await districtsCollection(base)] : [])];
     if (wantsHtml(req)) return sendPage(res, collectionsPage(collections));
     send(res, {
       links: [
@@ -308,6 +344,12 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
   }));
 
   router.get("/collections/:collectionId", h(async (req, res) => {
+    if (req.params.collectionId === "districts" && services.outlines) {
+      checkNames(req.query, ["f"]);
+      checkFormat(req.query, ["json", "html"]);
+      const c = await districtsCollection(baseUrl(req));
+      return wantsHtml(req) ? sendPage(res, collectionPage(c)) : send(res, c);
+    }
     if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
     checkNames(req.query, ["f"]);
     checkFormat(req.query, ["json", "html"]);
@@ -317,6 +359,12 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
   }));
 
   router.get("/collections/:collectionId/queryables", h(async (req, res) => {
+    if (req.params.collectionId === "districts" && services.outlines) {
+      checkNames(req.query, ["f"]);
+      checkFormat(req.query, ["json", "html"]);
+      const schema = districtQueryables(`${baseUrl(req)}/collections/districts/queryables`, (await services.outlines.match()).outlines);
+      return wantsHtml(req, [SCHEMA_JSON, JSON_TYPE]) ? sendPage(res, queryablesPage("districts", schema)) : send(res, schema, SCHEMA_JSON);
+    }
     if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
     checkNames(req.query, ["f"]);
     checkFormat(req.query, ["json", "html"]);
@@ -326,6 +374,7 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
   }));
 
   router.get("/collections/:collectionId/items", h(async (req, res) => {
+    if (req.params.collectionId === "districts" && services.outlines) return districtItems(req, res, (await services.outlines.match()).outlines);
     if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
     const q = parseItemsQuery(req.query);
     const unknown = await unknownValue(services, q.filter, q.paramOf);
@@ -367,6 +416,7 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
   }));
 
   router.get("/collections/:collectionId/items/:featureId", h(async (req, res) => {
+    if (req.params.collectionId === "districts" && services.outlines) return districtItem(req, res, (await services.outlines.match()).outlines);
     if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
     checkNames(req.query, ["crs", "f"]);
     checkFormat(req.query, ["json", "geojson", "html"]);
@@ -389,6 +439,83 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
     contentCrs(res, crs);
     send(res, body, GEOJSON);
   }));
+
+  const districtsCollection = async (base: string) => {
+    const { outlines } = await services.outlines!.match();
+    const b = outlines.length ? outlines.map((o) => o.bbox).reduce((a, x) => [Math.min(a[0], x[0]), Math.min(a[1], x[1]), Math.max(a[2], x[2]), Math.max(a[3], x[3])]) : null;
+    return {
+      id: "districts",
+      title: "District outlines",
+      description: "Outlines of Guangzhou's districts (GB/T 2260), one Polygon or MultiPolygon feature per district, from the file the operator supplied (DISTRICT_OUTLINES); its source and licence are the operator's.",
+      // the credit the outlines' licence asks for (DISTRICT_OUTLINES_ATTRIBUTION), as OGC API – Common names it
+      ...(services.outlines!.attribution ? { attribution: services.outlines!.attribution } : {}),
+      itemType: "feature",
+      crs: [CRS84],
+      storageCrs: CRS84,
+      coordinateSystems: Object.values(CoordinateSystem),
+      ...(b ? { extent: { spatial: { bbox: [b], crs: CRS84 } } } : {}),
+      links: [
+        { href: `${base}/collections/districts`, rel: "self", type: JSON_TYPE, title: "This collection" },
+        { href: `${base}/collections/districts/items`, rel: "items", type: GEOJSON, title: "District outlines as GeoJSON" },
+        { href: `${base}/collections/districts/queryables`, rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", type: SCHEMA_JSON, title: "Properties to filter on" },
+        { href: `${base}/collections/districts/queryables`, rel: "queryables", type: SCHEMA_JSON, title: "Properties to filter on" },
+      ] satisfies Link[],
+    };
+  };
+
+  const districtItems = (req: Request, res: Response, outlines: DistrictOutline[]) => {
+    checkNames(req.query, DISTRICT_ITEMS_PARAMS);
+    checkFormat(req.query, ["json", "geojson", "html"]);
+    checkDatetime(one(req.query, "datetime"));
+    const bbox = parseBbox(one(req.query, "bbox"));
+    const limit = parseLimit(one(req.query, "limit"));
+    const crs = parseCrs(one(req.query, "crs"));
+    const codes = list(req.query, "code");
+    const known = outlines.map((o) => o.id);
+    const unknownCode = codes?.find((c) => !known.includes(c));
+    if (unknownCode) throw invalid("code", `code: no outline of "${unknownCode}"; one of ${known.join(", ")}`);
+    const cursor = one(req.query, "cursor");
+    const after = cursor === undefined ? null : decodeCursor(cursor, "district", ["text"], "cursor", "a cursor of this collection: follow the next link")[0];
+    // a bounding-box test: an outline whose box meets the bbox matches
+    const matched = outlines.filter((o) => (!codes || codes.includes(o.id)) && (!bbox || (o.bbox[0] <= bbox[2] && o.bbox[2] >= bbox[0] && o.bbox[1] <= bbox[3] && o.bbox[3] >= bbox[1])));
+    const rest = after === null ? matched : matched.filter((o) => o.id > after);
+    const pageItems = rest.slice(0, limit);
+    const base = baseUrl(req);
+    const here = new URL(req.originalUrl, base);
+    const links: Link[] = [
+      { href: here.toString(), rel: "self", type: GEOJSON, title: "This page" },
+      { href: `${base}/collections/districts`, rel: "collection", type: JSON_TYPE, title: "The collection" },
+    ];
+    if (rest.length > limit) {
+      const next = new URL(here);
+      next.searchParams.set("cursor", encodeCursor("district", [pageItems[pageItems.length - 1].id]));
+      links.push({ href: next.toString(), rel: "next", type: GEOJSON, title: "Next page" });
+    }
+    const features = pageItems.map((o) => outlineFeature(o, crs));
+    if (wantsHtml(req, [GEOJSON, JSON_TYPE])) {
+      return sendPage(res, itemsPage({ collectionId: "districts", title: "District outlines", numberMatched: matched.length, links, features, columns: ["nameHans", "nameEn"] }));
+    }
+    contentCrs(res, crs);
+    send(res, { type: "FeatureCollection", coordinateSystem: crs, numberMatched: matched.length, numberReturned: features.length, timeStamp: new Date().toISOString(), links, features }, GEOJSON);
+  };
+
+  const districtItem = (req: Request, res: Response, outlines: DistrictOutline[]) => {
+    checkNames(req.query, ["crs", "f"]);
+    checkFormat(req.query, ["json", "geojson", "html"]);
+    const crs = parseCrs(one(req.query, "crs"));
+    const id = String(req.params.featureId);
+    const o = outlines.find((x) => x.id === id);
+    if (!o) throw notFound(`no outline of district "${id}"`);
+    const base = baseUrl(req);
+    const links: Link[] = [
+      { href: new URL(req.originalUrl, base).toString(), rel: "self", type: GEOJSON, title: "This district" },
+      { href: `${base}/collections/districts`, rel: "collection", type: JSON_TYPE, title: "The collection" },
+    ];
+    const feature = outlineFeature(o, crs);
+    if (wantsHtml(req, [GEOJSON, JSON_TYPE])) return sendPage(res, itemPage({ collectionId: "districts", feature, links }));
+    contentCrs(res, crs);
+    send(res, { ...feature, coordinateSystem: crs, links }, GEOJSON);
+  };
 
   // Everything else under the OGC paths answers JSON too, never the HTML of Express's defaults.
   const OGC_PATHS = ["/collections", "/conformance", "/api"];

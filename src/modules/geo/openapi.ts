@@ -32,7 +32,8 @@ const query = (name: string, description: string, schema: Schema, extra: Schema 
 const csv = (items: Schema): Schema => ({ type: "array", items });
 
 /** The OpenAPI document; `base` is the server's address as the client reached it. */
-export function openApiDocument(base: string, ref: ReferenceValues) {
+/** `districts`: the codes of the district outlines served (DISTRICT_OUTLINES), or null when none are. */
+export function openApiDocument(base: string, ref: ReferenceValues, districts: string[] | null = null) {
   const errors = {
     "400": { $ref: "#/components/responses/InvalidParameter" },
     "404": { $ref: "#/components/responses/NotFound" },
@@ -51,7 +52,7 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
       license: { name: "MIT" },
     },
     servers: [{ url: base }],
-    tags: [{ name: "Capabilities" }, { name: "Platforms" }],
+    tags: [{ name: "Capabilities" }, { name: "Platforms" }, ...(districts ? [{ name: "Districts" }] : [])],
     paths: {
       "/": { get: { tags: ["Capabilities"], summary: "Landing page", operationId: "getLandingPage", parameters: [f(["json", "html"])], responses: { "200": json("Links to the API's resources"), ...errors } } },
       "/api": {
@@ -112,6 +113,7 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
           },
         },
       },
+      ...(districts ? districtPaths(districts, f, json, errors) : {}),
       "/collections/platforms/items/{featureId}": {
         get: {
           tags: ["Platforms"],
@@ -183,6 +185,48 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
         InvalidParameter: { description: "A parameter the endpoint does not define, or a value it does not accept", content: { [JSON_TYPE]: { schema: { $ref: "#/components/schemas/Exception" } } } },
         NotFound: { description: "No such resource", content: { [JSON_TYPE]: { schema: { $ref: "#/components/schemas/Exception" } } } },
         ServerError: { description: "A server error (details go to the server's log only)", content: { [JSON_TYPE]: { schema: { $ref: "#/components/schemas/Exception" } } } },
+      },
+    },
+  };
+}
+
+/** The paths of the districts collection (district outlines from DISTRICT_OUTLINES). */
+function districtPaths(codes: string[], f: (formats: string[]) => Schema, json: (description: string) => Schema, errors: Schema): Record<string, Schema> {
+  const crs = query("crs", "Coordinate system of the output: WGS84 (default), GCJ02, BD09, or the CRS84 URI.", { type: "string", enum: [...Object.values(CoordinateSystem), CRS84] });
+  return {
+    "/collections/districts": {
+      get: { tags: ["Districts"], summary: "The district outlines collection and its extent", operationId: "getDistrictsCollection", parameters: [f(["json", "html"])], responses: { "200": json("The collection"), ...errors } },
+    },
+    "/collections/districts/queryables": {
+      get: {
+        tags: ["Districts"], summary: "Properties to filter district outlines on", operationId: "getDistrictsQueryables", parameters: [f(["json", "html"])],
+        responses: { "200": { description: "A JSON Schema of the queryables", content: { [SCHEMA_JSON]: { schema: { type: "object" } } } }, ...errors },
+      },
+    },
+    "/collections/districts/items": {
+      get: {
+        tags: ["Districts"],
+        summary: "District outlines (Polygon or MultiPolygon), paged by next links",
+        operationId: "getDistricts",
+        parameters: [
+          query("limit", `Features per page, 1 to ${MAX_LIMIT}.`, { type: "integer", minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT }),
+          query("bbox", "minLng,minLat,maxLng,maxLat in CRS84: outlines whose bounding box meets it.", { type: "array", minItems: 4, maxItems: 6, items: { type: "number" } }),
+          query("datetime", "Checked, then ignored: outlines have no temporal geometry.", { type: "string" }),
+          query("cursor", "Opaque; from a next link.", { type: "string" }),
+          crs,
+          query("code", "GB/T 2260 district codes (queryable).", csv({ type: "string", enum: codes })),
+          f(["json", "geojson", "html"]),
+        ],
+        responses: { "200": { description: "A page of district outlines", content: { [GEOJSON]: { schema: { type: "object" } } } }, ...errors },
+      },
+    },
+    "/collections/districts/items/{featureId}": {
+      get: {
+        tags: ["Districts"],
+        summary: "One district's outline",
+        operationId: "getDistrict",
+        parameters: [{ name: "featureId", in: "path", required: true, description: "The district's GB/T 2260 code", schema: { type: "string" } }, crs, f(["json", "geojson", "html"])],
+        responses: { "200": { description: "The outline", content: { [GEOJSON]: { schema: { type: "object" } } } }, ...errors },
       },
     },
   };

@@ -55,7 +55,7 @@ export class SearchInterpretation {
   summaryEn: string;
 }
 
-type Entry = { kind: "district"; item: LexiconDistrict } | { kind: "domain"; item: LexiconDomain };
+export type LexiconEntry = { kind: "district"; item: LexiconDistrict } | { kind: "domain"; item: LexiconDomain };
 
 /** The longest run of terms that can name one thing ("new energy vehicles"). */
 const MAX_RUN = 5;
@@ -66,7 +66,7 @@ const SUFFIX_EN = /\s+district$/i;
 const NOTE = /\s*[(（][^)）]*[)）]\s*/gu;
 
 /** The names a district or domain is known by, normalised. */
-function keysOf(e: Entry): string[] {
+function keysOf(e: LexiconEntry): string[] {
   const names: string[] = [];
   if (e.kind === "district") {
     const d = e.item;
@@ -88,11 +88,11 @@ function keysOf(e: Entry): string[] {
 
 /** The districts and domains, by every normalised name they are known by. */
 export class SearchLexicon {
-  private readonly byKey = new Map<string, Entry>();
+  private readonly byKey = new Map<string, LexiconEntry>();
 
   constructor(districts: LexiconDistrict[], domains: LexiconDomain[]) {
     // first come, first kept: districts, then sectors, then the plan's groupings
-    const entries: Entry[] = [
+    const entries: LexiconEntry[] = [
       ...districts.map((item) => ({ kind: "district" as const, item })),
       ...domains.filter((d) => !d.isGroup).map((item) => ({ kind: "domain" as const, item })),
       ...domains.filter((d) => d.isGroup).map((item) => ({ kind: "domain" as const, item })),
@@ -100,7 +100,7 @@ export class SearchLexicon {
     for (const e of entries) for (const k of keysOf(e)) if (!this.byKey.has(k)) this.byKey.set(k, e);
   }
 
-  lookup(normalized: string): Entry | undefined {
+  lookup(normalized: string): LexiconEntry | undefined {
     return this.byKey.get(normalized);
   }
 }
