@@ -18,7 +18,7 @@ import { RequestGuards } from "./http/guards";
 import { createLifecycle, type Lifecycle } from "./http/lifecycle";
 import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
-import { readOutlines } from "./modules/geo/outlines";
+import type { OutlineInput } from "./modules/geo/outlines";
 import { ResponseCache } from "./response-cache";
 import { createSchema } from "./schema";
 
@@ -35,14 +35,14 @@ export interface ServerOptions {
   /** The database URL, for the LISTEN connection that hears changes from every instance. */
   databaseUrl: string;
   logger: Logger;
+  /** The district outlines read from DISTRICT_OUTLINES (src/modules/geo/outlines.ts); none by default. */
+  outlines?: OutlineInput[] | null;
 }
 
-export async function createServer({ config, dataSource, databaseUrl, logger }: ServerOptions): Promise<AppServer> {
+export async function createServer({ config, dataSource, databaseUrl, logger, outlines = null }: ServerOptions): Promise<AppServer> {
   const bus = new ChangeBus(databaseUrl, logger);
   const schema = await createSchema(bus);
   const metrics = createMetrics(dataSource);
-  // a district outline file that cannot be read or is not valid stops the start here, before listening
-  const outlines = config.districtOutlines ? readOutlines(config.districtOutlines) : null;
   const services = createServices(dataSource, bus, {
     preparedStatements: config.preparedStatements,
     outlines: outlines && { features: outlines, attribution: config.districtOutlinesAttribution },
@@ -75,8 +75,9 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
     activate: async () => {
       await lifecycle.activate();
       await services.search.lexicon().catch((err) => logger.warn({ err }, "could not read the search lexicon; searches will read it"));
-      if (services.outlines) {
-        const m = await services.outlines.match();
+      // the outlines' report, at start; a failure here is retried by the first request that needs them
+      const m = await services.outlines?.match().catch((err) => void logger.warn({ err }, "could not match the district outlines yet"));
+      if (m) {
         const report = { file: config.districtOutlines, outlined: m.outlines.map((o) => o.id), unknown: m.unknown, missing: m.missing };
         if (m.unknown.length || m.missing.length) logger.warn(report, "district outlines: some features name no district of the registry, or some districts have no outline");
         else logger.info(report, "district outlines loaded");

@@ -148,6 +148,14 @@ describe("npm start on the embedded PostgreSQL", () => {
     expect(code).not.toBe(0);
     expect(p.output()).toContain("PORT");
   });
+
+  it("refuses a district outline file it cannot read, before starting a database", async () => {
+    const dataDir = tmp();
+    const p = await launch({ DATA_DIR: dataDir, DISTRICT_OUTLINES: path.join(dataDir, "missing.geojson") });
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toMatch(/could not start: DISTRICT_OUTLINES: .*missing\.geojson cannot be read: ENOENT/);
+    expect(fs.existsSync(path.join(dataDir, "pg"))).toBe(false);
+  });
 });
 
 describe("npm start with DATABASE_URL", () => {

@@ -97,6 +97,9 @@ describe("GET /", () => {
     const svg = await get("/favicon.svg");
     expect(svg.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
     expect(await svg.text()).toContain("<svg");
+    for (const page of ["/map", "/desk", "/?f=html", "/collections?f=html"]) {
+      expect(await (await get(page, BROWSER_ACCEPT)).text()).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml">');
+    }
     const schema = await get("/schema.graphql");
     expect(schema.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     expect(await schema.text()).toBe(fs.readFileSync(path.join(ROOT, "schema", "schema.graphql"), "utf8"));

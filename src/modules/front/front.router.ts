@@ -104,9 +104,9 @@ export function createFrontRouter({ services }: { services: Services }): Router 
   const STATIC = { "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff" };
 
   router.get("/", async (req, res, next) => {
+    res.vary("Accept"); // HTML or JSON, by the Accept header
     if (!wantsHtml(req)) return next(); // the OGC landing page (JSON)
     try {
-      res.vary("Accept");
       sendPage(res, frontPage(await registryCounts(services)));
     } catch (err) {
       next(err);

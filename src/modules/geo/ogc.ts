@@ -272,6 +272,11 @@ export function createOgcRouter({ services, logger }: { services: Services; logg
   const router = Router();
   const geo = services.geo;
   const h = (fn: (req: Request, res: Response) => Promise<void> | void) => handle(logger, fn);
+  // the collections answer JSON or HTML by the Accept header (ogc-html.ts)
+  router.use("/collections", (_req, res, next) => {
+    res.vary("Accept");
+    next();
+  });
 
   const collection = async (base: string) => {
     const extent = await geo.extent();
