@@ -12,6 +12,7 @@ import { Domain } from "./src/modules/domain/domain.entity";
 import { Platform, PlatformAgency, PlatformDomain, PlatformMention } from "./src/modules/platform/platform.entity";
 import { StatusEvent } from "./src/modules/status/status-event.entity";
 import { Target } from "./src/modules/target/target.entity";
+import { ApiToken, ApiTokenGrant } from "./src/modules/auth/token.entity";
 import { CountingLogger } from "./src/request-context";
 import { Init1764190000000 } from "./src/migrations/1764190000000-Init";
 import { ApiTokens1764200000000 } from "./src/migrations/1764200000000-ApiTokens";
@@ -20,7 +21,7 @@ import { LocationNote1764400000000 } from "./src/migrations/1764400000000-Locati
 import { SearchIndexNoPendingList1764500000000 } from "./src/migrations/1764500000000-SearchIndexNoPendingList";
 import { TokenGrants1764600000000 } from "./src/migrations/1764600000000-TokenGrants";
 
-export const entities = [District, Agency, Domain, Platform, PlatformDomain, PlatformAgency, PlatformMention, StatusEvent, Target];
+export const entities = [District, Agency, Domain, Platform, PlatformDomain, PlatformAgency, PlatformMention, StatusEvent, Target, ApiToken, ApiTokenGrant];
 /** The ordered migration timeline. */
 export const migrations = [Init1764190000000, ApiTokens1764200000000, ChangeNotify1764300000000, LocationNote1764400000000, SearchIndexNoPendingList1764500000000, TokenGrants1764600000000];
 

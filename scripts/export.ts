@@ -1,6 +1,7 @@
 /**
- * `npm run export -- --format json|csv|geojson [--out FILE]`: the whole registry as a versioned
- * dump (json, importable), or its platforms for spreadsheets (csv) and GIS tools (geojson).
+ * `npm run export -- --format json|csv|geojson|history-csv|history-xlsx [--out FILE]`: the whole
+ * registry as a versioned dump (json, importable), its platforms for spreadsheets (csv) and GIS tools
+ * (geojson), or the status history (who, when, from, to, effective date, source) as CSV or .xlsx.
  * Writes to stdout unless --out is given; progress goes to stderr.
  */
 import "reflect-metadata";
@@ -11,9 +12,12 @@ import { loadConfig } from "../src/config";
 import { openDatabase } from "../src/db/database";
 import { createLogger } from "../src/logger";
 import { exportDump, platformsCsv, platformsGeoJson } from "../src/modules/transfer/dump";
+import { StatusSheetService } from "../src/modules/status/status-sheet.service";
+
+const FORMATS = ["json", "csv", "geojson", "history-csv", "history-xlsx"];
 
 async function main(): Promise<number> {
-  const usage = "usage: npm run export -- --format json|csv|geojson [--out FILE]";
+  const usage = `usage: npm run export -- --format ${FORMATS.join("|")} [--out FILE]`;
   let values;
   try {
     ({ values } = parseArgs({ strict: true, allowPositionals: false, options: { format: { type: "string", default: "json" }, out: { type: "string" } } }));
@@ -23,7 +27,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const format = values.format!;
-  if (!["json", "csv", "geojson"].includes(format)) {
+  if (!FORMATS.includes(format)) {
     process.stderr.write(`export: unknown format "${format}"\n${usage}\n`);
     return 2;
   }
@@ -41,10 +45,17 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const db = await openDatabase(config, createLogger("warn"), { attach: true });
   try {
-    const dump = await exportDump(db.dataSource, (table, n) => process.stderr.write(`exported ${n} ${table}\n`));
-    const text = format === "json" ? JSON.stringify(dump, null, 1) + "\n" : format === "csv" ? platformsCsv(dump) : platformsGeoJson(dump);
+    let text: string | Buffer;
+    if (format.startsWith("history-")) {
+      const history = new StatusSheetService(db.dataSource);
+      text = format === "history-csv" ? await history.historyCsv() : await history.historyXlsx();
+    } else {
+      const dump = await exportDump(db.dataSource, (table, n) => process.stderr.write(`exported ${n} ${table}\n`));
+      text = format === "json" ? JSON.stringify(dump, null, 1) + "\n" : format === "csv" ? platformsCsv(dump) : platformsGeoJson(dump);
+    }
     if (values.out) fs.writeFileSync(values.out, text);
-    else process.stdout.write(text);
+    // to a pipe stdout is written asynchronously: wait for it, or process.exit would cut the dump short
+    else await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
     process.stderr.write(`wrote ${format}${values.out ? ` to ${values.out}` : ""}\n`);
     return 0;
   } finally {

@@ -16,6 +16,8 @@ export interface Running {
   port: number;
   /** Settles when the registry is ready (or has given up: a schema it does not know). */
   ready: Promise<void>;
+  /** Resolves if the registry can no longer serve and cannot recover by itself (its embedded database would not restart). */
+  lost: Promise<Error>;
   /** Graceful shutdown: finish in-flight requests, close the pool, stop the embedded database. */
   shutdown(): Promise<void>;
 }
@@ -47,6 +49,16 @@ export async function start(config: Config, logger: Logger, opts: StartOptions =
     server = await createServer({ config, dataSource: db.dataSource, databaseUrl: db.url, logger, outlines });
     const port = await server.listen(config.port, config.host);
     const s = server;
+    const lost = new Promise<Error>((resolve) =>
+      db.embedded?.watch({
+        down: () => s.databaseDown(),
+        up: () => s.databaseUp(),
+        restartFailed: (err, final) => {
+          s.databaseRestartFailed(final);
+          if (final) resolve(err);
+        },
+      }),
+    );
     const ready = (async () => {
       // An embedded server is up already; a remote one may not be: keep trying until it answers.
       await connectDatabase(db, config, logger, { retry: !db.embedded, cancelled: () => stopping });
@@ -64,6 +76,7 @@ export async function start(config: Config, logger: Logger, opts: StartOptions =
       server: s,
       port,
       ready,
+      lost,
       shutdown() {
         stopping = true;
         stopped ??= (async () => {

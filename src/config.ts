@@ -68,6 +68,26 @@ export interface Config {
   districtOutlines: string | null;
   /** The credit the outlines' licence asks for, shown on /map and in the collection, e.g. "© OpenStreetMap contributors (ODbL)". Default none. */
   districtOutlinesAttribution: string | null;
+  /** How many times an embedded PostgreSQL that exited unexpectedly is restarted before the registry exits 1. Default 5. */
+  embeddedRestarts: number;
+  /** Time a client has to send a request's headers, in ms. Default 10000. */
+  headersTimeoutMs: number;
+  /** Time a client has to send a whole request (headers and body), in ms. Default 30000. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open, in ms. Default 5000. */
+  idleTimeoutMs: number;
+  /** Open connections (HTTP and WebSocket) one client address may hold; IPv6 counted per /64. Default 50; 0 = no limit. */
+  connectionsPerIp: number;
+  /** Bearer token that /metrics requires. Default none: /metrics answers loopback clients only (unless METRICS_PUBLIC). */
+  metricsToken: string | null;
+  /** Serve /metrics to any client without a token. Default false. */
+  metricsPublic: boolean;
+  /** The registry's public base URL, for absolute links (OGC API). Default none: the trusted proxy's X-Forwarded-Host, else the address the client connected to. */
+  publicUrl: string | null;
+  /** Accept automatic persisted queries (a query stored by its hash). Default true. */
+  persistedQueries: boolean;
+  /** Largest query text a client may store as a persisted query, in bytes. Default 16 KiB. */
+  persistedQueryMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -173,6 +193,28 @@ function trustProxy(env: Env): false | number | string[] {
   return list;
 }
 
+function publicUrl(env: Env): string | null {
+  const raw = str(env, "PUBLIC_URL");
+  if (raw === undefined) return null;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError("PUBLIC_URL", `must be an http(s) URL such as https://registry.example.org, got "${raw}"`);
+  }
+  if ((u.protocol !== "http:" && u.protocol !== "https:") || u.search || u.hash || u.username || u.password) {
+    throw new ConfigError("PUBLIC_URL", `must be an http(s) URL without query, fragment or credentials, got "${raw}"`);
+  }
+  return (u.origin + u.pathname).replace(/\/+$/, "");
+}
+
+function secret(env: Env, name: string): string | null {
+  const raw = str(env, name);
+  if (raw === undefined) return null;
+  if (raw.length < 16) throw new ConfigError(name, "must be at least 16 characters");
+  return raw;
+}
+
 const LOG_LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -210,6 +252,19 @@ export function loadConfig(env: Env = process.env): Config {
     // read and checked at start (src/modules/geo/outlines.ts), where a bad file stops the start
     districtOutlines: str(env, "DISTRICT_OUTLINES") === undefined ? null : path.resolve(str(env, "DISTRICT_OUTLINES")!),
     districtOutlinesAttribution: str(env, "DISTRICT_OUTLINES_ATTRIBUTION") ?? null,
+    embeddedRestarts: int(env, "EMBEDDED_PG_RESTARTS", 5, 0, 100),
+    headersTimeoutMs: int(env, "HTTP_HEADERS_TIMEOUT_MS", 10_000, 1000, 600_000),
+    requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_MS", 30_000, 1000, 3_600_000),
+    idleTimeoutMs: int(env, "HTTP_IDLE_TIMEOUT_MS", 5000, 100, 600_000),
+    connectionsPerIp: int(env, "CONNECTIONS_PER_IP", 50, 0, 1_000_000),
+    metricsToken: secret(env, "METRICS_TOKEN"),
+    metricsPublic: bool(env, "METRICS_PUBLIC", false),
+    publicUrl: publicUrl(env),
+    persistedQueries: bool(env, "PERSISTED_QUERIES", true),
+    persistedQueryMaxBytes: bytes(env, "PERSISTED_QUERY_MAX_BYTES", 16 * 1024, 1),
   };
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError("HTTP_HEADERS_TIMEOUT_MS", `must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`);
+  }
   return Object.freeze(config);
 }

@@ -13,6 +13,7 @@ import { PlatformService } from "./modules/platform/platform.service";
 import type { ChangeBus } from "./db/change-bus";
 import { StatusService } from "./modules/status/status.service";
 import { StatusBatchService } from "./modules/status/status-batch.service";
+import { StatusSheetService } from "./modules/status/status-sheet.service";
 import { TargetService } from "./modules/target/target.service";
 import { GeoService } from "./modules/geo/geo.service";
 import { DistrictOutlineService, type OutlineInput } from "./modules/geo/outlines";
@@ -30,6 +31,7 @@ export function createServices(ds: DataSource, hub: ChangeBus, options: { prepar
     writes: new PlatformWriteService(ds),
     status: new StatusService(ds, reader),
     statusBatch: new StatusBatchService(ds),
+    statusSheet: new StatusSheetService(ds),
     districts,
     /** District outlines from DISTRICT_OUTLINES; null without the file */
     outlines: options.outlines ? new DistrictOutlineService(options.outlines.features, districts, search, options.outlines.attribution) : null,

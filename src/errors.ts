@@ -5,6 +5,7 @@
  * never SQL, stack traces or file paths (those go to the log).
  */
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import type { ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { ArgumentValidationError } from "type-graphql";
 import type { Logger } from "pino";
@@ -17,6 +18,10 @@ export enum ErrorCode {
   FORBIDDEN = "FORBIDDEN",
   QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX",
   SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE",
+  /** A write whose COMMIT got no answer (the connection was lost): it may or may not be recorded. */
+  OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN",
+  /** The database's disk is full: nothing can be recorded until space is freed. */
+  STORAGE_FULL = "STORAGE_FULL",
   RATE_LIMITED = "RATE_LIMITED",
   PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE",
   INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR",
@@ -51,8 +56,48 @@ export const notFound = (message: string, extensions: Record<string, unknown> = 
 
 const INTERNAL_MESSAGE = "Internal server error";
 
-/** Builds Apollo's formatError: coded errors pass, the rest is logged and masked. */
-export function makeFormatError(logger: Logger) {
+/** Seconds a client is asked to wait (Retry-After) when the database is unavailable. */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** The database's disk is full (PostgreSQL's disk_full, or a write that hit ENOSPC). */
+export function isStorageFull(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return !!e && (e.code === "53100" || /No space left on device/i.test(e.message ?? ""));
+}
+
+/** The coded errors of the database's faults, as clients get them. */
+export const unavailable = () =>
+  new AppError(ErrorCode.SERVICE_UNAVAILABLE, "the database is unavailable; retry shortly", { retryAfterSeconds: RETRY_AFTER_SECONDS });
+export const storageFull = () =>
+  new AppError(ErrorCode.STORAGE_FULL, "the database's disk is full: nothing was recorded; the registry's operator must free space");
+
+/**
+ * The HTTP status of a GraphQL answer whose errors say the database failed: 503 with Retry-After
+ * for an outage (with or without a token), 507 for a full disk. Other answers keep Apollo's status.
+ */
+export function errorStatusPlugin<T extends object>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== "single") return;
+          const codes = new Set((response.body.singleResult.errors ?? []).map((e) => e.extensions?.code));
+          if (codes.has(ErrorCode.STORAGE_FULL)) response.http.status = 507;
+          else if (codes.has(ErrorCode.SERVICE_UNAVAILABLE)) {
+            response.http.status = 503;
+            response.http.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Builds Apollo's formatError: coded errors pass, the rest is logged and masked. `onStorageFull`
+ * hears every full-disk error (readiness reports it).
+ */
+export function makeFormatError(logger: Logger, onStorageFull: () => void = () => undefined) {
   return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
@@ -81,10 +126,17 @@ export function makeFormatError(logger: Logger) {
     }
     if (isDatabaseUnavailable(original)) {
       logger.warn({ err: original, path: formatted.path }, "database unavailable during a request");
-      return { message: "the database is unavailable; retry shortly", path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+      const e = unavailable();
+      return { message: e.message, path: formatted.path, extensions: e.extensions };
+    }
+    if (isStorageFull(original)) {
+      logger.error({ err: original, path: formatted.path }, "the database's disk is full");
+      onStorageFull();
+      const e = storageFull();
+      return { message: e.message, path: formatted.path, extensions: e.extensions };
     }
     if ((original as { code?: string })?.code === "57014") {
-      return { message: "the query took too long and was cancelled", path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+      return { message: "the query took too long and was cancelled", path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: RETRY_AFTER_SECONDS } };
     }
     logger.error({ err: original, path: formatted.path }, "unexpected error in GraphQL request");
     return { message: INTERNAL_MESSAGE, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };

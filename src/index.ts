@@ -87,6 +87,14 @@ function main(): void {
       );
       // One line for a person at the console, besides the JSON log (on stderr, so stdout stays JSON lines).
       if (config.logLevel !== "silent") process.stderr.write(`${consoleLine(config.host, r.port)}\n`);
+      // The embedded database died and would not come back: exit 1, so that a supervisor restarts the registry.
+      void r.lost.then(async (err) => {
+        if (stopping) return;
+        logger.fatal({ err: { message: err.message } }, "the embedded PostgreSQL could not be restarted; exiting");
+        stopping = "SIGTERM";
+        await r.shutdown().catch(() => undefined);
+        process.exit(1);
+      });
       r.ready.then(
         () => logger.info("registry ready"),
         async (err) => {

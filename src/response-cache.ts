@@ -44,9 +44,6 @@ export interface ResponseCacheOptions {
   registry?: Registry;
 }
 
-/** Content types a browser may send cross-site without a preflight (Apollo's CSRF prevention refuses them). */
-const SIMPLE_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]);
-
 export class ResponseCache implements ChangeListener {
   private readonly lru: LRUCache<string, Entry>;
   private generation = 0;
@@ -188,15 +185,22 @@ function keyOf(req: NodeRequest): string | undefined {
     if (type !== "application/json" || typeof req.body !== "object" || req.body === null || Array.isArray(req.body)) return undefined;
     op = req.body;
   } else if (req.method === "GET") {
-    // Apollo refuses a GET without a non-simple content type or a preflight header (CSRF); such a
-    // request must get Apollo's answer, never a cached one.
-    const type = req.headers["content-type"]?.split(";")[0].trim().toLowerCase();
+    // Apollo's rules for a GET, so that a warm cache never answers what Apollo would refuse: a content
+    // type, if any, is application/json (else 415); the request is preflighted (CSRF): by that content
+    // type or a non-empty apollo-require-preflight / x-apollo-operation-name; each parameter at most once.
+    const contentType = req.headers["content-type"];
+    if (contentType !== undefined && !/^application\/json\s*(;[^]*)?$/i.test(contentType)) return undefined;
     const preflighted =
-      (type !== undefined && !SIMPLE_TYPES.has(type)) || req.headers["apollo-require-preflight"] !== undefined || req.headers["x-apollo-operation-name"] !== undefined;
+      contentType !== undefined || !!req.headers["apollo-require-preflight"] || !!req.headers["x-apollo-operation-name"];
     if (!preflighted) return undefined;
-    // the parameters as Apollo reads them (URLSearchParams: the first of a repeated name)
     const params = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
-    op = { query: params.get("query") ?? undefined, operationName: params.get("operationName"), variables: params.get("variables"), extensions: params.get("extensions") };
+    const once = (name: string): string | null | false => {
+      const all = params.getAll(name);
+      return all.length > 1 ? false : (all[0] ?? null);
+    };
+    const [query, operationName, variables, extensions] = ["query", "operationName", "variables", "extensions"].map(once);
+    if (query === false || operationName === false || variables === false || extensions === false) return undefined;
+    op = { query: query ?? undefined, operationName, variables, extensions };
   } else return undefined;
   if (typeof op.query !== "string") return undefined;
   return JSON.stringify([req.method, req.headers.accept ?? "", op.query, op.operationName ?? null, op.variables ?? null, op.extensions ?? null]);

@@ -14,7 +14,7 @@ import { makeFormatError } from "./errors";
 import { createApollo } from "./graphql/apollo";
 import { createWsServer } from "./graphql/ws";
 import { createApp, mountGraphQL } from "./http/app";
-import { RequestGuards } from "./http/guards";
+import { capConnections, RequestGuards } from "./http/guards";
 import { createLifecycle, type Lifecycle } from "./http/lifecycle";
 import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
@@ -48,7 +48,7 @@ export async function createServer({ config, dataSource, databaseUrl, logger, ou
     outlines: outlines && { features: outlines, attribution: config.districtOutlinesAttribution },
   });
   const guards = new RequestGuards(config, services.tokens);
-  const formatError = makeFormatError(logger);
+  const formatError = makeFormatError(logger, () => guards.readiness.noteStorageFull());
   const cache = config.responseCache
     ? new ResponseCache({ maxBytes: config.responseCacheMaxBytes, ttlSeconds: config.responseCacheTtlSeconds, dataSource, logger, registry: metrics.registry })
     : undefined;
@@ -56,7 +56,22 @@ export async function createServer({ config, dataSource, databaseUrl, logger, ou
 
   const door = createApp({ config, dataSource, services, guards, metrics, cache, logger });
   const { app } = door;
-  const httpServer = http.createServer(door.listener);
+  // Slow clients are cut short: headers within HTTP_HEADERS_TIMEOUT_MS, the whole request within
+  // HTTP_REQUEST_TIMEOUT_MS (checked every 250 ms, not every 30 s as by default), idle keep-alive
+  // connections closed after HTTP_IDLE_TIMEOUT_MS.
+  const httpServer = http.createServer(
+    { headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: 250 },
+    door.listener,
+  );
+  httpServer.keepAliveTimeout = config.idleTimeoutMs;
+  // A request that will send 100-continue before its body: refused before the body is sent when too large
+  httpServer.on("checkContinue", (req, res) => {
+    if (!door.refuseOversized(req, res)) {
+      res.writeContinue();
+      door.listener(req, res);
+    }
+  });
+  capConnections(httpServer, config.connectionsPerIp, app.get("trust proxy fn"));
   const ws = createWsServer({ httpServer, schema, services, guards, config, trust: app.get("trust proxy fn"), formatError });
   const lifecycle = createLifecycle({ httpServer, apollo: () => apollo, bus, guards, logger });
   const apollo = await createApollo({
@@ -66,7 +81,7 @@ export async function createServer({ config, dataSource, databaseUrl, logger, ou
       if (lifecycle.busStarted) await bus.stop();
     },
   });
-  mountGraphQL(door, apollo, { config, services, cache });
+  mountGraphQL(door, apollo, { config, services, cache, logger });
 
   return {
     httpServer,
@@ -86,5 +101,8 @@ export async function createServer({ config, dataSource, databaseUrl, logger, ou
     fail: (err) => lifecycle.fail(err),
     listen: (port, host) => lifecycle.listen(port, host),
     stop: () => lifecycle.stop(),
+    databaseDown: () => lifecycle.databaseDown(),
+    databaseRestartFailed: (final) => lifecycle.databaseRestartFailed(final),
+    databaseUp: () => lifecycle.databaseUp(),
   };
 }

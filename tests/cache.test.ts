@@ -119,6 +119,24 @@ describe("what is cached", () => {
     expect(pre.map((r) => r.headers.get("x-cache"))).toEqual(["MISS", "HIT"]);
     expect(((await pre[1].json()) as any).data.platform.id).toBe(BIO);
   });
+
+  it("answers, once warm, only what Apollo would answer: its 415 and 400 refusals stand", async () => {
+    const url = `${s.url}/graphql?query=${encodeURIComponent(READ)}&variables=${encodeURIComponent(JSON.stringify({ id: BIO }))}`;
+    const warm = [await fetch(url, { headers: { "apollo-require-preflight": "1" } }), await fetch(url, { headers: { "apollo-require-preflight": "1" } })];
+    expect(warm[1].headers.get("x-cache")).toBe("HIT");
+    const refused: Array<[string, Response, number]> = [
+      ["a GET with a content type other than JSON", await fetch(url, { headers: { "content-type": "text/xml", "apollo-require-preflight": "1" } }), 415],
+      ["a repeated query parameter", await fetch(`${url}&query=${encodeURIComponent(READ)}`, { headers: { "apollo-require-preflight": "1" } }), 400],
+      ["an empty apollo-require-preflight", await fetch(url, { headers: { "apollo-require-preflight": "" } }), 400],
+      ["a content type that only starts like JSON", await fetch(url, { headers: { "content-type": "application/jsonx", "apollo-require-preflight": "1" } }), 415],
+    ];
+    for (const [what, res, status] of refused) {
+      expect([what, res.status, res.headers.get("x-cache")]).toEqual([what, status, "BYPASS"]);
+    }
+    // a GET that says it sends JSON is preflighted by that, as Apollo counts it
+    const json = await fetch(url, { headers: { "content-type": "application/json" } });
+    expect(json.status).toBe(200);
+  });
 });
 
 describe("no old answer after a change", () => {

@@ -7,7 +7,11 @@
  * changes nothing and names the row and column; the language toggle switches every label; axe-core
  * finds no serious or critical violation on any view.
  *
- * DESK_SCREENSHOT=1 writes docs/desk.png (the README's picture) from this run; Chinese text needs a CJK
+ * The spreadsheet page: a GB18030 file's Chinese notes shown as read before Confirm, an .xlsx, a
+ * stale file (preview one, choose another: Confirm waits for the new preview and records only it),
+ * the limits, and the pre-filled sheet downloaded with the signed-in token.
+ *
+ * DESK_SCREENSHOT=1 writes docs/desk.png and docs/desk-sheet.png (the README's pictures) from this run; Chinese text needs a CJK
  * font on the machine (Debian: fonts-wqy-zenhei or fonts-noto-cjk), else it draws as boxes.
  */
 import fs from "node:fs";
@@ -15,6 +19,7 @@ import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { startTestServer, type TestServer } from "./support/server";
 import { TokenService } from "../src/modules/auth/token.service";
+import { csvFile, xlsxFile, xlsxRows } from "./support/sheets";
 
 // Functions passed to page.evaluate run in the browser; the tests compile without the DOM library, so its globals are loosely typed here
 declare const document: any, location: any, sessionStorage: any, localStorage: any, window: any;
@@ -138,7 +143,10 @@ describe("the status desk", () => {
     expect(html).not.toMatch(/https?:\/\//);
     const t = await fetch(`${s.url}/desk/template.csv`);
     expect(t.headers.get("content-type")).toMatch(/^text\/csv/);
-    expect(Buffer.from(await t.arrayBuffer()).toString("utf8")).toBe(`\ufeff${HEADER}\r\n`);
+    // a byte-order mark, then the bilingual header: each cell the Chinese label and the column's code
+    const template = Buffer.from(await t.arrayBuffer());
+    expect([...template.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(template.toString("utf8").slice(1)).toBe("平台编号 id,新状态 status,生效日期 effectiveDate,备注 note,来源标题 sourceTitle,来源网址 sourceUrl,来源发布日期 sourcePublishedAt,版本 expectedVersion\r\n");
   });
 
   it("refuses a bad token with a clear message; signs an editor in for this tab only; signs out", async () => {
@@ -399,5 +407,111 @@ describe("the status desk", () => {
     expect(await page.evaluate(() => Object.values(localStorage).join("|"))).toBe("zh");
     await page.click("#lang-toggle");
     expect(await labels("en", "zh-Hans")).toEqual({ wrong: [], untranslated: [], htmlLang: "en" });
+  });
+  it("the spreadsheet page: a GB18030 file's Chinese notes are shown as read before anything is recorded; an .xlsx too", async () => {
+    const town = await platform(TOWN);
+    const base = await platform(BASE);
+    const page = await open(await newContext());
+    await signIn(page, editor);
+    await page.click("#nav-import");
+    await page.locator("#view-import").waitFor({ state: "visible" });
+    expect(await page.textContent("#import-limits")).toMatch(/at most 5000 rows and \d+ KB per file/);
+    const notes = ["主体工程完工，进入试运行准备（𠮷）", "设备安装暂停，等待验收"];
+    const next = (st: string) => (st === "SUSPENDED" ? "OPERATIONAL" : "SUSPENDED");
+    const rows = [HEADER.split(","),
+      [TOWN, next(town.status) === "SUSPENDED" ? "暂停" : "运行", "2021/7/1", notes[0], "天河区重点项目进展通报（七月）", "", "2021年7月2日", String(town.version)],
+      [BASE, next(base.status) === "SUSPENDED" ? "暂停" : "运行", "2021/7/1", notes[1], "天河区重点项目进展通报（七月）", "", "", String(base.version)]];
+    await page.setInputFiles("#csv-file", { name: "状态更新.csv", mimeType: "text/csv", buffer: csvFile(rows, "gb18030") });
+    await page.click("#import-check");
+    await page.waitForFunction(() => !(document.getElementById("import-confirm") as HTMLButtonElement).disabled);
+    await ready(page);
+    expect(await page.textContent("#import-summary")).toMatch(/changes to record: 2.*csv \(GB18030\)/);
+    expect(await page.$$eval("#import-row-rows .note-cell", (c) => c.map((x) => x.textContent))).toEqual(notes);
+    expect(await page.$$eval("#import-row-rows .source-cell", (c) => c.map((x) => x.textContent))).toEqual(["天河区重点项目进展通报（七月）", "天河区重点项目进展通报（七月）"]);
+    expect((await platform(TOWN)).version).toBe(town.version);
+    await expectAccessible(page, "spreadsheet preview");
+    if (process.env.DESK_SCREENSHOT) {
+      await page.click("#lang-toggle");
+      await page.locator("#import-rows").scrollIntoViewIfNeeded();
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: path.join(__dirname, "..", "docs", "desk-sheet.png"), fullPage: true });
+      await page.click("#lang-toggle");
+    }
+
+    // the same rows as an .xlsx with date cells
+    const xlsx = await xlsxFile([{ name: "Sheet1", rows: rows.map((r, i) => (i === 0 ? r : [r[0], r[1], new Date(Date.UTC(2021, 6, 1)), r[3], r[4], null, null, Number(r[7])])) }]);
+    await page.setInputFiles("#csv-file", { name: "状态更新.xlsx", mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buffer: xlsx });
+    expect(await page.isDisabled("#import-confirm")).toBe(true);
+    await page.click("#import-check");
+    await page.waitForFunction(() => !(document.getElementById("import-confirm") as HTMLButtonElement).disabled);
+    await ready(page);
+    expect(await page.textContent("#import-summary")).toMatch(/changes to record: 2.*xlsx/);
+    expect(await page.$$eval("#import-row-rows tr", (r) => r.map((x) => x.children[3].textContent))).toEqual(["2021-07-01", "2021-07-01"]);
+    expect(await page.$$eval("#import-row-rows .note-cell", (c) => c.map((x) => x.textContent))).toEqual(notes);
+  });
+
+  it("choosing another file clears the preview and disables Confirm; Confirm records the file previewed last, only", async () => {
+    const town = await platform(TOWN);
+    const base = await platform(BASE);
+    const next = (st: string) => (st === "SUSPENDED" ? "OPERATIONAL" : "SUSPENDED");
+    const page = await open(await newContext());
+    await signIn(page, editor);
+    await page.click("#nav-import");
+    await page.locator("#view-import").waitFor({ state: "visible" });
+    const first = csvFile([HEADER.split(","), [TOWN, next(town.status), "2021-08-01", "第一个文件", "通报甲", "", "", String(town.version)]], "utf8-bom");
+    const second = csvFile([HEADER.split(","), [BASE, next(base.status), "2021-08-01", "第二个文件", "通报乙", "", "", String(base.version)]], "utf8-bom");
+
+    await page.setInputFiles("#csv-file", { name: "first.csv", mimeType: "text/csv", buffer: first });
+    await page.click("#import-check");
+    await page.waitForFunction(() => !(document.getElementById("import-confirm") as HTMLButtonElement).disabled);
+    await ready(page);
+    expect(await page.$$eval("#import-row-rows tr", (r) => r.length)).toBe(1);
+
+    // another file: the earlier preview is gone and Confirm waits for this file's preview
+    await page.setInputFiles("#csv-file", { name: "second.csv", mimeType: "text/csv", buffer: second });
+    expect(await page.isDisabled("#import-confirm")).toBe(true);
+    expect(await page.isVisible("#import-rows")).toBe(false);
+    expect(await page.isVisible("#import-problems")).toBe(false);
+    expect(await page.textContent("#import-summary")).toBe("");
+    expect(await page.isVisible("#message")).toBe(false);
+
+    await page.click("#import-check");
+    await page.waitForFunction(() => !(document.getElementById("import-confirm") as HTMLButtonElement).disabled);
+    await ready(page);
+    expect(await page.$$eval("#import-row-rows tr", (r) => r.map((x) => x.getAttribute("data-row") + " " + x.children[1].textContent))).toEqual([`2 ${BASE}`]);
+    await page.click("#import-confirm");
+    await page.waitForFunction(() => /Recorded changes: 1/.test(document.getElementById("import-summary")!.textContent!));
+    await ready(page);
+    expect(await platform(TOWN)).toMatchObject({ status: town.status, version: town.version });
+    expect(await platform(BASE)).toMatchObject({ status: next(base.status), version: base.version + 1 });
+    expect(await page.isDisabled("#import-confirm")).toBe(true);
+  });
+
+  it("states the limits, refuses a file over them before sending it, and downloads the pre-filled sheet with the token", async () => {
+    const page = await open(await newContext());
+    await signIn(page, editor);
+    await page.click("#nav-import");
+    await page.locator("#view-import").waitFor({ state: "visible" });
+    const max: number = await page.evaluate(() => JSON.parse(document.getElementById("desk-config")!.textContent!).maxFileBytes);
+    let asked = 0;
+    page.on("request", (r) => {
+      if (r.url().endsWith("/graphql") && /importStatusUpdates/.test(r.postData() ?? "")) asked++;
+    });
+    await page.setInputFiles("#csv-file", { name: "big.csv", mimeType: "text/csv", buffer: Buffer.alloc(max + 1, 0x41) });
+    await page.click("#import-check");
+    await page.locator("#csv-err").waitFor({ state: "visible" });
+    expect(await page.textContent("#csv-err")).toMatch(/too large: at most \d+ KB per upload. Split it into several files \(at most 5000 rows each\)/);
+    expect(asked).toBe(0);
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#sheet-xlsx")]);
+    expect(download.suggestedFilename()).toBe("status-sheet.xlsx");
+    const ids = (await xlsxRows(fs.readFileSync((await download.path())!))).slice(1).map((r) => String(r[0]));
+    const inTianhe = await s.gql(`{ platforms(filter: { districts: ["440106"] }, first: 100) { nodes { id } } }`);
+    expect(ids.sort()).toEqual(inTianhe.data!.platforms.nodes.map((n: { id: string }) => n.id).sort());
+    const [csv] = await Promise.all([page.waitForEvent("download"), page.click("#sheet-csv")]);
+    const bytes = fs.readFileSync((await csv.path())!);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(bytes.toString("utf8")).toContain(TOWN);
+    expect(bytes.toString("utf8")).not.toContain(HUANGPU);
   });
 });

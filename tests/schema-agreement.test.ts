@@ -27,6 +27,7 @@ const SQL_TYPE: Record<string, string> = {
   json: "json",
   date: "date",
   timestamptz: "timestamp with time zone",
+  character: "character",
   "timestamp with time zone": "timestamp with time zone",
 };
 
@@ -64,4 +65,13 @@ it("every entity's columns match its table in the migrated database", async () =
     }
   }
   expect(problems).toEqual([]);
+});
+
+it("every table of the migrated database has an entity (join tables and token tables included)", async () => {
+  const ds = s.running.db.dataSource;
+  const tables: Array<{ table_name: string }> = await ds.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'typeorm_migrations' ORDER BY 1`,
+  );
+  const withEntity = new Set(ds.entityMetadatas.map((m) => m.tableName));
+  expect(tables.map((t) => t.table_name).filter((t) => !withEntity.has(t))).toEqual([]);
 });

@@ -95,10 +95,10 @@ describe("importStatusUpdates", () => {
 
   it("names unknown and missing columns, and writes nothing", async () => {
     const before = await checksum();
-    const r = await load(`ID,state,effectiveDate,note,sourceTitle,sourceUrl,sourcePublishedAt,expectedVersion\n${TOWN},OPERATIONAL,2020-01-01,,${SRC},1\n`, tianhe);
+    const r = await load(`platform,state,effectiveDate,note,sourceTitle,sourceUrl,sourcePublishedAt,expectedVersion\n${TOWN},OPERATIONAL,2020-01-01,,${SRC},1\n`, tianhe);
     expect(r.applied).toBe(false);
     expect(r.problems.map((p: any) => [p.row, p.column, p.code])).toEqual([
-      [1, "ID", "BAD_USER_INPUT"],
+      [1, "platform", "BAD_USER_INPUT"],
       [1, "state", "BAD_USER_INPUT"],
       [1, "id", "BAD_USER_INPUT"],
       [1, "status", "BAD_USER_INPUT"],
@@ -114,7 +114,7 @@ describe("importStatusUpdates", () => {
     const csv = [
       HEADER,
       `${TOWN},TRIAL_OPERATION,2020-01-15,good row,${SRC},${v}`,
-      `${LAB},OPERATIONAL,2999-01-01,future,${SRC},${await version(LAB)}`, // row 3: future date
+      `${LAB},OPERATIONAL,2999-01-01,future,${SRC},${await version(LAB)}`, // row 3: future date, and LAB is OPERATIONAL already
       `${BASE},PREPARING,2020-02-01,,${SRC.replace("https://example.gov.cn/tianhe/2019", "ftp://x")},${await version(BASE)}`, // row 4: bad URL
       `${HUANGPU},PREPARING,2020-02-01,,${SRC},${await version(HUANGPU)}`, // row 5: outside the scope
       `no-such-platform,PREPARING,2020-02-01,,${SRC},1`, // row 6
@@ -123,6 +123,7 @@ describe("importStatusUpdates", () => {
     const r = await load(csv, tianhe);
     expect(r.applied).toBe(false);
     expect(r.problems.map((p: any) => [p.row, p.column, p.code])).toEqual([
+      [3, "status", "BAD_USER_INPUT"],
       [3, "effectiveDate", "BAD_USER_INPUT"],
       [4, "sourceUrl", "BAD_USER_INPUT"],
       [5, "id", "FORBIDDEN"],
@@ -223,8 +224,11 @@ describe("npm run status:import", () => {
     const before = await checksum();
     const r = await cli([file, "--as", tianheId]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("2 problem(s); nothing was written");
+    // row 3 has three faults, all reported: out of scope, a future date, a stale version
+    expect(r.stderr).toContain("4 problem(s); nothing was written");
+    expect(r.stderr).toContain(`row 3, column id: FORBIDDEN: platform ${HUANGPU} is outside this token's scope`);
     expect(r.stderr).toContain("row 3, column effectiveDate: BAD_USER_INPUT: effectiveDate is in the future");
+    expect(r.stderr).toMatch(/row 3, column expectedVersion: CONFLICT: platform .* is at version \d+, not 1/);
     expect(r.stderr).toContain(`row 4, column id: FORBIDDEN: platform ${HUANGPU} is outside this token's scope`);
     expect(await checksum()).toBe(before);
   });

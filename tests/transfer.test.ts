@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { createTestDatabase, type TestDatabase } from "./support/db";
 import { startTestServer, type TestServer } from "./support/server";
 import { TokenService } from "../src/modules/auth/token.service";
+import { manifestOf } from "../src/modules/transfer/dump";
 
 const run = promisify(execFile);
 const DIST = path.join(__dirname, "..", "dist", "scripts");
@@ -81,4 +82,60 @@ it("a dry run reports every problem by row and writes nothing; a bad import writ
   } finally {
     await other.drop();
   }
+});
+
+describe("a dump altered after export is refused, naming the record, and nothing is written", () => {
+  const rehash = (d: any) => ({ ...d, manifest: manifestOf(d) });
+  const load = () => JSON.parse(fs.readFileSync(path.join(dir, "a.json"), "utf8"));
+  /** the index of the platform the extra history was written for (its history: UNDER_CONSTRUCTION → OPERATIONAL) */
+  const hk = (d: any) => d.platforms.findIndex((x: any) => x.id === "hkust-guangzhou");
+  const eventsOf = (d: any, id: string) => d.statusEvents.map((e: any, i: number) => [e, i]).filter(([e]: any) => e.platformId === id);
+
+  const cases: Array<[string, (d: any) => any, RegExp]> = [
+    ["one record altered, manifest as exported", (d) => ((d.platforms[3].nameEn += " (altered)"), d), /manifest: platforms has \d+ records with SHA-256 [0-9a-f]{64}, but the manifest says/],
+    ["a status that disagrees with its history", (d) => ((d.platforms[hk(d)].status = "SUSPENDED"), rehash(d)), /platforms\[\d+\] \(id hkust-guangzhou\): status SUSPENDED disagrees with its history, whose latest event \(id \d+\) says OPERATIONAL/],
+    ["a version lowered", (d) => ((d.platforms[hk(d)].version = 1), rehash(d)), /platforms\[\d+\] \(id hkust-guangzhou\): version 1 is lower than its 2 status events/],
+    [
+      "a backward move not marked as a correction",
+      (d) => {
+        const [[last]] = eventsOf(d, "hkust-guangzhou").slice(-1);
+        Object.assign(last, { from: "OPERATIONAL", to: "UNDER_CONSTRUCTION", correction: false });
+        const [[first]] = eventsOf(d, "hkust-guangzhou");
+        first.to = "OPERATIONAL";
+        d.platforms[hk(d)].status = "UNDER_CONSTRUCTION";
+        return rehash(d);
+      },
+      /statusEvents\[\d+\] \(id \d+\): OPERATIONAL → UNDER_CONSTRUCTION is not a lifecycle step and is not marked as a correction/,
+    ],
+    [
+      "a deleted event",
+      (d) => {
+        const [[, i]] = eventsOf(d, "hkust-guangzhou");
+        d.statusEvents.splice(i, 1); // its creation
+        return rehash(d);
+      },
+      /statusEvents\[\d+\] \(id \d+\): the history of hkust-guangzhou starts by moving it from UNDER_CONSTRUCTION: the event that created it is missing/,
+    ],
+  ];
+
+  it.each(cases)("%s", async (_name, alter, problem) => {
+    const file = path.join(dir, `tampered-${Math.random().toString(36).slice(2)}.json`);
+    fs.writeFileSync(file, JSON.stringify(alter(load()), null, 1));
+    const dry = await cli("import.js", [file, "--dry-run"], empty.url).catch((e) => e);
+    expect(dry.code).toBe(1);
+    expect(dry.stdout).toMatch(problem);
+    // into the database the intact dump was imported into: refused, and not a row changes
+    const before = await cli("export.js", ["--format", "json"], empty.url);
+    const real = await cli("import.js", [file], empty.url).catch((e) => e);
+    expect(real.code).toBe(1);
+    expect(real.stderr).toMatch(problem);
+    expect((await cli("export.js", ["--format", "json"], empty.url)).stdout).toBe(before.stdout);
+  }, 120_000);
+
+  it("the intact dump carries a manifest that matches it", () => {
+    const d = load();
+    expect(d.formatVersion).toBe(2);
+    expect(d.manifest).toEqual(manifestOf(d));
+    expect(d.manifest.platforms.count).toBe(d.platforms.length);
+  });
 });

@@ -45,7 +45,7 @@ export async function createDatabase(config: Config, logger: Logger, opts: { att
   let embedded: EmbeddedDatabase | null = null;
   let url = config.databaseUrl;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger, attach: opts.attach });
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger, attach: opts.attach, restarts: config.embeddedRestarts });
     url = embedded.url;
   }
   const dataSource = buildDataSource(url, {

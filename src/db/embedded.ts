@@ -30,6 +30,13 @@ export interface EmbeddedDatabase {
   adminUrl: string;
   port: number;
   stop(): Promise<void>;
+  /**
+   * Hear the server's unexpected exits. The server is watched from its start: when it exits
+   * without being asked to (kill -9, a crash), the exit is logged at error level with the tail of
+   * its output and the server is started again (PostgreSQL's crash recovery) after 250 ms, doubling,
+   * at most `restarts` times (EmbeddedOptions); after the last failure `restartFailed(err, true)`.
+   */
+  watch(watcher: EmbeddedWatcher): void;
 }
 
 export class EmbeddedDatabaseError extends Error {
@@ -160,6 +167,8 @@ export interface EmbeddedOptions {
   attach?: boolean;
   /** Database the registry uses. Default "registry". */
   database?: string;
+  /** How many times to restart a server that exited unexpectedly before giving up. Default 5. */
+  restarts?: number;
 }
 
 /** Server settings: TCP on 127.0.0.1 only, no Unix socket (no shared folder to agree on), room for tests. */
@@ -176,12 +185,39 @@ async function postgresBinary(): Promise<string> {
 
 interface ServerProcess {
   stop(): Promise<void>;
+  /** Called once if the server exits without being asked to: how it ended, and the tail of its output. */
+  onUnexpectedExit(cb: (how: string, output: string[]) => void): void;
+}
+
+/**
+ * Lines of PostgreSQL's output worth showing: from just before its first FATAL or PANIC line (the
+ * lines before it say why, e.g. which setting is unknown) to the end, else its last lines; at most 12.
+ */
+export function telling(output: string): string[] {
+  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const first = lines.findIndex((l) => /\b(FATAL|PANIC):/.test(l));
+  return (first === -1 ? lines : lines.slice(Math.max(0, first - 3))).slice(-12);
+}
+
+/** The cause PostgreSQL's own output names (English: the server runs with LC_MESSAGES=C), or null: no guess. */
+export function causeOf(output: string): string | null {
+  if (/No space left on device|could not extend file|disk full/i.test(output)) return "the disk holding DATA_DIR is full: free space on it, then start again";
+  if (/lock file "[^"]*" already exists|Is another postmaster/i.test(output)) return "another PostgreSQL is running on this DATA_DIR";
+  if (/could not bind|Address already in use/i.test(output)) return "the port PostgreSQL was given is taken";
+  if (/Permission denied/i.test(output)) return "PostgreSQL may not read or write DATA_DIR (check its owner and mode)";
+  if (/database files are incompatible with server/i.test(output)) return "DATA_DIR was created by another major version of PostgreSQL";
+  if (/configuration file .* contains errors|invalid value for parameter|unrecognized configuration parameter|syntax error in file/i.test(output)) {
+    return "PostgreSQL's configuration in DATA_DIR is invalid";
+  }
+  if (/could not open file|invalid checkpoint record|could not locate a valid checkpoint record/i.test(output)) return "files in DATA_DIR are missing or damaged";
+  return null;
 }
 
 /**
  * Starts `postgres -D pgDir` detached (a process group of its own) and resolves once it accepts
  * connections. Stopped with SIGINT (PostgreSQL's fast shutdown: open sessions are ended, nothing
  * committed is lost); if this process exits without stopping it, the `exit` hook sends that signal.
+ * A start that fails shows PostgreSQL's FATAL/PANIC lines and the cause they name.
  */
 async function startServer(pgDir: string, port: number, root: boolean, log: Logger): Promise<ServerProcess> {
   const bin = await postgresBinary();
@@ -190,39 +226,69 @@ async function startServer(pgDir: string, port: number, root: boolean, log: Logg
   const child: ChildProcess = spawn(bin, ["-D", pgDir, "-p", String(port), ...POSTGRES_FLAGS], {
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
-    // LC_MESSAGES=C: the readiness line below is matched in English
+    // LC_MESSAGES=C: the readiness line below and the causes above are matched in English
     env: { ...process.env, LC_MESSAGES: "C" },
     ...(ids ?? {}),
   });
+  let stopping = false;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const onExit = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
   };
   process.on("exit", onExit);
   let tail = "";
+  let started = false;
+  child.stderr!.on("data", (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    log.debug(text.trim());
+    tail = (tail + text).slice(-16_000);
+  });
   await new Promise<void>((resolve, reject) => {
-    child.stderr!.on("data", (chunk: Buffer) => {
-      const text = chunk.toString("utf8");
-      log.debug(text.trim());
-      tail = (tail + text).slice(-2000);
-      if (tail.includes("database system is ready to accept connections")) resolve();
-    });
+    const ready = () => {
+      if (tail.includes("database system is ready to accept connections")) {
+        child.stderr!.off("data", ready);
+        resolve();
+      }
+    };
+    child.stderr!.on("data", ready);
     child.once("error", (err) => reject(new EmbeddedDatabaseError(`could not run ${bin}: ${err.message}`)));
-    child.once("exit", (code, signal) =>
+    child.once("exit", (code, signal) => {
+      if (started) return;
+      process.removeListener("exit", onExit);
+      const cause = causeOf(tail);
       reject(
         new EmbeddedDatabaseError(
-          `the embedded PostgreSQL in ${pgDir} exited while starting (${signal ?? `code ${code}`}; is another instance using this DATA_DIR?): ${tail.trim().split("\n").slice(-3).join(" / ")}`,
+          `the embedded PostgreSQL in ${pgDir} exited while starting (${signal ?? `code ${code}`})${cause ? `: ${cause}` : ""}. Its output:\n  ${telling(tail).join("\n  ")}`,
         ),
-      ),
-    );
+      );
+    });
   });
+  started = true;
   return {
     async stop() {
+      stopping = true;
       onExit();
       await exited;
       process.removeListener("exit", onExit);
     },
+    onUnexpectedExit(cb) {
+      child.once("exit", (code, signal) => {
+        if (stopping) return;
+        process.removeListener("exit", onExit);
+        cb(signal ?? `code ${code}`, telling(tail));
+      });
+    },
   };
+}
+
+/** What the registry hears about its embedded server after it started (see EmbeddedDatabase.watch). */
+export interface EmbeddedWatcher {
+  /** The server exited without being asked to; a restart (crash recovery) is under way. */
+  down?(how: string, output: string[]): void;
+  /** A restart failed; more attempts follow unless `final`. */
+  restartFailed?(err: Error, final: boolean): void;
+  /** The server is back, after crash recovery. */
+  up?(): void;
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
@@ -254,6 +320,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       adminUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${owner.port}/postgres`,
       port: owner.port,
       stop: async () => undefined, // not ours to stop
+      watch: () => undefined, // nor ours to watch
     };
   }
 
@@ -292,7 +359,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     logger.info({ dataDir: pgDir, ms: Date.now() - t0 }, "initialised embedded PostgreSQL");
   }
 
-  const child = await startServer(pgDir, port, root, log);
+  let child = await startServer(pgDir, port, root, log);
   logger.info({ port }, "embedded PostgreSQL listening on 127.0.0.1");
   await fs.writeFile(ownerFile, JSON.stringify({ pid: process.pid, port }) + "\n");
 
@@ -307,6 +374,35 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   }
 
   let stopped = false;
+  const watchers: EmbeddedWatcher[] = [];
+  const restarts = opts.restarts ?? 5;
+  // Unexpected exits: logged, then restarted on the same port (the pool's URL stays right) with a
+  // bounded backoff; the watchers decide what the registry does meanwhile and when it gives up.
+  const supervise = (proc: ServerProcess) =>
+    proc.onUnexpectedExit(async (how, output) => {
+      if (stopped) return;
+      logger.error({ exit: how, output }, `the embedded PostgreSQL exited unexpectedly (${how}); restarting it`);
+      for (const w of watchers) w.down?.(how, output);
+      for (let attempt = 1; attempt <= restarts; attempt++) {
+        await new Promise((r) => setTimeout(r, Math.min(4000, 250 * 2 ** (attempt - 1))));
+        if (stopped) return;
+        try {
+          const next = await startServer(pgDir, port, root, log);
+          if (stopped) return void (await next.stop());
+          child = next;
+          supervise(next);
+          logger.warn({ attempt }, "the embedded PostgreSQL is back after crash recovery");
+          for (const w of watchers) w.up?.();
+          return;
+        } catch (err) {
+          const final = attempt === restarts;
+          logger.error({ err: { message: (err as Error).message }, attempt, of: restarts }, "the embedded PostgreSQL did not restart");
+          for (const w of watchers) w.restartFailed?.(err as Error, final);
+        }
+      }
+    });
+  supervise(child);
+
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
     adminUrl,
@@ -317,6 +413,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       await child.stop();
       await fs.rm(ownerFile, { force: true });
       logger.info("embedded PostgreSQL stopped");
+    },
+    watch(watcher) {
+      watchers.push(watcher);
     },
   };
 }

@@ -1,11 +1,15 @@
 /** The GraphQL server for HTTP: Apollo Server with its limits, metrics, read-your-writes, SQL counts, response cache and drain. */
 import type http from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled,
+} from "@apollo/server/plugin/disabled";
 import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
 import type { Context } from "../context";
+import { errorStatusPlugin } from "../errors";
 import { hasReplicas, lsnPlugin } from "../db/reader";
 import { drainHttpServerPlugin } from "../http-drain";
 import type { Metrics } from "../metrics";
@@ -16,7 +20,7 @@ import { armor, LIMITS, operationLimitsPlugin } from "./limits";
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
-  config: Pick<Config, "introspection" | "exposeSqlCount" | "shutdownTimeoutMs">;
+  config: Pick<Config, "introspection" | "exposeSqlCount" | "shutdownTimeoutMs" | "persistedQueries">;
   dataSource: DataSource;
   httpServer: http.Server;
   metrics: Metrics;
@@ -37,6 +41,9 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
     schema: o.schema,
     validationRules: protection.validationRules,
     parseOptions: { maxTokens: LIMITS.tokens },
+    // automatic persisted queries: stored in Apollo's bounded in-memory cache, each at most
+    // PERSISTED_QUERY_MAX_BYTES (checked before Apollo, src/http/app.ts); PERSISTED_QUERIES=false: none
+    persistedQueries: o.config.persistedQueries ? undefined : false,
     introspection: o.config.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: o.formatError,
@@ -47,6 +54,7 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
     plugins: [
       ...protection.plugins,
       operationLimitsPlugin<Context>(),
+      errorStatusPlugin<Context>(),
       o.metrics.plugin<Context>(),
       // a plugin is a promise per hook per request: only those with something to do here
       ...(hasReplicas(o.dataSource) ? [lsnPlugin<Context>(o.dataSource)] : []),
@@ -59,6 +67,10 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
       // resolution to arrive at "no-store" (bench/README.md, change 6). The HTTP handler says it once
       // per response instead (src/graphql/http.ts).
       ApolloServerPluginCacheControlDisabled(),
+      // Nothing about the registry's traffic leaves it, even with APOLLO_KEY in the environment.
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
     ],
   });
   await apollo.start();

@@ -19,8 +19,33 @@ import {
 import { AppError, ErrorCode } from "../errors";
 import { perNode } from "./per-document";
 
-/** Defaults: depth 12, aliases 20, directives 20, tokens 5000, fan-out 50,000 objects. */
-export const LIMITS = { depth: 12, aliases: 20, directives: 20, tokens: 5000, fanOut: 50_000 };
+/**
+ * Defaults: depth 12, aliases 20, directives 20, tokens 5000, fan-out 50,000 objects; variables
+ * (and extensions) nested at most 16 deep, with at most 10,000 values.
+ */
+export const LIMITS = { depth: 12, aliases: 20, directives: 20, tokens: 5000, fanOut: 50_000, variablesDepth: 16, variablesValues: 10_000 };
+
+/**
+ * BAD_USER_INPUT (HTTP 400) when a request's variables or extensions nest deeper or hold more
+ * values than LIMITS allow. Walked with a stack of its own, not recursion, so that no depth sent
+ * can overflow it; it runs before anything else walks them (the response cache's key, Apollo,
+ * graphql-js's coercion).
+ */
+export function checkVariables(value: unknown, where = "variables"): void {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  let values = 0;
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (++values > LIMITS.variablesValues) {
+      throw new AppError(ErrorCode.BAD_USER_INPUT, `${where} hold more than ${LIMITS.variablesValues} values`, { limit: LIMITS.variablesValues, http: { status: 400 } });
+    }
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= LIMITS.variablesDepth) {
+      throw new AppError(ErrorCode.BAD_USER_INPUT, `${where} are nested more than ${LIMITS.variablesDepth} levels deep`, { limit: LIMITS.variablesDepth, http: { status: 400 } });
+    }
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+}
 
 export function armor() {
   return new ApolloArmor({

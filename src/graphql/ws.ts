@@ -20,8 +20,8 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Config } from "../config";
 import { createContext, type Services } from "../context";
 import { AppError, ErrorCode } from "../errors";
-import { clientIp, type Caller, type RequestGuards } from "../http/guards";
-import { armor, checkOperation, LIMITS } from "./limits";
+import { addressKey, clientIp, type Caller, type RequestGuards } from "../http/guards";
+import { armor, checkOperation, checkVariables, LIMITS } from "./limits";
 
 export interface WsOptions {
   httpServer: http.Server;
@@ -59,13 +59,13 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
     maxPayload: o.config.bodyLimitBytes,
     verifyClient: ({ req }, done) => {
       const limit = o.config.wsConnectionsPerIp;
-      if (limit && (connectionsPerIp.get(clientIp(req, o.trust)) ?? 0) >= limit) {
+      if (limit && (connectionsPerIp.get(addressKey(clientIp(req, o.trust))) ?? 0) >= limit) {
         done(false, 429, `too many WebSocket connections from this address (at most ${limit})`, { "Retry-After": "60" });
       } else done(true);
     },
   });
   wsServer.on("connection", (socket, req) => {
-    const ip = clientIp(req, o.trust);
+    const ip = addressKey(clientIp(req, o.trust));
     connectionsPerIp.set(ip, (connectionsPerIp.get(ip) ?? 0) + 1);
     socket.once("close", () => {
       const n = (connectionsPerIp.get(ip) ?? 1) - 1;
@@ -192,6 +192,7 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
     const operation = getOperationAST(document, payload.operationName);
     if (!operation) return [new GraphQLError("the operation to run is not in the document (operationName)", { extensions: { code: "BAD_USER_INPUT" } })];
     try {
+      checkVariables(payload.variables ?? null);
       checkOperation(o.schema, document, operation, payload.variables ?? {});
     } catch (err) {
       return refuse(err);

@@ -1,18 +1,21 @@
 /** The HTTP app and its routes: request ids and logs, metrics, CORS, health, the IDE, the guards, the pages and /graphql. */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type http from "node:http";
 import type { ApolloServer } from "@apollo/server";
 import cors from "cors";
 import express from "express";
+import helmet from "helmet";
+import ipaddr from "ipaddr.js";
 import { pinoHttp } from "pino-http";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
 import { createContext, type Context, type Services } from "../context";
 import { minLsnOf } from "../db/reader";
 import { schemaProblems } from "../db/database";
-import { ErrorCode } from "../errors";
+import { AppError, ErrorCode, isDatabaseUnavailable, isStorageFull, RETRY_AFTER_SECONDS, storageFull, unavailable } from "../errors";
 import { graphqlHandler } from "../graphql/http";
-import { graphiqlHtml, IDE_ASSETS } from "../ide";
+import { checkVariables } from "../graphql/limits";
+import { GRAPHIQL_CSP, graphiqlHtml, graphiqlStartJs, IDE_ASSETS } from "../ide";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { createDeskRouter } from "../modules/desk/desk.router";
@@ -20,11 +23,11 @@ import { createFrontRouter } from "../modules/front/front.router";
 import { createGeoRouter } from "../modules/geo/geo.router";
 import { requestContext } from "../request-context";
 import type { ResponseCache } from "../response-cache";
-import { NOT_READY_MESSAGE, type RequestGuards } from "./guards";
+import { NOT_READY_MESSAGE, sendRefusal, type RequestGuards } from "./guards";
 import { runSteps, sendJson, type NodeMiddleware, type NodeRequest } from "./node";
 
 export interface AppOptions {
-  config: Pick<Config, "graphqlIde" | "bodyLimitBytes" | "corsOrigins" | "metrics" | "trustProxy">;
+  config: Pick<Config, "graphqlIde" | "bodyLimitBytes" | "corsOrigins" | "metrics" | "trustProxy" | "publicUrl" | "metricsToken" | "metricsPublic" | "persistedQueryMaxBytes" | "persistedQueries">;
   dataSource: DataSource;
   services: Services;
   guards: RequestGuards;
@@ -46,6 +49,8 @@ export interface HttpDoor {
   listener: (req: http.IncomingMessage, res: http.ServerResponse) => void;
   /** the steps POST /graphql takes after the guards, set by mountGraphQL once Apollo has started */
   graphqlSteps: NodeMiddleware[];
+  /** Answers 413 and closes the connection when the declared body is over BODY_LIMIT; true if it did. */
+  refuseOversized(req: http.IncomingMessage, res: http.ServerResponse): boolean;
 }
 
 export function createApp(o: AppOptions): HttpDoor {
@@ -88,35 +93,68 @@ export function createApp(o: AppOptions): HttpDoor {
     res.on("finish", () => o.metrics.http.inc({ method: req.method ?? "", route: routeOf(path), status: String(res.statusCode) }));
     requestContext.run({ requestId: String(req.id), statements: 0, minLsn: minLsnOf(req.headers) }, next);
   });
+  // Security headers on every answer (nosniff, referrer policy, frame options, …) and, for answers
+  // that are not pages, a CSP that allows nothing; the pages (/map, /desk, GraphiQL) set their own.
+  // No HSTS: whoever terminates TLS in front of the registry decides that.
+  front.push(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+      // a public API: other sites may load its answers (CORS still decides what their scripts may read)
+      crossOriginResourcePolicy: { policy: "cross-origin" },
+      strictTransportSecurity: false,
+    }) as NodeMiddleware,
+  );
   if (config.corsOrigins === "*" || config.corsOrigins.length) {
-    front.push(cors({ origin: config.corsOrigins === "*" ? "*" : config.corsOrigins, exposedHeaders: ["X-Request-Id", "Retry-After", "X-Registry-LSN"] }));
+    const allow = cors({ origin: config.corsOrigins === "*" ? "*" : config.corsOrigins, exposedHeaders: ["X-Request-Id", "Retry-After", "X-Registry-LSN"] }) as NodeMiddleware;
+    // never for /metrics: no other site's script may read the registry's internals
+    front.push((req, res, next) => (req.url === "/metrics" || req.url?.startsWith("/metrics?") ? next() : allow(req, res, next)));
   }
   for (const step of front) app.use(step);
 
+  // Liveness: 503 only when the registry cannot recover by itself (its embedded database would not
+  // restart, a schema it does not know); a database that is merely down is /readyz's business.
   app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
+    const failing = o.guards.readiness.failing;
+    if (failing) res.status(503).json({ status: "failing", reason: failing, message: NOT_READY_MESSAGE[failing] });
+    else res.json({ status: "ok" });
   });
   // A stable reason code and a short message; what went wrong in detail is in the log.
   app.get("/readyz", async (_req, res) => {
     const r = o.guards.readiness;
     if (!r.ready) {
+      res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
       res.status(503).json({ status: "unavailable", reason: r.code, message: r.message });
       return;
     }
     try {
       await o.dataSource.query("SELECT 1");
       const problems = await schemaProblems(o.dataSource);
-      if (problems.length) {
+      if (r.storageFull) {
+        res.status(503).json({ status: "unavailable", reason: "STORAGE_FULL", message: NOT_READY_MESSAGE.STORAGE_FULL });
+      } else if (problems.length) {
         logger.warn({ problems }, "readiness: schema is not current");
         res.status(503).json({ status: "unavailable", reason: "SCHEMA_NOT_CURRENT", message: NOT_READY_MESSAGE.SCHEMA_NOT_CURRENT });
       } else res.json({ status: "ready" });
     } catch (err) {
       logger.warn({ err }, "readiness: database unreachable");
+      res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
       res.status(503).json({ status: "unavailable", reason: "DATABASE_UNREACHABLE", message: NOT_READY_MESSAGE.DATABASE_UNREACHABLE });
     }
   });
   if (config.metrics) {
-    app.get("/metrics", async (_req, res) => {
+    // METRICS_TOKEN: a Bearer token; without one, loopback clients only (a scraper on the same
+    // machine), unless METRICS_PUBLIC opens it to everyone
+    const wanted = config.metricsToken ? createHash("sha256").update(config.metricsToken).digest() : null;
+    app.get("/metrics", async (req, res) => {
+      if (wanted) {
+        const given = createHash("sha256").update(/^Bearer (.+)$/i.exec(req.get("authorization") ?? "")?.[1] ?? "").digest();
+        if (!timingSafeEqual(given, wanted)) {
+          res.set("WWW-Authenticate", 'Bearer realm="metrics"');
+          return void sendJson(res, 401, { errors: [{ message: "/metrics needs the METRICS_TOKEN as a Bearer token", extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+        }
+      } else if (!config.metricsPublic && !isLoopback(req.ip ?? "")) {
+        return void sendJson(res, 403, { errors: [{ message: "/metrics answers only on this machine (set METRICS_TOKEN to scrape it from elsewhere)", extensions: { code: ErrorCode.FORBIDDEN } }] });
+      }
       res.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
     });
   }
@@ -127,9 +165,15 @@ export function createApp(o: AppOptions): HttpDoor {
         res.sendFile(file, { maxAge: "1d", dotfiles: "allow", headers: { "Content-Type": name.endsWith(".css") ? "text/css" : "text/javascript" } });
       });
     }
+    const start = graphiqlStartJs("/graphql");
+    app.get("/ide/start.js", (_req, res) => {
+      res.type("text/javascript").set("Cache-Control", "no-cache").send(start);
+    });
+    const page = graphiqlHtml();
     const ide: express.RequestHandler = (req, res, next) => {
       if (req.method === "GET" && req.query.query === undefined && req.accepts(["application/json", "text/html"]) === "text/html") {
-        res.type("html").send(graphiqlHtml("/graphql"));
+        res.set({ "Content-Security-Policy": GRAPHIQL_CSP, "X-Frame-Options": "DENY", "Cache-Control": "no-cache" });
+        res.type("html").send(page);
       } else next();
     };
     app.get("/graphiql", ide);
@@ -145,16 +189,27 @@ export function createApp(o: AppOptions): HttpDoor {
   const graphqlSteps: NodeMiddleware[] = [];
   app.use("/graphql", (req, res, next) => runSteps(graphqlSteps, req, res, next));
   app.use(createFrontRouter({ services: o.services }));
-  app.use(createGeoRouter({ services: o.services, logger }));
-  app.use(createDeskRouter({ services: o.services, logger }));
+  app.use(createGeoRouter({ services: o.services, logger, publicUrl: config.publicUrl }));
+  app.use(createDeskRouter({ services: o.services, logger, bodyLimitBytes: o.config.bodyLimitBytes }));
   app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (res.headersSent) return next(err);
+    if (isStorageFull(err)) o.guards.readiness.noteStorageFull();
     sendHttpError(err, res, logger);
   });
 
   const fast = [...front, guard];
   let graphqlPost: NodeMiddleware[] | undefined;
+  // A body declared larger than the limit is refused before a byte of it is read, and the
+  // connection closed (reading it to its end only to refuse it would cost the whole upload).
+  const refuseOversized = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    const declared = Number(req.headers["content-length"]);
+    if (!(declared > config.bodyLimitBytes)) return false;
+    res.setHeader("Connection", "close");
+    sendJson(res, 413, { errors: [{ message: `the request body is ${declared} bytes; the limit is ${config.bodyLimitBytes}`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE, limit: config.bodyLimitBytes } }] });
+    return true;
+  };
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (refuseOversized(req, res)) return;
     const url = req.url ?? "";
     if (req.method === "POST" && graphqlSteps.length && (url === "/graphql" || url.startsWith("/graphql?"))) {
       graphqlPost ??= [...fast, ...graphqlSteps];
@@ -164,17 +219,60 @@ export function createApp(o: AppOptions): HttpDoor {
       });
     } else app(req, res);
   };
-  return { app, listener, graphqlSteps };
+  return { app, listener, graphqlSteps, refuseOversized };
 }
 
 /** Mounts Apollo on /graphql: the JSON body, the response cache, then Apollo itself. */
-export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: Pick<AppOptions, "config" | "services" | "cache">): void {
+export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: Pick<AppOptions, "config" | "services" | "cache" | "logger">): void {
+  const { logger } = o;
   const handle = graphqlHandler(apollo, async (req: NodeRequest) => createContext(o.services, req.viewer));
   door.graphqlSteps.push(
     express.json({ limit: o.config.bodyLimitBytes }) as NodeMiddleware,
+    boundedRequest(o.config, logger),
     ...(o.cache ? [o.cache.middleware()] : []),
     (req, res, next) => void handle(req, res).catch(next),
   );
+}
+
+/**
+ * The GraphQL request's own bounds, checked right after the body is parsed and before anything
+ * walks it (the response cache's key, Apollo): variables and extensions nested too deep or too
+ * large (GET: as the query string gives them), and a persisted query too long to store. A refusal
+ * is the client's mistake: 400, logged at info.
+ */
+function boundedRequest(config: Pick<Config, "persistedQueries" | "persistedQueryMaxBytes">, logger: Logger): NodeMiddleware {
+  return (req, res, next) => {
+    let op: { query?: unknown; variables?: unknown; extensions?: unknown } | undefined;
+    if (req.method === "POST" && req.body && typeof req.body === "object" && !Array.isArray(req.body)) op = req.body as typeof op;
+    else if (req.method === "GET") {
+      const params = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+      const json = (name: string) => {
+        const raw = params.get(name);
+        try {
+          return raw === null ? undefined : (JSON.parse(raw) as unknown);
+        } catch {
+          return undefined; // Apollo answers malformed JSON itself
+        }
+      };
+      op = { query: params.get("query") ?? undefined, variables: json("variables"), extensions: json("extensions") };
+    }
+    if (!op) return next();
+    try {
+      checkVariables(op.variables ?? null);
+      checkVariables(op.extensions ?? null, "extensions");
+      const persisted = (op.extensions as { persistedQuery?: unknown } | null)?.persistedQuery;
+      if (persisted && typeof op.query === "string" && config.persistedQueries && Buffer.byteLength(op.query) > config.persistedQueryMaxBytes) {
+        throw new AppError(ErrorCode.BAD_USER_INPUT, `a persisted query may be at most ${config.persistedQueryMaxBytes} bytes; send this one without persistedQuery`, { limit: config.persistedQueryMaxBytes });
+      }
+    } catch (err) {
+      if (!(err instanceof AppError)) return next(err);
+      logger.info({ reason: err.message }, "request refused before it ran");
+      const extensions = { ...err.extensions } as Record<string, unknown>;
+      delete extensions.http;
+      return sendJson(res, 400, { errors: [{ message: err.message, extensions }] });
+    }
+    next();
+  };
 }
 
 /**
@@ -182,11 +280,26 @@ export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: P
  * mistake (400/413 with a code, never a 500); anything else is a 500 whose detail is in the log.
  */
 function sendHttpError(err: unknown, res: http.ServerResponse, logger: Logger): void {
+  // the database's faults: as the GraphQL answers say them (503 with Retry-After, 507)
+  if (isDatabaseUnavailable(err)) {
+    logger.warn({ err }, "database unavailable during a request");
+    return sendRefusal(res, unavailable());
+  }
+  if (isStorageFull(err)) {
+    logger.error({ err }, "the database's disk is full");
+    return sendRefusal(res, storageFull());
+  }
   const e = err as Error & { status?: number };
   const status = e.status && e.status >= 400 && e.status < 500 ? e.status : 500;
   if (status === 500) logger.error({ err }, "unhandled HTTP error");
   const code = status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : "BAD_REQUEST";
   sendJson(res, status, { errors: [{ message: status === 500 ? "Internal server error" : e.message, extensions: { code } }] });
+}
+
+function isLoopback(ip: string): boolean {
+  if (!ipaddr.isValid(ip)) return false;
+  const a = ipaddr.process(ip); // an IPv4-mapped IPv6 address as IPv4
+  return a.range() === "loopback";
 }
 
 /** A low-cardinality route label for metrics. */

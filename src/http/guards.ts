@@ -14,11 +14,13 @@
  * only which secrets were refused (a refusal is final: such a secret never becomes valid again) and
  * which were valid lately (to spare them the look-up budget, never the look-up).
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import ipaddr from "ipaddr.js";
 import { LRUCache } from "lru-cache";
 
 import type { Config } from "../config";
-import { AppError, ErrorCode } from "../errors";
+import { AppError, ErrorCode, isDatabaseUnavailable, unavailable } from "../errors";
 import { bearerToken } from "../modules/auth/auth";
 import { hashToken, type TokenService, type Viewer } from "../modules/auth/token.service";
 import { sendJson, type NodeMiddleware } from "./node";
@@ -28,19 +30,38 @@ import { sendJson, type NodeMiddleware } from "./node";
 const proxyaddr = require("proxy-addr") as (req: IncomingMessage, trust: (addr: string, i: number) => boolean) => string;
 
 /** Why the registry is not serving yet: a stable code for clients and probes; details go to the log. */
-export type NotReadyCode = "STARTING" | "DATABASE_UNREACHABLE" | "SCHEMA_NOT_CURRENT" | "START_FAILED";
+export type NotReadyCode = "STARTING" | "DATABASE_UNREACHABLE" | "DATABASE_RESTARTING" | "DATABASE_LOST" | "STORAGE_FULL" | "SCHEMA_NOT_CURRENT" | "START_FAILED";
 
 /** The short public message of each reason (details go to the log). */
 export const NOT_READY_MESSAGE: Record<NotReadyCode, string> = {
   STARTING: "the registry is starting: waiting for the database",
   DATABASE_UNREACHABLE: "the database is unreachable; retry shortly",
+  DATABASE_RESTARTING: "the database stopped and is being restarted; retry shortly",
+  DATABASE_LOST: "the database stopped and could not be restarted; the registry needs its operator",
+  STORAGE_FULL: "the database's disk is full: changes cannot be recorded",
   SCHEMA_NOT_CURRENT: "the database schema is not current",
   START_FAILED: "the registry could not start; see its log",
 };
 
+/** How long /readyz reports a full disk after the database last said so. */
+const STORAGE_FULL_MS = 30_000;
+
 export class Readiness {
   ready = false;
   code: NotReadyCode = "STARTING";
+  /** Why the registry cannot recover by itself (/healthz answers 503), or null while it can. */
+  failing: NotReadyCode | null = null;
+  /** When the database last said its disk is full (0: never); /readyz reports it for STORAGE_FULL_MS. */
+  private storageFullAt = 0;
+
+  /** The database said its disk is full. */
+  noteStorageFull(): void {
+    this.storageFullAt = Date.now();
+  }
+  /** Whether a full disk was reported lately (reads still work; changes are refused). */
+  get storageFull(): boolean {
+    return this.storageFullAt > 0 && Date.now() - this.storageFullAt < STORAGE_FULL_MS;
+  }
 
   get message(): string {
     return NOT_READY_MESSAGE[this.code];
@@ -68,8 +89,45 @@ export interface Caller {
   viewer: Viewer | null;
 }
 
-/** A caller without a token: charged to its address. */
-const anonymousCaller = (ip: string): Caller => ({ key: `ip:${ip}`, ip, tokenId: null, viewer: null });
+/**
+ * The key an address is counted under: an IPv4 address as it is (an IPv4-mapped IPv6 address as
+ * its IPv4 address), an IPv6 address by its /64, the block one subscriber usually holds whole:
+ * keyed by the full address, every address of the /64 would open a fresh budget.
+ */
+export function addressKey(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  let a = ipaddr.parse(ip);
+  if (a.kind() === "ipv6" && (a as ipaddr.IPv6).isIPv4MappedAddress()) a = (a as ipaddr.IPv6).toIPv4Address();
+  if (a.kind() === "ipv4") return a.toString();
+  return `${(a as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16)).join(":")}::/64`;
+}
+
+/** A caller without a token: charged to its address (an IPv6 address by its /64). */
+const anonymousCaller = (ip: string): Caller => ({ key: `ip:${addressKey(ip)}`, ip, tokenId: null, viewer: null });
+
+/**
+ * Caps the open connections (HTTP keep-alive and WebSocket alike: an upgrade keeps its TCP
+ * connection) one address may hold, counted by addressKey; a connection over the cap is closed
+ * before anything is read from it. Connections from a trusted proxy are not capped: the clients
+ * behind it are many.
+ */
+export function capConnections(server: Server, limit: number, trust: (addr: string, i: number) => boolean): void {
+  if (!limit) return;
+  const open = new Map<string, number>();
+  server.on("connection", (socket: Socket) => {
+    const addr = socket.remoteAddress ?? "";
+    if (trust(addr, 0)) return;
+    const key = addressKey(addr);
+    const n = (open.get(key) ?? 0) + 1;
+    if (n > limit) return void socket.destroy();
+    open.set(key, n);
+    socket.once("close", () => {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left > 0) open.set(key, left);
+      else open.delete(key);
+    });
+  });
+}
 
 export class RequestGuards {
   readonly readiness = new Readiness();
@@ -155,7 +213,8 @@ export class RequestGuards {
         if (c.viewer) req.viewer = c.viewer;
       }).then(
         () => next(),
-        (err: unknown) => (err instanceof AppError ? sendRefusal(res, err) : next(err)),
+        // a token that cannot be looked up because the database is down: the same 503 as without a token
+        (err: unknown) => (err instanceof AppError ? sendRefusal(res, err) : isDatabaseUnavailable(err) ? sendRefusal(res, unavailable()) : next(err)),
       );
     };
   }
@@ -203,6 +262,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.STORAGE_FULL]: 507,
 };
 
 /** A guard's refusal over HTTP: the status, Retry-After where it applies, and the error as GraphQL clients read it. */

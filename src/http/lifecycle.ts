@@ -17,10 +17,18 @@ export interface Lifecycle {
   stop(): Promise<void>;
   /** Whether the change bus was started (its connection is closed when Apollo drains). */
   readonly busStarted: boolean;
+  /** The embedded database stopped: refuse with 503 until it is back. */
+  databaseDown(): void;
+  /** A restart failed: /healthz says 503 (the registry may not recover by itself); `final`: it gave up. */
+  databaseRestartFailed(final: boolean): void;
+  /** The embedded database is back: serve again (if the registry was serving). */
+  databaseUp(): void;
 }
 
 export function createLifecycle(o: { httpServer: http.Server; apollo: () => ApolloServer<Context>; bus: ChangeBus; guards: RequestGuards; logger: Logger }): Lifecycle {
   let busStarted = false;
+  let active = false;
+  const readiness = o.guards.readiness;
   return {
     get busStarted() {
       return busStarted;
@@ -28,11 +36,24 @@ export function createLifecycle(o: { httpServer: http.Server; apollo: () => Apol
     async activate() {
       await o.bus.start();
       busStarted = true;
-      o.guards.readiness.set(true);
+      active = true;
+      readiness.set(true);
     },
     fail(err) {
       o.logger.fatal({ err }, "start-up failed");
-      o.guards.readiness.set(false, "START_FAILED");
+      readiness.set(false, "START_FAILED");
+      readiness.failing = "START_FAILED";
+    },
+    databaseDown() {
+      if (active) readiness.set(false, "DATABASE_RESTARTING");
+    },
+    databaseRestartFailed(final) {
+      readiness.failing = final ? "DATABASE_LOST" : "DATABASE_RESTARTING";
+      if (final) readiness.set(false, "DATABASE_LOST");
+    },
+    databaseUp() {
+      readiness.failing = null;
+      if (active) readiness.set(true);
     },
     listen(port, host) {
       return new Promise((resolve, reject) => {

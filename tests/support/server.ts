@@ -44,6 +44,7 @@ export async function startTestServer(opts: { seed?: boolean; env?: Record<strin
     DB_POOL_MAX: "10",
     EXPOSE_SQL_COUNT: "true",
     RATE_LIMIT_PER_IP: "0", // the tests send thousands of requests from one address; limits have their own test
+    CONNECTIONS_PER_IP: "0", // and many at once (the graphql-http audits); the cap has its own test
     ...opts.env,
   });
   const running = await start(config, pino({ level: "silent" }));

@@ -10,11 +10,13 @@
 import { pageCsp } from "../../http/csp";
 import fs from "node:fs";
 import path from "node:path";
-import { Router } from "express";
+import { Router, type NextFunction, type Request, type Response } from "express";
+import { ErrorCode } from "../../errors";
 import type { Services } from "../../context";
 import type { Logger } from "../../logger";
 import { PlatformKind, PlatformStatus } from "../platform/platform.enums";
-import { CSV_TEMPLATE } from "../status/status-batch.service";
+import { CSV_TEMPLATE, MAX_ROWS } from "../status/status-batch.service";
+import type { Viewer } from "../auth/token.service";
 
 /** The nearest folder above this file that holds package.json (sources, or dist/ when compiled). */
 function rootOf(dir: string): string {
@@ -33,15 +35,26 @@ const CSP = pageCsp();
 
 const HEADERS = { "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" };
 
-/** Enum values rendered into the page, so it needs no introspection (which may be off). */
-function pageConfig(): string {
-  return JSON.stringify({ kinds: Object.values(PlatformKind), statuses: Object.values(PlatformStatus) }).replace(/</g, "\\u003c");
+/**
+ * The largest spreadsheet file the desk can send: it goes to the API in base64 (4 bytes for 3) inside
+ * a JSON body of at most BODY_LIMIT bytes, with some room for the query.
+ */
+export function maxFileBytes(bodyLimitBytes: number): number {
+  return Math.max(0, Math.floor(((bodyLimitBytes - 4096) * 3) / 4));
 }
 
-export function createDeskRouter(_deps: { services: Services; logger: Logger }): Router {
+/** Enum values and limits rendered into the page, so it needs no introspection (which may be off). */
+function pageConfig(bodyLimitBytes: number): string {
+  return JSON.stringify({ kinds: Object.values(PlatformKind), statuses: Object.values(PlatformStatus), maxRows: MAX_ROWS, maxFileBytes: maxFileBytes(bodyLimitBytes) }).replace(/</g, "\\u003c");
+}
+
+const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+export function createDeskRouter(deps: { services: Services; logger: Logger; bodyLimitBytes: number }): Router {
   const router = Router();
+  const { services } = deps;
   // Read once at start: a missing page fails the server's start, not a visitor's request.
-  const html = fs.readFileSync(path.join(DESK_DIR, "index.html"), "utf8").replace("__DESK_CONFIG__", pageConfig());
+  const html = fs.readFileSync(path.join(DESK_DIR, "index.html"), "utf8").replace("__DESK_CONFIG__", pageConfig(deps.bodyLimitBytes));
 
   router.get("/desk", (_req, res) => {
     res.set({ ...HEADERS, "Content-Security-Policy": CSP });
@@ -56,5 +69,39 @@ export function createDeskRouter(_deps: { services: Services; logger: Logger }):
     res.set({ ...HEADERS, "Content-Disposition": 'attachment; filename="status-updates.csv"' });
     res.type("text/csv; charset=utf-8").send(CSV_TEMPLATE);
   });
+
+  // The pre-filled sheet: the platforms the caller's token may change. Authorization: Bearer, as the API:
+  // the request guards have refused an invalid token already and left the valid one's viewer on the request.
+  const sheet = (ext: "csv" | "xlsx") => async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const viewer = (req as Request & { viewer?: Viewer }).viewer;
+      if (!viewer) {
+        res.status(401).set({ ...HEADERS, "WWW-Authenticate": "Bearer" }).json({
+          errors: [{ message: "the sheet needs a token: send Authorization: Bearer <token>", extensions: { code: ErrorCode.UNAUTHENTICATED } }],
+        });
+        return;
+      }
+      res.set({ ...HEADERS, "Cache-Control": "no-store", "Content-Disposition": `attachment; filename="status-sheet.${ext}"` });
+      if (ext === "csv") res.type("text/csv; charset=utf-8").send(await services.statusSheet.sheetCsv(viewer));
+      else res.type(XLSX_TYPE).send(await services.statusSheet.sheetXlsx(viewer));
+    } catch (err) {
+      next(err);
+    }
+  };
+  router.get("/desk/sheet.csv", sheet("csv"));
+  router.get("/desk/sheet.xlsx", sheet("xlsx"));
+
+  // The status history: public, as statusHistory is in the API
+  const history = (ext: "csv" | "xlsx") => async (_req: Request, res: Response, next: NextFunction) => {
+    try {
+      res.set({ ...HEADERS, "Content-Disposition": `attachment; filename="status-history.${ext}"` });
+      if (ext === "csv") res.type("text/csv; charset=utf-8").send(await services.statusSheet.historyCsv());
+      else res.type(XLSX_TYPE).send(await services.statusSheet.historyXlsx());
+    } catch (err) {
+      next(err);
+    }
+  };
+  router.get("/desk/history.csv", history("csv"));
+  router.get("/desk/history.xlsx", history("xlsx"));
   return router;
 }

@@ -27,7 +27,7 @@
 import { validateSync, type ValidationError } from "class-validator";
 import { Router, type Request, type Response } from "express";
 import type { Services } from "../../context";
-import { AppError, ErrorCode } from "../../errors";
+import { AppError, ErrorCode, isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "../../errors";
 import type { Logger } from "../../logger";
 import { PlatformKind, PlatformLevel, PlatformStatus } from "../platform/platform.enums";
 import { PlatformFilter } from "../platform/platform.inputs";
@@ -233,8 +233,23 @@ interface Link {
   title?: string;
 }
 
-// req.protocol and req.host follow X-Forwarded-Proto/-Host only when TRUST_PROXY trusts the proxy
-const baseUrl = (req: Request) => `${req.protocol}://${req.host}`;
+/**
+ * The base of absolute links: PUBLIC_URL when set; else the host a trusted proxy forwarded
+ * (X-Forwarded-Host, believed only when TRUST_PROXY trusts the peer); else the address the client
+ * connected to. Never the client's own Host header, which anyone can write.
+ */
+function linkBase(publicUrl: string | null) {
+  return (req: Request): string => {
+    if (publicUrl) return publicUrl;
+    const trust = req.app.get("trust proxy fn") as (addr: string, i: number) => boolean;
+    if (req.get("x-forwarded-host") && trust(req.socket.remoteAddress ?? "", 0)) return `${req.protocol}://${req.host}`;
+    const local = (req.socket.localAddress ?? "127.0.0.1").replace(/^::ffff:(?=\d+\.)/, "");
+    return `${req.protocol}://${local.includes(":") ? `[${local}]` : local}:${req.socket.localPort}`;
+  };
+}
+
+/** A percent-escaped control byte (NUL above all: PostgreSQL text cannot hold it) anywhere in the path or query. */
+const ESCAPED_CONTROL = /%(?:[01][0-9a-f]|7f)/i;
 
 function contentCrs(res: Response, crs: CoordinateSystem): void {
   // Part 2's header names the CRS of the coordinates; GCJ-02 and BD-09 have no URI to name.
@@ -258,6 +273,10 @@ function handle(logger: Logger, fn: (req: Request, res: Response) => Promise<voi
         const field = String(err.extensions.field ?? "");
         const parameter = PARAM_OF_FIELD[field] ?? (field || undefined);
         send(res, { code: "InvalidParameterValue", description: err.message, ...(parameter ? { parameter } : {}) }, JSON_TYPE, 400);
+      } else if (isDatabaseUnavailable(err)) {
+        logger.warn({ err, path: req.path }, "database unavailable during an OGC API request");
+        res.set("Retry-After", String(RETRY_AFTER_SECONDS));
+        send(res, { code: "ServiceUnavailable", description: "the database is unavailable; retry shortly" }, JSON_TYPE, 503);
       } else {
         logger.error({ err, path: req.path }, "unexpected error in OGC API request");
         send(res, { code: "NoApplicableCode", description: "Internal server error" }, JSON_TYPE, 500);
@@ -268,8 +287,15 @@ function handle(logger: Logger, fn: (req: Request, res: Response) => Promise<voi
 
 const notFound = (what: string) => new OgcError(404, "NotFound", what);
 
-export function createOgcRouter({ services, logger }: { services: Services; logger: Logger }): Router {
+export function createOgcRouter({ services, logger, publicUrl }: { services: Services; logger: Logger; publicUrl: string | null }): Router {
   const router = Router();
+  const baseUrl = linkBase(publicUrl);
+  // Control bytes are refused before any handler reads the path or a parameter (here and on the pages after).
+  router.use((req, res, next) => {
+    if (ESCAPED_CONTROL.test(req.originalUrl)) {
+      send(res, { code: "InvalidParameterValue", description: "control characters (such as %00) are not accepted in the path or its parameters" }, JSON_TYPE, 400);
+    } else next();
+  });
   const geo = services.geo;
   const h = (fn: (req: Request, res: Response) => Promise<void> | void) => handle(logger, fn);
   // the collections answer JSON or HTML by the Accept header (ogc-html.ts)

@@ -64,8 +64,8 @@ export class StatusResolver {
   })
   async updatePlatformStatus(@Arg("input", () => UpdatePlatformStatusInput) input: UpdatePlatformStatusInput, @Ctx() ctx: Context): Promise<Platform> {
     const viewer = await requireViewer(ctx.auth);
-    const { platformId } = await ctx.services.status.updateStatus(viewer, input);
-    return (await ctx.services.platforms.findById(platformId))!;
+    // the platform as the transaction that wrote it left it: no second read after the commit
+    return (await ctx.services.status.updateStatus(viewer, input)).platform;
   }
 
   @Query(() => StatusEventConnection, { description: "Status events across all platforms since an instant, for clients that poll" })

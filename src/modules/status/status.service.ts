@@ -5,7 +5,9 @@
 import { col } from "../platform/platform.store";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import type { DataSource, EntityManager } from "typeorm";
-import { AppError, badInput, ErrorCode } from "../../errors";
+import { AppError, badInput, ErrorCode, isDatabaseUnavailable } from "../../errors";
+import type { Platform } from "../platform/platform.entity";
+import { PlatformService } from "../platform/platform.service";
 import type { Viewer } from "../auth/token.service";
 import type { PlatformStatus } from "../platform/platform.enums";
 import { inScope } from "../auth/scope";
@@ -95,7 +97,11 @@ export async function applyStatusChange(
       field: "status", from: p.status, to: input.status,
     });
   }
-  await m.query(`UPDATE platform SET ${col.status} = $2, ${col.version} = ${col.version} + 1, ${col.updatedAt} = now() WHERE id = $1`, [p.id, input.status]);
+  // TypeORM answers an UPDATE as [rows, rowCount]
+  const [[updated]]: [Array<{ version: number }>, number] = await m.query(
+    `UPDATE platform SET ${col.status} = $2, ${col.version} = ${col.version} + 1, ${col.updatedAt} = now() WHERE id = $1 RETURNING ${col.version} AS version`,
+    [p.id, input.status],
+  );
   const [event]: Array<{ id: string }> = await m.query(
     `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_url,
        source_published_at, correction, token_id)
@@ -105,7 +111,17 @@ export async function applyStatusChange(
   );
   // Delivered to listeners when (and only if) the transaction commits.
   await m.query(`SELECT pg_notify($1, $2)`, [STATUS_CHANNEL, JSON.stringify({ eventId: String(event.id), platformId: p.id })]);
-  return { platformId: p.id, eventId: String(event.id), version: p.version + 1 };
+  return { platformId: p.id, eventId: String(event.id), version: updated.version };
+}
+
+/** A change whose COMMIT got no answer: it may or may not be recorded; the event id tells which. */
+function outcomeUnknown(w: { platformId: string; eventId: string; version: number }, expectedVersion: number): AppError {
+  return new AppError(
+    ErrorCode.OUTCOME_UNKNOWN,
+    `the connection to the database was lost while this change was being committed, so it may or may not be recorded. ` +
+      `Do not send it again as it is: look for status event ${w.eventId} (platform ${w.platformId} at version ${w.version} if it was recorded, ${expectedVersion} if not)`,
+    { eventId: w.eventId, platformId: w.platformId, versionIfRecorded: w.version, versionIfNot: expectedVersion },
+  );
 }
 
 export class StatusService {
@@ -120,13 +136,29 @@ export class StatusService {
    * the change, in one transaction. Rules: a non-correction change follows the lifecycle and
    * cites a source; a correction is an admin's and may move backwards; the effective date is not
    * in the future; a stale expectedVersion gets CONFLICT.
+   *
+   * The platform answered is read inside the transaction that wrote it, so a committed change is
+   * never answered with an error from a later read. A connection lost while COMMIT was under way
+   * leaves the outcome unknown: OUTCOME_UNKNOWN names the status event to look for, since a retry
+   * of a change that did commit would only meet CONFLICT.
    */
-  async updateStatus(viewer: Viewer, input: UpdatePlatformStatusInput): Promise<{ platformId: string; eventId: string }> {
+  async updateStatus(viewer: Viewer, input: UpdatePlatformStatusInput): Promise<{ platformId: string; eventId: string; version: number; platform: Platform }> {
     checkStatusInput(viewer, input);
-    return this.ds.transaction((m) => applyStatusChange(m, viewer, input)).then((r) => {
+    let written: { platformId: string; eventId: string; version: number } | undefined;
+    try {
+      const r = await this.ds.transaction(async (m) => {
+        const change = await applyStatusChange(m, viewer, input);
+        const platform = await new PlatformService(m).findById(change.platformId);
+        written = change;
+        return { ...change, platform: platform! };
+      });
       markWrite();
       return r;
-    });
+    } catch (err) {
+      // every statement ran; only COMMIT's answer is missing
+      if (written && isDatabaseUnavailable(err)) throw outcomeUnknown(written, input.expectedVersion);
+      throw err;
+    }
   }
 
   async eventById(id: string): Promise<StatusEvent | null> {

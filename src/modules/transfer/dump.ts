@@ -5,7 +5,9 @@
  * to the installation). Export → import into an empty database → export gives the same bytes:
  * everything is ordered, and timestamps are written in UTC with microseconds.
  */
+import { createHash } from "node:crypto";
 import type { DataSource } from "typeorm";
+import { isAllowedTransition } from "../status/lifecycle";
 import {
   validateSeedData, writeReference, writeTargets, type SeedAgency, type SeedDistrict, type SeedDomain, type SeedTarget,
 } from "../dataset/dataset";
@@ -17,11 +19,27 @@ import { rowToDistrict, type District } from "../district/district.entity";
 import { rowToDomain, type Domain } from "../domain/domain.entity";
 import { Target } from "../target/target.entity";
 import { Table } from "../../db/table";
+import { toCsv } from "../../csv";
 
 const TARGET_TABLE = new Table(Target);
 
 export const DUMP_FORMAT = "gz-innovation-registry-dump";
-export const DUMP_VERSION = 1;
+/** 2: with a manifest. Version 1 dumps (no manifest) are still read, and checked the same otherwise. */
+export const DUMP_VERSION = 2;
+
+/** The dump's lists, in the order they are written. */
+export const DUMP_SECTIONS = ["districts", "agencies", "domains", "targets", "platforms", "statusEvents"] as const;
+export type DumpSection = (typeof DUMP_SECTIONS)[number];
+
+/** Per section: how many records, and the SHA-256 (hex) of the section written as compact JSON. */
+export type DumpManifest = Record<DumpSection, { count: number; sha256: string }>;
+
+const digest = (rows: unknown[]) => ({ count: rows.length, sha256: createHash("sha256").update(JSON.stringify(rows)).digest("hex") });
+
+/** The manifest of a dump's sections as they are now. */
+export function manifestOf(d: Pick<Dump, DumpSection>): DumpManifest {
+  return Object.fromEntries(DUMP_SECTIONS.map((k) => [k, digest(d[k])])) as DumpManifest;
+}
 
 /** A platform with everything it had: its status, version and timestamps included. */
 export type DumpPlatform = StoredPlatform;
@@ -44,6 +62,8 @@ export interface Dump {
   formatVersion: number;
   /** the newest migration of the schema it was taken from */
   schema: string;
+  /** counts and SHA-256 of each section, as exported (formatVersion 2) */
+  manifest?: DumpManifest;
   districts: SeedDistrict[];
   agencies: SeedAgency[];
   domains: SeedDomain[];
@@ -89,7 +109,8 @@ export async function exportDump(ds: DataSource, onProgress: (table: string, n: 
       correction: r.correction,
     }));
     onProgress("status events", statusEvents.length);
-    return { format: DUMP_FORMAT, formatVersion: DUMP_VERSION, schema, districts, agencies, domains, targets, platforms, statusEvents };
+    const sections = { districts, agencies, domains, targets, platforms, statusEvents };
+    return { format: DUMP_FORMAT, formatVersion: DUMP_VERSION, schema, manifest: manifestOf(sections), ...sections };
   });
 }
 
@@ -102,10 +123,11 @@ export function validateDump(d: unknown): string[] {
   const dump = d as Dump;
   if (!dump || typeof dump !== "object") return ["the file is not a JSON object"];
   if (dump.format !== DUMP_FORMAT) return [`format must be "${DUMP_FORMAT}"`];
-  if (dump.formatVersion !== DUMP_VERSION) return [`formatVersion ${dump.formatVersion} is not supported (this build reads ${DUMP_VERSION})`];
-  for (const key of ["districts", "agencies", "domains", "targets", "platforms", "statusEvents"] as const) {
+  if (dump.formatVersion !== DUMP_VERSION && dump.formatVersion !== 1) return [`formatVersion ${dump.formatVersion} is not supported (this build reads 1 and ${DUMP_VERSION})`];
+  for (const key of DUMP_SECTIONS) {
     if (!Array.isArray(dump[key])) return [`${key} must be a list`];
   }
+  p.push(...manifestProblems(dump));
   const rowOf = new Map(dump.platforms.map((x, i) => [x.id, i]));
   const problems = validateSeedData(
     {
@@ -146,6 +168,61 @@ export function validateDump(d: unknown): string[] {
     if (!ISO_TS.test(e.recordedAt ?? "")) p.push(`${who}: recordedAt must be a UTC timestamp`);
     if (typeof e.actor !== "string" || !e.actor) p.push(`${who}: actor is required`);
     if (typeof e.correction !== "boolean") p.push(`${who}: correction must be true or false`);
+  });
+  p.push(...historyProblems(dump));
+  return p;
+}
+
+/** The manifest against the sections: a section changed, added to or cut after export. */
+function manifestProblems(dump: Dump): string[] {
+  if (dump.formatVersion === 1) return [];
+  const m = dump.manifest;
+  if (!m || typeof m !== "object") return ["manifest is missing: a dump of formatVersion 2 carries the count and SHA-256 of each section"];
+  const now = manifestOf(dump);
+  const p: string[] = [];
+  for (const k of DUMP_SECTIONS) {
+    const said = m[k];
+    if (!said || said.count !== now[k].count || said.sha256 !== now[k].sha256) {
+      p.push(`manifest: ${k} has ${now[k].count} records with SHA-256 ${now[k].sha256}, but the manifest says ${said ? `${said.count} with ${said.sha256}` : "nothing"}: the file was changed after export`);
+    }
+  }
+  return p;
+}
+
+/**
+ * What a platform's history implies, record by record: it starts with the creation event (from
+ * nothing), each event moves the platform from where the one before left it (none missing in
+ * between), a move that is not a lifecycle step is marked as a correction, the platform's status
+ * is its latest event's, and its version is at least its number of events (each status change
+ * raised it by one; edits and archiving raise it too).
+ */
+function historyProblems(dump: Dump): string[] {
+  const p: string[] = [];
+  const index = new Map(dump.statusEvents.map((e, i) => [e, i]));
+  const byPlatform = new Map<string, DumpEvent[]>();
+  for (const e of [...dump.statusEvents].filter((e) => /^\d+$/.test(e.id ?? "")).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))) {
+    (byPlatform.get(e.platformId) ?? byPlatform.set(e.platformId, []).get(e.platformId)!).push(e);
+  }
+  const ev = (e: DumpEvent) => `statusEvents[${index.get(e)}] (id ${e.id})`;
+  dump.platforms.forEach((x, i) => {
+    const who = `platforms[${i}] (id ${x.id})`;
+    const events = byPlatform.get(x.id) ?? [];
+    if (!events.length) return void p.push(`${who}: has no status history; its first event is missing`);
+    if (events[0].from !== null) p.push(`${ev(events[0])}: the history of ${x.id} starts by moving it from ${events[0].from}: the event that created it is missing`);
+    events.forEach((e, j) => {
+      const before = events[j - 1];
+      if (before && e.from !== before.to) {
+        p.push(`${ev(e)}: moves ${x.id} from ${e.from}, but the event before it (id ${before.id}) left it ${before.to}: an event between them is missing or altered`);
+      }
+      if (e.from !== null && !e.correction && !isAllowedTransition(e.from as PlatformStatus, e.to as PlatformStatus)) {
+        p.push(`${ev(e)}: ${e.from} → ${e.to} is not a lifecycle step and is not marked as a correction`);
+      }
+    });
+    const last = events[events.length - 1];
+    if (x.status !== last.to) p.push(`${who}: status ${x.status} disagrees with its history, whose latest event (id ${last.id}) says ${last.to}`);
+    if (Number.isInteger(x.version) && x.version < events.length) {
+      p.push(`${who}: version ${x.version} is lower than its ${events.length} status events (each raised it by one)`);
+    }
   });
   return p;
 }
@@ -197,18 +274,17 @@ export async function importDump(ds: DataSource, dump: Dump, onProgress: (table:
   });
 }
 
-/** Platforms as CSV (one row each; lists joined by |): for spreadsheets. Export only. */
+/**
+ * Platforms as CSV (one row each; lists joined by |): for spreadsheets. Export only. Written by
+ * src/csv.ts: a byte-order mark first, formula-like cells neutralised (the dump keeps them verbatim).
+ */
 export function platformsCsv(dump: Dump): string {
   const header = ["id", "nameHans", "nameHant", "nameEn", "aliases", "kind", "level", "status", "district", "zone", "overseasCity", "overseasCountry",
     "lng", "lat", "precision", "domains", "agencies", "version", "archivedAt", "updatedAt", "firstMentionSection", "firstMentionExcerpt"];
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? "" : Array.isArray(v) ? v.join("|") : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
   const rows = dump.platforms.map((x) => [x.id, x.nameHans, x.nameHant, x.nameEn, x.aliases, x.kind, x.level, x.status, x.district, x.zone,
     x.overseas?.city, x.overseas?.country, x.location?.lng, x.location?.lat, x.location?.precision, x.domains, x.agencies, x.version,
-    x.archivedAt, x.updatedAt, x.mentions[0]?.section, x.mentions[0]?.excerpt].map(cell).join(","));
-  return [header.join(","), ...rows].join("\r\n") + "\r\n";
+    x.archivedAt, x.updatedAt, x.mentions[0]?.section, x.mentions[0]?.excerpt]);
+  return toCsv(header, rows);
 }
 
 /** Platforms as an RFC 7946 FeatureCollection (located ones; the rest counted). Export only. */

@@ -78,12 +78,21 @@
     by: ["by", "记录人"],
     recorded: ["recorded", "记录于"],
     importTitle: ["Update from a spreadsheet", "用表格批量更新"],
-    importHelp: ["Columns: id, status, effectiveDate, note, sourceTitle, sourceUrl, sourcePublishedAt, expectedVersion (UTF-8 CSV). Every row is checked first; then all changes are recorded together, or none. Rows already recorded are skipped.", "列：id、status、effectiveDate、note、sourceTitle、sourceUrl、sourcePublishedAt、expectedVersion（UTF-8 编码 CSV）。先检查每一行，再一并记录全部变更，有任何问题则一条也不记录。已记录过的行自动跳过。"],
-    template: ["Download the template (CSV)", "下载模板（CSV）"],
-    csvFile: ["CSV file", "CSV 文件"],
+    importHelp: ["Download the sheet of your platforms, fill in the rows that change (new status, effective date, source), and upload it: Excel .xlsx, or CSV in UTF-8 or GBK. Every row is checked first and shown below with its note and source as read; then all changes are recorded together, or none. Rows left empty and rows already recorded are skipped.", "下载您的平台表，填写需要变更的行（新状态、生效日期、来源）后上传：Excel .xlsx，或 UTF-8、GBK 编码的 CSV。先检查每一行，并在下方显示读到的备注和来源；再一并记录全部变更，有任何问题则一条也不记录。未填写的行和已记录过的行自动跳过。"],
+    importLimits: ["Limits: at most {rows} rows and {size} per file; split a larger file.", "限制：每个文件最多 {rows} 行、{size}；更大的文件请拆分。"],
+    tooLarge: ["The file is too large: at most {size} per upload. Split it into several files (at most {rows} rows each), or save it as .xlsx, which is smaller.", "文件太大：每次上传最多 {size}。请拆分为几个文件（每个最多 {rows} 行），或另存为更小的 .xlsx。"],
+    sheetXlsx: ["My platforms' sheet (Excel)", "我的平台表（Excel）"],
+    sheetCsv: ["My platforms' sheet (CSV)", "我的平台表（CSV）"],
+    template: ["Empty template (CSV)", "空白模板（CSV）"],
+    historyXlsx: ["Status history (Excel)", "状态变更历史（Excel）"],
+    historyCsv: ["Status history (CSV)", "状态变更历史（CSV）"],
+    csvFile: ["Spreadsheet (.xlsx or .csv)", "表格文件（.xlsx 或 .csv）"],
+    readAs: ["Read as", "读取格式"],
+    unchanged: ["rows without a change, skipped:", "无变更（跳过）行数："],
+    nothingToChange: ["Nothing to change: no row of the file asks for a change.", "没有需要变更的内容：文件中没有要求变更的行。"],
     preview: ["Check and preview", "检查并预览"],
     confirmImport: ["Confirm and record", "确认并记录"],
-    chooseFile: ["Choose a CSV file first.", "请先选择 CSV 文件。"],
+    chooseFile: ["Choose a file first.", "请先选择文件。"],
     problems: ["Problems (nothing was recorded)", "问题（未记录任何变更）"],
     rows: ["Rows", "各行"],
     row: ["Row", "行"],
@@ -209,7 +218,11 @@
     var t = withToken === undefined ? token : withToken;
     if (t) headers.authorization = "Bearer " + t;
     return fetch("/graphql", { method: "POST", headers: headers, body: JSON.stringify({ query: query, variables: variables || {} }) })
-      .then(function (res) { return res.json(); })
+      .then(function (res) {
+        // a proxy in front may answer an oversized body with a page of its own: the status says it
+        if (res.status === 413) throw new ApiError([{ message: "the request is too large", extensions: { code: "PAYLOAD_TOO_LARGE" } }]);
+        return res.json();
+      })
       .then(function (body) {
         if (body.errors && body.errors.length) throw new ApiError(body.errors);
         return body.data;
@@ -240,7 +253,8 @@
     conflict: null,
     lastSaved: null,
     importResult: null,
-    importCsv: null,
+    importFile: null, // the previewed file: its bytes (base64) and the preview's contentHash
+    importSeq: 0, // bumped whenever the file changes: answers for an earlier file are dropped
     targets: null,
     generation: 0,
     busy: 0,
@@ -632,59 +646,124 @@
   }
 
   // ---- spreadsheet ---------------------------------------------------------------------------
-  var IMPORT = "mutation($csv: String!, $dryRun: Boolean) { importStatusUpdates(csv: $csv, dryRun: $dryRun) { dryRun applied changed alreadyRecorded rows { row platformId status outcome from version } problems { row column code message currentVersion } } }";
+  // The file's bytes go to the API as they are (base64): the server reads every encoding and .xlsx.
+  // Confirm sends the very bytes that were previewed, with the preview's contentHash, so the server
+  // refuses anything else; choosing another file forgets the preview and disables Confirm.
+  var IMPORT = "mutation($file: String, $dryRun: Boolean, $expectedHash: String) { importStatusUpdates(file: $file, dryRun: $dryRun, expectedHash: $expectedHash) { dryRun applied changed alreadyRecorded unchanged format contentHash rows { row platformId status outcome from version effectiveDate note sourceTitle } problems { row column code message currentVersion } } }";
 
-  function readFile() {
-    var file = $("csv-file").files[0];
-    if (!file) return Promise.reject(new Error(word("chooseFile")));
-    if (typeof file.text === "function") return file.text();
+  function fill(text) {
+    return text.replace("{rows}", String(config.maxRows)).replace("{size}", sizeText(config.maxFileBytes));
+  }
+  function sizeText(n) { return n >= 1048576 ? (n / 1048576).toFixed(1) + " MB" : Math.floor(n / 1024) + " KB"; }
+
+  function toBase64(buffer) {
+    var bytes = new Uint8Array(buffer);
+    var out = "";
+    for (var i = 0; i < bytes.length; i += 0x8000) out += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return btoa(out);
+  }
+
+  function readFile(file) {
+    if (typeof file.arrayBuffer === "function") return file.arrayBuffer();
     return new Promise(function (resolve, reject) {
       var r = new FileReader();
-      r.onload = function () { resolve(String(r.result)); };
+      r.onload = function () { resolve(r.result); };
       r.onerror = function () { reject(r.error); };
-      r.readAsText(file, "utf-8");
+      r.readAsArrayBuffer(file);
     });
+  }
+
+  function fileError(text) {
+    $("csv-err").textContent = text || "";
+    $("csv-err").hidden = !text;
+    if (text) $("csv-file").setAttribute("aria-invalid", "true");
+    else $("csv-file").removeAttribute("aria-invalid");
+  }
+
+  /** A new file: every earlier result goes, and Confirm waits for this file's preview. */
+  function fileChosen() {
+    state.importSeq++;
+    state.importFile = null;
+    state.importResult = null;
+    $("import-confirm").disabled = true;
+    fileError(null);
+    message("", null);
+    renderImport();
   }
 
   function checkImport() {
-    $("csv-err").hidden = true;
-    $("import-confirm").disabled = true;
-    return readFile().then(function (csv) {
-      state.importCsv = csv;
-      return runImport(csv, true);
+    fileChosen();
+    var seq = state.importSeq;
+    var file = $("csv-file").files[0];
+    if (!file) { fileError(word("chooseFile")); return Promise.resolve(); }
+    if (file.size > config.maxFileBytes) { fileError(fill(word("tooLarge"))); return Promise.resolve(); }
+    return readFile(file).then(function (buffer) {
+      if (seq !== state.importSeq) return;
+      var previewed = { base64: toBase64(buffer), hash: null };
+      return runImport(previewed, true, seq);
+    }, function (err) { fileError(err.message); });
+  }
+
+  function runImport(previewed, dryRun, seq) {
+    return busy(gql(IMPORT, { file: previewed.base64, dryRun: dryRun, expectedHash: dryRun ? null : previewed.hash })).then(function (d) {
+      if (seq !== state.importSeq) return; // another file was chosen meanwhile: this answer is stale
+      var r = d.importStatusUpdates;
+      state.importResult = r;
+      if (dryRun) {
+        previewed.hash = r.contentHash;
+        state.importFile = previewed;
+      } else {
+        state.importFile = null;
+        $("csv-file").value = "";
+      }
+      message("", null);
+      renderImport();
+      $("import-confirm").disabled = !(dryRun && !r.problems.length && r.changed > 0);
+      $("import-summary").focus();
     }, function (err) {
-      $("csv-err").textContent = err.message;
-      $("csv-err").hidden = false;
-      $("csv-file").setAttribute("aria-invalid", "true");
+      if (seq !== state.importSeq) return;
+      if (err && err.code === "PAYLOAD_TOO_LARGE") return fileError(fill(word("tooLarge")));
+      fail(err);
     });
   }
 
-  function runImport(csv, dryRun) {
-    $("csv-file").removeAttribute("aria-invalid");
-    return busy(gql(IMPORT, { csv: csv, dryRun: dryRun })).then(function (d) {
-      state.importResult = d.importStatusUpdates;
-      renderImport();
-      $("import-confirm").disabled = !(dryRun && !state.importResult.problems.length && state.importResult.changed > 0);
-      $("import-summary").focus();
+  function confirmImport() {
+    if (!state.importFile || !state.importFile.hash) return;
+    $("import-confirm").disabled = true;
+    return runImport(state.importFile, false, state.importSeq);
+  }
+
+  /** The pre-filled sheet: fetched with the token (a link cannot send it), then saved as a file. */
+  function downloadSheet(ext) {
+    var name = "status-sheet." + ext;
+    return busy(fetch("/desk/sheet." + ext, { headers: { authorization: "Bearer " + token } }).then(function (res) {
+      if (res.status === 401) throw new ApiError([{ message: "token refused", extensions: { code: "UNAUTHENTICATED" } }]);
+      if (!res.ok) throw new Error("HTTP " + res.status);
+      return res.blob();
+    })).then(function (blob) {
+      var url = URL.createObjectURL(blob);
+      var a = el("a", { href: url, download: name, hidden: "" });
+      document.body.appendChild(a);
+      a.click();
+      document.body.removeChild(a);
+      setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
     }, fail);
   }
 
-  function confirmImport() {
-    if (!state.importCsv) return;
-    $("import-confirm").disabled = true;
-    return runImport(state.importCsv, false).then(function () { $("csv-file").value = ""; state.importCsv = null; });
-  }
-
   function renderImport() {
+    $("import-limits").textContent = fill(word("importLimits"));
     var r = state.importResult;
     var summary = $("import-summary");
     summary.setAttribute("tabindex", "-1");
     show("import-problems", !!r && r.problems.length > 0);
     show("import-rows", !!r && r.rows.length > 0);
-    if (!r) { summary.textContent = ""; return; }
-    if (r.problems.length) summary.textContent = word("previewBad") + " " + r.problems.length + ".";
-    else if (r.dryRun) summary.textContent = word("previewOk") + " " + r.changed + "; " + word("alreadyRecorded") + " " + r.alreadyRecorded + ".";
-    else summary.textContent = word("importDone") + " " + r.changed + "; " + word("alreadyRecorded") + " " + r.alreadyRecorded + ".";
+    if (!r) { summary.textContent = ""; summary.className = ""; clear($("import-problem-rows")); clear($("import-row-rows")); return; }
+    var skipped = r.unchanged ? "; " + word("unchanged") + " " + r.unchanged : "";
+    var read = " (" + word("readAs") + ": " + r.format + ")";
+    if (r.problems.length) summary.textContent = word("previewBad") + " " + r.problems.length + "." + read;
+    else if (!r.changed && !r.alreadyRecorded) summary.textContent = word("nothingToChange") + skipped.replace(/^; /, " ") + read;
+    else if (r.dryRun) summary.textContent = word("previewOk") + " " + r.changed + "; " + word("alreadyRecorded") + " " + r.alreadyRecorded + skipped + "." + read;
+    else summary.textContent = word("importDone") + " " + r.changed + "; " + word("alreadyRecorded") + " " + r.alreadyRecorded + skipped + ".";
     summary.className = r.problems.length ? "bad" : "ok";
     var pb = $("import-problem-rows");
     clear(pb);
@@ -699,6 +778,9 @@
       rb.appendChild(el("tr", { "data-row": String(x.row), "data-outcome": x.outcome }, [
         el("td", { class: "num", text: String(x.row) }), el("td", { text: x.platformId }),
         el("td", { text: x.status ? (x.from ? statusWord(x.from) + " → " : "") + statusWord(x.status) : "—" }),
+        el("td", { text: x.effectiveDate || "—" }),
+        el("td", { class: "note-cell", text: x.note || "" }),
+        el("td", { class: "source-cell", text: x.sourceTitle || "" }),
         el("td", { text: word(x.outcome) }), el("td", { class: "num", text: x.version == null ? "—" : String(x.version) }),
       ]));
     });
@@ -817,6 +899,9 @@
   $("conflict-drop").addEventListener("click", drop);
   $("import-form").addEventListener("submit", function (ev) { ev.preventDefault(); checkImport(); });
   $("import-confirm").addEventListener("click", confirmImport);
+  $("csv-file").addEventListener("change", fileChosen);
+  $("sheet-xlsx").addEventListener("click", function () { downloadSheet("xlsx"); });
+  $("sheet-csv").addEventListener("click", function () { downloadSheet("csv"); });
   window.addEventListener("hashchange", function () {
     if (state.keepMessage) state.keepMessage = false;
     else message("", null);
