@@ -8,6 +8,7 @@ import { connectDatabase, createDatabase, type Database } from "./db/database";
 import type { Logger } from "./logger";
 import { createServer, type AppServer } from "./server";
 import { loadSeed, readSeedData } from "./modules/dataset/dataset";
+import { readOutlines } from "./modules/geo/outlines";
 
 export interface Running {
   db: Database;
@@ -39,11 +40,13 @@ export interface StartOptions {
 }
 
 export async function start(config: Config, logger: Logger, opts: StartOptions = {}): Promise<Running> {
+  // a district outline file that cannot be read or is not valid stops the start before anything runs
+  const outlines = config.districtOutlines ? readOutlines(config.districtOutlines) : null;
   const db = await createDatabase(config, logger);
   let server: AppServer | undefined;
   let stopping = false;
   try {
-    server = await createServer({ config, dataSource: db.dataSource, databaseUrl: db.url, logger });
+    server = await createServer({ config, dataSource: db.dataSource, databaseUrl: db.url, logger, outlines });
     const port = await server.listen(config.port, config.host);
     const s = server;
     const lost = new Promise<Error>((resolve) =>

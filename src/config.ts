@@ -64,6 +64,10 @@ export interface Config {
   responseCacheTtlSeconds: number;
   /** Reads as named prepared statements (src/db/reader.ts); off behind a pooler that cannot keep them. Default true. */
   preparedStatements: boolean;
+  /** A GeoJSON file of district outlines (resolved against the cwd), served as /collections/districts and drawn by /map. Default none. */
+  districtOutlines: string | null;
+  /** The credit the outlines' licence asks for, shown on /map and in the collection, e.g. "© OpenStreetMap contributors (ODbL)". Default none. */
+  districtOutlinesAttribution: string | null;
   /** How many times an embedded PostgreSQL that exited unexpectedly is restarted before the registry exits 1. Default 5. */
   embeddedRestarts: number;
   /** Time a client has to send a request's headers, in ms. Default 10000. */
@@ -245,6 +249,9 @@ export function loadConfig(env: Env = process.env): Config {
     responseCacheMaxBytes: bytes(env, "RESPONSE_CACHE_MAX_BYTES", 64 * 1024 * 1024, 4096),
     responseCacheTtlSeconds: int(env, "RESPONSE_CACHE_TTL", 300, 1, 86_400),
     preparedStatements: bool(env, "PREPARED_STATEMENTS", true),
+    // read and checked at start (src/modules/geo/outlines.ts), where a bad file stops the start
+    districtOutlines: str(env, "DISTRICT_OUTLINES") === undefined ? null : path.resolve(str(env, "DISTRICT_OUTLINES")!),
+    districtOutlinesAttribution: str(env, "DISTRICT_OUTLINES_ATTRIBUTION") ?? null,
     embeddedRestarts: int(env, "EMBEDDED_PG_RESTARTS", 5, 0, 100),
     headersTimeoutMs: int(env, "HTTP_HEADERS_TIMEOUT_MS", 10_000, 1000, 600_000),
     requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_MS", 30_000, 1000, 3_600_000),

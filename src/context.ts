@@ -16,22 +16,29 @@ import { StatusBatchService } from "./modules/status/status-batch.service";
 import { StatusSheetService } from "./modules/status/status-sheet.service";
 import { TargetService } from "./modules/target/target.service";
 import { GeoService } from "./modules/geo/geo.service";
+import { DistrictOutlineService, type OutlineInput } from "./modules/geo/outlines";
+import { SearchInterpreter } from "./modules/platform/search-interpretation";
 
 /** Services are stateless and built once per server. */
-export function createServices(ds: DataSource, hub: ChangeBus, options: { preparedStatements?: boolean } = {}) {
+export function createServices(ds: DataSource, hub: ChangeBus, options: { preparedStatements?: boolean; outlines?: { features: OutlineInput[]; attribution: string | null } | null } = {}) {
   // Reads may go to a streaming replica; writes and their transactions always go to the primary.
   const reader = createReader(ds, options);
+  const search = new SearchInterpreter(reader, hub);
+  const districts = new DistrictService(reader);
   return {
-    platforms: new PlatformService(reader),
+    platforms: new PlatformService(reader, search),
+    search,
     writes: new PlatformWriteService(ds),
     status: new StatusService(ds, reader),
     statusBatch: new StatusBatchService(ds),
     statusSheet: new StatusSheetService(ds),
-    districts: new DistrictService(reader),
+    districts,
+    /** District outlines from DISTRICT_OUTLINES; null without the file */
+    outlines: options.outlines ? new DistrictOutlineService(options.outlines.features, districts, search, options.outlines.attribution) : null,
     domains: new DomainService(reader),
     agencies: new AgencyService(reader),
     targets: new TargetService(reader),
-    geo: new GeoService(reader),
+    geo: new GeoService(reader, search),
     tokens: new TokenService(ds),
     hub,
   };

@@ -85,6 +85,9 @@ function main(): void {
         { port: r.port, database: config.databaseUrl ? "DATABASE_URL" : `embedded (${config.dataDir})` },
         `registry listening: http://localhost:${r.port}/graphql`,
       );
+      // One line for a person at the console, besides the JSON log: on stderr, so stdout stays JSON lines,
+      // and at the info level's verbosity (LOG_LEVEL=warn, error or silent print only JSON, or nothing).
+      if (logger.isLevelEnabled("info")) process.stderr.write(`${consoleLine(config.host, r.port)}\n`);
       // The embedded database died and would not come back: exit 1, so that a supervisor restarts the registry.
       void r.lost.then(async (err) => {
         if (stopping) return;
@@ -110,6 +113,13 @@ function main(): void {
       process.exit(1);
     },
   );
+}
+
+/** The addresses of the registry's pages, for the console: "Registry: http://localhost:4000/ · /map · /desk · /graphql". */
+function consoleLine(host: string, port: number): string {
+  const name = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  const base = `http://${name}:${port}`;
+  return `Registry: ${base}/  map ${base}/map  desk ${base}/desk  GraphQL ${base}/graphql`;
 }
 
 main();

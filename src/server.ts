@@ -18,6 +18,7 @@ import { capConnections, RequestGuards } from "./http/guards";
 import { createLifecycle, type Lifecycle } from "./http/lifecycle";
 import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
+import type { OutlineInput } from "./modules/geo/outlines";
 import { ResponseCache } from "./response-cache";
 import { createSchema } from "./schema";
 
@@ -34,13 +35,18 @@ export interface ServerOptions {
   /** The database URL, for the LISTEN connection that hears changes from every instance. */
   databaseUrl: string;
   logger: Logger;
+  /** The district outlines read from DISTRICT_OUTLINES (src/modules/geo/outlines.ts); none by default. */
+  outlines?: OutlineInput[] | null;
 }
 
-export async function createServer({ config, dataSource, databaseUrl, logger }: ServerOptions): Promise<AppServer> {
+export async function createServer({ config, dataSource, databaseUrl, logger, outlines = null }: ServerOptions): Promise<AppServer> {
   const bus = new ChangeBus(databaseUrl, logger);
   const schema = await createSchema(bus);
   const metrics = createMetrics(dataSource);
-  const services = createServices(dataSource, bus, { preparedStatements: config.preparedStatements });
+  const services = createServices(dataSource, bus, {
+    preparedStatements: config.preparedStatements,
+    outlines: outlines && { features: outlines, attribution: config.districtOutlinesAttribution },
+  });
   const guards = new RequestGuards(config, services.tokens);
   const formatError = makeFormatError(logger, () => guards.readiness.noteStorageFull());
   const cache = config.responseCache
@@ -81,7 +87,17 @@ export async function createServer({ config, dataSource, databaseUrl, logger }: 
     httpServer,
     apollo,
     hub: bus,
-    activate: () => lifecycle.activate(),
+    activate: async () => {
+      await lifecycle.activate();
+      await services.search.lexicon().catch((err) => logger.warn({ err }, "could not read the search lexicon; searches will read it"));
+      // the outlines' report, at start; a failure here is retried by the first request that needs them
+      const m = await services.outlines?.match().catch((err) => void logger.warn({ err }, "could not match the district outlines yet"));
+      if (m) {
+        const report = { file: config.districtOutlines, outlined: m.outlines.map((o) => o.id), unknown: m.unknown, missing: m.missing };
+        if (m.unknown.length || m.missing.length) logger.warn(report, "district outlines: some features name no district of the registry, or some districts have no outline");
+        else logger.info(report, "district outlines loaded");
+      }
+    },
     fail: (err) => lifecycle.fail(err),
     listen: (port, host) => lifecycle.listen(port, host),
     stop: () => lifecycle.stop(),

@@ -93,6 +93,9 @@ describe("npm start on the embedded PostgreSQL", () => {
     const first = await gql(a.port, `{ __typename platforms(first: 1) { totalCount } }`);
     expect(first.data.__typename).toBe("Query");
     expect(first.data.platforms.totalCount).toBeGreaterThan(100);
+    // one line for a person at the console, besides the JSON log
+    const base = `http://127.0.0.1:${a.port}`;
+    expect(a.output()).toContain(`Registry: ${base}/  map ${base}/map  desk ${base}/desk  GraphQL ${base}/graphql\n`);
     // a row only this run wrote, to see it survive the restart
     await gql(a.port, `{ __typename }`);
     const pgDir = path.join(dataDir, "pg");
@@ -145,6 +148,14 @@ describe("npm start on the embedded PostgreSQL", () => {
     expect(code).not.toBe(0);
     expect(p.output()).toContain("PORT");
   });
+
+  it("refuses a district outline file it cannot read, before starting a database", async () => {
+    const dataDir = tmp();
+    const p = await launch({ DATA_DIR: dataDir, DISTRICT_OUTLINES: path.join(dataDir, "missing.geojson") });
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toMatch(/could not start: DISTRICT_OUTLINES: .*missing\.geojson cannot be read: ENOENT/);
+    expect(fs.existsSync(path.join(dataDir, "pg"))).toBe(false);
+  });
 });
 
 describe("npm start with DATABASE_URL", () => {
@@ -194,7 +205,7 @@ describe("installed under a folder whose name starts with a dot", () => {
     fs.mkdirSync(home, { recursive: true });
     fs.cpSync(path.join(root, "dist"), path.join(home, "dist"), { recursive: true });
     fs.copyFileSync(path.join(root, "package.json"), path.join(home, "package.json"));
-    for (const page of ["src/modules/geo/map", "src/modules/desk/desk"]) {
+    for (const page of ["src/modules/geo/map", "src/modules/desk/desk", "src/modules/front/assets"]) {
       if (fs.existsSync(path.join(root, page))) fs.cpSync(path.join(root, page), path.join(home, page), { recursive: true });
     }
     fs.symlinkSync(path.join(root, "seeds"), path.join(home, "seeds"));
@@ -216,7 +227,7 @@ describe("installed under a folder whose name starts with a dot", () => {
       try {
         await waitReady(p);
         const url = `http://127.0.0.1:${port}`;
-        const pages = ["/map", "/graphiql", ...(fs.existsSync(path.join(home, "src/modules/desk/desk")) ? ["/desk"] : [])];
+        const pages = ["/collections", "/map", "/graphiql", ...(fs.existsSync(path.join(home, "src/modules/desk/desk")) ? ["/desk"] : [])];
         const failed: string[] = [];
         let count = 0;
         for (const page of pages) {

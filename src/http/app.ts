@@ -19,6 +19,7 @@ import { GRAPHIQL_CSP, graphiqlHtml, graphiqlStartJs, IDE_ASSETS } from "../ide"
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { createDeskRouter } from "../modules/desk/desk.router";
+import { createFrontRouter } from "../modules/front/front.router";
 import { createGeoRouter } from "../modules/geo/geo.router";
 import { requestContext } from "../request-context";
 import type { ResponseCache } from "../response-cache";
@@ -187,6 +188,7 @@ export function createApp(o: AppOptions): HttpDoor {
   // its steps are filled in by mountGraphQL once Apollo has started
   const graphqlSteps: NodeMiddleware[] = [];
   app.use("/graphql", (req, res, next) => runSteps(graphqlSteps, req, res, next));
+  app.use(createFrontRouter({ services: o.services }));
   app.use(createGeoRouter({ services: o.services, logger, publicUrl: config.publicUrl }));
   app.use(createDeskRouter({ services: o.services, logger, bodyLimitBytes: o.config.bodyLimitBytes }));
   app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {

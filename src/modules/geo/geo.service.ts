@@ -15,6 +15,7 @@ import { Params } from "../../db/table";
 import { col } from "../platform/platform.store";
 import type { PlatformFilter } from "../platform/platform.inputs";
 import { compileFilter, type CompiledFilter } from "../platform/platform.query";
+import { SearchInterpreter, type SearchInterpretation } from "../platform/search-interpretation";
 import { RawJson } from "../../raw-json";
 import { CoordinateSystem, project } from "./crs";
 
@@ -51,6 +52,8 @@ export interface FeatureProperties {
 
 export interface PlatformFeatureCollection {
   type: "FeatureCollection";
+  /** Foreign member: how the filter's search was read, when there is one. */
+  searchInterpretation?: SearchInterpretation;
   /** Foreign member: the system of every coordinate (RFC 7946 itself allows only WGS-84). */
   coordinateSystem: CoordinateSystem;
   /** Foreign member: platforms that match but have no point, so are not features. */
@@ -65,6 +68,8 @@ export interface FeaturePage {
   numberWithoutLocation: number;
   /** Cursor of the next page, when there is one. */
   next: string | null;
+  /** How the filter's search was read; null without a search. */
+  searchInterpretation: SearchInterpretation | null;
 }
 
 interface FeatureRow {
@@ -119,7 +124,10 @@ const decodeId = (cursor: string) => decodeCursor(cursor, "id", ["text"], "curso
 /** Reads platforms as point features; one SQL statement per call. */
 export class GeoService {
   /** Reads only: `reader` may send them to a replica (src/db/reader.ts). */
-  constructor(private readonly ds: Queryable) {}
+  constructor(
+    private readonly ds: Queryable,
+    private readonly search = new SearchInterpreter(ds),
+  ) {}
 
   /**
    * Every located platform matching the filter, as one FeatureCollection. Refuses (BAD_USER_INPUT)
@@ -127,12 +135,15 @@ export class GeoService {
    * OGC endpoint, or narrow the filter (bbox, districts, ...).
    */
   async featureCollection(filter: PlatformFilter | null | undefined, crs: CoordinateSystem): Promise<RawJson> {
-    const c = compileFilter(filter);
+    const read = await this.search.read(filter);
+    const c = compileFilter(filter, read?.terms);
+    // Foreign member: how the search was read, when there is one
+    const reading = read ? `,"searchInterpretation":${JSON.stringify(read.interpretation)}` : "";
     if (crs !== CoordinateSystem.WGS84) {
       // converted in Node (gcoord): read the rows, project each point
       const w = await this.window(c, null, MAX_GEOJSON_FEATURES, MAX_GEOJSON_FEATURES);
       this.refuseTooMany(w.numberMatched);
-      const fc: PlatformFeatureCollection = { type: "FeatureCollection", coordinateSystem: crs, numberWithoutLocation: w.numberWithoutLocation, features: w.rows.map((r) => toFeature(r, crs)) };
+      const fc: PlatformFeatureCollection = { type: "FeatureCollection", ...(read ? { searchInterpretation: read.interpretation } : {}), coordinateSystem: crs, numberWithoutLocation: w.numberWithoutLocation, features: w.rows.map((r) => toFeature(r, crs)) };
       return new RawJson(JSON.stringify(fc));
     }
     // WGS-84: PostgreSQL writes the features as compact JSON text, which goes into the answer as it is
@@ -150,7 +161,7 @@ export class GeoService {
     );
     const r = rows[0];
     this.refuseTooMany(r.located);
-    return new RawJson(`{"type":"FeatureCollection","coordinateSystem":"WGS84","numberWithoutLocation":${r.unlocated},"features":[${r.features ?? ""}]}`);
+    return new RawJson(`{"type":"FeatureCollection"${reading},"coordinateSystem":"WGS84","numberWithoutLocation":${r.unlocated},"features":[${r.features ?? ""}]}`);
   }
 
   private refuseTooMany(matched: number): void {
@@ -169,7 +180,8 @@ export class GeoService {
    */
   async page(args: { filter: PlatformFilter; crs: CoordinateSystem; limit: number; cursor: string | null }): Promise<FeaturePage> {
     const after = args.cursor === null ? null : decodeId(args.cursor);
-    const w = await this.window(compileFilter(args.filter), after, args.limit);
+    const read = await this.search.read(args.filter);
+    const w = await this.window(compileFilter(args.filter, read?.terms), after, args.limit);
     const more = w.rows.length > args.limit;
     const rows = w.rows.slice(0, args.limit);
     return {
@@ -177,6 +189,7 @@ export class GeoService {
       numberMatched: w.numberMatched,
       numberWithoutLocation: w.numberWithoutLocation,
       next: more ? encodeId(rows[rows.length - 1].id) : null,
+      searchInterpretation: read?.interpretation ?? null,
     };
   }
 

@@ -10,6 +10,7 @@
  *   GET /collections/platforms/queryables   the properties to filter on, as JSON Schema (queryables.ts)
  *   GET /collections/platforms/items        located platforms, keyset-paged by `next` links
  *   GET /collections/platforms/items/{id}   one platform
+ *   GET /collections/districts[/queryables|/items[/{code}]]   district outlines, only when DISTRICT_OUTLINES is set
  *
  * Items are the platforms that have a point, as in platformsGeoJSON; the others are counted in
  * the foreign member numberWithoutLocation. Parameters of /items: bbox (CRS84, 4 or 6 numbers),
@@ -18,9 +19,10 @@
  * CRS84 URI), q (PlatformFilter.search); the queryables district, kind, level, status, domains
  * (or domain) as comma-separated lists, zone (one id); agency (a list). A wrong value, a
  * district, domain, zone or agency the registry does not have, or an unknown parameter is a 400
- * naming it (the standard requires the 400 for unknown parameters), an unknown id a 404. Every
- * answer under /collections, /conformance and /api, errors included, is JSON
- * {code, description, parameter?}. Cross-origin reads follow the server's CORS setting.
+ * naming it (the standard requires the 400 for unknown parameters), an unknown id a 404. Answers
+ * are JSON, errors {code, description, parameter?}; a browser (`f=html`, or Accept preferring
+ * text/html) gets the collections, a collection, its queryables and items as HTML tables
+ * (ogc-html.ts). Cross-origin reads follow the server's CORS setting.
  */
 import { validateSync, type ValidationError } from "class-validator";
 import { Router, type Request, type Response } from "express";
@@ -29,8 +31,12 @@ import { AppError, ErrorCode, isDatabaseUnavailable, RETRY_AFTER_SECONDS } from 
 import type { Logger } from "../../logger";
 import { PlatformKind, PlatformLevel, PlatformStatus } from "../platform/platform.enums";
 import { PlatformFilter } from "../platform/platform.inputs";
-import { CoordinateSystem } from "./crs";
+import { decodeCursor, encodeCursor } from "../../db/cursor";
+import { CoordinateSystem, project } from "./crs";
+import type { DistrictOutline, OutlineGeometry } from "./outlines";
 import type { PointFeature } from "./geo.service";
+import { sendPage, wantsHtml } from "../front/page";
+import { collectionPage, collectionsPage, itemPage, itemsPage, queryablesPage } from "./ogc-html";
 import { OPENAPI_JSON, openApiDocument } from "./openapi";
 import { FILTER_FIELD_OF_PARAM, queryablesSchema, referenceValues, SCHEMA_JSON, unknownValue } from "./queryables";
 
@@ -143,6 +149,38 @@ function firstMessage(e: ValidationError): string {
 
 const ITEMS_PARAMS = ["bbox", "datetime", "limit", "cursor", "crs", "q", "kind", "level", "status", "district", "domains", "domain", "agency", "zone", "f"] as const;
 
+const DISTRICT_ITEMS_PARAMS = ["bbox", "datetime", "limit", "cursor", "crs", "code", "f"] as const;
+
+/** An outline as a GeoJSON feature, its positions in `crs` (GCJ-02 and BD-09 converted with gcoord). */
+function outlineFeature(o: DistrictOutline, crs: CoordinateSystem) {
+  const ring = (r: number[][]) => r.map(([lng, lat]) => project(lng, lat, null, crs));
+  const geometry: OutlineGeometry =
+    crs === CoordinateSystem.WGS84 ? o.geometry
+    : o.geometry.type === "Polygon" ? { type: "Polygon", coordinates: o.geometry.coordinates.map(ring) }
+    : { type: "MultiPolygon", coordinates: o.geometry.coordinates.map((p) => p.map(ring)) };
+  return { type: "Feature" as const, id: o.id, geometry, properties: o.properties };
+}
+
+/** Part 3 queryables of the districts collection: the code, also a query parameter of its /items. */
+function districtQueryables(id: string, outlines: DistrictOutline[]) {
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: id,
+    type: "object",
+    title: "District outlines",
+    description: "Properties of the districts collection that /collections/districts/items filters on, as a query parameter of the same name.",
+    properties: {
+      code: {
+        title: "District",
+        description: `GB/T 2260 code of the district; one value, or several separated by commas: ${outlines.map((o) => `${o.id} ${o.properties.nameEn}`).join(", ")}.`,
+        type: "string",
+        enum: outlines.map((o) => o.id),
+      },
+    },
+    additionalProperties: false,
+  };
+}
+
 const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/i;
 
 /**
@@ -162,7 +200,7 @@ function checkDatetime(raw: string | undefined): void {
 /** Query parameters of /items → a PlatformFilter, checked by the same class-validator rules as GraphQL input. */
 export function parseItemsQuery(query: Query) {
   checkNames(query, ITEMS_PARAMS);
-  checkFormat(query, ["json", "geojson"]);
+  checkFormat(query, ["json", "geojson", "html"]);
   checkDatetime(one(query, "datetime"));
   if (query.domains !== undefined && query.domain !== undefined) throw invalid("domain", "give domains or its older name domain, not both");
   const domainParam = query.domain !== undefined ? "domain" : "domains";
@@ -260,6 +298,11 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
   });
   const geo = services.geo;
   const h = (fn: (req: Request, res: Response) => Promise<void> | void) => handle(logger, fn);
+  // the collections answer JSON or HTML by the Accept header (ogc-html.ts)
+  router.use("/collections", (_req, res, next) => {
+    res.vary("Accept");
+    next();
+  });
 
   const collection = async (base: string) => {
     const extent = await geo.extent();
@@ -294,6 +337,7 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
       description: "The innovation platforms of Guangzhou's 2018–2020 action plan: OGC API – Features (this), GraphQL at /graphql, a map at /map.",
       links: [
         { href: `${base}/`, rel: "self", type: JSON_TYPE, title: "This document" },
+        { href: `${base}/?f=html`, rel: "alternate", type: "text/html", title: "The registry's front page" },
         { href: `${base}/api`, rel: "service-desc", type: OPENAPI_JSON, title: "The API definition (OpenAPI 3.0)" },
         { href: `${base}/conformance`, rel: "conformance", type: JSON_TYPE, title: "Conformance classes" },
         { href: `${base}/collections`, rel: "data", type: JSON_TYPE, title: "Collections" },
@@ -305,7 +349,8 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
   router.get("/api", h(async (req, res) => {
     checkNames(req.query, ["f"]);
     checkFormat(req.query, ["json"]);
-    send(res, openApiDocument(baseUrl(req), await referenceValues(services)), OPENAPI_JSON);
+    const districts = services.outlines ? (await services.outlines.match()).outlines.map((o) => o.id) : null;
+    send(res, openApiDocument(baseUrl(req), await referenceValues(services), districts), OPENAPI_JSON);
   }));
 
   router.get("/conformance", h((req, res) => {
@@ -316,29 +361,51 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
 
   router.get("/collections", h(async (req, res) => {
     checkNames(req.query, ["f"]);
-    checkFormat(req.query, ["json"]);
+    checkFormat(req.query, ["json", "html"]);
     const base = baseUrl(req);
+    const collections = [await collection(base), ...(services.outlines ? [await districtsCollection(base)] : [])];
+    if (wantsHtml(req)) return sendPage(res, collectionsPage(collections));
     send(res, {
-      links: [{ href: `${base}/collections`, rel: "self", type: JSON_TYPE, title: "Collections" }] satisfies Link[],
-      collections: [await collection(base)],
+      links: [
+        { href: `${base}/collections`, rel: "self", type: JSON_TYPE, title: "Collections" },
+        { href: `${base}/collections?f=html`, rel: "alternate", type: "text/html", title: "Collections as HTML" },
+      ] satisfies Link[],
+      collections,
     });
   }));
 
   router.get("/collections/:collectionId", h(async (req, res) => {
+    if (req.params.collectionId === "districts" && services.outlines) {
+      checkNames(req.query, ["f"]);
+      checkFormat(req.query, ["json", "html"]);
+      const c = await districtsCollection(baseUrl(req));
+      return wantsHtml(req) ? sendPage(res, collectionPage(c)) : send(res, c);
+    }
     if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
     checkNames(req.query, ["f"]);
-    checkFormat(req.query, ["json"]);
-    send(res, await collection(baseUrl(req)));
+    checkFormat(req.query, ["json", "html"]);
+    const c = await collection(baseUrl(req));
+    if (wantsHtml(req)) return sendPage(res, collectionPage(c));
+    send(res, c);
   }));
 
   router.get("/collections/:collectionId/queryables", h(async (req, res) => {
+    if (req.params.collectionId === "districts" && services.outlines) {
+      checkNames(req.query, ["f"]);
+      checkFormat(req.query, ["json", "html"]);
+      const schema = districtQueryables(`${baseUrl(req)}/collections/districts/queryables`, (await services.outlines.match()).outlines);
+      return wantsHtml(req, [SCHEMA_JSON, JSON_TYPE]) ? sendPage(res, queryablesPage("districts", schema)) : send(res, schema, SCHEMA_JSON);
+    }
     if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
     checkNames(req.query, ["f"]);
-    checkFormat(req.query, ["json"]);
-    send(res, queryablesSchema(`${baseUrl(req)}/collections/platforms/queryables`, await referenceValues(services)), SCHEMA_JSON);
+    checkFormat(req.query, ["json", "html"]);
+    const schema = queryablesSchema(`${baseUrl(req)}/collections/platforms/queryables`, await referenceValues(services));
+    if (wantsHtml(req, [SCHEMA_JSON, JSON_TYPE])) return sendPage(res, queryablesPage("platforms", schema));
+    send(res, schema, SCHEMA_JSON);
   }));
 
   router.get("/collections/:collectionId/items", h(async (req, res) => {
+    if (req.params.collectionId === "districts" && services.outlines) return districtItems(req, res, (await services.outlines.match()).outlines);
     if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
     const q = parseItemsQuery(req.query);
     const unknown = await unknownValue(services, q.filter, q.paramOf);
@@ -358,6 +425,12 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
       next.searchParams.set("cursor", page.next);
       links.push({ href: next.toString(), rel: "next", type: GEOJSON, title: "Next page" });
     }
+    if (wantsHtml(req, [GEOJSON, JSON_TYPE])) {
+      return sendPage(res, itemsPage({
+        collectionId: "platforms", title: "Innovation platforms", numberMatched: page.numberMatched, links, features: page.features,
+        columns: ["nameHans", "nameEn", "kind", "status", "district"],
+      }));
+    }
     contentCrs(res, q.crs);
     send(res, {
       type: "FeatureCollection",
@@ -365,6 +438,8 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
       numberMatched: page.numberMatched,
       numberReturned: page.features.length,
       numberWithoutLocation: page.numberWithoutLocation,
+      // Foreign member: how q was read (the districts and domains it names, the terms left for names)
+      ...(page.searchInterpretation ? { searchInterpretation: page.searchInterpretation } : {}),
       timeStamp: new Date().toISOString(),
       links,
       features: page.features,
@@ -372,9 +447,10 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
   }));
 
   router.get("/collections/:collectionId/items/:featureId", h(async (req, res) => {
+    if (req.params.collectionId === "districts" && services.outlines) return districtItem(req, res, (await services.outlines.match()).outlines);
     if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
     checkNames(req.query, ["crs", "f"]);
-    checkFormat(req.query, ["json", "geojson"]);
+    checkFormat(req.query, ["json", "geojson", "html"]);
     const crs = parseCrs(one(req.query, "crs"));
     const id = String(req.params.featureId);
     const { exists, feature } = await geo.feature(id, crs);
@@ -390,9 +466,87 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
         { href: `${base}/collections/platforms`, rel: "collection", type: JSON_TYPE, title: "The collection" },
       ],
     };
+    if (wantsHtml(req, [GEOJSON, JSON_TYPE])) return sendPage(res, itemPage({ collectionId: "platforms", feature, links: body.links }));
     contentCrs(res, crs);
     send(res, body, GEOJSON);
   }));
+
+  const districtsCollection = async (base: string) => {
+    const { outlines } = await services.outlines!.match();
+    const b = outlines.length ? outlines.map((o) => o.bbox).reduce((a, x) => [Math.min(a[0], x[0]), Math.min(a[1], x[1]), Math.max(a[2], x[2]), Math.max(a[3], x[3])]) : null;
+    return {
+      id: "districts",
+      title: "District outlines",
+      description: "Outlines of Guangzhou's districts (GB/T 2260), one Polygon or MultiPolygon feature per district, from the file the operator supplied (DISTRICT_OUTLINES); its source and licence are the operator's.",
+      // the credit the outlines' licence asks for (DISTRICT_OUTLINES_ATTRIBUTION), as OGC API – Common names it
+      ...(services.outlines!.attribution ? { attribution: services.outlines!.attribution } : {}),
+      itemType: "feature",
+      crs: [CRS84],
+      storageCrs: CRS84,
+      coordinateSystems: Object.values(CoordinateSystem),
+      ...(b ? { extent: { spatial: { bbox: [b], crs: CRS84 } } } : {}),
+      links: [
+        { href: `${base}/collections/districts`, rel: "self", type: JSON_TYPE, title: "This collection" },
+        { href: `${base}/collections/districts/items`, rel: "items", type: GEOJSON, title: "District outlines as GeoJSON" },
+        { href: `${base}/collections/districts/queryables`, rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", type: SCHEMA_JSON, title: "Properties to filter on" },
+        { href: `${base}/collections/districts/queryables`, rel: "queryables", type: SCHEMA_JSON, title: "Properties to filter on" },
+      ] satisfies Link[],
+    };
+  };
+
+  const districtItems = (req: Request, res: Response, outlines: DistrictOutline[]) => {
+    checkNames(req.query, DISTRICT_ITEMS_PARAMS);
+    checkFormat(req.query, ["json", "geojson", "html"]);
+    checkDatetime(one(req.query, "datetime"));
+    const bbox = parseBbox(one(req.query, "bbox"));
+    const limit = parseLimit(one(req.query, "limit"));
+    const crs = parseCrs(one(req.query, "crs"));
+    const codes = list(req.query, "code");
+    const known = outlines.map((o) => o.id);
+    const unknownCode = codes?.find((c) => !known.includes(c));
+    if (unknownCode) throw invalid("code", `code: no outline of "${unknownCode}"; one of ${known.join(", ")}`);
+    const cursor = one(req.query, "cursor");
+    const after = cursor === undefined ? null : decodeCursor(cursor, "district", ["text"], "cursor", "a cursor of this collection: follow the next link")[0];
+    // a bounding-box test: an outline whose box meets the bbox matches
+    const matched = outlines.filter((o) => (!codes || codes.includes(o.id)) && (!bbox || (o.bbox[0] <= bbox[2] && o.bbox[2] >= bbox[0] && o.bbox[1] <= bbox[3] && o.bbox[3] >= bbox[1])));
+    const rest = after === null ? matched : matched.filter((o) => o.id > after);
+    const pageItems = rest.slice(0, limit);
+    const base = baseUrl(req);
+    const here = new URL(req.originalUrl, base);
+    const links: Link[] = [
+      { href: here.toString(), rel: "self", type: GEOJSON, title: "This page" },
+      { href: `${base}/collections/districts`, rel: "collection", type: JSON_TYPE, title: "The collection" },
+    ];
+    if (rest.length > limit) {
+      const next = new URL(here);
+      next.searchParams.set("cursor", encodeCursor("district", [pageItems[pageItems.length - 1].id]));
+      links.push({ href: next.toString(), rel: "next", type: GEOJSON, title: "Next page" });
+    }
+    const features = pageItems.map((o) => outlineFeature(o, crs));
+    if (wantsHtml(req, [GEOJSON, JSON_TYPE])) {
+      return sendPage(res, itemsPage({ collectionId: "districts", title: "District outlines", numberMatched: matched.length, links, features, columns: ["nameHans", "nameEn"] }));
+    }
+    contentCrs(res, crs);
+    send(res, { type: "FeatureCollection", coordinateSystem: crs, numberMatched: matched.length, numberReturned: features.length, timeStamp: new Date().toISOString(), links, features }, GEOJSON);
+  };
+
+  const districtItem = (req: Request, res: Response, outlines: DistrictOutline[]) => {
+    checkNames(req.query, ["crs", "f"]);
+    checkFormat(req.query, ["json", "geojson", "html"]);
+    const crs = parseCrs(one(req.query, "crs"));
+    const id = String(req.params.featureId);
+    const o = outlines.find((x) => x.id === id);
+    if (!o) throw notFound(`no outline of district "${id}"`);
+    const base = baseUrl(req);
+    const links: Link[] = [
+      { href: new URL(req.originalUrl, base).toString(), rel: "self", type: GEOJSON, title: "This district" },
+      { href: `${base}/collections/districts`, rel: "collection", type: JSON_TYPE, title: "The collection" },
+    ];
+    const feature = outlineFeature(o, crs);
+    if (wantsHtml(req, [GEOJSON, JSON_TYPE])) return sendPage(res, itemPage({ collectionId: "districts", feature, links }));
+    contentCrs(res, crs);
+    send(res, { ...feature, coordinateSystem: crs, links }, GEOJSON);
+  };
 
   // Everything else under the OGC paths answers JSON too, never the HTML of Express's defaults.
   const OGC_PATHS = ["/collections", "/conformance", "/api"];

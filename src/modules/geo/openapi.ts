@@ -32,13 +32,14 @@ const query = (name: string, description: string, schema: Schema, extra: Schema 
 const csv = (items: Schema): Schema => ({ type: "array", items });
 
 /** The OpenAPI document; `base` is the server's address as the client reached it. */
-export function openApiDocument(base: string, ref: ReferenceValues) {
+/** `districts`: the codes of the district outlines served (DISTRICT_OUTLINES), or null when none are. */
+export function openApiDocument(base: string, ref: ReferenceValues, districts: string[] | null = null) {
   const errors = {
     "400": { $ref: "#/components/responses/InvalidParameter" },
     "404": { $ref: "#/components/responses/NotFound" },
     "500": { $ref: "#/components/responses/ServerError" },
   };
-  const f = (formats: string[]) => query("f", "Format of the response; JSON is the only one.", { type: "string", enum: formats });
+  const f = (formats: string[]) => query("f", formats.includes("html") ? "Format of the response: JSON (the default) or an HTML page." : "Format of the response; JSON is the only one.", { type: "string", enum: formats });
   const json = (description: string, schema: Schema = { type: "object" }) => ({ description, content: { [JSON_TYPE]: { schema } } });
   return {
     openapi: "3.0.3",
@@ -51,9 +52,9 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
       license: { name: "MIT" },
     },
     servers: [{ url: base }],
-    tags: [{ name: "Capabilities" }, { name: "Platforms" }],
+    tags: [{ name: "Capabilities" }, { name: "Platforms" }, ...(districts ? [{ name: "Districts" }] : [])],
     paths: {
-      "/": { get: { tags: ["Capabilities"], summary: "Landing page", operationId: "getLandingPage", parameters: [f(["json"])], responses: { "200": json("Links to the API's resources"), ...errors } } },
+      "/": { get: { tags: ["Capabilities"], summary: "Landing page", operationId: "getLandingPage", parameters: [f(["json", "html"])], responses: { "200": json("Links to the API's resources"), ...errors } } },
       "/api": {
         get: {
           tags: ["Capabilities"],
@@ -66,17 +67,17 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
         get: { tags: ["Capabilities"], summary: "Conformance classes", operationId: "getConformance", parameters: [f(["json"])], responses: { "200": json("The conformance classes", { $ref: "#/components/schemas/ConfClasses" }), ...errors } },
       },
       "/collections": {
-        get: { tags: ["Capabilities"], summary: "The collections (one: platforms)", operationId: "getCollections", parameters: [f(["json"])], responses: { "200": json("The collections"), ...errors } },
+        get: { tags: ["Capabilities"], summary: "The collections (one: platforms)", operationId: "getCollections", parameters: [f(["json", "html"])], responses: { "200": json("The collections"), ...errors } },
       },
       "/collections/platforms": {
-        get: { tags: ["Platforms"], summary: "The platforms collection and its extent", operationId: "getPlatformsCollection", parameters: [f(["json"])], responses: { "200": json("The collection"), ...errors } },
+        get: { tags: ["Platforms"], summary: "The platforms collection and its extent", operationId: "getPlatformsCollection", parameters: [f(["json", "html"])], responses: { "200": json("The collection"), ...errors } },
       },
       "/collections/platforms/queryables": {
         get: {
           tags: ["Platforms"],
           summary: "Properties to filter platforms on (each also a query parameter of /items)",
           operationId: "getPlatformsQueryables",
-          parameters: [f(["json"])],
+          parameters: [f(["json", "html"])],
           responses: { "200": { description: "A JSON Schema of the queryables", content: { [SCHEMA_JSON]: { schema: { type: "object" } } } }, ...errors },
         },
       },
@@ -104,7 +105,7 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
             query("domains", "Domain ids; a parent or group domain also matches its subdomains and members (queryable).", csv({ type: "string", enum: ref.domains.map((d) => d.id) })),
             query("domain", "The same as domains.", csv({ type: "string", enum: ref.domains.map((d) => d.id) })),
             query("agency", "Ids of responsible agencies.", csv({ type: "string" })),
-            f(["json", "geojson"]),
+            f(["json", "geojson", "html"]),
           ],
           responses: {
             "200": { description: "A page of platforms", content: { [GEOJSON]: { schema: { $ref: "#/components/schemas/FeatureCollection" } } } },
@@ -112,6 +113,7 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
           },
         },
       },
+      ...(districts ? districtPaths(districts, f, json, errors) : {}),
       "/collections/platforms/items/{featureId}": {
         get: {
           tags: ["Platforms"],
@@ -120,7 +122,7 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
           parameters: [
             { name: "featureId", in: "path", required: true, description: "The platform's id", schema: { type: "string" } },
             query("crs", "Coordinate system of the output, as for /items.", { type: "string", enum: [...Object.values(CoordinateSystem), CRS84] }),
-            f(["json", "geojson"]),
+            f(["json", "geojson", "html"]),
           ],
           responses: { "200": { description: "The platform", content: { [GEOJSON]: { schema: { $ref: "#/components/schemas/Feature" } } } }, ...errors },
         },
@@ -183,6 +185,48 @@ export function openApiDocument(base: string, ref: ReferenceValues) {
         InvalidParameter: { description: "A parameter the endpoint does not define, or a value it does not accept", content: { [JSON_TYPE]: { schema: { $ref: "#/components/schemas/Exception" } } } },
         NotFound: { description: "No such resource", content: { [JSON_TYPE]: { schema: { $ref: "#/components/schemas/Exception" } } } },
         ServerError: { description: "A server error (details go to the server's log only)", content: { [JSON_TYPE]: { schema: { $ref: "#/components/schemas/Exception" } } } },
+      },
+    },
+  };
+}
+
+/** The paths of the districts collection (district outlines from DISTRICT_OUTLINES). */
+function districtPaths(codes: string[], f: (formats: string[]) => Schema, json: (description: string) => Schema, errors: Schema): Record<string, Schema> {
+  const crs = query("crs", "Coordinate system of the output: WGS84 (default), GCJ02, BD09, or the CRS84 URI.", { type: "string", enum: [...Object.values(CoordinateSystem), CRS84] });
+  return {
+    "/collections/districts": {
+      get: { tags: ["Districts"], summary: "The district outlines collection and its extent", operationId: "getDistrictsCollection", parameters: [f(["json", "html"])], responses: { "200": json("The collection"), ...errors } },
+    },
+    "/collections/districts/queryables": {
+      get: {
+        tags: ["Districts"], summary: "Properties to filter district outlines on", operationId: "getDistrictsQueryables", parameters: [f(["json", "html"])],
+        responses: { "200": { description: "A JSON Schema of the queryables", content: { [SCHEMA_JSON]: { schema: { type: "object" } } } }, ...errors },
+      },
+    },
+    "/collections/districts/items": {
+      get: {
+        tags: ["Districts"],
+        summary: "District outlines (Polygon or MultiPolygon), paged by next links",
+        operationId: "getDistricts",
+        parameters: [
+          query("limit", `Features per page, 1 to ${MAX_LIMIT}.`, { type: "integer", minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT }),
+          query("bbox", "minLng,minLat,maxLng,maxLat in CRS84: outlines whose bounding box meets it.", { type: "array", minItems: 4, maxItems: 6, items: { type: "number" } }),
+          query("datetime", "Checked, then ignored: outlines have no temporal geometry.", { type: "string" }),
+          query("cursor", "Opaque; from a next link.", { type: "string" }),
+          crs,
+          query("code", "GB/T 2260 district codes (queryable).", csv({ type: "string", enum: codes })),
+          f(["json", "geojson", "html"]),
+        ],
+        responses: { "200": { description: "A page of district outlines", content: { [GEOJSON]: { schema: { type: "object" } } } }, ...errors },
+      },
+    },
+    "/collections/districts/items/{featureId}": {
+      get: {
+        tags: ["Districts"],
+        summary: "One district's outline",
+        operationId: "getDistrict",
+        parameters: [{ name: "featureId", in: "path", required: true, description: "The district's GB/T 2260 code", schema: { type: "string" } }, crs, f(["json", "geojson", "html"])],
+        responses: { "200": { description: "The outline", content: { [GEOJSON]: { schema: { type: "object" } } } }, ...errors },
       },
     },
   };

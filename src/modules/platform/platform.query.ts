@@ -9,6 +9,7 @@ import { col } from "./platform.store";
 import type { CursorKeyType } from "../../db/cursor";
 import { normalizeForSearch, queryGrams } from "./search";
 import type { PlatformFilter } from "./platform.inputs";
+import type { SearchTerms } from "./search-interpretation";
 import { PlatformOrder } from "./platform.inputs";
 
 export const EARTH_RADIUS_M = 6_371_008.8;
@@ -22,7 +23,11 @@ export interface CompiledFilter {
   rank: string | null;
 }
 
-export function compileFilter(filter: PlatformFilter | undefined | null): CompiledFilter {
+/**
+ * `terms` is the filter's search as read by search-interpretation.ts (districts and domains it names,
+ * text terms each matched against names); without it, the search is matched as one text.
+ */
+export function compileFilter(filter: PlatformFilter | undefined | null, terms?: SearchTerms | null): CompiledFilter {
   const f = filter ?? {};
   const sqlParams = new Params();
   const $ = (v: unknown) => sqlParams.add(v);
@@ -32,15 +37,15 @@ export function compileFilter(filter: PlatformFilter | undefined | null): Compil
 
   if (!f.includeArchived) conds.push(`p.${col.archivedAt} IS NULL`);
 
-  if (f.search !== undefined && f.search !== null) {
-    const q = normalizeForSearch(f.search);
-    if (!q) throw badInput("search must contain at least one letter or digit", { field: "search" });
+  const texts = terms ? terms.text : f.search !== undefined && f.search !== null ? [normalizeForSearch(f.search)] : [];
+  if (texts.some((q) => !q)) throw badInput("search must contain at least one letter or digit", { field: "search" });
+  for (const q of texts) {
     // q holds letters and digits only (normalizeForSearch), so it needs no LIKE escaping; the
-    // GIN index on grams narrows, strpos confirms. Rank uses the same parameter, so the filter's
-    // parameters are all referenced by its WHERE clause (count and facets reuse it alone).
+    // GIN index on grams narrows, strpos confirms. Rank (by the first term) uses the same parameter,
+    // so the filter's parameters are all referenced by its WHERE clause (count and facets reuse it alone).
     const pq = $(q);
     conds.push(`p.${col.searchGrams} @> ${$(queryGrams(q))}::text[]`, `strpos(p.${col.searchText}, ${pq}) > 0`);
-    rank = `(CASE WHEN strpos('|' || p.${col.searchText} || '|', '|' || ${pq} || '|') > 0 THEN 0 WHEN strpos('|' || p.${col.searchText}, '|' || ${pq}) > 0 THEN 1 ELSE 2 END)`;
+    rank ??= `(CASE WHEN strpos('|' || p.${col.searchText} || '|', '|' || ${pq} || '|') > 0 THEN 0 WHEN strpos('|' || p.${col.searchText}, '|' || ${pq}) > 0 THEN 1 ELSE 2 END)`;
   }
   // One value compiles to `=`: with `= ANY($n)` PostgreSQL cannot use an index's order (it must
   // assume several values), and walks the name index instead (measured: bench/README.md, S1).
@@ -56,16 +61,18 @@ export function compileFilter(filter: PlatformFilter | undefined | null): Compil
         UNION SELECT c.id FROM platform c JOIN z ON c.${col.zoneId} = z.id)
       SELECT id FROM z)`);
   }
-  if (f.domains?.length) {
-    // The subtree is computed once per statement (an InitPlan: ARRAY(...)), and platform_domain is
-    // matched against it as a value; as `IN (WITH RECURSIVE ...)` the planner estimated the CTE at
-    // hundreds of rows and hashed all of platform_domain for every page (bench/README.md, change 14).
-    conds.push(`EXISTS (SELECT 1 FROM platform_domain pd WHERE pd.platform_id = p.id AND pd.domain_id = ANY(ARRAY(
+  // The subtree is computed once per statement (an InitPlan: ARRAY(...)), and platform_domain is
+  // matched against it as a value; as `IN (WITH RECURSIVE ...)` the planner estimated the CTE at
+  // hundreds of rows and hashed all of platform_domain for every page (bench/README.md, change 14).
+  const inDomains = (ids: string[]) => `EXISTS (SELECT 1 FROM platform_domain pd WHERE pd.platform_id = p.id AND pd.domain_id = ANY(ARRAY(
         WITH RECURSIVE d(id) AS (
-          SELECT id FROM domain WHERE id = ANY(${$(f.domains)}::text[])
+          SELECT id FROM domain WHERE id = ANY(${$(ids)}::text[])
           UNION SELECT c.id FROM domain c JOIN d ON c.parent_id = d.id OR d.id = ANY(c.also_in))
-        SELECT id FROM d)))`);
-  }
+        SELECT id FROM d)))`;
+  if (f.domains?.length) conds.push(inDomains(f.domains));
+  // what the search names, on top of (AND) the filter's own districts and domains
+  if (terms?.districts.length) conds.push(oneOf(`p.${col.districtCode}`, terms.districts));
+  if (terms?.domains.length) conds.push(inDomains(terms.domains));
   if (f.agencies?.length) {
     conds.push(`EXISTS (SELECT 1 FROM platform_agency pa WHERE pa.platform_id = p.id AND pa.agency_id = ANY(${$(f.agencies)}::text[]))`);
   }

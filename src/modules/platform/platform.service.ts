@@ -11,6 +11,7 @@ import type { PlatformSelection, ProjectedRelation, Relation } from "./lookahead
 import type { LocationPrecision, PlatformKind, PlatformLevel, PlatformStatus } from "./platform.enums";
 import { PlatformOrder, type PlatformFilter } from "./platform.inputs";
 import { compileFilter, orderSpec, type CompiledFilter, type OrderSpec } from "./platform.query";
+import { SearchInterpreter, type SearchInterpretation } from "./search-interpretation";
 import { DEFAULT_PAGE, MAX_PAGE, type FacetCount, type PageInfo, type PlatformFacets } from "./platform.types";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import { Params } from "../../db/table";
@@ -34,6 +35,8 @@ export interface PlatformPage {
   edges: Array<{ cursor: string; node: Platform }>;
   pageInfo: PageInfo;
   query: CompiledFilter;
+  /** how the filter's search was read; null without a search */
+  searchInterpretation: SearchInterpretation | null;
 }
 
 /** A platform row as read with PLATFORM_SELECT, plus what a page or a prefetch adds. */
@@ -122,7 +125,10 @@ const keysOf = (cursor: string, order: PlatformOrder, spec: OrderSpec, name: str
 
 /** Reads platforms: one by id, pages of a filter, counts and facets, and the batches the DataLoaders use. */
 export class PlatformService {
-  constructor(private readonly ds: Queryable) {}
+  constructor(
+    private readonly ds: Queryable,
+    private readonly search = new SearchInterpreter(ds),
+  ) {}
 
   /**
    * One platform by id (archived ones included: an id is a permanent address), with the relations in
@@ -154,8 +160,11 @@ export class PlatformService {
       }
     }
     if (first != null && last != null) throw badInput("give first or last, not both", { field: "last" });
-    const c = compileFilter(args.filter);
-    const order = args.orderBy ?? (c.rank ? PlatformOrder.RELEVANCE : c.distance ? PlatformOrder.DISTANCE : PlatformOrder.NAME);
+    const reading = await this.search.read(args.filter);
+    const c = compileFilter(args.filter, reading?.terms);
+    const asked = args.orderBy ?? (c.rank ? PlatformOrder.RELEVANCE : c.distance ? PlatformOrder.DISTANCE : PlatformOrder.NAME);
+    // a search that only names districts or domains leaves no text to rank by: by name, then
+    const order = asked === PlatformOrder.RELEVANCE && !c.rank && reading ? PlatformOrder.NAME : asked;
     const spec = orderSpec(order, c);
     const backward = last != null || (before != null && first == null);
     const n = backward ? (last ?? DEFAULT_PAGE) : (first ?? DEFAULT_PAGE);
@@ -195,6 +204,7 @@ export class PlatformService {
         },
       },
       query: c,
+      searchInterpretation: reading?.interpretation ?? null,
     };
   }
 

@@ -1,5 +1,6 @@
 import { Field, Int, ObjectType } from "type-graphql";
 import { Platform } from "./platform.entity";
+import { SearchInterpretation } from "./search-interpretation";
 
 @ObjectType()
 export class PageInfo {
@@ -36,6 +37,8 @@ export class PlatformConnection {
   @Field(() => [PlatformEdge]) edges: PlatformEdge[];
   @Field(() => [Platform]) nodes: Platform[];
   @Field(() => PageInfo) pageInfo: PageInfo;
+  @Field(() => SearchInterpretation, { nullable: true, description: "How filter.search was read (districts and domains it names, the terms left for names); null without a search" })
+  searchInterpretation: SearchInterpretation | null;
   /** The compiled filter, for the totalCount and facets field resolvers. */
   query: unknown;
 }

@@ -95,7 +95,7 @@ export class StatusResolver {
 
 /** The notices the hub hears, narrowed to the filter, as loaded StatusChange payloads. */
 async function* changesFor(ctx: Context, filter: PlatformFilter | null): AsyncGenerator<StatusChange> {
-  const compiled = compileFilter(filter); // a bad filter fails the subscription at once
+  const compiled = compileFilter(filter, (await ctx.services.search.read(filter))?.terms); // a bad filter fails the subscription at once
   const notices = ctx.services.hub.iterate();
   try {
     for await (const n of notices) {

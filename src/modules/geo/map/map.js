@@ -280,6 +280,21 @@
     });
   }
 
+  // District outlines, when the registry serves them (DISTRICT_OUTLINES): under the district names and
+  // the markers, not clickable, with the attribution their licence asks for. Without them, nothing.
+  function drawOutlines() {
+    var json = function (res) { return res.ok ? res.json() : null; };
+    return fetch("/collections", { headers: { Accept: "application/json" } }).then(json).then(function (doc) {
+      var c = doc && doc.collections.filter(function (x) { return x.id === "districts"; })[0];
+      if (!c) return null;
+      if (c.attribution) map.attributionControl.addAttribution(escapeHtml(c.attribution));
+      return fetch("/collections/districts/items?limit=1000&crs=" + crs, { headers: { Accept: "application/geo+json" } }).then(json);
+    }).then(function (fc) {
+      if (!fc || !fc.features.length) return;
+      L.geoJSON(fc, { interactive: false, style: function () { return { className: "district-outline", color: "#4a5868", weight: 1.5, fillColor: "#4a5868", fillOpacity: 0.04 }; } }).addTo(map);
+    }).catch(function () { /* the map stays as it is without outlines */ });
+  }
+
   function markerIcon(f, selected) {
     return L.divIcon({
       className: "platform-marker status-" + f.properties.status + (selected ? " selected" : ""),
@@ -776,6 +791,7 @@
     fillDistricts();
     fillDomains(data.domains);
     drawDistricts();
+    drawOutlines();
     readUrl();
     startLive();
     return reload();
