@@ -14,7 +14,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { DataSource } from "typeorm";
-import { perNode } from "./graphql/per-document";
+import { perNode } from "./per-node";
 
 export interface Metrics {
   registry: Registry;

@@ -11,7 +11,6 @@
 import pg from "pg";
 import type { PubSub } from "type-graphql";
 import type { Logger } from "../logger";
-import { STATUS_CHANNEL } from "../modules/status/status.service";
 
 export interface StatusNotice {
   eventId: string;
@@ -23,6 +22,9 @@ type Listener = (n: StatusNotice) => void;
 /** How often the listening connection is asked whether it is alive, and how long it may take to answer. */
 const HEARTBEAT_MS = 10_000;
 const HEARTBEAT_TIMEOUT_MS = 5_000;
+
+/** Status changes are announced here by the transaction that records them (delivered on commit): `{ eventId, platformId }`. */
+export const STATUS_CHANNEL = "registry_status";
 
 /** Announced by triggers on every committed change to the registry's data; the payload is the table. */
 export const CHANGE_CHANNEL = "registry_changed";

@@ -17,7 +17,7 @@ import {
   type FragmentDefinitionNode, type GraphQLInterfaceType, type GraphQLObjectType, type GraphQLSchema, type SelectionSetNode, type ValueNode,
 } from "graphql";
 import { AppError, ErrorCode } from "../errors";
-import { perNode } from "./per-document";
+import { perNode } from "../per-node";
 
 /**
  * Defaults: depth 12, aliases 20, directives 20, tokens 5000, fan-out 50,000 objects; variables

@@ -7,7 +7,7 @@
  * Files are read from the repository root, because `npm start` runs compiled code in dist/ and
  * the page's files are not compiled.
  */
-import { pageCsp } from "../../http/csp";
+import { pageCsp } from "../../csp";
 import fs from "node:fs";
 import path from "node:path";
 import { Router, type NextFunction, type Request, type Response } from "express";

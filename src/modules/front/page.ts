@@ -5,7 +5,7 @@
  */
 import escapeHtml from "escape-html";
 import type { Request, Response } from "express";
-import { pageCsp } from "../../http/csp";
+import { pageCsp } from "../../csp";
 
 /** Markup that is already safe to send; everything else put into `html` is escaped. */
 export class Html {

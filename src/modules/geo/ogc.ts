@@ -40,9 +40,8 @@ import { collectionPage, collectionsPage, itemPage, itemsPage, queryablesPage } 
 import { OPENAPI_JSON, openApiDocument } from "./openapi";
 import { FILTER_FIELD_OF_PARAM, queryablesSchema, referenceValues, SCHEMA_JSON, unknownValue } from "./queryables";
 
-export const DEFAULT_LIMIT = 100;
-export const MAX_LIMIT = 10_000;
-export const CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+import { CRS84, DEFAULT_LIMIT, MAX_LIMIT } from "./ogc-limits";
+
 export const CONFORMANCE = [
   "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
   "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",

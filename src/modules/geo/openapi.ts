@@ -8,7 +8,7 @@
  */
 import { PlatformKind, PlatformLevel, PlatformStatus } from "../platform/platform.enums";
 import { CoordinateSystem } from "./crs";
-import { CRS84, DEFAULT_LIMIT, MAX_LIMIT } from "./ogc";
+import { CRS84, DEFAULT_LIMIT, MAX_LIMIT } from "./ogc-limits";
 import { SCHEMA_JSON, type ReferenceValues } from "./queryables";
 
 export const OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0";

@@ -13,7 +13,7 @@ import { DISTRICT_TABLE } from "../district/district.entity";
 import { DOMAIN_TABLE } from "../domain/domain.entity";
 import type { Platform } from "./platform.entity";
 import { PLATFORM } from "./platform.store";
-import { perNode } from "../../graphql/per-document";
+import { perNode } from "../../per-node";
 
 export type Relation = "district" | "domains" | "agencies" | "mentions" | "statusHistory";
 const RELATIONS: ReadonlySet<string> = new Set<Relation>(["district", "domains", "agencies", "mentions", "statusHistory"]);
@@ -114,7 +114,7 @@ export interface PlatformSelection {
 /**
  * What to read for the platforms a resolver returns, from its field in the operation. It depends on
  * the operation's nodes alone (directives are not evaluated), so it is worked out once per field of a
- * parsed document and kept with the node (graphql/per-document.ts); callers must not change it.
+ * parsed document and kept with the node (src/per-node.ts); callers must not change it.
  */
 export function platformSelection(info: GraphQLResolveInfo, ...paths: string[][]): PlatformSelection {
   // a field asked for twice under one name (merged by graphql-js) comes as several nodes: not kept

@@ -15,7 +15,7 @@ import { SearchInterpreter, type SearchInterpretation } from "./search-interpret
 import { DEFAULT_PAGE, MAX_PAGE, type FacetCount, type PageInfo, type PlatformFacets } from "./platform.types";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import { Params } from "../../db/table";
-import { perNode } from "../../graphql/per-document";
+import { perNode } from "../../per-node";
 import { col, PLATFORM_SELECT, platformSelect, rowToPlatform as platformOfRow } from "./platform.store";
 
 const NONE: ReadonlySet<Relation> = new Set();

@@ -10,14 +10,13 @@ import type { Platform } from "../platform/platform.entity";
 import { PlatformService } from "../platform/platform.service";
 import type { Viewer } from "../auth/token.service";
 import type { PlatformStatus } from "../platform/platform.enums";
+import { STATUS_CHANNEL } from "../../db/change-bus";
 import { inScope } from "../auth/scope";
 import { isAllowedTransition } from "./lifecycle";
 import { markWrite, type Queryable } from "../../db/reader";
 import { rowToEvent, type EventRow, type StatusEvent } from "./status-event.entity";
 import type { UpdatePlatformStatusInput } from "./status.inputs";
 
-/** The channel status changes are announced on (LISTEN/NOTIFY), so every server instance hears them. */
-export const STATUS_CHANNEL = "registry_status";
 
 /** Today in Guangzhou (UTC+8, no daylight saving): the latest effective date allowed. */
 export function todayInGuangzhou(now = new Date()): string {

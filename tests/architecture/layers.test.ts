@@ -1,0 +1,95 @@
+/**
+ * The house's layers, read from the source's own imports (no build needed): a feature module never
+ * imports the HTTP door (src/http/), the GraphQL server (src/graphql/) or the composition root
+ * (src/server.ts, src/bootstrap.ts, src/index.ts; resolvers may take the Context type from
+ * src/context.ts, which the root fills); src/db/ never imports a module; and
+ * no files of src/ import each other in a circle. A change that breaks a rule fails here, naming the import.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+const ROOT = path.join(__dirname, "..", "..");
+const SRC = path.join(ROOT, "src");
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return sources(p);
+    return /\.ts$/.test(e.name) && !/\.d\.ts$/.test(e.name) ? [p] : [];
+  });
+}
+
+/** The files of this tree a file imports (import … from, export … from, import(), require()), resolved. */
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(file, "utf8");
+  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g)]
+    .map((m) => m[1] ?? m[2] ?? m[3])
+    .filter((s) => s.startsWith("."));
+  return specs.flatMap((s) => {
+    const base = path.resolve(path.dirname(file), s);
+    const found = [base, `${base}.ts`, path.join(base, "index.ts")].find((p) => fs.existsSync(p) && fs.statSync(p).isFile());
+    return found ? [found] : [];
+  });
+}
+
+const rel = (p: string) => path.relative(ROOT, p);
+const files = sources(SRC);
+const graph = new Map(files.map((f) => [f, importsOf(f)]));
+
+it("reads the house (a sanity check of the reader itself)", () => {
+  expect(files.length).toBeGreaterThan(50);
+  expect(graph.get(path.join(SRC, "server.ts"))!.map(rel)).toContain("src/context.ts");
+});
+
+it("feature modules never import the HTTP door, the GraphQL server or the composition root", () => {
+  const above = (p: string) =>
+    p.startsWith(path.join(SRC, "http") + path.sep) ||
+    p.startsWith(path.join(SRC, "graphql") + path.sep) ||
+    ["server.ts", "bootstrap.ts", "index.ts"].some((f) => p === path.join(SRC, f));
+  const bad = files
+    .filter((f) => f.startsWith(path.join(SRC, "modules") + path.sep))
+    .flatMap((f) => graph.get(f)!.filter(above).map((to) => `${rel(f)} -> ${rel(to)}`));
+  expect(bad).toEqual([]);
+});
+
+it("src/db never imports a feature module", () => {
+  const bad = files
+    .filter((f) => f.startsWith(path.join(SRC, "db") + path.sep))
+    .flatMap((f) => graph.get(f)!.filter((to) => to.startsWith(path.join(SRC, "modules") + path.sep)).map((to) => `${rel(f)} -> ${rel(to)}`));
+  expect(bad).toEqual([]);
+});
+
+it("no files of src/ import each other in a circle", () => {
+  // Tarjan's strongly connected components over the import graph
+  let index = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const circles: string[][] = [];
+  const visit = (v: string) => {
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    on.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        scc.push(rel(w));
+      } while (w !== v);
+      if (scc.length > 1) circles.push(scc.sort());
+    }
+  };
+  for (const f of files) if (!idx.has(f)) visit(f);
+  expect(circles).toEqual([]);
+});
