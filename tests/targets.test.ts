@@ -21,14 +21,12 @@ const EXPECTED: Record<string, number> = {
   // Guangdong-Hong Kong Joint Laboratory (no level). industry-openness.json has no LABORATORY. None is
   // NATIONAL (the plan names no national laboratory individually): 0.
   "2020-national-laboratories-end": 0,
-  "2020-national-laboratories-yearly": 0,
   // countRule: LABORATORY, PROVINCIAL, OPERATIONAL. Of the two PROVINCIAL laboratories above, the
   // Regenerative Medicine and Health Guangdong Laboratory was founded on 2017-12-22 and is OPERATIONAL
   // (inferred) as of 2018-09-14; the Southern Marine laboratory is UNDER_CONSTRUCTION. So 1 for each
   // Guangdong-laboratory line, whatever its year: the registry counts the platforms' current status.
   "2018-guangdong-laboratories-yearly": 1,
   "2019-guangdong-laboratories-yearly": 1,
-  "2020-guangdong-laboratories-yearly": 1,
   "2020-guangdong-laboratories-end": 1,
 };
 
