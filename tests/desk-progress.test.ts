@@ -9,7 +9,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { createPlatform, createToken } from "./support/factories";
 import { startTestServer, type TestServer } from "./support/server";
 
-declare const document: any, window: any;
+declare const document: any, window: any, getComputedStyle: any;
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");

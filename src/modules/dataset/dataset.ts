@@ -25,6 +25,9 @@ import { isValidDate, todayInGuangzhou } from "../status/status.service";
 import { finite, inEnum, inGuangzhou, nonEmpty, platformProblems, SLUG, type PlatformRecord, type PlatformRules } from "../platform/platform.rules";
 import { col, districtCentroids, rowsWritten, upsertPlatform } from "../platform/platform.store";
 import { mentionProblem, PLAN_DATE, PLAN_TITLE, type MentionRecord } from "../source/plan";
+
+/** Who issued the plan. */
+const PLAN_PUBLISHER = "廣州市人民政府";
 import { Target } from "../target/target.entity";
 
 export interface SeedDistrict { code: string; nameHant: string; nameHans: string; nameEn: string; centroid: { lng: number; lat: number } }
@@ -33,7 +36,10 @@ export interface SeedDomain {
   id: string; parentId: string | null; alsoIn: string[]; nameHant: string; nameHans: string; nameEn: string;
   isGroup: boolean; mentions: MentionRecord[]; note?: string | null;
 }
-export type SeedPlatform = PlatformRecord;
+export type SeedPlatform = PlatformRecord & {
+  /** Where the baseline status rests on a public source rather than the plan's wording: that source (its note says why). */
+  baselineSource?: SeedSource | null;
+};
 export interface SeedTarget {
   id: string; section: string; metricHant: string; metricHans: string; metricEn: string; unit: string;
   year: number | null; scope: string; valueMin: number; valueMax: number; comparator: string | null;
@@ -55,8 +61,8 @@ export interface SeedEvent {
 export interface SeedName {
   platform: string; name: string; script: string; effectiveDate: string; datePrecision: string; source: SeedSource; evidence?: string | null;
 }
-/** A search of public sources that found nothing (seeds/data/history/searched.json). */
-export interface SeedSearch { platform: string; searchedOn: string; queries: string[]; result: string }
+/** A search of public sources that found nothing (seeds/data/history/searched.json): for a platform's history, or a target's figure. */
+export interface SeedSearch { platform?: string; target?: string; searchedOn: string; queries: string[]; result: string }
 /** A figure the city published for a target's indicator (seeds/data/figures.json). */
 export interface SeedFigure {
   target: string; year: number; value: number; unit: string; note: string | null; source: SeedSource; evidence?: string | null;
@@ -192,15 +198,17 @@ function historyProblems(d: SeedData, p: string[]): void {
     if (dp) p.push(dp);
     p.push(...sourceProblems(who, n.source));
   });
+  const targetIds = new Set(d.targets.map((t) => t.id));
   d.searched.forEach((x, i) => {
-    const who = `search ${i + 1} (${x.platform ?? "?"})`;
-    if (!platformById.has(x.platform)) p.push(`${who}: unknown platform '${x.platform}'`);
+    const who = `search ${i + 1} (${x.platform ?? x.target ?? "?"})`;
+    if ((x.platform === undefined) === (x.target === undefined)) p.push(`${who}: names a platform or a target (one of them)`);
+    else if (x.platform !== undefined && !platformById.has(x.platform)) p.push(`${who}: unknown platform '${x.platform}'`);
+    else if (x.target !== undefined && !targetIds.has(x.target)) p.push(`${who}: unknown target '${x.target}'`);
     const dp = dateProblem(who, "searchedOn", x.searchedOn);
     if (dp) p.push(dp);
     if (!Array.isArray(x.queries) || !x.queries.length || !x.queries.every(nonEmpty)) p.push(`${who}: the queries searched are required`);
     if (!nonEmpty(x.result)) p.push(`${who}: result (what was found) is required`);
   });
-  const targetIds = new Set(d.targets.map((t) => t.id));
   const figureKeys = new Set<string>();
   d.figures.forEach((f, i) => {
     const who = `figure ${i + 1} (${f.target ?? "?"} ${f.year ?? "?"})`;
@@ -277,6 +285,7 @@ export function validateSeedData(d: SeedData, opts: { requireStatusWording?: boo
   };
   for (const x of d.platforms) {
     p.push(...platformProblems(x, rules));
+    if (x.baselineSource !== undefined && x.baselineSource !== null) p.push(...sourceProblems(`platform '${x.id}' baselineSource`, x.baselineSource));
     // the data set says where every point comes from, and why a platform has none
     if (!nonEmpty(x.locationNote)) p.push(`platform '${x.id}': locationNote is required (where the point comes from, or why there is none)`);
   }
@@ -335,9 +344,15 @@ export async function loadSeed(dataSource: DataSource, data: SeedData = readSeed
   return dataSource.transaction("SERIALIZABLE", (m) => writeSeed(m, data));
 }
 
-/** The first status event's note: the plan's words the status comes from. */
-export function seedEventNote(x: Pick<SeedPlatform, "statusWording" | "statusInferred">): string {
+/** The first status event's note: the plan's words the status comes from, or the public source that corrects them. */
+export function seedEventNote(x: Pick<SeedPlatform, "statusWording" | "statusInferred" | "baselineSource">): string {
+  if (x.baselineSource) return `Status as of the plan's date from a public source (the plan's wording 「${x.statusWording}」 reads otherwise; see the platform's note)`;
   return `Status as of the plan's date, from its wording 「${x.statusWording}」${x.statusInferred ? " (inferred: the wording does not state the construction state directly)" : ""}`;
+}
+
+/** The source of a platform's baseline: the plan, or the public source that corrects its wording. */
+function baselineSourceOf(x: SeedPlatform): { title: string; publisher: string | null; publishedAt: string; url: string | null } {
+  return x.baselineSource ?? { title: PLAN_TITLE, publisher: PLAN_PUBLISHER, publishedAt: PLAN_DATE, url: null };
 }
 
 async function writeSeed(m: EntityManager, d: SeedData): Promise<SeedResult> {
@@ -361,8 +376,10 @@ async function writeSeed(m: EntityManager, d: SeedData): Promise<SeedResult> {
       firstEvent: {
         actor: SEED_ACTOR,
         note: seedEventNote(x),
-        sourceTitle: PLAN_TITLE,
-        sourcePublishedAt: PLAN_DATE,
+        sourceTitle: baselineSourceOf(x).title,
+        sourcePublisher: baselineSourceOf(x).publisher,
+        sourceUrl: baselineSourceOf(x).url,
+        sourcePublishedAt: baselineSourceOf(x).publishedAt,
         effectiveDate: PLAN_DATE,
         tokenId: null,
       },
@@ -450,11 +467,12 @@ async function correctBaseline(m: EntityManager, x: SeedPlatform): Promise<Recor
   );
   const p = rows[0];
   if (!p || p.human || p.baseline === null || p.baseline === x.status) return {};
+  const src = baselineSourceOf(x);
   await m.query(
-    `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_url,
+    `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_publisher, source_url,
        source_published_at, correction, token_id)
-     VALUES ($1, $2, $3, $4, $6, $5, $7, NULL, $4, true, NULL)`,
-    [x.id, p.baseline, x.status, PLAN_DATE, `Baseline corrected by the data set's review. ${seedEventNote(x)}`, SEED_ACTOR, PLAN_TITLE],
+     VALUES ($1, $2, $3, $4, $6, $5, $7, $8, $9, $10, true, NULL)`,
+    [x.id, p.baseline, x.status, PLAN_DATE, `Baseline corrected by the data set's review. ${seedEventNote(x)}`, SEED_ACTOR, src.title, src.publisher, src.url, src.publishedAt],
   );
   await m.query(
     `UPDATE platform SET ${col.status} = (SELECT e.to_status FROM status_event e WHERE e.platform_id = $1
