@@ -28,6 +28,7 @@ export class History1764600000000 implements MigrationInterface {
         value double precision NOT NULL,
         unit text NOT NULL,
         note text,
+        comparable boolean NOT NULL DEFAULT true,
         source_title text NOT NULL,
         source_publisher text NOT NULL,
         source_published_at date NOT NULL,

@@ -65,7 +65,10 @@ export interface SeedName {
 export interface SeedSearch { platform?: string; target?: string; searchedOn: string; queries: string[]; result: string }
 /** A figure the city published for a target's indicator (seeds/data/figures.json). */
 export interface SeedFigure {
-  target: string; year: number; value: number; unit: string; note: string | null; source: SeedSource; evidence?: string | null;
+  target: string; year: number; value: number; unit: string; note: string | null;
+  /** false: the figure measures something other than the target's indicator (the note says what); default true */
+  comparable?: boolean;
+  source: SeedSource; evidence?: string | null;
 }
 export interface SeedData {
   source: string;
@@ -217,6 +220,8 @@ function historyProblems(d: SeedData, p: string[]): void {
     if (!finite(f.value)) p.push(`${who}: value must be a number`);
     if (!nonEmpty(f.unit)) p.push(`${who}: unit is required`);
     if (f.note !== null && f.note !== undefined && !nonEmpty(f.note)) p.push(`${who}: note is a text or null`);
+    if (f.comparable !== undefined && typeof f.comparable !== "boolean") p.push(`${who}: comparable is true or false`);
+    if (f.comparable === false && !nonEmpty(f.note)) p.push(`${who}: a figure not comparable with the target's says in its note what it measures`);
     p.push(...sourceProblems(who, f.source));
     const key = `${f.target}|${f.year}|${f.source?.title}`;
     if (figureKeys.has(key)) p.push(`${who}: duplicate (same target, year and source title)`);
@@ -525,14 +530,16 @@ export async function writeFigures(m: EntityManager, d: Pick<SeedData, "figures"
   let n = 0;
   for (const f of d.figures) {
     n += await rowsWritten(m,
-      `INSERT INTO reported_figure (target_id, year, value, unit, note, source_title, source_publisher, source_published_at, source_url)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO reported_figure (target_id, year, value, unit, note, comparable, source_title, source_publisher, source_published_at, source_url)
+       VALUES ($1, $2, $3, $4, $5, $10, $6, $7, $8, $9)
        ON CONFLICT (target_id, year, source_title) DO UPDATE SET value = EXCLUDED.value, unit = EXCLUDED.unit, note = EXCLUDED.note,
-         source_publisher = EXCLUDED.source_publisher, source_published_at = EXCLUDED.source_published_at, source_url = EXCLUDED.source_url
-       WHERE (reported_figure.value, reported_figure.unit, reported_figure.note, reported_figure.source_publisher,
+         comparable = EXCLUDED.comparable, source_publisher = EXCLUDED.source_publisher, source_published_at = EXCLUDED.source_published_at,
+         source_url = EXCLUDED.source_url
+       WHERE (reported_figure.value, reported_figure.unit, reported_figure.note, reported_figure.comparable, reported_figure.source_publisher,
               reported_figure.source_published_at, reported_figure.source_url)
-         IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.unit, EXCLUDED.note, EXCLUDED.source_publisher, EXCLUDED.source_published_at, EXCLUDED.source_url)`,
-      [f.target, f.year, f.value, f.unit, f.note ?? null, f.source.title, f.source.publisher, f.source.publishedAt, f.source.url ?? null]);
+         IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.unit, EXCLUDED.note, EXCLUDED.comparable, EXCLUDED.source_publisher, EXCLUDED.source_published_at,
+              EXCLUDED.source_url)`,
+      [f.target, f.year, f.value, f.unit, f.note ?? null, f.source.title, f.source.publisher, f.source.publishedAt, f.source.url ?? null, f.comparable ?? true]);
   }
   n += await rowsWritten(m,
     `DELETE FROM reported_figure f WHERE NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::int[], $3::text[]) AS k(t, y, s)

@@ -21,6 +21,9 @@ export class ReportedFigure {
   @Field(() => String, { nullable: true, description: "What exactly the figure measures, where it differs from the target's wording; conversions" })
   @Column({ type: "text", nullable: true })
   note: string | null;
+  @Field({ description: "False when the figure measures something other than the target's indicator (note says what): shown, not compared with the plan's" })
+  @Column({ type: "boolean", default: true })
+  comparable: boolean;
   @Column({ name: "source_title", type: "text" }) sourceTitle: string;
   @Column({ name: "source_publisher", type: "text" }) sourcePublisher: string;
   @Column({ name: "source_published_at", type: "date" }) sourcePublishedAt: string;

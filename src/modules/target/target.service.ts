@@ -6,17 +6,17 @@ import { PlanProgress, ReportedFigure } from "./reported-figure.entity";
 
 /** A reported_figure row as json_build_object writes it below. */
 interface FigureJson {
-  year: number; value: number; unit: string; note: string | null;
+  year: number; value: number; unit: string; note: string | null; comparable: boolean;
   title: string; publisher: string; publishedAt: string; url: string | null;
 }
 
 /**
  * The plan's figure against the published one for the target's year: MET when the published value
  * reaches valueMin (the lower end of a range such as 1—2家), BEHIND when it does not, NO_PUBLIC_FIGURE
- * when the registry holds none for that year. A target without a year has no figure to compare.
+ * when the registry holds no comparable one for that year (a figure of another measure is shown, not compared). A target without a year has no figure to compare.
  */
-export function progressOf(t: Pick<Target, "year" | "valueMin">, reported: ReadonlyArray<Pick<ReportedFigure, "year" | "value">>): PlanProgress {
-  const figure = t.year === null ? undefined : reported.find((f) => f.year === t.year);
+export function progressOf(t: Pick<Target, "year" | "valueMin">, reported: ReadonlyArray<Pick<ReportedFigure, "year" | "value" | "comparable">>): PlanProgress {
+  const figure = t.year === null ? undefined : reported.find((f) => f.year === t.year && f.comparable);
   if (!figure) return PlanProgress.NO_PUBLIC_FIGURE;
   return figure.value >= t.valueMin ? PlanProgress.MET : PlanProgress.BEHIND;
 }
@@ -47,7 +47,7 @@ export class TargetService {
             AND (NOT (t.count_rule ? 'levels') OR p.level = ANY(ARRAY(SELECT jsonb_array_elements_text(t.count_rule->'levels'))))
             AND (NOT (t.count_rule ? 'statuses') OR p.status = ANY(ARRAY(SELECT jsonb_array_elements_text(t.count_rule->'statuses'))))
           ) END AS registry_count,
-          (SELECT coalesce(json_agg(json_build_object('year', f.year, 'value', f.value, 'unit', f.unit, 'note', f.note,
+          (SELECT coalesce(json_agg(json_build_object('year', f.year, 'value', f.value, 'unit', f.unit, 'note', f.note, 'comparable', f.comparable,
               'title', f.source_title, 'publisher', f.source_publisher, 'publishedAt', f.source_published_at::text, 'url', f.source_url)
               ORDER BY f.year, f.source_published_at DESC, f.id), '[]') FROM reported_figure f WHERE f.target_id = t.id) AS reported
        FROM target t WHERE ${where} ORDER BY t.section, t.year NULLS FIRST, t.id`,
@@ -55,7 +55,7 @@ export class TargetService {
     );
     return rows.map((r) => {
       const reported = (r.reported as FigureJson[]).map((f) => Object.assign(new ReportedFigure(), {
-        year: f.year, value: f.value, unit: f.unit, note: f.note,
+        year: f.year, value: f.value, unit: f.unit, note: f.note, comparable: f.comparable,
         source: { title: f.title, publisher: f.publisher, publishedAt: f.publishedAt, url: f.url },
       }));
       const t = Object.assign(new Target(), {
