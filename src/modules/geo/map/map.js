@@ -105,7 +105,8 @@
   var DETAIL = "query ($id: ID!, $asOf: Date) { platform(id: $id, asOf: $asOf) { id nameHans nameHant nameEn nameEnEstablished aliases kind level status note " +
     "district { code nameHans nameEn } overseas { city country } location { lng lat precision } locationNote zone { id nameHans nameEn } " +
     "domains { id nameHans nameEn } agencies { id nameHans nameHant nameEn } " +
-    "statusHistory { from to effectiveDate note correction source { title url publishedAt } } " +
+    "statusHistory { from to effectiveDate datePrecision note correction source { title url publishedAt publisher } } " +
+    "laterNames { name effectiveDate datePrecision source { title publisher publishedAt url } } " +
     "mentions { section excerpt offset } } }";
 
   // ---- the map ----
@@ -496,6 +497,11 @@
     return el("section", { class: "detail-section" }, [el("h3", { text: title })].concat(children));
   }
 
+  // A date as precisely as its source states it: 2019-03-28, 2019-03 or 2019.
+  function datePart(d, precision) {
+    return precision === "YEAR" ? d.slice(0, 4) : precision === "MONTH" ? d.slice(0, 7) : d;
+  }
+
   function safeUrl(u) {
     return typeof u === "string" && /^https?:\/\//i.test(u) ? u : null;
   }
@@ -527,13 +533,24 @@
       var src = e.source;
       var url = src && safeUrl(src.url);
       return el("li", null, [
-        el("time", { text: e.effectiveDate }), " ",
+        el("time", { datetime: e.effectiveDate, text: datePart(e.effectiveDate, e.datePrecision) }), " ",
         (e.from ? label(e.from) + " → " : "") + label(e.to),
         e.correction ? " (correction)" : "",
         e.note ? el("div", { class: "muted", text: e.note }) : null,
-        src ? el("div", { class: "muted" }, ["Source: ", url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: src.title }) : src.title]) : null,
+        src ? el("div", { class: "muted" }, ["Source: ", url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: src.title }) : src.title,
+          src.publisher ? " (" + src.publisher + (src.publishedAt ? ", " + src.publishedAt : "") + ")" : ""]) : null,
       ]);
     }))]));
+    if (p.laterNames && p.laterNames.length) {
+      body.appendChild(section("Later names", [el("ul", { class: "later-names" }, p.laterNames.map(function (n) {
+        var url = safeUrl(n.source.url);
+        return el("li", null, [
+          el("span", { text: n.name }), " ", el("span", { class: "muted", text: "from " + datePart(n.effectiveDate, n.datePrecision) }),
+          el("div", { class: "muted" }, ["Source: ", url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: n.source.title }) : n.source.title,
+            " (" + n.source.publisher + ", " + n.source.publishedAt + ")"]),
+        ]);
+      }))]));
+    }
 
     body.appendChild(section("Responsible agencies", [el("ol", { class: "agencies" }, p.agencies.map(function (a) {
       return el("li", null, [el("span", { lang: "zh-Hans", text: a.nameHans }), el("div", { class: "muted", text: a.nameEn })]);
