@@ -126,6 +126,23 @@ describe("asOf", () => {
     expect(await count(on)).toBe(countBefore + 1);
   });
 
+  it("reads a page with its relations on a date in as many statements as without a date, whatever its size", async () => {
+    const q = `query($n: Int, $asOf: Date) { platforms(first: $n, asOf: $asOf) { totalCount nodes { id status district { code }
+      domains { id } agencies { id } mentions { offset } statusHistory { to } } } }`;
+    const count = async (n: number, asOf: string | null) => {
+      const r = await s.gql(q, { n, asOf });
+      expect(r.errors).toBeUndefined();
+      return r.extensions!.sqlStatements as number;
+    };
+    const plain = await count(5, null);
+    expect(await count(5, "2020-12-31")).toBe(plain);
+    expect(await count(50, "2020-12-31")).toBe(plain);
+    const one = `query($asOf: Date) { platform(id: "hkust-guangzhou", asOf: $asOf) { status domains { id } statusHistory { to } } }`;
+    const r = await s.gql(one, { asOf: "2020-12-31" });
+    expect(r.data!.platform.status).toBe("UNDER_CONSTRUCTION");
+    expect(r.extensions!.sqlStatements).toBe((await s.gql(one, { asOf: null })).extensions!.sqlStatements);
+  });
+
   it("refuses a change dated before the platform's latest event, and a malformed date", async () => {
     const p = await createPlatform(s, admin, { status: "PLANNED", effectiveDate: "2020-05-01" });
     const r = await s.gql(UPDATE, { input: { id: p.id, status: "PREPARING", effectiveDate: "2020-04-30", source: SOURCE, expectedVersion: p.version } }, { token: admin });
@@ -198,6 +215,34 @@ describe("targets", () => {
       const figure = t.reported.find((f: any) => f.year === t.year);
       if (!figure) expect(t.progress).toBe("NO_PUBLIC_FIGURE");
     }
+  });
+});
+
+describe("reported figures against the plan's", () => {
+  it("MET when the figure for the target's year reaches the plan's, BEHIND below it; another measure is shown, not compared", async () => {
+    const ds = s.running.db.dataSource;
+    const d = readSeedData();
+    const src = { title: "测试统计公报", publisher: "测试统计局", publishedAt: "2021-03-01", url: null };
+    const t = d.targets.find((x) => x.id === "2020-national-incubators-end")!; // 41 家
+    const progress = async () => {
+      const r = await s.gql(`{ target(id: "2020-national-incubators-end") { valueMin progress reported { year value comparable source { title publisher publishedAt url } } } }`);
+      expect(r.errors).toBeUndefined();
+      return r.data!.target;
+    };
+    const keep = d.figures.filter((f) => f.target !== t.id);
+    try {
+      await loadSeed(ds, { ...d, figures: [...keep, { target: t.id, year: 2020, value: 39, unit: "家", note: null, source: src }] });
+      expect(await progress()).toMatchObject({ progress: "BEHIND", reported: [{ year: 2020, value: 39, comparable: true, source: src }] });
+      await loadSeed(ds, { ...d, figures: [...keep, { target: t.id, year: 2020, value: 41, unit: "家", note: null, source: src }] });
+      expect((await progress()).progress).toBe("MET");
+      await loadSeed(ds, { ...d, figures: [...keep, { target: t.id, year: 2020, value: 60, unit: "家", note: "所有孵化器，不仅国家级", comparable: false, source: src }] });
+      expect(await progress()).toMatchObject({ progress: "NO_PUBLIC_FIGURE", reported: [{ value: 60, comparable: false }] });
+      await loadSeed(ds, { ...d, figures: [...keep, { target: t.id, year: 2019, value: 50, unit: "家", note: null, source: src }] });
+      expect((await progress()).progress).toBe("NO_PUBLIC_FIGURE"); // a figure for another year is not the target's
+    } finally {
+      await loadSeed(ds, d);
+    }
+    expect((await progress()).reported).toHaveLength(d.figures.filter((f) => f.target === t.id).length);
   });
 });
 
