@@ -109,7 +109,18 @@
     ALREADY_RECORDED: ["already recorded", "已记录过"],
     INVALID: ["problem", "有问题"],
     progressTitle: ["Plan progress", "计划进度"],
-    progressHelp: ["Each numeric target of the plan, and the registry's own count where a counting rule applies.", "计划中的每项数量目标，以及有计数规则时本登记库的实际计数。"],
+    progressHelp: ["Each numeric target of the plan against the figure the city published for its year, and the registry's own count (on the date chosen) where a counting rule applies.", "计划中的每项数量目标与该年度官方公布的数据对照，以及有计数规则时本登记库（所选日期）的计数。"],
+    asOf: ["As of", "截至日期"],
+    presetPlan: ["Plan issued (2018-09-14)", "计划印发（2018-09-14）"],
+    presetEnd: ["Plan's end (2020-12-31)", "计划期末（2020-12-31）"],
+    presetToday: ["Today", "今天"],
+    print: ["Print", "打印"],
+    asOfLine: ["Registry counts as of", "登记库计数截至"],
+    reportedFigure: ["Published figure", "官方公布数据"],
+    againstPlan: ["Against the plan", "对照计划"],
+    MET: ["met", "已达到"],
+    BEHIND: ["behind", "未达到"],
+    NO_PUBLIC_FIGURE: ["no public figure", "无公开数据"],
     year: ["Year", "年份"],
     metric: ["Target", "指标"],
     planFigure: ["Plan's figure", "计划目标"],
@@ -787,9 +798,21 @@
   }
 
   // ---- plan progress -------------------------------------------------------------------------
+  var TARGETS = "query ($asOf: Date) { targets(asOf: $asOf) { id year metricEn metricHans valueMin valueMax unit comparator registryCount progress " +
+    "reported { year value unit note source { title publisher publishedAt url } } } }";
+  function todayInGuangzhou() { return new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10); }
+  /** The date the registry's counts are read on: the chosen one, or today. */
+  function progressDate() {
+    var v = $("asof-date").value;
+    return /^\d{4}-\d{2}-\d{2}$/.test(v) && v <= todayInGuangzhou() ? v : todayInGuangzhou();
+  }
+
   function loadTargets() {
-    if (state.targets) return Promise.resolve(renderTargets());
-    return busy(gql("{ targets { id year metricEn metricHans valueMin valueMax unit comparator registryCount } }")).then(function (d) {
+    var asOf = progressDate();
+    if (state.targets && state.targetsAsOf === asOf) return Promise.resolve(renderTargets());
+    return busy(gql(TARGETS, { asOf: asOf })).then(function (d) {
+      if (asOf !== progressDate()) return; // a newer date won
+      state.targetsAsOf = asOf;
       state.targets = d.targets.slice().sort(function (a, b) { return (a.year || 9999) - (b.year || 9999) || (a.registryCount == null) - (b.registryCount == null); });
       renderTargets();
     }, fail);
@@ -798,13 +821,33 @@
   function renderTargets() {
     var body = $("target-rows");
     clear(body);
+    var asOf = state.targetsAsOf || progressDate();
+    $("asof-date").max = todayInGuangzhou();
+    if (!$("asof-date").value) $("asof-date").value = asOf;
+    Array.prototype.forEach.call(document.querySelectorAll("#progress-asof [data-asof]"), function (b) {
+      var d = b.getAttribute("data-asof") === "today" ? todayInGuangzhou() : b.getAttribute("data-asof");
+      b.setAttribute("aria-pressed", String(d === asOf));
+    });
+    var line = $("progress-asof-line");
+    clear(line);
+    line.appendChild(el("span", { lang: LANG_ATTR[lang], text: word("asOfLine") + " " + asOf }));
     (state.targets || []).forEach(function (t) {
       var figure = (t.comparator ? t.comparator + " " : "") + (t.valueMin === t.valueMax ? t.valueMin : t.valueMin + "–" + t.valueMax) + " " + t.unit;
       var standing = t.registryCount == null ? "noRule" : t.registryCount >= t.valueMin ? "met" : "behind";
-      body.appendChild(el("tr", { "data-target": t.id, "data-standing": standing }, [
+      var f = (t.reported || []).filter(function (x) { return x.year === t.year; })[0];
+      var src = f && f.source;
+      var url = src && /^https?:\/\//i.test(src.url || "") ? src.url : null;
+      var published = f ? el("div", null, [
+        el("span", { class: "num", text: f.value + " " + f.unit }),
+        el("div", { class: "hint" }, [url ? el("a", { href: url, rel: "noopener noreferrer", target: "_blank", text: src.title }) : src.title,
+          " (" + src.publisher + ", " + src.publishedAt + ")"]),
+      ]) : "—";
+      body.appendChild(el("tr", { "data-target": t.id, "data-standing": standing, "data-progress": t.progress }, [
         el("td", { class: "num", text: t.year == null ? "—" : String(t.year) }),
         el("td", { lang: LANG_ATTR[lang], text: lang === "en" ? t.metricEn : t.metricHans }),
         el("td", { text: figure }),
+        el("td", null, [published]),
+        el("td", null, [el("span", { class: "badge pg-" + t.progress, text: word(t.progress) })]),
         el("td", { class: "num", text: t.registryCount == null ? "—" : String(t.registryCount) }),
         el("td", null, [el("span", { class: "badge st-" + standing, text: word(standing) })]),
       ]));
@@ -902,6 +945,16 @@
   $("csv-file").addEventListener("change", fileChosen);
   $("sheet-xlsx").addEventListener("click", function () { downloadSheet("xlsx"); });
   $("sheet-csv").addEventListener("click", function () { downloadSheet("csv"); });
+  $("progress-asof").addEventListener("submit", function (ev) { ev.preventDefault(); loadTargets(); });
+  $("asof-date").addEventListener("change", function () { loadTargets(); });
+  $("progress-asof").addEventListener("click", function (ev) {
+    var b = ev.target.closest && ev.target.closest("[data-asof]");
+    if (b) {
+      var d = b.getAttribute("data-asof");
+      $("asof-date").value = d === "today" ? todayInGuangzhou() : d;
+      loadTargets();
+    } else if (ev.target.closest && ev.target.closest("#progress-print")) window.print();
+  });
   window.addEventListener("hashchange", function () {
     if (state.keepMessage) state.keepMessage = false;
     else message("", null);

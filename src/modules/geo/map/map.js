@@ -101,11 +101,12 @@
 
   var REFERENCE = "{ districts { code nameHans nameEn centroidLng centroidLat platformCount } " +
     "domains { id nameHans nameEn isGroup platformCount parent { id } } }";
-  var FEATURES = "query ($filter: PlatformFilter, $crs: CoordinateSystem) { platformsGeoJSON(filter: $filter, crs: $crs) }";
-  var DETAIL = "query ($id: ID!) { platform(id: $id) { id nameHans nameHant nameEn nameEnEstablished aliases kind level status note " +
+  var FEATURES = "query ($filter: PlatformFilter, $crs: CoordinateSystem, $asOf: Date) { platformsGeoJSON(filter: $filter, crs: $crs, asOf: $asOf) }";
+  var DETAIL = "query ($id: ID!, $asOf: Date) { platform(id: $id, asOf: $asOf) { id nameHans nameHant nameEn nameEnEstablished aliases kind level status note " +
     "district { code nameHans nameEn } overseas { city country } location { lng lat precision } locationNote zone { id nameHans nameEn } " +
     "domains { id nameHans nameEn } agencies { id nameHans nameHant nameEn } " +
-    "statusHistory { from to effectiveDate note correction source { title url publishedAt } } " +
+    "statusHistory { from to effectiveDate datePrecision note correction source { title url publishedAt publisher } } " +
+    "laterNames { name effectiveDate datePrecision source { title publisher publishedAt url } } " +
     "mentions { section excerpt offset } } }";
 
   // ---- the map ----
@@ -253,7 +254,25 @@
     kind: document.getElementById("f-kind"),
     domain: document.getElementById("f-domain"),
     status: document.getElementById("f-status"),
+    asOf: document.getElementById("f-asof"),
   };
+  var PLAN_DATE = "2018-09-14";
+
+  // Today in Guangzhou (UTC+8), as the registry counts dates.
+  function today() { return new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10); }
+  inputs.asOf.max = today();
+  // The status "as of" a date: empty means now. A date the server would refuse is not sent.
+  function currentAsOf() {
+    var v = inputs.asOf.value;
+    return /^\d{4}-\d{2}-\d{2}$/.test(v) && v <= today() ? v : null;
+  }
+  function markPresets() {
+    var v = inputs.asOf.value;
+    Array.prototype.forEach.call(form.querySelectorAll("[data-asof]"), function (b) {
+      var d = b.getAttribute("data-asof") === "today" ? today() : b.getAttribute("data-asof");
+      b.setAttribute("aria-pressed", String(v === d));
+    });
+  }
 
   config.kinds.forEach(function (k) { inputs.kind.appendChild(el("option", { value: k, text: label(k) })); });
   config.statuses.forEach(function (s) { inputs.status.appendChild(el("option", { value: s, text: label(s) })); });
@@ -295,11 +314,20 @@
     return f;
   }
 
+  form.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-asof]");
+    if (!b) return;
+    var d = b.getAttribute("data-asof");
+    inputs.asOf.value = d === "today" ? today() : d;
+    clearTimeout(debounce);
+    reload();
+  });
+
   // The filter lives in the address too, so a filtered map can be shared; basemap parameters stay.
   function writeUrl() {
     var p = new URLSearchParams(location.search);
-    ["q", "district", "kind", "domain", "status"].forEach(function (k) {
-      var v = k === "q" ? inputs.q.value.trim() : inputs[k].value;
+    ["q", "district", "kind", "domain", "status", "asOf"].forEach(function (k) {
+      var v = k === "q" ? inputs.q.value.trim() : k === "asOf" ? currentAsOf() : inputs[k].value;
       if (v) p.set(k, v); else p.delete(k);
     });
     var qs = p.toString();
@@ -312,6 +340,8 @@
       if (v && Array.prototype.some.call(inputs[k].options, function (o) { return o.value === v; })) inputs[k].value = v;
     });
     if (params.get("q")) inputs.q.value = params.get("q").slice(0, 100);
+    var asOf = params.get("asOf");
+    if (asOf && /^\d{4}-\d{2}-\d{2}$/.test(asOf) && asOf >= PLAN_DATE && asOf <= today()) inputs.asOf.value = asOf;
   }
 
   var debounce = null;
@@ -334,10 +364,12 @@
   function reload(opts) {
     var mine = ++generation;
     var filter = currentFilter();
-    lastQuery = { filter: filter, crs: crs };
+    var asOf = currentAsOf();
+    lastQuery = { filter: filter, crs: crs, asOf: asOf };
     setState("loading");
     writeUrl();
-    return gql(FEATURES, { filter: filter, crs: crs }).then(function (data) {
+    markPresets();
+    return gql(FEATURES, { filter: filter, crs: crs, asOf: asOf }).then(function (data) {
       if (mine !== generation) return; // a newer filter won
       var fc = data.platformsGeoJSON;
       features = fc.features;
@@ -392,7 +424,8 @@
     });
     summary.textContent = features.length + " platform" + (features.length === 1 ? "" : "s") + " on the map" +
       (numberWithoutLocation ? " · " + numberWithoutLocation + " more match but have no location" : "") +
-      (crs !== "WGS84" ? " · coordinates " + crs : "");
+      (crs !== "WGS84" ? " · coordinates " + crs : "") +
+      (lastQuery && lastQuery.asOf ? " · status as of " + lastQuery.asOf : "");
   }
 
   function highlight(id) {
@@ -460,7 +493,7 @@
     detail.setAttribute("data-state", "loading");
     detailBody.textContent = "";
     detailBody.appendChild(el("p", { text: "Loading…" }));
-    return gql(DETAIL, { id: id }).then(function (data) {
+    return gql(DETAIL, { id: id, asOf: currentAsOf() }).then(function (data) {
       if (mine !== detailGeneration) return;
       detailBody.textContent = "";
       if (!data.platform) { detailBody.appendChild(el("p", { text: "This platform no longer exists." })); return; }
@@ -477,6 +510,11 @@
 
   function section(title, children) {
     return el("section", { class: "detail-section" }, [el("h3", { text: title })].concat(children));
+  }
+
+  // A date as precisely as its source states it: 2019-03-28, 2019-03 or 2019.
+  function datePart(d, precision) {
+    return precision === "YEAR" ? d.slice(0, 4) : precision === "MONTH" ? d.slice(0, 7) : d;
   }
 
   function safeUrl(u) {
@@ -496,7 +534,7 @@
     }
     fact("Kind", label(p.kind));
     fact("Level", p.level && label(p.level));
-    fact("Status", label(p.status), el("span", { class: "swatch status-" + p.status }));
+    fact("Status", label(p.status) + (currentAsOf() ? " (as of " + currentAsOf() + ")" : ""), el("span", { class: "swatch status-" + p.status }));
     fact("District", p.district && p.district.nameHans + " " + p.district.nameEn);
     fact("Overseas", p.overseas && p.overseas.city + ", " + p.overseas.country);
     fact("Inside", p.zone && p.zone.nameHans + " " + p.zone.nameEn);
@@ -510,13 +548,24 @@
       var src = e.source;
       var url = src && safeUrl(src.url);
       return el("li", null, [
-        el("time", { text: e.effectiveDate }), " ",
+        el("time", { datetime: e.effectiveDate, text: datePart(e.effectiveDate, e.datePrecision) }), " ",
         (e.from ? label(e.from) + " → " : "") + label(e.to),
         e.correction ? " (correction)" : "",
         e.note ? el("div", { class: "muted", text: e.note }) : null,
-        src ? el("div", { class: "muted" }, ["Source: ", url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: src.title }) : src.title]) : null,
+        src ? el("div", { class: "muted" }, ["Source: ", url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: src.title }) : src.title,
+          src.publisher ? " (" + src.publisher + (src.publishedAt ? ", " + src.publishedAt : "") + ")" : ""]) : null,
       ]);
     }))]));
+    if (p.laterNames && p.laterNames.length) {
+      body.appendChild(section("Later names", [el("ul", { class: "later-names" }, p.laterNames.map(function (n) {
+        var url = safeUrl(n.source.url);
+        return el("li", null, [
+          el("span", { text: n.name }), " ", el("span", { class: "muted", text: "from " + datePart(n.effectiveDate, n.datePrecision) }),
+          el("div", { class: "muted" }, ["Source: ", url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: n.source.title }) : n.source.title,
+            " (" + n.source.publisher + ", " + n.source.publishedAt + ")"]),
+        ]);
+      }))]));
+    }
 
     body.appendChild(section("Responsible agencies", [el("ol", { class: "agencies" }, p.agencies.map(function (a) {
       return el("li", null, [el("span", { lang: "zh-Hans", text: a.nameHans }), el("div", { class: "muted", text: a.nameEn })]);
@@ -575,6 +624,15 @@
       return out;
     },
     featureIds: function () { return features.map(function (f) { return f.id; }); },
+    /** Each drawn marker's status, from its icon's class (id → status). */
+    markerStatuses: function () {
+      var out = {};
+      markers.forEach(function (m, id) {
+        var cls = /status-([A-Z_]+)/.exec(m.options.icon.options.className || "");
+        out[id] = cls ? cls[1] : null;
+      });
+      return out;
+    },
     /** Show every marker (the whole world: the overseas offices are far away). */
     fitAll: function () {
       return new Promise(function (resolve) {
@@ -621,7 +679,8 @@
           liveEvents++;
           var id = change.platform.id;
           var f = features.find(function (g) { return g.id === id; });
-          if (f) {
+          // a past date's map is not today's: it is redrawn below, not patched with the current status
+          if (f && !currentAsOf()) {
             f.properties.status = change.platform.status;
             f.properties.version = change.platform.version;
             var m = markers.get(id);
