@@ -13,6 +13,8 @@ import { Platform, PlatformAgency, PlatformDomain, PlatformMention } from "./src
 import { StatusEvent } from "./src/modules/status/status-event.entity";
 import { Target } from "./src/modules/target/target.entity";
 import { ApiToken, ApiTokenGrant } from "./src/modules/auth/token.entity";
+import { ReportedFigure } from "./src/modules/target/reported-figure.entity";
+import { PlatformName } from "./src/modules/platform/platform-name.entity";
 import { CountingLogger } from "./src/request-context";
 import { Init1764190000000 } from "./src/migrations/1764190000000-Init";
 import { ApiTokens1764200000000 } from "./src/migrations/1764200000000-ApiTokens";
@@ -20,10 +22,11 @@ import { ChangeNotify1764300000000 } from "./src/migrations/1764300000000-Change
 import { LocationNote1764400000000 } from "./src/migrations/1764400000000-LocationNote";
 import { SearchIndexNoPendingList1764500000000 } from "./src/migrations/1764500000000-SearchIndexNoPendingList";
 import { TokenGrants1764600000000 } from "./src/migrations/1764600000000-TokenGrants";
+import { History1764700000000 } from "./src/migrations/1764700000000-History";
 
-export const entities = [District, Agency, Domain, Platform, PlatformDomain, PlatformAgency, PlatformMention, StatusEvent, Target, ApiToken, ApiTokenGrant];
+export const entities = [District, Agency, Domain, Platform, PlatformDomain, PlatformAgency, PlatformMention, StatusEvent, Target, ReportedFigure, PlatformName, ApiToken, ApiTokenGrant];
 /** The ordered migration timeline. */
-export const migrations = [Init1764190000000, ApiTokens1764200000000, ChangeNotify1764300000000, LocationNote1764400000000, SearchIndexNoPendingList1764500000000, TokenGrants1764600000000];
+export const migrations = [Init1764190000000, ApiTokens1764200000000, ChangeNotify1764300000000, LocationNote1764400000000, SearchIndexNoPendingList1764500000000, TokenGrants1764600000000, History1764700000000];
 
 export interface DataSourceOptions {
   /** Pool size. Default 10. */

@@ -20,17 +20,19 @@ async function main(): Promise<void> {
   const data = readSeedData();
   const db = await openDatabase(config, logger, { attach: true });
   try {
-    const { written } = await loadSeed(db.dataSource, data);
+    const { written, heldBack } = await loadSeed(db.dataSource, data);
     const counts: Array<{ t: string; n: string }> = await db.dataSource.query(
       `SELECT 'platforms' t, count(*) n FROM platform UNION ALL SELECT 'districts', count(*) FROM district
        UNION ALL SELECT 'agencies', count(*) FROM agency UNION ALL SELECT 'domains', count(*) FROM domain
        UNION ALL SELECT 'targets', count(*) FROM target UNION ALL SELECT 'mentions', count(*) FROM platform_mention
-       UNION ALL SELECT 'status events', count(*) FROM status_event`,
+       UNION ALL SELECT 'status events', count(*) FROM status_event UNION ALL SELECT 'reported figures', count(*) FROM reported_figure
+       UNION ALL SELECT 'later names', count(*) FROM platform_name`,
     );
     const changed = Object.entries(written).filter(([, n]) => n > 0);
     process.stdout.write(
       `seed loaded: ${changed.length ? changed.map(([t, n]) => `${t} ${n}`).join(", ") + " rows written" : "nothing changed"}\n` +
-        `registry now holds: ${counts.map((c) => `${c.n} ${c.t}`).join(", ")}\n`,
+        `registry now holds: ${counts.map((c) => `${c.n} ${c.t}`).join(", ")}\n` +
+        heldBack.map((e) => `held back: ${e.platform} ${e.status} ${e.effectiveDate} (an official has recorded this platform's status; the data set leaves it to them)\n`).join(""),
     );
   } catch (err) {
     if (err instanceof SeedValidationError) {

@@ -268,7 +268,7 @@ describe("the status desk", () => {
     await page.evaluate(() => {
       document.getElementById("change-form")!.hidden = false;
     });
-    await record(page, { status: "PREPARING", date: "2020-01-15", title: "通报" });
+    await record(page, { status: "SUSPENDED", date: "2020-01-15", title: "通报" }); // allowed from any status
     await page.locator("#form-err").waitFor({ state: "visible" });
     expect(await page.textContent("#form-err")).toMatch(/outside your scope/);
     expect((await platform(HUANGPU)).version).toBe(before.version);

@@ -335,7 +335,7 @@ describe("OGC API – Features", () => {
     ["bbox", "bbox=113.3,23.0,113.6,23.3", { bbox: [113.3, 23.0, 113.6, 23.3] }],
     ["bbox with heights", "bbox=113.3,23.0,-10,113.6,23.3,100", { bbox: [113.3, 23.0, 113.6, 23.3] }],
     ["combo", "district=440112&domain=biomed&status=UNDER_CONSTRUCTION", { districts: ["440112"], domains: ["biomed"], statuses: ["UNDER_CONSTRUCTION"] }],
-    ["datetime (no temporal geometry: selects all)", "datetime=2018-09-14T00:00:00Z/..", {}],
+    ["datetime, an instant: the status on that date (today's: as now)", `datetime=${new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)}`, {}],
   ];
   it.each(OGC_CASES)("%s: the same features as platformsGeoJSON, valid GeoJSON", async (_name, query, filter) => {
     const r = await get(`/collections/platforms/items?limit=10000&${query}`);

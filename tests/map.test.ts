@@ -74,8 +74,8 @@ async function change(page: Page, act: () => Promise<unknown>): Promise<void> {
 }
 
 /** The API's answer for a filter: platformsGeoJSON, the query the page itself uses. */
-async function api(filter: Record<string, unknown> | null, crs = "WGS84") {
-  const r = await s.gql(`query($f: PlatformFilter, $crs: CoordinateSystem) { platformsGeoJSON(filter: $f, crs: $crs) }`, { f: filter, crs });
+async function api(filter: Record<string, unknown> | null, crs = "WGS84", asOf: string | null = null) {
+  const r = await s.gql(`query($f: PlatformFilter, $crs: CoordinateSystem, $asOf: Date) { platformsGeoJSON(filter: $f, crs: $crs, asOf: $asOf) }`, { f: filter, crs, asOf });
   expect(r.errors).toBeUndefined();
   return r.data!.platformsGeoJSON as { features: Array<{ id: string; geometry: { coordinates: [number, number] } }>; numberWithoutLocation: number };
 }
@@ -205,6 +205,50 @@ describe("the map page", () => {
     }
   });
 
+  it("shows the status as of a date: presets for the plan's date, its end and today, kept in the address", async () => {
+    const o = await open();
+    try {
+      const { page } = o;
+      const statusesOf = async () => page.evaluate(() => (globalThis as any).__registryMap.markerStatuses() as Record<string, string>);
+      const expectStatusesOn = async (asOf: string | null) => {
+        const want = await api(null, "WGS84", asOf);
+        const got = await statusesOf();
+        expect(Object.keys(got).sort()).toEqual(want.features.map((f) => f.id).sort());
+        expect(got).toEqual(Object.fromEntries(want.features.map((f: any) => [f.id, f.properties.status])));
+      };
+      for (const [button, asOf] of [["Plan issued", "2018-09-14"], ["Plan's end", "2020-12-31"]]) {
+        await change(page, () => page.getByRole("button", { name: button }).click());
+        expect(await page.inputValue("#f-asof")).toBe(asOf);
+        expect(new URL(page.url()).searchParams.get("asOf")).toBe(asOf);
+        expect(await page.getAttribute(`button[data-asof="${asOf}"]`, "aria-pressed")).toBe("true");
+        await expectStatusesOn(asOf);
+        expect(await page.textContent("#summary")).toContain(`status as of ${new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${asOf}T00:00:00Z`))}`);
+      }
+      // a status filter applies to the status on that date
+      await change(page, () => page.selectOption("#f-status", "UNDER_CONSTRUCTION"));
+      expect((await counts(page)).ids).toEqual((await api({ statuses: ["UNDER_CONSTRUCTION"] }, "WGS84", "2020-12-31")).features.map((f) => f.id).sort());
+      await change(page, () => page.click("#f-reset"));
+      expect(await page.inputValue("#f-asof")).toBe("");
+      await expectStatusesOn(null);
+      const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+      await change(page, () => page.getByRole("button", { name: "Today" }).click());
+      expect(await page.inputValue("#f-asof")).toBe(today);
+      await expectStatusesOn(null);
+
+      const shared = await open("?asOf=2018-09-14&kind=LABORATORY");
+      try {
+        expect(await shared.page.inputValue("#f-asof")).toBe("2018-09-14");
+        expect((await counts(shared.page)).ids).toEqual((await api({ kinds: ["LABORATORY"] }, "WGS84", "2018-09-14")).features.map((f) => f.id).sort());
+        expectClean(shared, [OSM]);
+      } finally {
+        await shared.context.close();
+      }
+      expectClean(o, [OSM]);
+    } finally {
+      await o.context.close();
+    }
+  });
+
   it("opens a platform's details from a marker and from the list", async () => {
     const o = await open("?district=440112");
     try {
@@ -221,7 +265,7 @@ describe("the map page", () => {
       expect(id).toBeTruthy();
       expect(await marker.getAttribute("class")).toContain("selected");
       const r: any = await s.gql(
-        `query($id: ID!) { platform(id: $id) { nameHans nameHant nameEn kind status agencies { nameHans nameEn } statusHistory { to effectiveDate } mentions { section excerpt } } }`,
+        `query($id: ID!) { platform(id: $id) { nameHans nameHant nameEn kind status agencies { nameHans nameEn } statusHistory { to effectiveDate datePrecision } mentions { section excerpt } } }`,
         { id },
       );
       const p = r.data.platform;
@@ -231,7 +275,12 @@ describe("the map page", () => {
       for (const m of p.mentions) expect(text).toContain(m.excerpt);
       expect(await page.locator("#detail .history li").count()).toBe(p.statusHistory.length);
       expect(p.statusHistory.length).toBeGreaterThan(0);
-      expect(await page.locator("#detail .history li time").first().getAttribute("datetime")).toBe(p.statusHistory[0].effectiveDate);
+      // a date only as precise as its source (2019-03-28, 2019-03 or 2019), written in the page's language
+      const latest = p.statusHistory[0];
+      const time = page.locator("#detail .history li time").first();
+      expect(await time.getAttribute("datetime")).toBe(latest.effectiveDate);
+      const shape = { DAY: { dateStyle: "long" }, MONTH: { year: "numeric", month: "long" }, YEAR: { year: "numeric" } }[latest.datePrecision as "DAY" | "MONTH" | "YEAR"] as Intl.DateTimeFormatOptions;
+      expect(await time.textContent()).toBe(new Intl.DateTimeFormat("en-US", { ...shape, timeZone: "UTC" }).format(new Date(`${latest.effectiveDate}T00:00:00Z`)));
       expect(await page.locator(`#list li.selected button[data-id="${id}"]`).count()).toBe(1);
 
       // from the list: another platform's details, and its marker is shown

@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { TokenService } from "../src/modules/auth/token.service";
+import { createPlatform } from "./support/factories";
 import { startTestServer, type TestServer } from "./support/server";
 
 let s: TestServer;
@@ -19,7 +20,7 @@ let admin: string, tianhe: string, tianheId: string, revoked: string;
 const TOWN = "tianhe-internet-plus-town"; // UNDER_CONSTRUCTION in the plan
 const LAB = "joint-laboratory-of-chemical-geodynamics"; // OPERATIONAL
 const BASE = "guangzhou-sci-tech-achievements-transformation-base"; // PLANNED
-const HUANGPU = "human-cell-lineage-research-facility"; // PLANNED, Huangpu
+let HUANGPU: string; // PLANNED, Huangpu: made in beforeAll (the data set's history moves the plan's own on)
 const HEADER = "id,status,effectiveDate,note,sourceTitle,sourceUrl,sourcePublishedAt,expectedVersion";
 const SRC = "天河区2019年重点项目进展通报,https://example.gov.cn/tianhe/2019,2019-07-01";
 
@@ -49,6 +50,7 @@ beforeAll(async () => {
   s = await startTestServer();
   tokens = new TokenService(s.running.db.dataSource);
   admin = (await tokens.create({ name: "city admin", role: "ADMIN" })).token;
+  HUANGPU = (await createPlatform(s, admin, { status: "PLANNED", district: "440112", effectiveDate: "2018-09-14" })).id;
   const t = await tokens.create({ name: "Tianhe office", role: "EDITOR", districts: ["440106"] });
   tianhe = t.token;
   tianheId = t.info.tokenId;

@@ -182,7 +182,8 @@ describe("reading the files officials make", () => {
 
   it("takes what Excel writes back: dates, statuses in any case or script, code headers in any case, trailing empty columns", async () => {
     const ps = (await tianhePlatforms()).slice(0, 5);
-    const forms = [["2021/6/1", "2021-06-01"], ["2021.6.2", "2021-06-02"], ["2021年6月3日", "2021-06-03"], ["2021-6-4", "2021-06-04"], ["2021/06/05 0:00", "2021-06-05"]];
+    // later than the changes the tests above recorded on these platforms (a change may not take effect before a platform's latest one)
+    const forms = [["2022/6/1", "2022-06-01"], ["2022.6.2", "2022-06-02"], ["2022年6月3日", "2022-06-03"], ["2022-6-4", "2022-06-04"], ["2022/06/05 0:00", "2022-06-05"]];
     const word = (p: Facts, i: number) => (next(p) === "SUSPENDED" ? ["suspended", "暂停", "暫停", "Suspended", "SUSPENDED"][i] : ["operational", "运行", "運行", "Operational", "OPERATIONAL"][i]);
     const rows = [["ID", "Status", "EFFECTIVEDATE", "note", "sourceTitle", "sourceUrl", "sourcePublishedAt", "expectedVersion", "", ""]];
     ps.forEach((p, i) => rows.push([p.id, word(p, i), forms[i][0], "", source(), "", forms[(i + 1) % 5][0], String(p.version), "", ""]));
@@ -194,7 +195,7 @@ describe("reading the files officials make", () => {
 
   it("names a platform by its exact name in either script; an ambiguous name lists the candidates", async () => {
     const [a, b] = await tianhePlatforms();
-    const r = await importFile(csvFile([HEADER, [a.nameHans, next(a), "2021-06-01", "", source(), "", "", a.version], [b.nameHant, next(b), "2021-06-01", "", source(), "", "", b.version]], "utf8"), tianhe, { dryRun: true });
+    const r = await importFile(csvFile([HEADER, [a.nameHans, next(a), "2022-06-01", "", source(), "", "", a.version], [b.nameHant, next(b), "2022-06-01", "", source(), "", "", b.version]], "utf8"), tianhe, { dryRun: true });
     expect(r.problems).toEqual([]);
     expect(r.rows.map((x: any) => x.platformId)).toEqual([a.id, b.id]);
 
@@ -202,7 +203,7 @@ describe("reading the files officials make", () => {
     const original = (await facts(HUANGPU)).nameHant;
     await s.write(`UPDATE platform SET name_hant = $1 WHERE id = $2`, [a.nameHans, HUANGPU]);
     try {
-      const amb = await importFile(csvFile([HEADER, [a.nameHans, next(a), "2021-06-01", "", source(), "", "", a.version]], "utf8"), tianhe, { dryRun: true });
+      const amb = await importFile(csvFile([HEADER, [a.nameHans, next(a), "2022-06-01", "", source(), "", "", a.version]], "utf8"), tianhe, { dryRun: true });
       expect(amb.problems).toEqual([expect.objectContaining({ row: 2, column: "id", code: "BAD_USER_INPUT" })]);
       expect(amb.problems[0].message).toContain(`is the name of 2 platforms`);
       expect(amb.problems[0].message).toContain(a.id);

@@ -12,6 +12,7 @@ import { start, type Running } from "../src/bootstrap";
 import { loadConfig } from "../src/config";
 import { TokenService } from "../src/modules/auth/token.service";
 import { startTestServer, type TestServer } from "./support/server";
+import { createPlatform } from "./support/factories";
 
 let s: TestServer;
 let admin: string, inScope: string, outOfScope: string, agencyEditor: string;
@@ -287,7 +288,8 @@ describe("live updates", () => {
       const d1 = await subscribe({ districts: ["440112"] }, received);
       const d2 = await subscribe({ districts: ["440105"] }, otherDistrict);
       const id = "huanghuagang-science-technology-park"; // Yuexiu: matches neither filter
-      const idHp = "human-cell-lineage-research-facility"; // Huangpu, PLANNED
+      // a Huangpu platform, PLANNED (made here: the data set's history moves the plan's ones on)
+      const idHp: string = (await createPlatform(s, admin, { status: "PLANNED", district: "440112", effectiveDate: "2018-09-14" })).id;
       const t0 = Date.now();
       await call(UPDATE, { input: { id: idHp, status: "OPERATIONAL", effectiveDate: "2020-05-01", source: SOURCE, expectedVersion: await version(idHp) } }, admin);
       await call(UPDATE, { input: { id, status: "SUSPENDED", effectiveDate: "2020-05-01", source: SOURCE, expectedVersion: await version(id) } }, admin);

@@ -2,7 +2,7 @@
  * The plan's targets and the registry's own counts, through the API on the plan's data.
  *
  * The expected counts are not computed from the data here: they were counted by hand from
- * seeds/data/platforms/*.json and written down, so a change to a platform's kind, level or status
+ * seeds/data/platforms/*.json and seeds/data/history/events.json and written down, so a change to a platform's kind, level or status
  * that moves a count fails this test until the table (and the reasoning beside it) is updated.
  */
 import fs from "node:fs";
@@ -21,15 +21,14 @@ const EXPECTED: Record<string, number> = {
   // Guangdong-Hong Kong Joint Laboratory (no level). industry-openness.json has no LABORATORY. None is
   // NATIONAL (the plan names no national laboratory individually): 0.
   "2020-national-laboratories-end": 0,
-  "2020-national-laboratories-yearly": 0,
   // countRule: LABORATORY, PROVINCIAL, OPERATIONAL. Of the two PROVINCIAL laboratories above, the
   // Regenerative Medicine and Health Guangdong Laboratory was founded on 2017-12-22 and is OPERATIONAL
-  // (inferred) as of 2018-09-14; the Southern Marine laboratory is UNDER_CONSTRUCTION. So 1 for each
+  // (inferred) as of 2018-09-14; the Southern Marine laboratory, UNDER_CONSTRUCTION on the plan's date,
+  // was unveiled and began to run on 2019-01-08 (history/events.json: OPERATIONAL). So 2 for each
   // Guangdong-laboratory line, whatever its year: the registry counts the platforms' current status.
-  "2018-guangdong-laboratories-yearly": 1,
-  "2019-guangdong-laboratories-yearly": 1,
-  "2020-guangdong-laboratories-yearly": 1,
-  "2020-guangdong-laboratories-end": 1,
+  "2018-guangdong-laboratories-yearly": 2,
+  "2019-guangdong-laboratories-yearly": 2,
+  "2020-guangdong-laboratories-end": 2,
 };
 
 const TARGETS = `query($year: Int) { targets(year: $year) {
@@ -76,13 +75,13 @@ describe("targets: the registry's own counts", () => {
   });
 
   test("a platform whose status changes moves the count", async () => {
-    // The Southern Marine laboratory (PROVINCIAL, UNDER_CONSTRUCTION) becomes OPERATIONAL behind the
-    // API's back: every Guangdong-laboratory count goes from 1 to 2, and the national ones stay 0.
-    await s.write(`UPDATE platform SET status = 'OPERATIONAL'
+    // The Southern Marine laboratory (PROVINCIAL, OPERATIONAL) is set back to UNDER_CONSTRUCTION behind the
+    // API's back: every Guangdong-laboratory count goes from 2 to 1, and the national ones stay 0.
+    await s.write(`UPDATE platform SET status = 'UNDER_CONSTRUCTION'
       WHERE id = 'southern-marine-science-and-engineering-guangdong-laboratory-guangzhou'`);
     const r = await s.gql(TARGETS);
     expect(r.errors).toBeUndefined();
     const got = Object.fromEntries(r.data!.targets.filter((t: any) => t.countRule).map((t: any) => [t.id, t.registryCount]));
-    expect(got).toEqual(Object.fromEntries(Object.entries(EXPECTED).map(([id, n]) => [id, id.includes("guangdong") ? n + 1 : n])));
+    expect(got).toEqual(Object.fromEntries(Object.entries(EXPECTED).map(([id, n]) => [id, id.includes("guangdong") ? n - 1 : n])));
   });
 });

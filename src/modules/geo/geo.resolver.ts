@@ -1,4 +1,6 @@
-import { GraphQLJSON } from "graphql-scalars";
+import { GraphQLDate, GraphQLJSON } from "graphql-scalars";
+import { AS_OF } from "../platform/platform.resolver";
+import { isoDate } from "../platform/platform.query";
 import { Arg, Ctx, Query, Resolver } from "type-graphql";
 import type { Context } from "../../context";
 import { PlatformFilter } from "../platform/platform.inputs";
@@ -19,8 +21,10 @@ export class GeoResolver {
     @Arg("filter", () => PlatformFilter, { nullable: true }) filter: PlatformFilter | null,
     @Arg("crs", () => CoordinateSystem, { defaultValue: CoordinateSystem.WGS84, description: "Coordinate system of the output; bbox and near stay WGS-84" })
     crs: CoordinateSystem,
+    @Arg("asOf", () => GraphQLDate, { nullable: true, description: `${AS_OF}; the filter's statuses and each feature's status apply to it` })
+    asOf: Date | null,
     @Ctx() ctx: Context,
   ): Promise<RawJson> {
-    return ctx.services.geo.featureCollection(filter, crs);
+    return ctx.services.geo.featureCollection(filter, crs, isoDate(asOf));
   }
 }

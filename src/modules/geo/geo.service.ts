@@ -134,9 +134,9 @@ export class GeoService {
    * more than MAX_GEOJSON_FEATURES rather than building an unbounded response: page through the
    * OGC endpoint, or narrow the filter (bbox, districts, ...).
    */
-  async featureCollection(filter: PlatformFilter | null | undefined, crs: CoordinateSystem): Promise<RawJson> {
+  async featureCollection(filter: PlatformFilter | null | undefined, crs: CoordinateSystem, asOf: string | null = null): Promise<RawJson> {
     const read = await this.search.read(filter);
-    const c = compileFilter(filter, read?.terms);
+    const c = compileFilter(filter, read?.terms, asOf);
     // Foreign member: how the search was read, when there is one
     const reading = read ? `,"searchInterpretation":${JSON.stringify(read.interpretation)}` : "";
     if (crs !== CoordinateSystem.WGS84) {
@@ -152,10 +152,10 @@ export class GeoService {
     const rows: Array<{ located: number; unlocated: number; features: string | null }> = await this.ds.query(
       `WITH n AS (
          SELECT (count(*) FILTER (WHERE p.lng IS NOT NULL))::int AS located, (count(*) FILTER (WHERE p.lng IS NULL))::int AS unlocated
-         FROM platform p WHERE ${c.where})
+         FROM ${c.from} WHERE ${c.where})
        SELECT n.located, n.unlocated,
          (SELECT string_agg(f.text, ',' ORDER BY f.id)
-          FROM (SELECT p.id, ${FEATURE_TEXT} AS text FROM platform p WHERE ${c.where} AND p.lng IS NOT NULL AND n.located <= ${cap}) f) AS features
+          FROM (SELECT p.id, ${FEATURE_TEXT} AS text FROM ${c.from} WHERE ${c.where} AND p.lng IS NOT NULL AND n.located <= ${cap}) f) AS features
        FROM n`,
       sqlParams.values,
     );
@@ -178,10 +178,25 @@ export class GeoService {
    * One page of located platforms in id order, starting after the cursor (keyset paging: a page
    * neither repeats nor skips rows when others are inserted before it).
    */
-  async page(args: { filter: PlatformFilter; crs: CoordinateSystem; limit: number; cursor: string | null }): Promise<FeaturePage> {
+  async page(args: {
+    filter: PlatformFilter; crs: CoordinateSystem; limit: number; cursor: string | null;
+    /** ISO date: each feature's status on that date */
+    asOf?: string | null;
+    /** only the platforms with a status change (not the baseline, not a correction) effective within these dates (inclusive; null: open) */
+    changed?: { from: string | null; to: string | null } | null;
+  }): Promise<FeaturePage> {
     const after = args.cursor === null ? null : decodeId(args.cursor);
     const read = await this.search.read(args.filter);
-    const w = await this.window(compileFilter(args.filter, read?.terms), after, args.limit);
+    let c = compileFilter(args.filter, read?.terms, args.asOf ?? null);
+    if (args.changed) {
+      const sqlParams = new Params(c.params);
+      const { from, to } = args.changed;
+      const conds = [`ch.platform_id = p.id`, `ch.from_status IS NOT NULL`, `NOT ch.correction`];
+      if (from) conds.push(`ch.effective_date >= ${sqlParams.add(from)}::date`);
+      if (to) conds.push(`ch.effective_date <= ${sqlParams.add(to)}::date`);
+      c = { ...c, where: `${c.where} AND EXISTS (SELECT 1 FROM status_event ch WHERE ${conds.join(" AND ")})`, params: sqlParams.values };
+    }
+    const w = await this.window(c, after, args.limit);
     const more = w.rows.length > args.limit;
     const rows = w.rows.slice(0, args.limit);
     return {
@@ -225,10 +240,10 @@ export class GeoService {
     const capCond = refuseAbove === undefined ? "" : ` AND n.located <= ${$(refuseAbove)}`;
     const sql = `WITH n AS (
          SELECT (count(*) FILTER (WHERE p.lng IS NOT NULL))::int AS located, (count(*) FILTER (WHERE p.lng IS NULL))::int AS unlocated
-         FROM platform p WHERE ${c.where})
+         FROM ${c.from} WHERE ${c.where})
        SELECT n.located, n.unlocated,
          (SELECT coalesce(json_agg(f.row ORDER BY f.id), '[]'::json)
-          FROM (SELECT p.id, ${FEATURE_ROW} AS row FROM platform p
+          FROM (SELECT p.id, ${FEATURE_ROW} AS row FROM ${c.from}
                 WHERE ${c.where} AND p.lng IS NOT NULL${afterCond}${capCond} ORDER BY p.id LIMIT ${$(limit + 1)}) f) AS rows
        FROM n`;
     const rows: Array<{ located: number; unlocated: number; rows: FeatureRow[] }> = await this.ds.query(sql, sqlParams.values);

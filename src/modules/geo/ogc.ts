@@ -14,7 +14,8 @@
  *
  * Items are the platforms that have a point, as in platformsGeoJSON; the others are counted in
  * the foreign member numberWithoutLocation. Parameters of /items: bbox (CRS84, 4 or 6 numbers),
- * datetime (checked, then ignored: platforms have no temporal geometry),
+ * datetime (an instant: each feature's status on that date; an interval: the platforms whose status
+ * changed within it, with their status at its end),
  * limit (1..10000, default 100), cursor (from a next link), crs (WGS84 | GCJ02 | BD09 or the
  * CRS84 URI), q (PlatformFilter.search); the queryables district, kind, level, status, domains
  * (or domain) as comma-separated lists, zone (one id); agency (a list). A wrong value, a
@@ -182,25 +183,43 @@ function districtQueryables(id: string, outlines: DistrictOutline[]) {
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/i;
 
+/** The date in Guangzhou (UTC+8) of an RFC 3339 instant; a bare date is that date. */
+function guangzhouDate(instant: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(instant)) return instant;
+  return new Date(Date.parse(instant) + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** What `datetime` asks for: the status on a date (an instant), or the changes within an interval (either end may be open). */
+export interface DatetimeQuery {
+  asOf: string | null;
+  changed: { from: string | null; to: string | null } | null;
+}
+
 /**
- * Core requires the datetime parameter; platforms have no temporal geometry, so a valid value
- * (an RFC 3339 instant or interval, ".." or empty for an open end) selects them all, as other
- * servers do for collections without a temporal extent. A malformed one is still a 400.
+ * datetime, as status events give platforms a time dimension: an instant (a date, or a date-time
+ * read as its date in Guangzhou) asks for every feature with its status on that date; an interval
+ * asks for the platforms whose status changed (a status event, not the baseline, effective) within
+ * it, each with its status at the interval's end. A malformed value is a 400.
  */
-function checkDatetime(raw: string | undefined): void {
-  if (raw === undefined) return;
+export function parseDatetime(raw: string | undefined): DatetimeQuery {
+  if (raw === undefined) return { asOf: null, changed: null };
   const ends = raw.split("/");
   const ok = ends.length === 1 ? INSTANT.test(raw) : ends.length === 2 && ends.every((e) => e === "" || e === ".." || INSTANT.test(e)) && ends.some((e) => INSTANT.test(e));
-  if (!ok || ends.some((e) => INSTANT.test(e) && Number.isNaN(Date.parse(e)))) {
+  const real = (e: string) => !Number.isNaN(Date.parse(e)) && (!/^\d{4}-\d{2}-\d{2}/.test(e) || new Date(`${e.slice(0, 10)}T00:00:00Z`).toISOString().slice(0, 10) === e.slice(0, 10));
+  if (!ok || ends.some((e) => INSTANT.test(e) && !real(e))) {
     throw invalid("datetime", "datetime must be an RFC 3339 date-time or date, or an interval start/end with .. for an open end");
   }
+  if (ends.length === 1) return { asOf: guangzhouDate(raw), changed: null };
+  const [from, to] = ends.map((e) => (INSTANT.test(e) ? guangzhouDate(e) : null));
+  if (from && to && from > to) throw invalid("datetime", "datetime: the interval's start is after its end");
+  return { asOf: to, changed: { from, to } };
 }
 
 /** Query parameters of /items → a PlatformFilter, checked by the same class-validator rules as GraphQL input. */
 export function parseItemsQuery(query: Query) {
   checkNames(query, ITEMS_PARAMS);
   checkFormat(query, ["json", "geojson", "html"]);
-  checkDatetime(one(query, "datetime"));
+  const datetime = parseDatetime(one(query, "datetime"));
   if (query.domains !== undefined && query.domain !== undefined) throw invalid("domain", "give domains or its older name domain, not both");
   const domainParam = query.domain !== undefined ? "domain" : "domains";
   const filter = Object.assign(new PlatformFilter(), {
@@ -222,7 +241,7 @@ export function parseItemsQuery(query: Query) {
     throw invalid(param, `${param}: ${firstMessage(errors[0])}`);
   }
   const cursor = one(query, "cursor") ?? null;
-  return { filter, limit: parseLimit(one(query, "limit")), cursor, crs: parseCrs(one(query, "crs")), paramOf };
+  return { filter, ...datetime, limit: parseLimit(one(query, "limit")), cursor, crs: parseCrs(one(query, "crs")), paramOf };
 }
 
 interface Link {
@@ -496,7 +515,7 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
   const districtItems = (req: Request, res: Response, outlines: DistrictOutline[]) => {
     checkNames(req.query, DISTRICT_ITEMS_PARAMS);
     checkFormat(req.query, ["json", "geojson", "html"]);
-    checkDatetime(one(req.query, "datetime"));
+    parseDatetime(one(req.query, "datetime")); // checked only: outlines have no dates
     const bbox = parseBbox(one(req.query, "bbox"));
     const limit = parseLimit(one(req.query, "limit"));
     const crs = parseCrs(one(req.query, "crs"));

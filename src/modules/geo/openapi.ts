@@ -91,7 +91,7 @@ export function openApiDocument(base: string, ref: ReferenceValues, districts: s
             query("bbox", "minLng,minLat,maxLng,maxLat in CRS84 (6 numbers with heights, which are ignored); no antimeridian crossing.", {
               type: "array", minItems: 4, maxItems: 6, items: { type: "number" },
             }),
-            query("datetime", "Checked, then ignored: platforms have no temporal geometry.", { type: "string" }),
+            query("datetime", "An instant (date or date-time, read as its date in Guangzhou): every feature with its status on that date. An interval (start/end, .. for an open end): the platforms whose status changed within it, with their status at its end.", { type: "string" }),
             query("cursor", "Opaque; from a next link.", { type: "string" }),
             query("crs", "Coordinate system of the output: WGS84 (default), GCJ02 (AMap, Tencent), BD09 (Baidu), or the CRS84 URI.", {
               type: "string", enum: [...Object.values(CoordinateSystem), CRS84],

@@ -175,6 +175,15 @@
     if (isNaN(d.getTime())) return String(iso);
     return cached("d", lang, function () { return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" }); }).format(d);
   }
+  /** A calendar date only as precise as its source: DAY (the default), MONTH or YEAR. */
+  function datePart(iso, precision, lang) {
+    if (precision !== "MONTH" && precision !== "YEAR") return date(iso, lang);
+    var d = new Date(String(iso).slice(0, 10) + "T00:00:00Z");
+    if (isNaN(d.getTime())) return String(iso || "");
+    return cached("d" + precision, lang, function () {
+      return new Intl.DateTimeFormat(lang, precision === "YEAR" ? { year: "numeric", timeZone: "UTC" } : { year: "numeric", month: "long", timeZone: "UTC" });
+    }).format(d);
+  }
   /** An instant, in Guangzhou's time. */
   function dateTime(iso, lang) {
     var d = new Date(iso);
@@ -239,6 +248,7 @@
     errorText: errorText,
     number: number,
     date: date,
+    datePart: datePart,
     dateTime: dateTime,
     plural: plural,
     list: list,

@@ -44,6 +44,14 @@ export enum LocationPrecision {
   CITY = "CITY",
 }
 
+/** How much of a date its source states: the day, or only the month or the year (the date is then the first day of it). */
+export enum DatePrecision {
+  DAY = "DAY",
+  MONTH = "MONTH",
+  YEAR = "YEAR",
+}
+
+registerEnumType(DatePrecision, { name: "DatePrecision", description: "How much of a date its source states; a MONTH or YEAR date is the first day of it" });
 registerEnumType(PlatformKind, { name: "PlatformKind", description: "What kind of platform the plan names" });
 registerEnumType(PlatformLevel, { name: "PlatformLevel", description: "Administrative level, where the name or the plan states it" });
 registerEnumType(PlatformStatus, {

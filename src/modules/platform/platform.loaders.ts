@@ -6,6 +6,7 @@ import type { Domain } from "../domain/domain.entity";
 import type { Mention } from "../source/mention.type";
 import type { StatusEvent } from "../status/status-event.entity";
 import type { Platform } from "./platform.entity";
+import type { PlatformName } from "./platform-name.entity";
 import type { PlatformService } from "./platform.service";
 
 /** Per-request loaders (made on first use, see createLoaders): every relation of a Platform is read in one statement per page. */
@@ -16,6 +17,7 @@ export function platformLoaderFactories(platforms: PlatformService, districts: D
     domains: () => new DataLoader<string, Domain[]>((ids) => platforms.domainsOf(ids)),
     agencies: () => new DataLoader<string, Agency[]>((ids) => platforms.agenciesOf(ids)),
     mentions: () => new DataLoader<string, Mention[]>((ids) => platforms.mentionsOf(ids)),
+    laterNames: () => new DataLoader<string, PlatformName[]>((ids) => platforms.laterNamesOf(ids)),
     statusHistory: () => new DataLoader<string, StatusEvent[]>((ids) => platforms.historyOf(ids)),
     district: () => new DataLoader<string, District | null>((codes) => districts.findByCodes(codes)),
   };

@@ -5,7 +5,7 @@
  */
 import { badInput } from "../../errors";
 import { Params } from "../../db/table";
-import { col } from "./platform.store";
+import { col, PLATFORM } from "./platform.store";
 import type { CursorKeyType } from "../../db/cursor";
 import { normalizeForSearch, queryGrams } from "./search";
 import type { PlatformFilter } from "./platform.inputs";
@@ -15,6 +15,8 @@ import { PlatformOrder } from "./platform.inputs";
 export const EARTH_RADIUS_M = 6_371_008.8;
 
 export interface CompiledFilter {
+  /** The FROM item, aliased `p`: the platform table, or (with asOf) the platforms with their status on that date. */
+  from: string;
   where: string;
   params: unknown[];
   /** SQL for metres from the `near` point, when near is given. */
@@ -24,13 +26,39 @@ export interface CompiledFilter {
 }
 
 /**
- * `terms` is the filter's search as read by search-interpretation.ts (districts and domains it names,
- * text terms each matched against names); without it, the search is matched as one text.
+ * The platforms with `status` as it stood on a date, aliased `p`, for SQL written against the
+ * platform table: the latest status event effective on or before the date (ties: the one recorded
+ * last), else the platform's first event (its baseline), else its current status. Each lookup is
+ * one probe of status_event_effective_idx (platform_id, effective_date, recorded_at, id); PostgreSQL
+ * pulls the subquery up, so the filter's other conditions still use the platform's own indexes.
  */
-export function compileFilter(filter: PlatformFilter | undefined | null, terms?: SearchTerms | null): CompiledFilter {
+export function platformsAsOf(dateParam: string): string {
+  const cols = PLATFORM.columns.filter((c) => c.property !== "status").map((c) => `p0.${PLATFORM.c[c.property as keyof typeof PLATFORM.c]}`);
+  return `(SELECT ${cols.join(", ")}, coalesce(s.to_status,
+      (SELECT b.to_status FROM status_event b WHERE b.platform_id = p0.id ORDER BY b.effective_date, b.recorded_at, b.id LIMIT 1),
+      p0.status) AS status
+    FROM platform p0 LEFT JOIN LATERAL (
+      SELECT e.to_status FROM status_event e WHERE e.platform_id = p0.id AND e.effective_date <= ${dateParam}::date
+      ORDER BY e.effective_date DESC, e.recorded_at DESC, e.id DESC LIMIT 1) s ON true) p`;
+}
+
+/** An ISO date (YYYY-MM-DD) from the GraphQL Date scalar's value or a string; null stays null. */
+export function isoDate(d: Date | string | null | undefined): string | null {
+  if (d === null || d === undefined) return null;
+  return typeof d === "string" ? d : d.toISOString().slice(0, 10);
+}
+
+/**
+ * Compiles a filter. `terms` is the filter's search as read by search-interpretation.ts (districts and
+ * domains it names, text terms each matched against names); without it, the search is matched as one
+ * text. With `asOf` (an ISO date), the platforms are read with their status on that date
+ * (platformsAsOf), so `statuses`, facets and counts apply to it; without it, the platform table itself.
+ */
+export function compileFilter(filter: PlatformFilter | undefined | null, terms?: SearchTerms | null, asOf: string | null = null): CompiledFilter {
   const f = filter ?? {};
   const sqlParams = new Params();
   const $ = (v: unknown) => sqlParams.add(v);
+  const from = asOf === null ? "platform p" : platformsAsOf($(asOf));
   const conds: string[] = [];
   let distance: string | null = null;
   let rank: string | null = null;
@@ -99,7 +127,7 @@ export function compileFilter(filter: PlatformFilter | undefined | null, terms?:
       `${distance} <= ${$(radiusMeters)}`,
     );
   }
-  return { where: conds.length ? conds.join(" AND ") : "TRUE", params: sqlParams.values, distance, rank };
+  return { from, where: conds.length ? conds.join(" AND ") : "TRUE", params: sqlParams.values, distance, rank };
 }
 
 const STATUS_RANK = `array_position(ARRAY['PLANNED','PREPARING','UNDER_CONSTRUCTION','TRIAL_OPERATION','OPERATIONAL','SUSPENDED','CANCELLED']::text[], p.status::text)`;

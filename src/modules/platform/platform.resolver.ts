@@ -9,10 +9,14 @@ import { Domain } from "../domain/domain.entity";
 import { Mention } from "../source/mention.type";
 import { StatusEvent, StatusSource } from "../status/status-event.entity";
 import { Location, OverseasPlace, Platform } from "./platform.entity";
+import { PlatformName } from "./platform-name.entity";
 import { PlatformFilter, PlatformOrder } from "./platform.inputs";
 import { MAX_PAGE } from "./platform.service";
 import { PlatformConnection, PlatformFacets } from "./platform.types";
-import type { CompiledFilter } from "./platform.query";
+import { isoDate, type CompiledFilter } from "./platform.query";
+import { GraphQLDate } from "graphql-scalars";
+
+export const AS_OF = "A date (YYYY-MM-DD): each platform's status as it stood on that date (its latest status event effective on or before it, else its baseline)";
 
 @ArgsType()
 class PlatformsArgs {
@@ -27,18 +31,25 @@ class PlatformsArgs {
   @IsOptional() @Min(0) @Max(MAX_PAGE)
   last?: number;
   @Field(() => String, { nullable: true }) before?: string;
+  @Field(() => GraphQLDate, { nullable: true, description: `${AS_OF}; filter.statuses, facets and totalCount apply to it` })
+  asOf?: Date;
 }
 
 @Resolver(() => Platform)
 export class PlatformResolver {
   @Query(() => Platform, { nullable: true, description: "One platform by id (archived ones too)" })
-  platform(@Arg("id", () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Platform | null> {
-    return ctx.services.platforms.findById(id, platformSelection(info, []));
+  platform(
+    @Arg("id", () => ID) id: string,
+    @Arg("asOf", () => GraphQLDate, { nullable: true, description: AS_OF }) asOf: Date | null,
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Platform | null> {
+    return ctx.services.platforms.findById(id, platformSelection(info, []), isoDate(asOf));
   }
 
   @Query(() => PlatformConnection, { description: "Platforms matching a filter, one page at a time" })
   async platforms(@Args() args: PlatformsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlatformConnection> {
-    const page = await ctx.services.platforms.page(args, platformSelection(info, ["nodes"], ["edges", "node"]));
+    const page = await ctx.services.platforms.page({ ...args, asOf: isoDate(args.asOf) }, platformSelection(info, ["nodes"], ["edges", "node"]));
     return Object.assign(new PlatformConnection(), { ...page, nodes: page.edges.map((e) => e.node) });
   }
 
@@ -83,6 +94,11 @@ export class PlatformResolver {
     return p.prefetched?.mentions ?? ctx.loaders.mentions.load(p.id);
   }
 
+  @FieldResolver(() => [PlatformName], { description: "Names it took after the plan, each with the date it took effect and its source, oldest first" })
+  laterNames(@Root() p: Platform, @Ctx() ctx: Context): Promise<PlatformName[]> {
+    return ctx.loaders.laterNames.load(p.id);
+  }
+
   @FieldResolver(() => [StatusEvent], { description: "Status changes, newest first" })
   statusHistory(@Root() p: Platform, @Ctx() ctx: Context): Promise<StatusEvent[]> | StatusEvent[] {
     return p.prefetched?.statusHistory ?? ctx.loaders.statusHistory.load(p.id);
@@ -93,7 +109,7 @@ export class PlatformResolver {
 export class StatusEventResolver {
   @FieldResolver(() => StatusSource, { nullable: true })
   source(@Root() e: StatusEvent): StatusSource | null {
-    return e.sourceTitle ? { title: e.sourceTitle, url: e.sourceUrl, publishedAt: e.sourcePublishedAt } : null;
+    return e.sourceTitle ? { title: e.sourceTitle, url: e.sourceUrl, publishedAt: e.sourcePublishedAt, publisher: e.sourcePublisher } : null;
   }
 }
 

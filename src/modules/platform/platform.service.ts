@@ -6,11 +6,12 @@ import { DOMAIN_TABLE, rowToDomain, type Domain } from "../domain/domain.entity"
 import type { Mention } from "../source/mention.type";
 import { rowToEvent, type EventRow, type StatusEvent } from "../status/status-event.entity";
 import { Platform, type Prefetched } from "./platform.entity";
+import { PlatformName } from "./platform-name.entity";
 import { DISTRICT_TABLE, rowToDistrict } from "../district/district.entity";
 import type { PlatformSelection, ProjectedRelation, Relation } from "./lookahead";
 import type { LocationPrecision, PlatformKind, PlatformLevel, PlatformStatus } from "./platform.enums";
 import { PlatformOrder, type PlatformFilter } from "./platform.inputs";
-import { compileFilter, orderSpec, type CompiledFilter, type OrderSpec } from "./platform.query";
+import { compileFilter, orderSpec, platformsAsOf, type CompiledFilter, type OrderSpec } from "./platform.query";
 import { SearchInterpreter, type SearchInterpretation } from "./search-interpretation";
 import { DEFAULT_PAGE, MAX_PAGE, type FacetCount, type PageInfo, type PlatformFacets } from "./platform.types";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
@@ -24,6 +25,8 @@ export { DEFAULT_PAGE, MAX_PAGE } from "./platform.types";
 
 export interface PageArgs {
   filter?: PlatformFilter | null;
+  /** ISO date: read each platform's status as it stood on that date */
+  asOf?: string | null;
   orderBy?: PlatformOrder | null;
   first?: number | null;
   after?: string | null;
@@ -74,6 +77,7 @@ function relationColumn(r: Relation, read: Partial<PlatformSelection>): string {
       return `(SELECT coalesce(json_agg(json_build_object('id', e.id::text, 'platform_id', e.platform_id, 'from_status', e.from_status,
       'to_status', e.to_status, 'effective_date', e.effective_date::text, 'recorded_at', e.recorded_at, 'actor', e.actor, 'note', e.note,
       'source_title', e.source_title, 'source_url', e.source_url, 'source_published_at', e.source_published_at::text,
+      'source_publisher', e.source_publisher, 'date_precision', e.date_precision,
       'correction', e.correction, 'token_id', e.token_id) ORDER BY e.recorded_at DESC, e.id DESC), '[]')
     FROM status_event e WHERE e.platform_id = p.id) AS _history`;
   }
@@ -89,6 +93,11 @@ function relationColumns(read: Partial<PlatformSelection>): string {
  */
 const byIdSql = perNode(
   (read: Partial<PlatformSelection>): string => `SELECT ${platformSelect(read.columns ?? null)}${relationColumns(read)} FROM platform p WHERE p.id = $1`,
+);
+
+/** findById's statement with the platform's status on a date ($2). */
+const byIdAsOfSql = perNode(
+  (read: Partial<PlatformSelection>): string => `SELECT ${platformSelect(read.columns ?? null)}${relationColumns(read)} FROM ${platformsAsOf("$2")} WHERE p.id = $1`,
 );
 
 function prefetchedOf(r: PlatformRow): Prefetched | undefined {
@@ -135,8 +144,8 @@ export class PlatformService {
    * `read.relations`; `read.columns` and `read.relationColumns` (absent or null: all) read only what a
    * query selects (lookahead.platformSelection).
    */
-  async findById(id: string, read: Partial<PlatformSelection> = {}): Promise<Platform | null> {
-    const rows: PlatformRow[] = await this.ds.query(byIdSql(read), [id]);
+  async findById(id: string, read: Partial<PlatformSelection> = {}, asOf: string | null = null): Promise<Platform | null> {
+    const rows: PlatformRow[] = await this.ds.query(asOf === null ? byIdSql(read) : byIdAsOfSql(read), asOf === null ? [id] : [id, asOf]);
     return rows[0] ? rowToPlatform(rows[0]) : null;
   }
 
@@ -161,7 +170,7 @@ export class PlatformService {
     }
     if (first != null && last != null) throw badInput("give first or last, not both", { field: "last" });
     const reading = await this.search.read(args.filter);
-    const c = compileFilter(args.filter, reading?.terms);
+    const c = compileFilter(args.filter, reading?.terms, args.asOf ?? null);
     const asked = args.orderBy ?? (c.rank ? PlatformOrder.RELEVANCE : c.distance ? PlatformOrder.DISTANCE : PlatformOrder.NAME);
     // a search that only names districts or domains leaves no text to rank by: by name, then
     const order = asked === PlatformOrder.RELEVANCE && !c.rank && reading ? PlatformOrder.NAME : asked;
@@ -183,7 +192,7 @@ export class PlatformService {
     const dir = backward ? (spec.dir === "ASC" ? "DESC" : "ASC") : spec.dir;
     const sql = `SELECT ${platformSelect(read.columns ?? null)}, ${c.distance ?? "NULL::float8"} AS distance_m,
         ARRAY[${spec.keys.map((k) => `(${k})::text`).join(", ")}]::text AS _k${relationColumns(read)}
-      FROM platform p WHERE ${conds.join(" AND ")}
+      FROM ${c.from} WHERE ${conds.join(" AND ")}
       ORDER BY ${spec.keys.map((k) => `${k} ${dir}`).join(", ")}
       LIMIT ${$(n + 1)}`;
     const rows: PlatformRow[] = await this.ds.query(sql, sqlParams.values);
@@ -210,12 +219,12 @@ export class PlatformService {
 
   /** Whether one platform matches a compiled filter (for subscriptions). */
   async matches(c: CompiledFilter, id: string): Promise<boolean> {
-    const rows: unknown[] = await this.ds.query(`SELECT 1 FROM platform p WHERE ${c.where} AND p.id = $${c.params.length + 1}`, [...c.params, id]);
+    const rows: unknown[] = await this.ds.query(`SELECT 1 FROM ${c.from} WHERE ${c.where} AND p.id = $${c.params.length + 1}`, [...c.params, id]);
     return rows.length > 0;
   }
 
   async count(c: CompiledFilter): Promise<number> {
-    const rows: Array<{ n: string }> = await this.ds.query(`SELECT count(*) AS n FROM platform p WHERE ${c.where}`, c.params);
+    const rows: Array<{ n: string }> = await this.ds.query(`SELECT count(*) AS n FROM ${c.from} WHERE ${c.where}`, c.params);
     return Number(rows[0].n);
   }
 
@@ -223,7 +232,7 @@ export class PlatformService {
   async facets(c: CompiledFilter): Promise<PlatformFacets> {
     const rows: Array<{ kind: string | null; status: string | null; district: string | null; g: number; n: string }> = await this.ds.query(
       `SELECT p.kind, p.status, p.${col.districtCode} AS district, GROUPING(p.kind, p.status, p.${col.districtCode}) AS g, count(*) AS n
-       FROM platform p WHERE ${c.where}
+       FROM ${c.from} WHERE ${c.where}
        GROUP BY GROUPING SETS ((p.kind), (p.status), (p.${col.districtCode}))
        ORDER BY n DESC, 1, 2, 3`,
       c.params,
@@ -236,7 +245,7 @@ export class PlatformService {
       else if (r.g === 6) district.push({ value: r.district, count: Number(r.n) });
     }
     const drows: Array<{ domain_id: string; n: string }> = await this.ds.query(
-      `SELECT pd.domain_id, count(*) AS n FROM platform p JOIN platform_domain pd ON pd.platform_id = p.id
+      `SELECT pd.domain_id, count(*) AS n FROM ${c.from} JOIN platform_domain pd ON pd.platform_id = p.id
        WHERE ${c.where} GROUP BY pd.domain_id ORDER BY n DESC, pd.domain_id`,
       c.params,
     );
@@ -277,6 +286,20 @@ export class PlatformService {
       [ids],
     );
     return groupBy(ids, rows, (r) => r.platform_id, ({ section, excerpt, offset }) => ({ section, excerpt, offset }));
+  }
+
+  /** Later names (with the date each took effect and its source), oldest first. */
+  async laterNamesOf(ids: readonly string[]): Promise<PlatformName[][]> {
+    const rows: Array<Record<string, any>> = await this.ds.query(
+      `SELECT n.platform_id, n.name, n.script, n.effective_date::text AS effective_date, n.date_precision, n.source_title,
+         n.source_publisher, n.source_published_at::text AS source_published_at, n.source_url
+       FROM platform_name n WHERE n.platform_id = ANY($1::text[]) ORDER BY n.effective_date, n.id`,
+      [ids],
+    );
+    return groupBy(ids, rows, (r) => r.platform_id, (r) => Object.assign(new PlatformName(), {
+      platformId: r.platform_id, name: r.name, script: r.script, effectiveDate: r.effective_date, datePrecision: r.date_precision,
+      source: { title: r.source_title, publisher: r.source_publisher, publishedAt: r.source_published_at, url: r.source_url },
+    }));
   }
 
   /** Status history, newest first. */

@@ -42,6 +42,7 @@ export interface FirstEvent {
   note: string | null;
   sourceTitle: string | null;
   sourceUrl?: string | null;
+  sourcePublisher?: string | null;
   sourcePublishedAt: string | null;
   effectiveDate: string;
   tokenId: string | null;
@@ -107,9 +108,9 @@ export async function upsertPlatform(
     if (!hasEvent.length) {
       await m.query(
         `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_url,
-           source_published_at, correction, token_id)
-         VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, false, $9)`,
-        [x.id, x.status, e.effectiveDate, e.actor, e.note, e.sourceTitle, e.sourceUrl ?? null, e.sourcePublishedAt, e.tokenId],
+           source_published_at, correction, token_id, source_publisher)
+         VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, false, $9, $10)`,
+        [x.id, x.status, e.effectiveDate, e.actor, e.note, e.sourceTitle, e.sourceUrl ?? null, e.sourcePublishedAt, e.tokenId, e.sourcePublisher ?? null],
       );
       add("status_event", 1);
     }

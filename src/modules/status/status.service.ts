@@ -96,6 +96,11 @@ export async function applyStatusChange(
       field: "status", from: p.status, to: input.status,
     });
   }
+  // A platform's status is its latest event by effective date: a change dated before that event could not be the status.
+  const [{ latest }]: Array<{ latest: string | null }> = await m.query(`SELECT max(effective_date)::text AS latest FROM status_event WHERE platform_id = $1`, [p.id]);
+  if (latest && input.effectiveDate < latest) {
+    throw badInput(`platform ${p.id}'s latest status event took effect on ${latest}; a change cannot take effect before it`, { field: "effectiveDate", latest });
+  }
   // TypeORM answers an UPDATE as [rows, rowCount]
   const [[updated]]: [Array<{ version: number }>, number] = await m.query(
     `UPDATE platform SET ${col.status} = $2, ${col.version} = ${col.version} + 1, ${col.updatedAt} = now() WHERE id = $1 RETURNING ${col.version} AS version`,

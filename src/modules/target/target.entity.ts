@@ -1,6 +1,8 @@
 import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 import { Column, Entity, PrimaryColumn } from "typeorm";
 import { PlatformKind, PlatformLevel, PlatformStatus } from "../platform/platform.enums";
+import { Mention } from "../source/mention.type";
+import { PlanProgress, ReportedFigure } from "./reported-figure.entity";
 
 /** Which platforms of the registry count toward a target. All given lists must match. */
 @ObjectType({ description: "The rule by which the registry counts its own platforms toward a target" })
@@ -28,11 +30,23 @@ export class Target {
   @Field(() => String, { nullable: true, description: "As worded: 超過, 突破, 以上, 力争, 達到 ..." })
   @Column({ type: "text", nullable: true })
   comparator: string | null;
-  @Field() @Column({ type: "text" }) excerpt: string;
+  @Field({ description: "The first clause that states it, verbatim" }) @Column({ type: "text" }) excerpt: string;
   @Field(() => Int) @Column({ type: "int" }) offset: number;
+  @Field(() => [Mention], { description: "Every clause of the plan that states this target, in document order (a target stated twice is one target)" })
+  @Column({ type: "jsonb", default: () => "'[]'" })
+  mentions: Mention[];
+  @Field(() => [String], { description: "Ids this target had before the clauses stating it were merged into one target; they still resolve with target(id)" })
+  @Column({ name: "former_ids", type: "text", array: true, default: () => "'{}'" })
+  formerIds: string[];
   @Field(() => CountRule, { nullable: true }) @Column({ name: "count_rule", type: "jsonb", nullable: true }) countRule: CountRule | null;
   @Field(() => String, { nullable: true }) @Column({ type: "text", nullable: true }) note: string | null;
 
-  @Field(() => Int, { nullable: true, description: "The registry's own count under countRule; null when no rule applies" })
+  @Field(() => Int, { nullable: true, description: "The registry's own count under countRule (on asOf when given); null when no rule applies" })
   registryCount?: number | null;
+
+  @Field(() => [ReportedFigure], { description: "Figures the city published for this indicator, by year, with their sources" })
+  reported: ReportedFigure[];
+
+  @Field(() => PlanProgress, { description: "The plan's figure against the one published for the target's year" })
+  progress: PlanProgress;
 }

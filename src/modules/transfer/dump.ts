@@ -53,7 +53,8 @@ export interface DumpEvent {
   recordedAt: string;
   actor: string;
   note: string | null;
-  source: { title: string; url: string | null; publishedAt: string | null } | null;
+  source: { title: string; url: string | null; publishedAt: string | null; publisher?: string | null } | null;
+  datePrecision?: string;
   correction: boolean;
 }
 
@@ -95,7 +96,7 @@ export async function exportDump(ds: DataSource, onProgress: (table: string, n: 
     const targets = (await m.query(`SELECT * FROM target ORDER BY id`)).map((r: Record<string, unknown>) => TARGET_TABLE.fromRow(r)).map((t: Target) => ({
       id: t.id, section: t.section, metricHant: t.metricHant, metricHans: t.metricHans, metricEn: t.metricEn, unit: t.unit,
       year: t.year, scope: t.scope, valueMin: t.valueMin, valueMax: t.valueMax, comparator: t.comparator, excerpt: t.excerpt,
-      offset: t.offset, countRule: t.countRule, note: t.note,
+      offset: t.offset, mentions: t.mentions, formerIds: t.formerIds, countRule: t.countRule, note: t.note,
     }));
     onProgress("targets", targets.length);
     const platforms: DumpPlatform[] = await readPlatformRecords(m);
@@ -105,8 +106,9 @@ export async function exportDump(ds: DataSource, onProgress: (table: string, n: 
        FROM status_event e ORDER BY e.id`,
     )).map((r: any) => ({
       id: r.eid, platformId: r.platform_id, from: r.from_status, to: r.to_status, effectiveDate: r.eff, recordedAt: r.rec,
-      actor: r.actor, note: r.note, source: r.source_title ? { title: r.source_title, url: r.source_url, publishedAt: r.pub } : null,
-      correction: r.correction,
+      actor: r.actor, note: r.note,
+      source: r.source_title ? { title: r.source_title, url: r.source_url, publishedAt: r.pub, publisher: r.source_publisher } : null,
+      correction: r.correction, datePrecision: r.date_precision,
     }));
     onProgress("status events", statusEvents.length);
     const sections = { districts, agencies, domains, targets, platforms, statusEvents };
@@ -133,6 +135,7 @@ export function validateDump(d: unknown): string[] {
     {
       source: planText(),
       districts: dump.districts, agencies: dump.agencies, domains: dump.domains, targets: dump.targets,
+      events: [], names: [], searched: [], figures: [],
       // a dump carries the centroid a DISTRICT location stands for; the seed rules want it implied
       platforms: dump.platforms.map((x) => ({
         ...x,
@@ -261,10 +264,11 @@ export async function importDump(ds: DataSource, dump: Dump, onProgress: (table:
     add(await writeTargets(m, dump));
     for (const e of dump.statusEvents) {
       const rows: unknown[] = await m.query(
-        `INSERT INTO status_event (id, platform_id, from_status, to_status, effective_date, recorded_at, actor, note, source_title, source_url, source_published_at, correction)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (id) DO NOTHING RETURNING 1`,
+        `INSERT INTO status_event (id, platform_id, from_status, to_status, effective_date, recorded_at, actor, note, source_title, source_url, source_published_at, correction,
+           source_publisher, date_precision)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT (id) DO NOTHING RETURNING 1`,
         [e.id, e.platformId, e.from, e.to, e.effectiveDate, e.recordedAt, e.actor, e.note, e.source?.title ?? null, e.source?.url ?? null,
-          e.source?.publishedAt ?? null, e.correction],
+          e.source?.publishedAt ?? null, e.correction, e.source?.publisher ?? null, e.datePrecision ?? "DAY"],
       );
       written.status_event = (written.status_event ?? 0) + rows.length;
     }

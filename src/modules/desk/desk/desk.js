@@ -106,7 +106,18 @@
     ALREADY_RECORDED: ["already recorded", "已记录过", "已記錄過"],
     INVALID: ["problem", "有问题", "有問題"],
     progressTitle: ["Plan progress", "计划进度", "計劃進度"],
-    progressHelp: ["Each numeric target of the plan, and the registry's own count where a counting rule applies.", "计划中的每项数量目标，以及有计数规则时本登记库的实际计数。", "計劃中的每項數量目標，以及有計數規則時本登記庫的實際計數。"],
+    progressHelp: ["Each numeric target of the plan against the figure the city published for its year, and the registry's own count (on the date chosen) where a counting rule applies.", "计划中的每项数量目标与该年度官方公布的数据对照，以及有计数规则时本登记库（所选日期）的计数。", "計劃中的每項數量目標與該年度官方公佈的數據對照，以及有計數規則時本登記庫（所選日期）的計數。"],
+    asOf: ["As of", "截至日期", "截至日期"],
+    presetPlan: ["Plan issued (2018-09-14)", "计划印发（2018-09-14）", "計劃印發（2018-09-14）"],
+    presetEnd: ["Plan's end (2020-12-31)", "计划期末（2020-12-31）", "計劃期末（2020-12-31）"],
+    presetToday: ["Today", "今天", "今天"],
+    print: ["Print", "打印", "打印"],
+    asOfLine: ["Registry counts as of", "登记库计数截至", "登記庫計數截至"],
+    reportedFigure: ["Published figure", "官方公布数据", "官方公佈數據"],
+    againstPlan: ["Against the plan", "对照计划", "對照計劃"],
+    MET: ["met", "已达到", "已達到"],
+    BEHIND: ["behind", "未达到", "未達到"],
+    NO_PUBLIC_FIGURE: ["no public figure", "无公开数据", "無公開數據"],
     year: ["Year", "年份", "年份"],
     metric: ["Target", "指标", "指標"],
     planFigure: ["Plan's figure", "计划目标", "計劃目標"],
@@ -782,9 +793,21 @@
   }
 
   // ---- plan progress -------------------------------------------------------------------------
+  var TARGETS = "query ($asOf: Date) { targets(asOf: $asOf) { id year metricEn metricHans metricHant valueMin valueMax unit comparator registryCount progress " +
+    "reported { year value unit note source { title publisher publishedAt url } } } }";
+  function todayInGuangzhou() { return new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10); }
+  /** The date the registry's counts are read on: the chosen one, or today. */
+  function progressDate() {
+    var v = $("asof-date").value;
+    return /^\d{4}-\d{2}-\d{2}$/.test(v) && v <= todayInGuangzhou() ? v : todayInGuangzhou();
+  }
+
   function loadTargets() {
-    if (state.targets) return Promise.resolve(renderTargets());
-    return busy(gql("{ targets { id year metricEn metricHans metricHant valueMin valueMax unit comparator registryCount } }")).then(function (d) {
+    var asOf = progressDate();
+    if (state.targets && state.targetsAsOf === asOf) return Promise.resolve(renderTargets());
+    return busy(gql(TARGETS, { asOf: asOf })).then(function (d) {
+      if (asOf !== progressDate()) return; // a newer date won
+      state.targetsAsOf = asOf;
       state.targets = d.targets.slice().sort(function (a, b) { return (a.year || 9999) - (b.year || 9999) || (a.registryCount == null) - (b.registryCount == null); });
       renderTargets();
     }, fail);
@@ -793,13 +816,33 @@
   function renderTargets() {
     var body = $("target-rows");
     clear(body);
+    var asOf = state.targetsAsOf || progressDate();
+    $("asof-date").max = todayInGuangzhou();
+    if (!$("asof-date").value) $("asof-date").value = asOf;
+    Array.prototype.forEach.call(document.querySelectorAll("#progress-asof [data-asof]"), function (b) {
+      var d = b.getAttribute("data-asof") === "today" ? todayInGuangzhou() : b.getAttribute("data-asof");
+      b.setAttribute("aria-pressed", String(d === asOf));
+    });
+    var line = $("progress-asof-line");
+    clear(line);
+    line.appendChild(el("span", { lang: lang, text: word("asOfLine") + " " + day(asOf) }));
     (state.targets || []).forEach(function (t) {
       var figure = (t.comparator ? t.comparator + " " : "") + (t.valueMin === t.valueMax ? num(t.valueMin) : num(t.valueMin) + "–" + num(t.valueMax)) + " " + t.unit;
       var standing = t.registryCount == null ? "noRule" : t.registryCount >= t.valueMin ? "met" : "behind";
-      body.appendChild(el("tr", { "data-target": t.id, "data-standing": standing }, [
+      var f = (t.reported || []).filter(function (x) { return x.year === t.year; })[0];
+      var src = f && f.source;
+      var url = src && /^https?:\/\//i.test(src.url || "") ? src.url : null;
+      var published = f ? el("div", null, [
+        el("span", { class: "num", text: num(f.value) + " " + f.unit }),
+        el("div", { class: "hint" }, [url ? el("a", { href: url, rel: "noopener noreferrer", target: "_blank", text: src.title }) : src.title,
+          " (" + src.publisher + ", " + src.publishedAt + ")"]),
+      ]) : "—";
+      body.appendChild(el("tr", { "data-target": t.id, "data-standing": standing, "data-progress": t.progress }, [
         el("td", { class: "num", text: t.year == null ? "—" : String(t.year) }),
         el("td", { lang: lang, text: lang === "en" ? t.metricEn : lang === "zh-TW" ? t.metricHant : t.metricHans }),
         el("td", { text: figure }),
+        el("td", null, [published]),
+        el("td", null, [el("span", { class: "badge pg-" + t.progress, text: word(t.progress) })]),
         el("td", { class: "num", text: t.registryCount == null ? "—" : num(t.registryCount) }),
         el("td", null, [el("span", { class: "badge st-" + standing, text: word(standing) })]),
       ]));
@@ -899,6 +942,16 @@
   $("csv-file").addEventListener("change", fileChosen);
   $("sheet-xlsx").addEventListener("click", function () { downloadSheet("xlsx"); });
   $("sheet-csv").addEventListener("click", function () { downloadSheet("csv"); });
+  $("progress-asof").addEventListener("submit", function (ev) { ev.preventDefault(); loadTargets(); });
+  $("asof-date").addEventListener("change", function () { loadTargets(); });
+  $("progress-asof").addEventListener("click", function (ev) {
+    var b = ev.target.closest && ev.target.closest("[data-asof]");
+    if (b) {
+      var d = b.getAttribute("data-asof");
+      $("asof-date").value = d === "today" ? todayInGuangzhou() : d;
+      loadTargets();
+    } else if (ev.target.closest && ev.target.closest("#progress-print")) window.print();
+  });
   window.addEventListener("hashchange", function () {
     if (state.keepMessage) state.keepMessage = false;
     else message("", null);

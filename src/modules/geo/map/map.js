@@ -63,6 +63,15 @@
     agencies: ["Responsible agencies", "责任单位", "責任單位"],
     inPlan: ["In the plan", "计划原文", "計劃原文"],
     mentionAt: ["Section {section} · offset {offset}", "条款 {section} · 位置 {offset}", "條款 {section} · 位置 {offset}"],
+    asOf: ["As of", "截至日期", "截至日期"],
+    asOfLabel: ["Status as of date (empty: now)", "按此日期的状态（留空：现在）", "按此日期的狀態（留空：現在）"],
+    planIssued: ["Plan issued", "计划发布", "計劃發佈"],
+    planEnd: ["Plan's end", "计划期末", "計劃期末"],
+    today: ["Today", "今天", "今天"],
+    statusAsOf: ["status as of {date}", "状态截至 {date}", "狀態截至 {date}"],
+    asOfParen: ["(as of {date})", "（截至 {date}）", "（截至 {date}）"],
+    laterNames: ["Later names", "后来的名称", "後來的名稱"],
+    from: ["from {date}", "自 {date} 起", "自 {date} 起"],
     registryNote: ["Registry note", "登记库备注", "登記庫備註"],
   };
   var PLURALS = {
@@ -166,11 +175,12 @@
 
   var REFERENCE = "{ districts { code nameHans nameEn centroidLng centroidLat platformCount } " +
     "domains { id nameHans nameHant nameEn isGroup platformCount parent { id } } }";
-  var FEATURES = "query ($filter: PlatformFilter, $crs: CoordinateSystem) { platformsGeoJSON(filter: $filter, crs: $crs) }";
-  var DETAIL = "query ($id: ID!) { platform(id: $id) { id nameHans nameHant nameEn nameEnEstablished aliases kind level status note " +
+  var FEATURES = "query ($filter: PlatformFilter, $crs: CoordinateSystem, $asOf: Date) { platformsGeoJSON(filter: $filter, crs: $crs, asOf: $asOf) }";
+  var DETAIL = "query ($id: ID!, $asOf: Date) { platform(id: $id, asOf: $asOf) { id nameHans nameHant nameEn nameEnEstablished aliases kind level status note " +
     "district { code nameHans nameHant nameEn } overseas { city country } location { lng lat precision } locationNote zone { id nameHans nameHant nameEn } " +
     "domains { id nameHans nameHant nameEn } agencies { id nameHans nameHant nameEn } " +
-    "statusHistory { from to effectiveDate note correction source { title url publishedAt } } " +
+    "statusHistory { from to effectiveDate datePrecision note correction source { title url publishedAt publisher } } " +
+    "laterNames { name effectiveDate datePrecision source { title publisher publishedAt url } } " +
     "mentions { section excerpt offset } } }";
 
   // ---- the map ----
@@ -326,7 +336,25 @@
     kind: document.getElementById("f-kind"),
     domain: document.getElementById("f-domain"),
     status: document.getElementById("f-status"),
+    asOf: document.getElementById("f-asof"),
   };
+  var PLAN_DATE = "2018-09-14";
+
+  // Today in Guangzhou (UTC+8), as the registry counts dates.
+  function today() { return new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10); }
+  inputs.asOf.max = today();
+  // The status "as of" a date: empty means now. A date the server would refuse is not sent.
+  function currentAsOf() {
+    var v = inputs.asOf.value;
+    return /^\d{4}-\d{2}-\d{2}$/.test(v) && v <= today() ? v : null;
+  }
+  function markPresets() {
+    var v = inputs.asOf.value;
+    Array.prototype.forEach.call(form.querySelectorAll("[data-asof]"), function (b) {
+      var d = b.getAttribute("data-asof") === "today" ? today() : b.getAttribute("data-asof");
+      b.setAttribute("aria-pressed", String(v === d));
+    });
+  }
 
   /** Options after the "all" one are drawn again in the page's language; the chosen value stays. */
   function refill(select, fill) {
@@ -385,11 +413,20 @@
     return f;
   }
 
+  form.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-asof]");
+    if (!b) return;
+    var d = b.getAttribute("data-asof");
+    inputs.asOf.value = d === "today" ? today() : d;
+    clearTimeout(debounce);
+    reload();
+  });
+
   // The filter lives in the address too, so a filtered map can be shared; basemap parameters stay.
   function writeUrl() {
     var p = new URLSearchParams(location.search);
-    ["q", "district", "kind", "domain", "status"].forEach(function (k) {
-      var v = k === "q" ? inputs.q.value.trim() : inputs[k].value;
+    ["q", "district", "kind", "domain", "status", "asOf"].forEach(function (k) {
+      var v = k === "q" ? inputs.q.value.trim() : k === "asOf" ? currentAsOf() : inputs[k].value;
       if (v) p.set(k, v); else p.delete(k);
     });
     var qs = p.toString();
@@ -402,6 +439,8 @@
       if (v && Array.prototype.some.call(inputs[k].options, function (o) { return o.value === v; })) inputs[k].value = v;
     });
     if (params.get("q")) inputs.q.value = params.get("q").slice(0, 100);
+    var asOf = params.get("asOf");
+    if (asOf && /^\d{4}-\d{2}-\d{2}$/.test(asOf) && asOf >= PLAN_DATE && asOf <= today()) inputs.asOf.value = asOf;
   }
 
   var debounce = null;
@@ -424,10 +463,12 @@
   function reload(opts) {
     var mine = ++generation;
     var filter = currentFilter();
-    lastQuery = { filter: filter, crs: crs };
+    var asOf = currentAsOf();
+    lastQuery = { filter: filter, crs: crs, asOf: asOf };
     setState("loading");
     writeUrl();
-    return gql(FEATURES, { filter: filter, crs: crs }).then(function (data) {
+    markPresets();
+    return gql(FEATURES, { filter: filter, crs: crs, asOf: asOf }).then(function (data) {
       if (mine !== generation) return; // a newer filter won
       var fc = data.platformsGeoJSON;
       features = fc.features;
@@ -486,7 +527,8 @@
   function renderSummary() {
     summary.textContent = I.plural(PLURALS.onMap, features.length, lang) +
       (numberWithoutLocation ? " · " + I.plural(PLURALS.noLocation, numberWithoutLocation, lang) : "") +
-      (crs !== "WGS84" ? " · " + word("coordinatesShort", { crs: crs }) : "");
+      (crs !== "WGS84" ? " · " + word("coordinatesShort", { crs: crs }) : "") +
+      (lastQuery && lastQuery.asOf ? " · " + word("statusAsOf", { date: I.date(lastQuery.asOf, lang) }) : "");
   }
 
   function highlight(id) {
@@ -554,7 +596,7 @@
     detail.setAttribute("data-state", "loading");
     detailBody.textContent = "";
     detailBody.appendChild(el("p", { text: word("loading") }));
-    return gql(DETAIL, { id: id }).then(function (data) {
+    return gql(DETAIL, { id: id, asOf: currentAsOf() }).then(function (data) {
       if (mine !== detailGeneration) return;
       detailBody.textContent = "";
       if (!data.platform) { detailBody.appendChild(el("p", { text: word("gone") })); return; }
@@ -572,6 +614,9 @@
   function section(title, children) {
     return el("section", { class: "detail-section" }, [el("h3", { text: title })].concat(children));
   }
+
+  // A date as precisely as its source states it: 2019-03-28, 2019-03 or 2019.
+  function datePart(d, precision) { return I.datePart(d, precision, lang); }
 
   function safeUrl(u) {
     return typeof u === "string" && /^https?:\/\//i.test(u) ? u : null;
@@ -598,9 +643,10 @@
       facts.appendChild(el("dd", { class: "fact-" + key }, [swatch || null, v]));
     }
     var sep = lang === "en" ? "; " : "；";
+    var asOf = currentAsOf();
     fact("kind", word("kind"), I.kind(p.kind, lang));
     fact("level", word("level"), p.level && I.level(p.level, lang));
-    fact("status", word("status"), I.status(p.status, lang), el("span", { class: "swatch status-" + p.status }));
+    fact("status", word("status"), I.status(p.status, lang) + (asOf ? " " + word("asOfParen", { date: I.date(asOf, lang) }) : ""), el("span", { class: "swatch status-" + p.status }));
     fact("district", word("district"), p.district && nameOf(p.district) + " " + otherName(p.district));
     fact("overseas", word("overseas"), p.overseas && p.overseas.city + ", " + p.overseas.country);
     fact("inside", word("inside"), p.zone && nameOf(p.zone) + " " + otherName(p.zone));
@@ -614,13 +660,24 @@
       var src = e.source;
       var url = src && safeUrl(src.url);
       return el("li", null, [
-        el("time", { datetime: e.effectiveDate, text: I.date(e.effectiveDate, lang) }), " ",
+        el("time", { datetime: e.effectiveDate, text: datePart(e.effectiveDate, e.datePrecision) }), " ",
         (e.from ? I.status(e.from, lang) + " → " : "") + I.status(e.to, lang),
         e.correction ? word("correction") : "",
         e.note ? el("div", { class: "muted", text: e.note }) : null,
-        src ? el("div", { class: "muted" }, [word("source"), url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: src.title }) : src.title]) : null,
+        src ? el("div", { class: "muted" }, [word("source"), url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: src.title }) : src.title,
+          src.publisher ? " (" + src.publisher + (src.publishedAt ? ", " + src.publishedAt : "") + ")" : ""]) : null,
       ]);
     }))]));
+    if (p.laterNames && p.laterNames.length) {
+      body.appendChild(section(word("laterNames"), [el("ul", { class: "later-names" }, p.laterNames.map(function (n) {
+        var url = safeUrl(n.source.url);
+        return el("li", null, [
+          el("span", { text: n.name }), " ", el("span", { class: "muted", text: word("from", { date: datePart(n.effectiveDate, n.datePrecision) }) }),
+          el("div", { class: "muted" }, [word("source"), url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: n.source.title }) : n.source.title,
+            " (" + n.source.publisher + ", " + n.source.publishedAt + ")"]),
+        ]);
+      }))]));
+    }
 
     body.appendChild(section(word("agencies"), [el("ol", { class: "agencies" }, p.agencies.map(function (a) {
       return el("li", null, [el("span", { lang: lang === "en" ? "en" : lang, text: nameOf(a) }), el("div", { class: "muted", lang: otherLang(), text: otherName(a) })]);
@@ -681,6 +738,15 @@
       return out;
     },
     featureIds: function () { return features.map(function (f) { return f.id; }); },
+    /** Each drawn marker's status, from its icon's class (id → status). */
+    markerStatuses: function () {
+      var out = {};
+      markers.forEach(function (m, id) {
+        var cls = /status-([A-Z_]+)/.exec(m.options.icon.options.className || "");
+        out[id] = cls ? cls[1] : null;
+      });
+      return out;
+    },
     /** Show every marker (the whole world: the overseas offices are far away). */
     fitAll: function () {
       return new Promise(function (resolve) {
@@ -727,7 +793,8 @@
           liveEvents++;
           var id = change.platform.id;
           var f = features.find(function (g) { return g.id === id; });
-          if (f) {
+          // a past date's map is not today's: it is redrawn below, not patched with the current status
+          if (f && !currentAsOf()) {
             f.properties.status = change.platform.status;
             f.properties.version = change.platform.version;
             var m = markers.get(id);
@@ -758,6 +825,7 @@
     h1.appendChild(document.createTextNode(" "));
     h1.appendChild(el("span", { class: "title-second", lang: otherLang(), text: I.pick(T.title, otherLang()) }));
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (n) { n.textContent = word(n.getAttribute("data-i18n")); });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-aria]"), function (n) { n.setAttribute("aria-label", word(n.getAttribute("data-i18n-aria"))); });
     inputs.q.placeholder = word("searchPlaceholder");
     document.getElementById("side").setAttribute("aria-label", word("filtersAndList"));
     list.setAttribute("aria-label", word("listLabel"));
