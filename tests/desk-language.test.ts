@@ -172,6 +172,8 @@ describe("the desk's language", () => {
     await page.getByRole("button", { name: "繁體中文" }).click();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe("zh-TW");
     expect(await page.locator("#progress-h .l1").textContent()).toBe("計劃進度");
+    expect(await page.getByRole("button", { name: /^打印/ }).count()).toBe(1);
+    expect(await page.locator('label[for="asof-date"] .l1').textContent()).toBe("截至日期");
     expect(await page.getByRole("button", { name: "繁體中文" }).getAttribute("aria-pressed")).toBe("true");
     await expectAccessible(page, "plan progress, zh-TW");
     await page.reload();

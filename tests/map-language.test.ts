@@ -23,17 +23,17 @@ const LANGS = [
   {
     locale: "zh-CN", html: "zh-CN", title: "广州创新平台", kindLabel: "类型", statusLabel: "状态", legend: "状态图例", lab: "实验室",
     construction: "在建", centre: "区中心", onMap: (n: string) => `地图上有 ${n} 个平台`, searchError: "搜索内容至少需要一个字或数字。",
-    name: "nameHans" as const, history: "状态变更历史",
+    name: "nameHans" as const, history: "状态变更历史", asOf: "截至日期", presets: ["计划发布", "计划期末", "今天"],
   },
   {
     locale: "zh-TW", html: "zh-TW", title: "廣州創新平台", kindLabel: "類型", statusLabel: "狀態", legend: "狀態圖例", lab: "實驗室",
     construction: "在建", centre: "區中心", onMap: (n: string) => `地圖上有 ${n} 個平台`, searchError: "搜索內容至少需要一個字或數字。",
-    name: "nameHant" as const, history: "狀態變更歷史",
+    name: "nameHant" as const, history: "狀態變更歷史", asOf: "截至日期", presets: ["計劃發佈", "計劃期末", "今天"],
   },
   {
     locale: "en-US", html: "en", title: "Guangzhou innovation platforms", kindLabel: "Kind", statusLabel: "Status", legend: "Status colours", lab: "Laboratory",
     construction: "Under construction", centre: "District centre", onMap: (n: string) => `${n} platforms on the map`, searchError: "The search needs at least one letter or digit.",
-    name: "nameEn" as const, history: "Status history",
+    name: "nameEn" as const, history: "Status history", asOf: "As of", presets: ["Plan issued", "Plan's end", "Today"],
   },
 ];
 
@@ -99,6 +99,7 @@ describe("the map's language", () => {
     const legend = page.getByRole("group", { name: L.legend });
     expect(await legend.textContent()).toContain(L.construction);
     expect(await legend.textContent()).toContain(L.centre);
+    expect(await page.getByRole("group", { name: L.asOf }).getByRole("button").allTextContents()).toEqual(L.presets);
 
     // the count through Intl, with the API's number
     const api = await s.gql(`{ platformsGeoJSON(filter: null) }`);
