@@ -254,6 +254,31 @@ describe("npm run status:import", () => {
     expect(again.stdout).toMatch(/recorded 0 change\(s\); 1 row\(s\) already recorded/);
   });
 
+  it("a large file's dry run reports the same counts through the API and the CLI", async () => {
+    // every platform in force, each to SUSPENDED (a lifecycle step from any state but the two ends), twice over
+    // for a second row per platform (the version after the first), as a city-wide sheet would carry
+    const { token, info } = await tokens.create({ name: "city sheet", role: "ADMIN" });
+    const ps: Array<{ id: string; version: number; status: string }> = await s.running.db.dataSource.query(
+      `SELECT id, version, status FROM platform WHERE archived_at IS NULL AND status NOT IN ('SUSPENDED', 'CANCELLED') ORDER BY id`,
+    );
+    expect(ps.length).toBeGreaterThan(50);
+    const lines = [HEADER];
+    for (const p of ps) {
+      lines.push(`${p.id},SUSPENDED,2026-01-05,,${SRC},${p.version}`);
+      lines.push(`${p.id},${p.status},2026-01-06,,${SRC},${p.version + 1}`);
+    }
+    const csv = lines.join("\n");
+    const before = await checksum();
+    const api = await load(csv, token, true);
+    expect(api).toMatchObject({ dryRun: true, applied: false, changed: ps.length * 2, alreadyRecorded: 0, problems: [] });
+    const file = path.join(dir, "city.csv");
+    fs.writeFileSync(file, csv);
+    const c = await cli([file, "--as", info.tokenId, "--dry-run"]);
+    expect(c.code).toBe(0);
+    expect(c.stdout).toContain(`dry run: would record ${api.changed} change(s); ${api.alreadyRecorded} row(s) already recorded`);
+    expect(await checksum()).toBe(before);
+  }, 60000);
+
   it("refuses a missing --as, and a revoked or unknown token id", async () => {
     expect((await cli([path.join(dir, "good.csv")])).code).toBe(2);
     const r = await cli([path.join(dir, "good.csv"), "--as", "nosuchtoken0"]);
