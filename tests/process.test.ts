@@ -205,7 +205,7 @@ describe("installed under a folder whose name starts with a dot", () => {
     fs.mkdirSync(home, { recursive: true });
     fs.cpSync(path.join(root, "dist"), path.join(home, "dist"), { recursive: true });
     fs.copyFileSync(path.join(root, "package.json"), path.join(home, "package.json"));
-    for (const page of ["src/modules/geo/map", "src/modules/desk/desk", "src/modules/front/assets"]) {
+    for (const page of ["src/modules/geo/map", "src/modules/desk/desk", "src/modules/front/assets", "src/modules/i18n"]) {
       if (fs.existsSync(path.join(root, page))) fs.cpSync(path.join(root, page), path.join(home, page), { recursive: true });
     }
     fs.symlinkSync(path.join(root, "seeds"), path.join(home, "seeds"));
