@@ -37,6 +37,7 @@
     expiresOn: ["token expires {date}", "令牌到期：{date}", "令牌到期：{date}"],
     myPlatforms: ["My platforms", "我的平台", "我的平台"],
     search: ["Search (any script, pinyin, English)", "搜索（简繁、拼音、英文）", "搜索（簡繁、拼音、英文）"],
+    searchReadAs: ["Searched as: {reading}", "按此查找：{reading}", "按此查找：{reading}"],
     district: ["District", "区", "區"],
     kind: ["Kind", "类型", "類型"],
     status: ["Status", "状态", "狀態"],
@@ -388,7 +389,7 @@
   }
 
   // ---- my platforms --------------------------------------------------------------------------
-  var LIST = "query($f: PlatformFilter, $after: String) { platforms(filter: $f, first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { id nameHans nameHant nameEn kind status version updatedAt district { code } agencies { id } statusHistory { effectiveDate recordedAt } } } }";
+  var LIST = "query($f: PlatformFilter, $after: String) { platforms(filter: $f, first: 100, after: $after) { searchInterpretation { summaryHans summaryHant summaryEn } pageInfo { hasNextPage endCursor } nodes { id nameHans nameHant nameEn kind status version updatedAt district { code } agencies { id } statusHistory { effectiveDate recordedAt } } } }";
   var listTimer = null;
   function loadPlatforms() {
     var f = {};
@@ -400,6 +401,7 @@
     var all = [];
     function page(after) {
       return gql(LIST, { f: f, after: after }).then(function (d) {
+        if (!after) state.searchReading = d.platforms.searchInterpretation;
         all = all.concat(d.platforms.nodes);
         return d.platforms.pageInfo.hasNextPage ? page(d.platforms.pageInfo.endCursor) : all;
       });
@@ -425,6 +427,10 @@
       ]));
     });
     $("list-count").textContent = I.plural(PLURALS.shown, state.platforms.length, lang);
+    // how the server read the search: the districts and domains it names become filters ("黄埔区 · 生物医药")
+    var r = state.searchReading;
+    $("search-reading").hidden = !r;
+    $("search-reading").textContent = r ? I.pick(T.searchReadAs, lang, { reading: lang === "en" ? r.summaryEn : lang === "zh-TW" ? r.summaryHant : r.summaryHans }) : "";
   }
 
   // ---- one platform --------------------------------------------------------------------------

@@ -20,6 +20,7 @@
     filtersAndList: ["Filters and list", "筛选与列表", "篩選與列表"],
     search: ["Search", "搜索", "搜索"],
     searchPlaceholder: ["Name, pinyin, English", "名称、拼音或英文", "名稱、拼音或英文"],
+    searchReadAs: ["Searched as: {reading}", "按此查找：{reading}", "按此查找：{reading}"],
     district: ["District", "区", "區"],
     kind: ["Kind", "类型", "類型"],
     domain: ["Domain", "领域", "領域"],
@@ -472,6 +473,8 @@
       if (mine !== generation) return; // a newer filter won
       var fc = data.platformsGeoJSON;
       features = fc.features;
+      searchReading = fc.searchInterpretation || null;
+      renderSearchReading();
       numberWithoutLocation = fc.numberWithoutLocation;
       drawFeatures();
       renderList();
@@ -506,6 +509,15 @@
   // ---- list and details ----
 
   var list = document.getElementById("list");
+  // How the server read the search (a foreign member of the FeatureCollection): the districts and
+  // domains it names became filters, e.g. "黄埔区 · 生物医药".
+  var searchReading = null;
+  function renderSearchReading() {
+    var node = document.getElementById("search-reading");
+    var r = searchReading;
+    node.hidden = !r;
+    node.textContent = r ? word("searchReadAs", { reading: lang === "en" ? r.summaryEn : lang === "zh-TW" ? r.summaryHant : r.summaryHans }) : "";
+  }
   var summary = document.getElementById("summary");
 
   function renderList() {
@@ -844,6 +856,7 @@
     I.remember(l);
     applyLanguage();
     if (document.body.getAttribute("data-state") === "ready") renderList();
+    renderSearchReading();
     if (!message.hidden && shown) showMessage(shown.text, shown.retry);
     if (selectedId && !detail.hidden) showDetail(selectedId);
     var pressed = document.getElementById("lang-" + l);
