@@ -76,7 +76,7 @@ export interface Config {
   requestTimeoutMs: number;
   /** How long an idle keep-alive connection stays open, in ms. Default 5000. */
   idleTimeoutMs: number;
-  /** Open connections (HTTP and WebSocket) one client address may hold; IPv6 counted per /64. Default 50; 0 = no limit. */
+  /** Open connections (HTTP and WebSocket) one client address may hold; IPv6 counted per /64. Default 256 (an office behind one NAT address shares it; a browser opens up to 6 per host); 0 = no limit. */
   connectionsPerIp: number;
   /** Bearer token that /metrics requires. Default none: /metrics answers loopback clients only (unless METRICS_PUBLIC). */
   metricsToken: string | null;
@@ -256,7 +256,7 @@ export function loadConfig(env: Env = process.env): Config {
     headersTimeoutMs: int(env, "HTTP_HEADERS_TIMEOUT_MS", 10_000, 1000, 600_000),
     requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_MS", 30_000, 1000, 3_600_000),
     idleTimeoutMs: int(env, "HTTP_IDLE_TIMEOUT_MS", 5000, 100, 600_000),
-    connectionsPerIp: int(env, "CONNECTIONS_PER_IP", 50, 0, 1_000_000),
+    connectionsPerIp: int(env, "CONNECTIONS_PER_IP", 256, 0, 1_000_000),
     metricsToken: secret(env, "METRICS_TOKEN"),
     metricsPublic: bool(env, "METRICS_PUBLIC", false),
     publicUrl: publicUrl(env),
