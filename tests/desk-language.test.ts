@@ -5,16 +5,13 @@
  * server's English sentence; the switch changes the language and a reload keeps it, above the
  * browser's; axe-core finds no serious or critical violation in any language.
  */
-import fs from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { startTestServer, type TestServer } from "./support/server";
 import { TokenService } from "../src/modules/auth/token.service";
+import { CHROMIUM, ARGS, expectAccessible } from "./support/browser";
 
 declare const document: any, location: any, localStorage: any;
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const TOWN = "tianhe-internet-plus-town"; // Tianhe (440106): a science town, in the editor's scope
 
 let s: TestServer;
@@ -57,14 +54,6 @@ async function ready(page: Page): Promise<void> {
   await page.waitForFunction(() => document.body.dataset.state === "ready" && !(globalThis as any).__desk.busy(), null, { timeout: 15_000 });
 }
 
-async function expectAccessible(page: Page, view: string): Promise<void> {
-  await page.evaluate(AXE);
-  const violations: Array<{ id: string; impact: string }> = await page.evaluate(async () => {
-    const r = await (globalThis as any).axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target) }));
-  });
-  expect({ view, bad: violations.filter((v) => v.impact === "serious" || v.impact === "critical") }).toEqual({ view, bad: [] });
-}
 
 beforeAll(async () => {
   s = await startTestServer();

@@ -4,15 +4,12 @@
  * registry's counts on that date, each target shows the published figure against the plan's, and the
  * page prints on A4 with the table alone (print media, an A4-wide page, and a PDF from the browser).
  */
-import fs from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { createPlatform, createToken } from "./support/factories";
 import { startTestServer, type TestServer } from "./support/server";
+import { CHROMIUM, ARGS, AXE } from "./support/browser";
 
 declare const document: any, window: any, getComputedStyle: any;
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 let s: TestServer;
 let browser: Browser;

@@ -20,15 +20,13 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { startTestServer, type TestServer } from "./support/server";
 import { TokenService } from "../src/modules/auth/token.service";
 import { csvFile, xlsxFile, xlsxRows } from "./support/sheets";
+import { CHROMIUM, ARGS, expectAccessible } from "./support/browser";
 
 // Functions passed to page.evaluate run in the browser; the tests compile without the DOM library, so its globals are loosely typed here
 declare const document: any, location: any, sessionStorage: any, localStorage: any, window: any;
 type HTMLButtonElement = { disabled: boolean };
 type HTMLOptionElement = { value: string };
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 const TOWN = "tianhe-internet-plus-town"; // Tianhe (440106): in the editor's scope
 const LAB = "joint-laboratory-of-chemical-geodynamics"; // Tianhe
@@ -90,16 +88,6 @@ async function openPlatform(page: Page, id: string): Promise<void> {
   await ready(page);
 }
 
-/** axe-core on the page as it is: no serious or critical violation. */
-async function expectAccessible(page: Page, view: string): Promise<void> {
-  await page.evaluate(AXE);
-  const violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> = await page.evaluate(async () => {
-    const r = await (globalThis as any).axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => ({ target: n.target })) }));
-  });
-  const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect({ view, bad }).toEqual({ view, bad: [] });
-}
 
 async function record(page: Page, change: { status: string; date: string; title: string; url?: string; published?: string; note?: string }): Promise<void> {
   await page.selectOption("#c-status", change.status);

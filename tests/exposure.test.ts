@@ -5,8 +5,8 @@
  */
 import { chromium } from "playwright-core";
 import { startTestServer, type TestServer } from "./support/server";
+import { CHROMIUM } from "./support/browser";
 
-const CHROMIUM = "/usr/bin/chromium";
 
 describe("security headers", () => {
   let s: TestServer;

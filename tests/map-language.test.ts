@@ -4,15 +4,12 @@
  * by role and label; `<html lang>` says which; a search the API refuses is explained from its code
  * and field; the switch is remembered; axe-core finds no serious or critical violation.
  */
-import fs from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { startTestServer, type TestServer } from "./support/server";
+import { CHROMIUM, ARGS, expectAccessible } from "./support/browser";
 
 declare const document: any, localStorage: any;
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 let s: TestServer;
 let browser: Browser;
@@ -62,14 +59,6 @@ async function settled(page: Page, generation: number): Promise<void> {
   );
 }
 
-async function expectAccessible(page: Page, view: string): Promise<void> {
-  await page.evaluate(AXE);
-  const violations: Array<{ id: string; impact: string }> = await page.evaluate(async () => {
-    const r = await (globalThis as any).axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target) }));
-  });
-  expect({ view, bad: violations.filter((v) => v.impact === "serious" || v.impact === "critical") }).toEqual({ view, bad: [] });
-}
 
 beforeAll(async () => {
   s = await startTestServer();

@@ -10,9 +10,8 @@ import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { startTestServer, type TestServer } from "./support/server";
 import { TokenService } from "../src/modules/auth/token.service";
+import { CHROMIUM, ARGS } from "./support/browser";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const ARTIFACTS = path.join(__dirname, "artifacts");
 const OSM = "tile.openstreetmap.org";
 const AMAP = "webrd02.is.autonavi.com";

@@ -9,12 +9,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { startTestServer, type TestServer } from "../support/server";
+import { CHROMIUM, ARGS, AXE } from "../support/browser";
 
 declare const document: any;
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const ROOT = path.join(__dirname, "..", "..");
 const BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 

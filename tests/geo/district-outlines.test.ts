@@ -17,10 +17,9 @@ import { loadConfig } from "../../src/config";
 import { start, type Running } from "../../src/bootstrap";
 import { readOutlines } from "../../src/modules/geo/outlines";
 import { createTestDatabase, type TestDatabase } from "../support/db";
+import { CHROMIUM, ARGS } from "../support/browser";
 
 const run = promisify(execFile);
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const GDAL_ENV = (() => {
   const env: NodeJS.ProcessEnv = { ...process.env, GDAL_HTTP_TIMEOUT: "30", NO_PROXY: "*", no_proxy: "*" };
   for (const k of ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"]) delete env[k];

@@ -5,11 +5,10 @@
 import { chromium, type Browser, type Page } from "playwright-core";
 import { createToken } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
+import { CHROMIUM, ARGS } from "../support/browser";
 
 declare const document: any;
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 let s: TestServer;
 let browser: Browser;

@@ -35,14 +35,17 @@ export interface LockedPlatform {
   districtCode: string | null;
   archivedAt: Date | null;
   agencies: string[];
+  /** the effective date (YYYY-MM-DD) of its latest status event, null for none */
+  latestEffective: string | null;
 }
 
-/** Locks a platform row for the rest of the transaction and reads what the rules need. */
+/** Locks a platform row for the rest of the transaction and reads what the rules need, in one statement. */
 export async function lockPlatform(m: EntityManager, id: string): Promise<LockedPlatform> {
   const rows: LockedPlatform[] = await m.query(
     `SELECT p.id, p.status, p.version, p.${col.districtCode} AS "districtCode", p.${col.archivedAt} AS "archivedAt",
-       coalesce((SELECT array_agg(pa.agency_id) FROM platform_agency pa WHERE pa.platform_id = p.id), '{}') AS agencies
-     FROM platform p WHERE p.id = $1 FOR UPDATE`,
+       coalesce((SELECT array_agg(pa.agency_id) FROM platform_agency pa WHERE pa.platform_id = p.id), '{}') AS agencies,
+       (SELECT max(e.effective_date)::text FROM status_event e WHERE e.platform_id = p.id) AS "latestEffective"
+     FROM platform p WHERE p.id = $1 FOR UPDATE OF p`,
     [id],
   );
   if (!rows[0]) throw new AppError(ErrorCode.NOT_FOUND, `no platform with id ${id}`, { id });
@@ -97,7 +100,7 @@ export async function applyStatusChange(
     });
   }
   // A platform's status is its latest event by effective date: a change dated before that event could not be the status.
-  const [{ latest }]: Array<{ latest: string | null }> = await m.query(`SELECT max(effective_date)::text AS latest FROM status_event WHERE platform_id = $1`, [p.id]);
+  const latest = p.latestEffective;
   if (latest && input.effectiveDate < latest) {
     throw badInput(`platform ${p.id}'s latest status event took effect on ${latest}; a change cannot take effect before it`, { field: "effectiveDate", latest });
   }

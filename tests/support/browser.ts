@@ -1,0 +1,22 @@
+/**
+ * What the browser tests share: Debian's Chromium as playwright-core launches it here (headless, no
+ * background networking: this machine has no internet), axe-core's script, and the accessibility check.
+ */
+import fs from "node:fs";
+import type { Page } from "playwright-core";
+
+declare const document: unknown;
+
+export const CHROMIUM = "/usr/bin/chromium";
+export const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core on the page as it is: no serious or critical violation (named with the view, and each violation's nodes). */
+export async function expectAccessible(page: Page, view: string): Promise<void> {
+  await page.evaluate(AXE);
+  const violations: Array<{ id: string; impact: string; nodes: string[][] }> = await page.evaluate(async () => {
+    const r = await (globalThis as any).axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target) }));
+  });
+  expect({ view, bad: violations.filter((v) => v.impact === "serious" || v.impact === "critical") }).toEqual({ view, bad: [] });
+}
