@@ -56,7 +56,7 @@ export interface Config {
   metrics: boolean;
   /** pino log level. Default info. */
   logLevel: LogLevel;
-  /** Cache whole responses of anonymous GraphQL queries, emptied on every change (see src/response-cache.ts). Default true. */
+  /** Cache whole responses of anonymous GraphQL queries, emptied on every change (see src/http/response-cache.ts). Default true. */
   responseCache: boolean;
   /** Most bytes the response cache holds; least recently used answers go first. Default 64 MiB. */
   responseCacheMaxBytes: number;

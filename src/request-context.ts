@@ -17,7 +17,7 @@ export interface RequestStore {
   minLsn?: string;
   /** whether the replica has replayed minLsn (asked once per request) */
   replicaCaughtUp?: boolean;
-  /** the answer may go into the response cache (a query that succeeded; see response-cache.ts) */
+  /** the answer may go into the response cache (a query that succeeded; see http/response-cache.ts) */
   cacheable?: boolean;
 }
 

@@ -19,7 +19,7 @@ import { createLifecycle, type Lifecycle } from "./http/lifecycle";
 import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
 import type { OutlineInput } from "./modules/geo/outlines";
-import { ResponseCache } from "./response-cache";
+import { ResponseCache } from "./http/response-cache";
 import { createSchema } from "./schema";
 
 export interface AppServer extends Omit<Lifecycle, "busStarted"> {

@@ -1,5 +1,5 @@
 /**
- * The response cache (src/response-cache.ts): anonymous reads are answered from it, and no
+ * The response cache (src/http/response-cache.ts): anonymous reads are answered from it, and no
  * reader ever gets an old answer after a change is committed, whoever makes the change (the
  * API, another instance, an operator with psql), and while the instance cannot hear changes.
  */

@@ -15,7 +15,7 @@ import { drainHttpServerPlugin } from "../http-drain";
 import type { Metrics } from "../metrics";
 import { stringifyWithRaw } from "../raw-json";
 import { sqlCountPlugin } from "../request-context";
-import type { ResponseCache } from "../response-cache";
+import type { ResponseCache } from "../http/response-cache";
 import { armor, LIMITS, operationLimitsPlugin } from "./limits";
 
 export interface ApolloOptions {

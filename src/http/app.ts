@@ -22,7 +22,7 @@ import { createDeskRouter } from "../modules/desk/desk.router";
 import { createFrontRouter } from "../modules/front/front.router";
 import { createGeoRouter } from "../modules/geo/geo.router";
 import { requestContext } from "../request-context";
-import type { ResponseCache } from "../response-cache";
+import type { ResponseCache } from "./response-cache";
 import { NOT_READY_MESSAGE, sendRefusal, type RequestGuards } from "./guards";
 import { runSteps, sendJson, type NodeMiddleware, type NodeRequest } from "./node";
 

@@ -3,7 +3,7 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
 /**
  * Every committed change to the registry's data is announced on the `registry_changed` channel,
  * whoever makes it: the API, the seed loader, an import, or an operator with psql. Server
- * instances LISTEN and drop their cached responses (src/response-cache.ts). Statement-level
+ * instances LISTEN and drop their cached responses (src/http/response-cache.ts). Statement-level
  * triggers: one NOTIFY per statement, folded by PostgreSQL into one per transaction (same channel
  * and payload), delivered only if the transaction commits. API tokens are not registry data and
  * are not announced.

@@ -21,14 +21,14 @@
  *   (least recently used entries go first).
  */
 import type { ApolloServerPlugin } from "@apollo/server";
-import type { NodeMiddleware, NodeRequest } from "./http/node";
+import type { NodeMiddleware, NodeRequest } from "./node";
 import { LRUCache } from "lru-cache";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { DataSource } from "typeorm";
-import type { Logger } from "./logger";
-import { hasReplicas } from "./db/reader";
-import { requestContext } from "./request-context";
-import type { ChangeListener } from "./db/change-bus";
+import type { Logger } from "../logger";
+import { hasReplicas } from "../db/reader";
+import { requestContext } from "../request-context";
+import type { ChangeListener } from "../db/change-bus";
 
 interface Entry {
   body: Buffer;
