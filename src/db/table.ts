@@ -1,10 +1,12 @@
 /**
- * A table's columns, named once: read from the TypeORM entity's decorators, so the column list
- * of a SELECT, the mapping of a row to an object and the upserts all follow the entity. Adding a
- * column is then one edit to the entity (and its migration); a test compares every entity with
- * the migrated schema (tests/schema-agreement.test.ts).
+ * A table's columns, named once: taken from TypeORM's resolved metadata of the entity (the same
+ * EntityMetadata a connected DataSource answers with getMetadata()), so the column list of a
+ * SELECT, the mapping of a row to an object, the inserts and the upserts all follow the entity.
+ * Adding a column is then one edit to the entity (and its migration); tests compare every Table
+ * with the running DataSource's metadata and every entity with the migrated schema.
  */
-import { getMetadataArgsStorage } from "typeorm";
+import { DataSource, getMetadataArgsStorage, type EntityMetadata } from "typeorm";
+import { EntityMetadataBuilder } from "typeorm/metadata-builder/EntityMetadataBuilder";
 import type { Queryable } from "./reader";
 
 export interface TableColumn {
@@ -32,6 +34,28 @@ export class Params {
   }
 }
 
+/**
+ * TypeORM resolves an entity's metadata against a DataSource's driver and naming strategy. The
+ * table layer needs it when modules load, before any connection: a DataSource that is never
+ * initialised serves as that context (its constructor opens nothing).
+ */
+let definitions: DataSource | undefined;
+function resolvedMetadata(entity: Function): EntityMetadata {
+  definitions ??= new DataSource({ type: "postgres" });
+  const [meta] = new EntityMetadataBuilder(definitions, getMetadataArgsStorage()).build([entity]);
+  if (!meta?.tableName) throw new Error(`${entity.name} is not an @Entity with a name`);
+  return meta;
+}
+
+/** The SQL type of a column as its entity declares it (a JavaScript type stands for its SQL one). */
+function sqlType(type: EntityMetadata["columns"][number]["type"]): string {
+  if (typeof type === "string") return type;
+  if (type === Number) return "int";
+  if (type === Boolean) return "boolean";
+  if (type === Date) return "timestamptz";
+  return "text";
+}
+
 const quote = (name: string) => (/^[a-z_][a-z0-9_]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`);
 const RESERVED = new Set(["offset", "order", "user", "group", "position"]);
 
@@ -43,26 +67,16 @@ export class Table<T extends object> {
   private readonly byName: Map<string, TableColumn>;
 
   constructor(readonly entity: new () => T) {
-    const storage = getMetadataArgsStorage();
-    const table = storage.tables.find((t) => t.target === entity);
-    if (!table?.name) throw new Error(`${entity.name} is not an @Entity with a name`);
-    this.name = table.name;
-    this.columns = storage.columns
-      .filter((col) => col.target === entity)
-      .map((col) => {
-        const o = col.options;
-        const type = typeof o.type === "string" ? o.type : o.type === Number ? "int" : o.type === Boolean ? "boolean" : "text";
-        return {
-          property: col.propertyName,
-          name: o.name ?? col.propertyName,
-          type,
-          array: !!o.array,
-          nullable: !!o.nullable,
-          primary: !!o.primary,
-        };
-      });
-    const generated = new Set(storage.generations.filter((g) => g.target === entity).map((g) => g.propertyName));
-    for (const col of this.columns) if (generated.has(col.property)) col.primary = true;
+    const meta = resolvedMetadata(entity);
+    this.name = meta.tableName;
+    this.columns = meta.columns.map((col) => ({
+      property: col.propertyPath,
+      name: col.databaseName,
+      type: sqlType(col.type),
+      array: col.isArray,
+      nullable: col.isNullable,
+      primary: col.isPrimary || col.isGenerated,
+    }));
     this.byName = new Map(this.columns.map((col) => [col.name, col]));
     this.c = Object.fromEntries(this.columns.map((col) => [col.property, quote(col.name)])) as Table<T>["c"];
   }
@@ -110,6 +124,26 @@ export class Table<T extends object> {
     if (value === undefined) return null;
     if ((col.type === "jsonb" || col.type === "json") && value !== null) return JSON.stringify(value);
     return value;
+  }
+
+  /**
+   * Inserts one row of the given columns (generated and defaulted columns left to the database).
+   * Answers the columns named in `returning`, if any.
+   */
+  async insert<K extends keyof T = never>(
+    q: Queryable,
+    values: Partial<Record<keyof T, unknown>>,
+    returning: readonly K[] = [],
+  ): Promise<Pick<Record<keyof T, unknown>, K> | undefined> {
+    const given = this.columns.filter((col) => Object.prototype.hasOwnProperty.call(values, col.property));
+    const p = new Params();
+    const placeholders = given.map((col) => `${p.add(this.param(col, values[col.property as keyof T]))}${col.array ? `::${col.type}[]` : ""}`);
+    const ret = returning.length ? ` RETURNING ${returning.map((k) => `${quote(this.column(k).name)} AS "${String(k)}"`).join(", ")}` : "";
+    const rows: unknown = await q.query(
+      `INSERT INTO ${quote(this.name)} (${given.map((col) => quote(col.name)).join(", ")}) VALUES (${placeholders.join(", ")})${ret}`,
+      p.values,
+    );
+    return Array.isArray(rows) ? (rows[0] as Pick<Record<keyof T, unknown>, K> | undefined) : undefined;
   }
 
   /**

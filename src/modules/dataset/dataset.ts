@@ -21,6 +21,7 @@ import { DISTRICT_TABLE } from "../district/district.entity";
 import { DOMAIN_TABLE } from "../domain/domain.entity";
 import { DatePrecision, PlatformKind, PlatformLevel, PlatformStatus } from "../platform/platform.enums";
 import { isAllowedTransition } from "../status/lifecycle";
+import { STATUS_EVENT } from "../status/status-event.entity";
 import { isValidDate, todayInGuangzhou } from "../status/status.service";
 import { finite, inEnum, inGuangzhou, nonEmpty, platformProblems, SLUG, type PlatformRecord, type PlatformRules } from "../platform/platform.rules";
 import { col, districtCentroids, rowsWritten, upsertPlatform } from "../platform/platform.store";
@@ -436,12 +437,11 @@ async function writeHistory(m: EntityManager, id: string, events: SeedEvent[]): 
   for (const e of missing) {
     const before = timeline.filter((t) => t.date <= e.effectiveDate);
     const from = before.length ? before[before.length - 1].to : null;
-    await m.query(
-      `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, date_precision, actor, note, source_title, source_publisher,
-         source_url, source_published_at, correction, token_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false, NULL)`,
-      [id, from, e.status, e.effectiveDate, e.datePrecision, SEED_ACTOR, e.note, e.source.title, e.source.publisher, e.source.url ?? null, e.source.publishedAt],
-    );
+    await STATUS_EVENT.insert(m, {
+      platformId: id, from, to: e.status, effectiveDate: e.effectiveDate, datePrecision: e.datePrecision, actor: SEED_ACTOR, note: e.note,
+      sourceTitle: e.source.title, sourcePublisher: e.source.publisher, sourceUrl: e.source.url ?? null, sourcePublishedAt: e.source.publishedAt,
+      correction: false, tokenId: null,
+    });
     timeline.push({ to: e.status, date: e.effectiveDate });
     timeline.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   }
@@ -473,12 +473,11 @@ async function correctBaseline(m: EntityManager, x: SeedPlatform): Promise<Recor
   const p = rows[0];
   if (!p || p.human || p.baseline === null || p.baseline === x.status) return {};
   const src = baselineSourceOf(x);
-  await m.query(
-    `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_publisher, source_url,
-       source_published_at, correction, token_id)
-     VALUES ($1, $2, $3, $4, $6, $5, $7, $8, $9, $10, true, NULL)`,
-    [x.id, p.baseline, x.status, PLAN_DATE, `Baseline corrected by the data set's review. ${seedEventNote(x)}`, SEED_ACTOR, src.title, src.publisher, src.url, src.publishedAt],
-  );
+  await STATUS_EVENT.insert(m, {
+    platformId: x.id, from: p.baseline, to: x.status, effectiveDate: PLAN_DATE, actor: SEED_ACTOR,
+    note: `Baseline corrected by the data set's review. ${seedEventNote(x)}`, sourceTitle: src.title, sourcePublisher: src.publisher,
+    sourceUrl: src.url, sourcePublishedAt: src.publishedAt, correction: true, tokenId: null,
+  });
   await m.query(
     `UPDATE platform SET ${col.status} = (SELECT e.to_status FROM status_event e WHERE e.platform_id = $1
          ORDER BY e.effective_date DESC, e.recorded_at DESC, e.id DESC LIMIT 1),

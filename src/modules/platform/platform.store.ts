@@ -6,13 +6,20 @@
  */
 import type { EntityManager } from "typeorm";
 import { Table } from "../../db/table";
+import { STATUS_EVENT } from "../status/status-event.entity";
 import type { Queryable } from "../../db/reader";
 import { LocationPrecision } from "./platform.enums";
-import { Platform } from "./platform.entity";
+import { Platform, PlatformAgency, PlatformDomain, PlatformMention } from "./platform.entity";
 import type { PlatformRecord } from "./platform.rules";
 import { buildSearchDocument } from "./search";
 
 export const PLATFORM = new Table(Platform);
+/** The join tables: a platform's domains, its agencies in the plan's order, and its mentions. */
+export const PLATFORM_DOMAIN = new Table(PlatformDomain);
+export const PLATFORM_AGENCY = new Table(PlatformAgency);
+export const PLATFORM_MENTION = new Table(PlatformMention);
+const pd = PLATFORM_DOMAIN.c, pa = PLATFORM_AGENCY.c, pm = PLATFORM_MENTION.c;
+
 /** Quoted column names by property, for SQL written by hand: `p.${col.districtCode}`. */
 export const col = PLATFORM.c;
 
@@ -106,12 +113,10 @@ export async function upsertPlatform(
     const e = opts.firstEvent;
     const hasEvent: unknown[] = await m.query(`SELECT 1 FROM status_event WHERE platform_id = $1 LIMIT 1`, [x.id]);
     if (!hasEvent.length) {
-      await m.query(
-        `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_url,
-           source_published_at, correction, token_id, source_publisher)
-         VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, false, $9, $10)`,
-        [x.id, x.status, e.effectiveDate, e.actor, e.note, e.sourceTitle, e.sourceUrl ?? null, e.sourcePublishedAt, e.tokenId, e.sourcePublisher ?? null],
-      );
+      await STATUS_EVENT.insert(m, {
+        platformId: x.id, from: null, to: x.status, effectiveDate: e.effectiveDate, actor: e.actor, note: e.note, sourceTitle: e.sourceTitle,
+        sourceUrl: e.sourceUrl ?? null, sourcePublishedAt: e.sourcePublishedAt, correction: false, tokenId: e.tokenId, sourcePublisher: e.sourcePublisher ?? null,
+      });
       add("status_event", 1);
     }
   }
@@ -140,24 +145,26 @@ export async function writePlatformRelations(
 ): Promise<Record<string, number>> {
   const written: Record<string, number> = {};
   const add = (k: string, n: number) => (written[k] = (written[k] ?? 0) + n);
-  add("platform_domain", await rowsWritten(m,
-    `DELETE FROM platform_domain WHERE platform_id = $1 AND NOT (domain_id = ANY($2::text[]))`, [x.id, x.domains]));
-  add("platform_domain", await rowsWritten(m,
-    `INSERT INTO platform_domain (platform_id, domain_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [x.id, x.domains]));
-  add("platform_agency", await rowsWritten(m,
-    `DELETE FROM platform_agency WHERE platform_id = $1 AND NOT (agency_id = ANY($2::text[]))`, [x.id, x.agencies]));
-  add("platform_agency", await rowsWritten(m,
-    `INSERT INTO platform_agency (platform_id, agency_id, position)
+  const [D, A, M] = [PLATFORM_DOMAIN.name, PLATFORM_AGENCY.name, PLATFORM_MENTION.name];
+  add(D, await rowsWritten(m,
+    `DELETE FROM ${D} WHERE ${pd.platformId} = $1 AND NOT (${pd.domainId} = ANY($2::text[]))`, [x.id, x.domains]));
+  add(D, await rowsWritten(m,
+    `INSERT INTO ${D} (${pd.platformId}, ${pd.domainId}) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [x.id, x.domains]));
+  add(A, await rowsWritten(m,
+    `DELETE FROM ${A} WHERE ${pa.platformId} = $1 AND NOT (${pa.agencyId} = ANY($2::text[]))`, [x.id, x.agencies]));
+  add(A, await rowsWritten(m,
+    `INSERT INTO ${A} (${pa.platformId}, ${pa.agencyId}, ${pa.position})
      SELECT $1, a, ord::int FROM unnest($2::text[]) WITH ORDINALITY AS t(a, ord)
-     ON CONFLICT (platform_id, agency_id) DO UPDATE SET position = EXCLUDED.position WHERE platform_agency.position <> EXCLUDED.position`,
+     ON CONFLICT (${pa.platformId}, ${pa.agencyId}) DO UPDATE SET ${pa.position} = EXCLUDED.${pa.position} WHERE ${A}.${pa.position} <> EXCLUDED.${pa.position}`,
     [x.id, x.agencies]));
-  add("platform_mention", await rowsWritten(m,
-    `DELETE FROM platform_mention WHERE platform_id = $1 AND position > $2`, [x.id, x.mentions.length]));
+  add(M, await rowsWritten(m,
+    `DELETE FROM ${M} WHERE ${pm.platformId} = $1 AND ${pm.position} > $2`, [x.id, x.mentions.length]));
+  const kept = [pm.section, pm.excerpt, pm.offset];
   for (const [i, mm] of x.mentions.entries()) {
-    add("platform_mention", await rowsWritten(m,
-      `INSERT INTO platform_mention (platform_id, position, section, excerpt, "offset") VALUES ($1,$2,$3,$4,$5)
-       ON CONFLICT (platform_id, position) DO UPDATE SET section=EXCLUDED.section, excerpt=EXCLUDED.excerpt, "offset"=EXCLUDED."offset"
-       WHERE (platform_mention.section, platform_mention.excerpt, platform_mention."offset") IS DISTINCT FROM (EXCLUDED.section, EXCLUDED.excerpt, EXCLUDED."offset")`,
+    add(M, await rowsWritten(m,
+      `INSERT INTO ${M} (${pm.platformId}, ${pm.position}, ${kept.join(", ")}) VALUES ($1,$2,$3,$4,$5)
+       ON CONFLICT (${pm.platformId}, ${pm.position}) DO UPDATE SET ${kept.map((k) => `${k} = EXCLUDED.${k}`).join(", ")}
+       WHERE (${kept.map((k) => `${M}.${k}`).join(", ")}) IS DISTINCT FROM (${kept.map((k) => `EXCLUDED.${k}`).join(", ")})`,
       [x.id, i + 1, mm.section, mm.excerpt, mm.offset]));
   }
   return written;

@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { Column, Entity, PrimaryGeneratedColumn } from "typeorm";
+import { Table } from "../../db/table";
 import { DatePrecision, PlatformStatus } from "../platform/platform.enums";
 
 @ObjectType({ description: "The document a status change rests on" })
@@ -36,6 +37,9 @@ export class StatusEvent {
   @Column({ name: "token_id", type: "varchar", length: 32, nullable: true }) tokenId: string | null;
   @Field({ description: "An admin correction (may move backwards)" }) @Column({ type: "boolean", default: false }) correction: boolean;
 }
+
+/** The status_event table: every write of an event goes through it. */
+export const STATUS_EVENT = new Table(StatusEvent);
 
 /** A status_event row as selected with `e.*, e.recorded_at::text AS at, e.effective_date::text AS effective_date, e.source_published_at::text AS source_published_at`. */
 export interface EventRow {

@@ -14,7 +14,7 @@ import { STATUS_CHANNEL } from "../../db/change-bus";
 import { inScope } from "../auth/scope";
 import { isAllowedTransition } from "./lifecycle";
 import { markWrite, type Queryable } from "../../db/reader";
-import { rowToEvent, type EventRow, type StatusEvent } from "./status-event.entity";
+import { rowToEvent, STATUS_EVENT, type EventRow, type StatusEvent } from "./status-event.entity";
 import type { UpdatePlatformStatusInput } from "./status.inputs";
 
 
@@ -109,13 +109,11 @@ export async function applyStatusChange(
     `UPDATE platform SET ${col.status} = $2, ${col.version} = ${col.version} + 1, ${col.updatedAt} = now() WHERE id = $1 RETURNING ${col.version} AS version`,
     [p.id, input.status],
   );
-  const [event]: Array<{ id: string }> = await m.query(
-    `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, source_title, source_url,
-       source_published_at, correction, token_id)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
-    [p.id, p.status, input.status, input.effectiveDate, viewer.name, input.note ?? null, input.source?.title ?? null,
-      input.source?.url ?? null, input.source?.publishedAt ?? null, input.correction, viewer.tokenId],
-  );
+  const event = (await STATUS_EVENT.insert(m, {
+    platformId: p.id, from: p.status, to: input.status, effectiveDate: input.effectiveDate, actor: viewer.name, note: input.note ?? null,
+    sourceTitle: input.source?.title ?? null, sourceUrl: input.source?.url ?? null, sourcePublishedAt: input.source?.publishedAt ?? null,
+    correction: input.correction, tokenId: viewer.tokenId,
+  }, ["id"]))!;
   // Delivered to listeners when (and only if) the transaction commits.
   await m.query(`SELECT pg_notify($1, $2)`, [STATUS_CHANNEL, JSON.stringify({ eventId: String(event.id), platformId: p.id })]);
   return { platformId: p.id, eventId: String(event.id), version: updated.version };

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { DataSource } from "typeorm";
 import { isAllowedTransition } from "../status/lifecycle";
+import { STATUS_EVENT } from "../status/status-event.entity";
 import {
   validateSeedData, writeReference, writeTargets, type SeedAgency, type SeedDistrict, type SeedDomain, type SeedTarget,
 } from "../dataset/dataset";
@@ -263,14 +264,12 @@ export async function importDump(ds: DataSource, dump: Dump, onProgress: (table:
     onProgress("platforms", done);
     add(await writeTargets(m, dump));
     for (const e of dump.statusEvents) {
-      const rows: unknown[] = await m.query(
-        `INSERT INTO status_event (id, platform_id, from_status, to_status, effective_date, recorded_at, actor, note, source_title, source_url, source_published_at, correction,
-           source_publisher, date_precision)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT (id) DO NOTHING RETURNING 1`,
-        [e.id, e.platformId, e.from, e.to, e.effectiveDate, e.recordedAt, e.actor, e.note, e.source?.title ?? null, e.source?.url ?? null,
-          e.source?.publishedAt ?? null, e.correction, e.source?.publisher ?? null, e.datePrecision ?? "DAY"],
-      );
-      written.status_event = (written.status_event ?? 0) + rows.length;
+      const row = await STATUS_EVENT.upsert(m, {
+        id: e.id, platformId: e.platformId, from: e.from, to: e.to, effectiveDate: e.effectiveDate, recordedAt: e.recordedAt, actor: e.actor,
+        note: e.note, sourceTitle: e.source?.title ?? null, sourceUrl: e.source?.url ?? null, sourcePublishedAt: e.source?.publishedAt ?? null,
+        correction: e.correction, sourcePublisher: e.source?.publisher ?? null, datePrecision: e.datePrecision ?? "DAY",
+      }, { insertOnly: ["platformId", "from", "to", "effectiveDate", "recordedAt", "actor", "note", "sourceTitle", "sourceUrl", "sourcePublishedAt", "correction", "sourcePublisher", "datePrecision"] });
+      written.status_event = (written.status_event ?? 0) + (row ? 1 : 0);
     }
     onProgress("status events", dump.statusEvents.length);
     await m.query(`SELECT setval(pg_get_serial_sequence('status_event', 'id'), greatest((SELECT max(id) FROM status_event), 1))`);
