@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
+import { buildDataSource } from "../ormconfig";
 import { openDatabase } from "../src/db/database";
 import { createLogger } from "../src/logger";
 import { exportDump, platformsCsv, platformsGeoJson } from "../src/modules/transfer/dump";
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
     }
   }
   const config = loadConfig();
-  const db = await openDatabase(config, createLogger("warn"), { attach: true });
+  const db = await openDatabase(config, createLogger("warn"), buildDataSource, { attach: true });
   try {
     let text: string | Buffer;
     if (format.startsWith("history-")) {

@@ -7,6 +7,7 @@ import "reflect-metadata";
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
+import { buildDataSource } from "../ormconfig";
 import { openDatabase } from "../src/db/database";
 import { createLogger } from "../src/logger";
 import { DumpValidationError, importDump, validateDump, type Dump } from "../src/modules/transfer/dump";
@@ -42,7 +43,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  const db = await openDatabase(config, createLogger("warn"), { attach: true });
+  const db = await openDatabase(config, createLogger("warn"), buildDataSource, { attach: true });
   try {
     const written = await importDump(db.dataSource, dump, (table, n) => process.stderr.write(`imported ${n} ${table}\n`));
     const changed = Object.entries(written).filter(([, n]) => n > 0);

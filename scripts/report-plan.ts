@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
+import { buildDataSource } from "../ormconfig";
 import { openDatabase } from "../src/db/database";
 import { createLogger } from "../src/logger";
 import { repoRoot } from "../src/paths";
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   }
   const config = loadConfig();
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
-  const db = await openDatabase(config, logger, { attach: true });
+  const db = await openDatabase(config, logger, buildDataSource, { attach: true });
   try {
     const report = await planReport(db.dataSource);
     const file = path.join(repoRoot(), "README.md");

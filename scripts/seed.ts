@@ -2,6 +2,7 @@
 import "reflect-metadata";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
+import { buildDataSource } from "../ormconfig";
 import { openDatabase } from "../src/db/database";
 import { createLogger } from "../src/logger";
 import { loadSeed, readSeedData, SeedValidationError } from "../src/modules/dataset/dataset";
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
   const data = readSeedData();
-  const db = await openDatabase(config, logger, { attach: true });
+  const db = await openDatabase(config, logger, buildDataSource, { attach: true });
   try {
     const { written, heldBack } = await loadSeed(db.dataSource, data);
     const counts: Array<{ t: string; n: string }> = await db.dataSource.query(

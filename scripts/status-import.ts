@@ -16,6 +16,7 @@ import "reflect-metadata";
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
+import { buildDataSource } from "../ormconfig";
 import { openDatabase } from "../src/db/database";
 import { createLogger } from "../src/logger";
 import { TokenService } from "../src/modules/auth/token.service";
@@ -67,7 +68,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const config = loadConfig();
-  const db = await openDatabase(config, createLogger("warn"), { attach: true });
+  const db = await openDatabase(config, createLogger("warn"), buildDataSource, { attach: true });
   try {
     const viewer = await new TokenService(db.dataSource).byId(values.as);
     if (!viewer) {

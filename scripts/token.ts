@@ -12,6 +12,7 @@
 import "reflect-metadata";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
+import { buildDataSource } from "../ormconfig";
 import { openDatabase } from "../src/db/database";
 import { AppError } from "../src/errors";
 import { createLogger } from "../src/logger";
@@ -118,7 +119,7 @@ async function main(): Promise<number> {
   const { cmd, values, positionals } = args;
   const config = loadConfig();
   const logger = createLogger("warn");
-  const db = await openDatabase(config, logger, { attach: true });
+  const db = await openDatabase(config, logger, buildDataSource, { attach: true });
   try {
     // A fresh registry gets the plan's data first, as `npm start` would: grants name its agencies and districts.
     if (config.seedOnEmpty) await seedIfEmpty(db, logger);

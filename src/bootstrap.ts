@@ -4,6 +4,7 @@
  * check → seed an empty registry → ready.
  */
 import type { Config } from "./config";
+import { buildDataSource } from "../ormconfig";
 import { connectDatabase, createDatabase, type Database } from "./db/database";
 import type { Logger } from "./logger";
 import { createServer, type AppServer } from "./server";
@@ -42,7 +43,7 @@ export interface StartOptions {
 export async function start(config: Config, logger: Logger, opts: StartOptions = {}): Promise<Running> {
   // a district outline file that cannot be read or is not valid stops the start before anything runs
   const outlines = config.districtOutlines ? readOutlines(config.districtOutlines) : null;
-  const db = await createDatabase(config, logger);
+  const db = await createDatabase(config, logger, buildDataSource);
   let server: AppServer | undefined;
   let stopping = false;
   try {

@@ -1,3 +1,11 @@
+/**
+ * The composition of the services and the per-request context. The server (the composition root)
+ * builds the services once and a Context per request; resolvers and routers receive them.
+ *
+ * The one import that runs back up the house ends here: modules import the types `Context` and
+ * `Services` from this file (type-only, erased at build), because a resolver's parameter names the
+ * context the root hands it. No module imports a value from here.
+ */
 import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
 import { createReader } from "./db/reader";
@@ -58,11 +66,13 @@ export interface Context {
   services: Services;
   auth: Auth;
   loaders: Loaders;
+  /** Fresh loaders for the rest of a long-lived request (a subscription reads each event afresh). */
+  renewLoaders(): void;
 }
 
 /**
  * Each loader is made the first time a resolver asks for it: most requests use one or two of the
- * ten, and a request that reads no relation makes none (bench/README.md, change 9). The getters
+ * ten, and a request that reads no relation makes none. The getters
  * live on one prototype per set of services, so a request's loaders are one Object.create.
  */
 export function createLoaders(services: Services): Loaders {
@@ -106,5 +116,12 @@ function lazyPrototype<T extends object>(factories: { [K in keyof T]: () => T[K]
 
 /** `viewer`: who the request's token stands for, as the guards read it on this request (undefined: no token). */
 export function createContext(services: Services, viewer: Viewer | null | undefined): Context {
-  return { services, auth: authOf(viewer), loaders: createLoaders(services) };
+  return {
+    services,
+    auth: authOf(viewer),
+    loaders: createLoaders(services),
+    renewLoaders() {
+      this.loaders = createLoaders(services);
+    },
+  };
 }

@@ -24,7 +24,7 @@ const isObject = (v: unknown): v is object => v !== null && typeof v === "object
  * Validates an argument with class-validator exactly as type-graphql's `validate` option does (input
  * objects only, each item of a list, ArgumentValidationError on failure), with class-validator
  * imported once: type-graphql's own path calls require("class-validator") for every object
- * argument of every request, which resolves the module again each time (bench/README.md, change 7).
+ * argument of every request, which resolves the module again each time.
  */
 export async function validateArgument(value: unknown): Promise<void> {
   if (!isObject(value)) return;

@@ -8,6 +8,7 @@ import pino from "pino";
 import WebSocket from "ws";
 import { loadConfig } from "../src/config";
 import { createServer } from "../src/server";
+import { buildDataSource } from "../ormconfig";
 import { createDatabase } from "../src/db/database";
 import { createTestDatabase } from "./support/db";
 import { createPlatform, createToken, planMention, unique } from "./support/factories";
@@ -285,7 +286,7 @@ describe("the readiness gate on both transports", () => {
     const db = await createTestDatabase();
     const config = loadConfig({ DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" });
     const logger = pino({ level: "silent" });
-    const database = await createDatabase(config, logger);
+    const database = await createDatabase(config, logger, buildDataSource);
     const server = await createServer({ config, dataSource: database.dataSource, databaseUrl: db.url, logger });
     const port = await server.listen(0, "127.0.0.1");
     const url = `http://127.0.0.1:${port}`;

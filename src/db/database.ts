@@ -6,12 +6,17 @@
  * the DataSource; `connectDatabase` connects (retrying with backoff when asked), applies pending
  * migrations (unless MIGRATIONS_RUN=false) and refuses to go on when the schema is not exactly
  * the one this build knows.
+ *
+ * The DataSource's definition (entities, migrations) is the root's, in ormconfig.ts: the caller
+ * hands its builder in, so this layer knows no module.
  */
 import type { DataSource } from "typeorm";
-import { buildDataSource } from "../../ormconfig";
 import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded";
+
+/** Builds the registry's DataSource for a URL (ormconfig.ts's buildDataSource). */
+export type BuildDataSource = (url: string, opts: { poolMax?: number; statementTimeoutMs?: number; replicaUrls?: string[] }) => DataSource;
 
 export class SchemaMismatchError extends Error {
   override name = "SchemaMismatchError";
@@ -41,7 +46,7 @@ export async function schemaProblems(ds: DataSource): Promise<string[]> {
 }
 
 /** Starts the embedded server when there is no DATABASE_URL, and builds (does not connect) the DataSource. */
-export async function createDatabase(config: Config, logger: Logger, opts: { attach?: boolean } = {}): Promise<Database> {
+export async function createDatabase(config: Config, logger: Logger, buildDataSource: BuildDataSource, opts: { attach?: boolean } = {}): Promise<Database> {
   let embedded: EmbeddedDatabase | null = null;
   let url = config.databaseUrl;
   if (!url) {
@@ -98,8 +103,8 @@ export async function connectDatabase(db: Database, config: Config, logger: Logg
 }
 
 /** For CLI tools: create and connect in one go (no retry). */
-export async function openDatabase(config: Config, logger: Logger, opts: { attach?: boolean } = {}): Promise<Database> {
-  const db = await createDatabase(config, logger, opts);
+export async function openDatabase(config: Config, logger: Logger, buildDataSource: BuildDataSource, opts: { attach?: boolean } = {}): Promise<Database> {
+  const db = await createDatabase(config, logger, buildDataSource, opts);
   try {
     await connectDatabase(db, config, logger);
   } catch (err) {

@@ -26,14 +26,14 @@ export function hasReplicas(ds: DataSource): boolean {
 
 /**
  * Reads on the primary straight from the driver's pg Pool: the same connections and settings as
- * the DataSource, without TypeORM's query runner around each statement (bench/README.md, change 8).
+ * the DataSource, without TypeORM's query runner around each statement.
  * Statements are counted as TypeORM's are (countStatement). Reads only: the rows, as DataSource.query
  * answers a SELECT.
  *
  * Each distinct SQL text (values are always parameters, so there are few: one per filter and
  * selection shape) becomes a named prepared statement on each connection that runs it, so that
  * PostgreSQL parses and analyses it once per connection instead of on every request
- * (bench/README.md, change 10). At most PREPARED_TEXTS texts get a name; any further text runs
+ *. At most PREPARED_TEXTS texts get a name; any further text runs
  * unnamed, so a client that invents shapes cannot grow the server's memory. PREPARED_STATEMENTS=false
  * runs every read unnamed (for a pooler in transaction mode, which cannot keep a statement per client).
  */

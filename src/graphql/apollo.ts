@@ -64,7 +64,7 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
       drain,
       ApolloServerPluginLandingPageDisabled(),
       // Nothing sets cache hints: Apollo's default cache-control plugin would only hook every field
-      // resolution to arrive at "no-store" (bench/README.md, change 6). The HTTP handler says it once
+      // resolution to arrive at "no-store". The HTTP handler says it once
       // per response instead (src/graphql/http.ts).
       ApolloServerPluginCacheControlDisabled(),
       // Nothing about the registry's traffic leaves it, even with APOLLO_KEY in the environment.

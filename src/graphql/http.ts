@@ -1,12 +1,21 @@
 /**
  * Apollo Server on Node's own request and response, through Apollo's integration contract
  * (`executeHTTPGraphQLRequest`): what @as-integrations/express5 does, without Express's request
- * and response objects, so that POST /graphql can be served without walking Express
- * (bench/README.md, change 12). The body is parsed before (body-parser, in src/http/app.ts).
+ * and response objects, so that POST /graphql can be served without walking Express. And the
+ * steps POST /graphql takes on the HTTP door after the guards: the JSON body, the request's own
+ * bounds, the response cache, then Apollo (mountGraphQL).
  */
 import type { ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
-import type { NodeRequest } from "../http/node";
+import express from "express";
+import type { Config } from "../config";
+import { createContext, type Context, type Services } from "../context";
+import { AppError, ErrorCode } from "../errors";
+import type { HttpDoor } from "../http/app";
+import { sendJson, type NodeMiddleware, type NodeRequest } from "../http/node";
+import type { ResponseCache } from "../http/response-cache";
+import type { Logger } from "../logger";
+import { checkVariables } from "./limits";
 
 export type GraphQLHandler = (req: NodeRequest, res: ServerResponse) => Promise<void>;
 
@@ -37,5 +46,58 @@ export function graphqlHandler<T extends BaseContext>(apollo: ApolloServer<T>, c
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
+  };
+}
+
+/** Mounts Apollo on /graphql: the JSON body, the response cache, then Apollo itself. */
+export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: { config: Config; services: Services; cache: ResponseCache | undefined; logger: Logger }): void {
+  const { logger } = o;
+  const handle = graphqlHandler(apollo, async (req: NodeRequest) => createContext(o.services, req.viewer));
+  door.graphqlSteps.push(
+    express.json({ limit: o.config.bodyLimitBytes }) as NodeMiddleware,
+    boundedRequest(o.config, logger),
+    ...(o.cache ? [o.cache.middleware()] : []),
+    (req, res, next) => void handle(req, res).catch(next),
+  );
+}
+
+/**
+ * The GraphQL request's own bounds, checked right after the body is parsed and before anything
+ * walks it (the response cache's key, Apollo): variables and extensions nested too deep or too
+ * large (GET: as the query string gives them), and a persisted query too long to store. A refusal
+ * is the client's mistake: 400, logged at info.
+ */
+function boundedRequest(config: Pick<Config, "persistedQueries" | "persistedQueryMaxBytes">, logger: Logger): NodeMiddleware {
+  return (req, res, next) => {
+    let op: { query?: unknown; variables?: unknown; extensions?: unknown } | undefined;
+    if (req.method === "POST" && req.body && typeof req.body === "object" && !Array.isArray(req.body)) op = req.body as typeof op;
+    else if (req.method === "GET") {
+      const params = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+      const json = (name: string) => {
+        const raw = params.get(name);
+        try {
+          return raw === null ? undefined : (JSON.parse(raw) as unknown);
+        } catch {
+          return undefined; // Apollo answers malformed JSON itself
+        }
+      };
+      op = { query: params.get("query") ?? undefined, variables: json("variables"), extensions: json("extensions") };
+    }
+    if (!op) return next();
+    try {
+      checkVariables(op.variables ?? null);
+      checkVariables(op.extensions ?? null, "extensions");
+      const persisted = (op.extensions as { persistedQuery?: unknown } | null)?.persistedQuery;
+      if (persisted && typeof op.query === "string" && config.persistedQueries && Buffer.byteLength(op.query) > config.persistedQueryMaxBytes) {
+        throw new AppError(ErrorCode.BAD_USER_INPUT, `a persisted query may be at most ${config.persistedQueryMaxBytes} bytes; send this one without persistedQuery`, { limit: config.persistedQueryMaxBytes });
+      }
+    } catch (err) {
+      if (!(err instanceof AppError)) return next(err);
+      logger.info({ reason: err.message }, "request refused before it ran");
+      const extensions = { ...err.extensions } as Record<string, unknown>;
+      delete extensions.http;
+      return sendJson(res, 400, { errors: [{ message: err.message, extensions }] });
+    }
+    next();
   };
 }

@@ -1,7 +1,6 @@
 /** The HTTP app and its routes: request ids and logs, metrics, CORS, health, the IDE, the guards, the pages and /graphql. */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type http from "node:http";
-import type { ApolloServer } from "@apollo/server";
 import cors from "cors";
 import express from "express";
 import helmet from "helmet";
@@ -9,12 +8,10 @@ import ipaddr from "ipaddr.js";
 import { pinoHttp } from "pino-http";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
-import { createContext, type Context, type Services } from "../context";
+import type { Services } from "../context";
 import { minLsnOf } from "../db/reader";
 import { schemaProblems } from "../db/database";
-import { AppError, ErrorCode, isDatabaseUnavailable, isStorageFull, RETRY_AFTER_SECONDS, storageFull, unavailable } from "../errors";
-import { graphqlHandler } from "../graphql/http";
-import { checkVariables } from "../graphql/limits";
+import { ErrorCode, isDatabaseUnavailable, isStorageFull, RETRY_AFTER_SECONDS, storageFull, unavailable } from "../errors";
 import { GRAPHIQL_CSP, graphiqlHtml, graphiqlStartJs, IDE_ASSETS } from "../ide";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
@@ -41,7 +38,7 @@ export interface AppOptions {
  * hot path, runs the same steps as every other request (request id and log, metrics and request
  * context, CORS, the guards, the JSON body, the response cache) as plain Node middleware, then Apollo,
  * without walking Express: a one-platform query measured 1.42x the throughput of the same steps
- * through Express (bench/README.md, change 12). Every other request, including GET /graphql, goes
+ * through Express. Every other request, including GET /graphql, goes
  * to the Express app, which mounts the same steps and the same GraphQL handler.
  */
 export interface HttpDoor {
@@ -220,59 +217,6 @@ export function createApp(o: AppOptions): HttpDoor {
     } else app(req, res);
   };
   return { app, listener, graphqlSteps, refuseOversized };
-}
-
-/** Mounts Apollo on /graphql: the JSON body, the response cache, then Apollo itself. */
-export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: Pick<AppOptions, "config" | "services" | "cache" | "logger">): void {
-  const { logger } = o;
-  const handle = graphqlHandler(apollo, async (req: NodeRequest) => createContext(o.services, req.viewer));
-  door.graphqlSteps.push(
-    express.json({ limit: o.config.bodyLimitBytes }) as NodeMiddleware,
-    boundedRequest(o.config, logger),
-    ...(o.cache ? [o.cache.middleware()] : []),
-    (req, res, next) => void handle(req, res).catch(next),
-  );
-}
-
-/**
- * The GraphQL request's own bounds, checked right after the body is parsed and before anything
- * walks it (the response cache's key, Apollo): variables and extensions nested too deep or too
- * large (GET: as the query string gives them), and a persisted query too long to store. A refusal
- * is the client's mistake: 400, logged at info.
- */
-function boundedRequest(config: Pick<Config, "persistedQueries" | "persistedQueryMaxBytes">, logger: Logger): NodeMiddleware {
-  return (req, res, next) => {
-    let op: { query?: unknown; variables?: unknown; extensions?: unknown } | undefined;
-    if (req.method === "POST" && req.body && typeof req.body === "object" && !Array.isArray(req.body)) op = req.body as typeof op;
-    else if (req.method === "GET") {
-      const params = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
-      const json = (name: string) => {
-        const raw = params.get(name);
-        try {
-          return raw === null ? undefined : (JSON.parse(raw) as unknown);
-        } catch {
-          return undefined; // Apollo answers malformed JSON itself
-        }
-      };
-      op = { query: params.get("query") ?? undefined, variables: json("variables"), extensions: json("extensions") };
-    }
-    if (!op) return next();
-    try {
-      checkVariables(op.variables ?? null);
-      checkVariables(op.extensions ?? null, "extensions");
-      const persisted = (op.extensions as { persistedQuery?: unknown } | null)?.persistedQuery;
-      if (persisted && typeof op.query === "string" && config.persistedQueries && Buffer.byteLength(op.query) > config.persistedQueryMaxBytes) {
-        throw new AppError(ErrorCode.BAD_USER_INPUT, `a persisted query may be at most ${config.persistedQueryMaxBytes} bytes; send this one without persistedQuery`, { limit: config.persistedQueryMaxBytes });
-      }
-    } catch (err) {
-      if (!(err instanceof AppError)) return next(err);
-      logger.info({ reason: err.message }, "request refused before it ran");
-      const extensions = { ...err.extensions } as Record<string, unknown>;
-      delete extensions.http;
-      return sendJson(res, 400, { errors: [{ message: err.message, extensions }] });
-    }
-    next();
-  };
 }
 
 /**

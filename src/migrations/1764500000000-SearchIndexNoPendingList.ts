@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
  * non-HOT update of a platform (a status change updates `status` and `updated_at`, both indexed)
  * appends the row's grams to the index's pending list, and every search reads that whole list
  * until a vacuum merges it: after a burst of status writes on 1,000 platforms, a name search ran
- * at a third of its speed (bench/README.md, change 16). A registry is read far more than written:
+ * at a third of its speed. A registry is read far more than written:
  * each write now merges its grams into the index itself, and searches never scan a list.
  */
 export class SearchIndexNoPendingList1764500000000 implements MigrationInterface {

@@ -2,8 +2,9 @@
  * The house's layers, read from the source's own imports (no build needed): a feature module never
  * imports the HTTP door (src/http/), the GraphQL server (src/graphql/) or the composition root
  * (src/server.ts, src/bootstrap.ts, src/index.ts; resolvers may take the Context type from
- * src/context.ts, which the root fills); src/db/ never imports a module; and
- * no files of src/ import each other in a circle. A change that breaks a rule fails here, naming the import.
+ * src/context.ts, which the root fills, as types only); src/db/ never imports a module or the
+ * DataSource's definition (ormconfig.ts); the HTTP door never imports the GraphQL server (which
+ * mounts itself on the door); and no files of src/ import each other in a circle. A change that breaks a rule fails here, naming the import.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -56,6 +57,29 @@ it("src/db never imports a feature module", () => {
   const bad = files
     .filter((f) => f.startsWith(path.join(SRC, "db") + path.sep))
     .flatMap((f) => graph.get(f)!.filter((to) => to.startsWith(path.join(SRC, "modules") + path.sep)).map((to) => `${rel(f)} -> ${rel(to)}`));
+  expect(bad).toEqual([]);
+});
+
+it("src/db never imports the DataSource's definition (the root hands its builder in)", () => {
+  const bad = files
+    .filter((f) => f.startsWith(path.join(SRC, "db") + path.sep))
+    .flatMap((f) => graph.get(f)!.filter((to) => to === path.join(ROOT, "ormconfig.ts")).map((to) => `${rel(f)} -> ${rel(to)}`));
+  expect(bad).toEqual([]);
+});
+
+it("the HTTP door never imports the GraphQL server", () => {
+  const bad = files
+    .filter((f) => f.startsWith(path.join(SRC, "http") + path.sep))
+    .flatMap((f) => graph.get(f)!.filter((to) => to.startsWith(path.join(SRC, "graphql") + path.sep)).map((to) => `${rel(f)} -> ${rel(to)}`));
+  expect(bad).toEqual([]);
+});
+
+it("modules take only types from src/context.ts", () => {
+  const bad = files
+    .filter((f) => f.startsWith(path.join(SRC, "modules") + path.sep))
+    .filter((f) => [...fs.readFileSync(f, "utf8").matchAll(/(?:^|\n)\s*import\s+([^;]*?)\s+from\s+["']([^"']+)["']/g)]
+      .some((m) => path.resolve(path.dirname(f), m[2]) === path.join(SRC, "context") && !/^type\s/.test(m[1])))
+    .map(rel);
   expect(bad).toEqual([]);
 });
 

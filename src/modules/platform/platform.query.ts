@@ -91,7 +91,7 @@ export function compileFilter(filter: PlatformFilter | undefined | null, terms?:
   }
   // The subtree is computed once per statement (an InitPlan: ARRAY(...)), and platform_domain is
   // matched against it as a value; as `IN (WITH RECURSIVE ...)` the planner estimated the CTE at
-  // hundreds of rows and hashed all of platform_domain for every page (bench/README.md, change 14).
+  // hundreds of rows and hashed all of platform_domain for every page.
   const inDomains = (ids: string[]) => `EXISTS (SELECT 1 FROM platform_domain pd WHERE pd.platform_id = p.id AND pd.domain_id = ANY(ARRAY(
         WITH RECURSIVE d(id) AS (
           SELECT id FROM domain WHERE id = ANY(${$(ids)}::text[])

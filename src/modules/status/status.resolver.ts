@@ -1,7 +1,7 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from "type-graphql";
 import { IsOptional, Max, Min, ValidateNested } from "class-validator";
 import { GraphQLDateTime } from "graphql-scalars";
-import { createLoaders, type Context } from "../../context";
+import type { Context } from "../../context";
 import { requireViewer } from "../auth/auth";
 import { Platform } from "../platform/platform.entity";
 import { PlatformFilter } from "../platform/platform.inputs";
@@ -102,7 +102,7 @@ async function* changesFor(ctx: Context, filter: PlatformFilter | null): AsyncGe
       if (!(await ctx.services.platforms.matches(compiled, n.platformId))) continue;
       const [event, platform] = await Promise.all([ctx.services.status.eventById(n.eventId), ctx.services.platforms.findById(n.platformId)]);
       if (!event || !platform) continue;
-      ctx.loaders = createLoaders(ctx.services); // each event is read afresh
+      ctx.renewLoaders(); // each event is read afresh
       yield { event, platform };
     }
   } finally {
