@@ -11,7 +11,6 @@
 import type { Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
-import { Params } from "../../db/table";
 import { col } from "../platform/platform.store";
 import type { PlatformFilter } from "../platform/platform.inputs";
 import { compileFilter, type CompiledFilter } from "../platform/platform.query";
@@ -147,7 +146,7 @@ export class GeoService {
       return new RawJson(JSON.stringify(fc));
     }
     // WGS-84: PostgreSQL writes the features as compact JSON text, which goes into the answer as it is
-    const sqlParams = new Params(c.params);
+    const sqlParams = c.params();
     const cap = sqlParams.add(MAX_GEOJSON_FEATURES);
     const rows: Array<{ located: number; unlocated: number; features: string | null }> = await this.ds.query(
       `WITH n AS (
@@ -189,12 +188,12 @@ export class GeoService {
     const read = await this.search.read(args.filter);
     let c = compileFilter(args.filter, read?.terms, args.asOf ?? null);
     if (args.changed) {
-      const sqlParams = new Params(c.params);
+      const sqlParams = c.params();
       const { from, to } = args.changed;
       const conds = [`ch.platform_id = p.id`, `ch.from_status IS NOT NULL`, `NOT ch.correction`];
       if (from) conds.push(`ch.effective_date >= ${sqlParams.add(from)}::date`);
       if (to) conds.push(`ch.effective_date <= ${sqlParams.add(to)}::date`);
-      c = { ...c, where: `${c.where} AND EXISTS (SELECT 1 FROM status_event ch WHERE ${conds.join(" AND ")})`, params: sqlParams.values };
+      c = c.and(`EXISTS (SELECT 1 FROM status_event ch WHERE ${conds.join(" AND ")})`, sqlParams);
     }
     const w = await this.window(c, after, args.limit);
     const more = w.rows.length > args.limit;
@@ -234,7 +233,7 @@ export class GeoService {
    * built when more match than that (the caller refuses; the count alone decides it cheaply).
    */
   private async window(c: CompiledFilter, after: string | null, limit: number, refuseAbove?: number) {
-    const sqlParams = new Params(c.params);
+    const sqlParams = c.params();
     const $ = (v: unknown) => sqlParams.add(v);
     const afterCond = after === null ? "" : ` AND p.id > ${$(after)}`;
     const capCond = refuseAbove === undefined ? "" : ` AND n.located <= ${$(refuseAbove)}`;

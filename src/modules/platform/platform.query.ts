@@ -14,15 +14,33 @@ import { PlatformOrder } from "./platform.inputs";
 
 export const EARTH_RADIUS_M = 6_371_008.8;
 
-export interface CompiledFilter {
-  /** The FROM item, aliased `p`: the platform table, or (with asOf) the platforms with their status on that date. */
-  from: string;
-  where: string;
-  params: unknown[];
-  /** SQL for metres from the `near` point, when near is given. */
-  distance: string | null;
-  /** SQL rank for search: 0 exact name, 1 prefix, 2 contains. */
-  rank: string | null;
+/**
+ * A compiled platform filter: SQL on alias `p` and the values of its placeholders. It travels as
+ * this type from the query to the connection's totalCount and facets; SQL that goes on from it
+ * takes its placeholders from `params()`, which continues the numbering after the filter's own.
+ */
+export class CompiledFilter {
+  constructor(
+    /** The FROM item, aliased `p`: the platform table, or (with asOf) the platforms with their status on that date. */
+    readonly from: string,
+    readonly where: string,
+    /** The values of the placeholders in from, where, distance and rank, in order. */
+    readonly values: readonly unknown[],
+    /** SQL for metres from the `near` point, when near is given. */
+    readonly distance: string | null,
+    /** SQL rank for search: 0 exact name, 1 prefix, 2 contains. */
+    readonly rank: string | null,
+  ) {}
+
+  /** Parameters for SQL built on this filter: its own values first, then what the caller adds. */
+  params(): Params {
+    return new Params(this.values);
+  }
+
+  /** This filter and one more condition, whose placeholders came from `params` (made by params()). */
+  and(condition: string, params: Params): CompiledFilter {
+    return new CompiledFilter(this.from, `${this.where} AND ${condition}`, params.values, this.distance, this.rank);
+  }
 }
 
 /**
@@ -127,7 +145,7 @@ export function compileFilter(filter: PlatformFilter | undefined | null, terms?:
       `${distance} <= ${$(radiusMeters)}`,
     );
   }
-  return { from, where: conds.length ? conds.join(" AND ") : "TRUE", params: sqlParams.values, distance, rank };
+  return new CompiledFilter(from, conds.length ? conds.join(" AND ") : "TRUE", sqlParams.values, distance, rank);
 }
 
 const STATUS_RANK = `array_position(ARRAY['PLANNED','PREPARING','UNDER_CONSTRUCTION','TRIAL_OPERATION','OPERATIONAL','SUSPENDED','CANCELLED']::text[], p.status::text)`;

@@ -13,7 +13,7 @@ import { PlatformName } from "./platform-name.entity";
 import { PlatformFilter, PlatformOrder } from "./platform.inputs";
 import { MAX_PAGE } from "./platform.service";
 import { PlatformConnection, PlatformFacets } from "./platform.types";
-import { isoDate, type CompiledFilter } from "./platform.query";
+import { isoDate } from "./platform.query";
 import { GraphQLDate } from "graphql-scalars";
 
 export const AS_OF = "A date (YYYY-MM-DD): each platform's status as it stood on that date (its latest status event effective on or before it, else its baseline)";
@@ -117,11 +117,11 @@ export class StatusEventResolver {
 export class PlatformConnectionResolver {
   @FieldResolver(() => Int, { description: "Number of platforms matching the filter (all pages)" })
   totalCount(@Root() c: PlatformConnection, @Ctx() ctx: Context): Promise<number> {
-    return ctx.services.platforms.count(c.query as CompiledFilter);
+    return ctx.services.platforms.count(c.query);
   }
 
   @FieldResolver(() => PlatformFacets)
   facets(@Root() c: PlatformConnection, @Ctx() ctx: Context): Promise<PlatformFacets> {
-    return ctx.services.platforms.facets(c.query as CompiledFilter);
+    return ctx.services.platforms.facets(c.query);
   }
 }

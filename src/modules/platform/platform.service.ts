@@ -178,7 +178,7 @@ export class PlatformService {
     const backward = last != null || (before != null && first == null);
     const n = backward ? (last ?? DEFAULT_PAGE) : (first ?? DEFAULT_PAGE);
 
-    const sqlParams = new Params(c.params);
+    const sqlParams = c.params();
     const $ = (v: unknown) => sqlParams.add(v);
     const tuple = `(${spec.keys.join(", ")})`;
     const bound = (cursor: string, name: string, greater: boolean) => {
@@ -219,12 +219,13 @@ export class PlatformService {
 
   /** Whether one platform matches a compiled filter (for subscriptions). */
   async matches(c: CompiledFilter, id: string): Promise<boolean> {
-    const rows: unknown[] = await this.ds.query(`SELECT 1 FROM ${c.from} WHERE ${c.where} AND p.id = $${c.params.length + 1}`, [...c.params, id]);
+    const p = c.params();
+    const rows: unknown[] = await this.ds.query(`SELECT 1 FROM ${c.from} WHERE ${c.where} AND p.id = ${p.add(id)}`, p.values);
     return rows.length > 0;
   }
 
   async count(c: CompiledFilter): Promise<number> {
-    const rows: Array<{ n: string }> = await this.ds.query(`SELECT count(*) AS n FROM ${c.from} WHERE ${c.where}`, c.params);
+    const rows: Array<{ n: string }> = await this.ds.query(`SELECT count(*) AS n FROM ${c.from} WHERE ${c.where}`, c.values as unknown[]);
     return Number(rows[0].n);
   }
 
@@ -235,7 +236,7 @@ export class PlatformService {
        FROM ${c.from} WHERE ${c.where}
        GROUP BY GROUPING SETS ((p.kind), (p.status), (p.${col.districtCode}))
        ORDER BY n DESC, 1, 2, 3`,
-      c.params,
+      c.values as unknown[],
     );
     const kind: FacetCount[] = [], status: FacetCount[] = [], district: FacetCount[] = [];
     for (const r of rows) {
@@ -247,7 +248,7 @@ export class PlatformService {
     const drows: Array<{ domain_id: string; n: string }> = await this.ds.query(
       `SELECT pd.domain_id, count(*) AS n FROM ${c.from} JOIN platform_domain pd ON pd.platform_id = p.id
        WHERE ${c.where} GROUP BY pd.domain_id ORDER BY n DESC, pd.domain_id`,
-      c.params,
+      c.values as unknown[],
     );
     return { kind, status, district, domain: drows.map((r) => ({ value: r.domain_id, count: Number(r.n) })) };
   }

@@ -1,5 +1,6 @@
 import { Field, Int, ObjectType } from "type-graphql";
 import { Platform } from "./platform.entity";
+import type { CompiledFilter } from "./platform.query";
 import { SearchInterpretation } from "./search-interpretation";
 
 @ObjectType()
@@ -40,7 +41,7 @@ export class PlatformConnection {
   @Field(() => SearchInterpretation, { nullable: true, description: "How filter.search was read (districts and domains it names, the terms left for names); null without a search" })
   searchInterpretation: SearchInterpretation | null;
   /** The compiled filter, for the totalCount and facets field resolvers. */
-  query: unknown;
+  query: CompiledFilter;
 }
 
 /** Page size when a connection is asked for no `first`/`last`, and the most one page may hold. */
