@@ -15,7 +15,6 @@ import { compileFilter, orderSpec, platformsAsOf, type CompiledFilter, type Orde
 import { SearchInterpreter, type SearchInterpretation } from "./search-interpretation";
 import { DEFAULT_PAGE, MAX_PAGE, type FacetCount, type PageInfo, type PlatformFacets } from "./platform.types";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
-import { Params } from "../../db/table";
 import { perNode } from "../../per-node";
 import { col, PLATFORM_SELECT, platformSelect, rowToPlatform as platformOfRow } from "./platform.store";
 
