@@ -17,6 +17,7 @@ import { DEFAULT_PAGE, MAX_PAGE, type FacetCount, type PageInfo, type PlatformFa
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import { perNode } from "../../per-node";
 import { col, PLATFORM_SELECT, platformSelect, rowToPlatform as platformOfRow } from "./platform.store";
+import { readRelation, relationSubquery } from "./platform.relations";
 
 const NONE: ReadonlySet<Relation> = new Set();
 
@@ -49,12 +50,16 @@ interface PlatformRow extends Record<string, unknown> {
   _k?: string;
   // relations read with the row (relationColumns), as JSON
   _district?: Record<string, unknown> | null; _domains?: Array<Record<string, unknown>>; _agencies?: Array<Record<string, unknown>>;
-  _mentions?: Mention[]; _history?: Array<Omit<EventRow, "recorded_at"> & { recorded_at: string }>;
+  _mentions?: Mention[]; _history?: EventJson[];
 }
+
+/** A status event as platform.relations.ts reads it (JSON: its timestamp as text). */
+type EventJson = Omit<EventRow, "recorded_at"> & { recorded_at: string };
+const eventOfJson = (e: EventJson) => rowToEvent({ ...e, recorded_at: new Date(e.recorded_at) });
 
 /**
  * Correlated subqueries that bring a platform's relations with its row, as JSON, in the order and
- * shape of the batch statements below (domainsOf, agenciesOf, mentionsOf, historyOf), so that a
+ * shape of the batch statements below (both from platform.relations.ts), so that a
  * page and what it selects are one statement. Only the relations asked for are added, and of a
  * district, domain or agency only the columns its selected fields need (lookahead.platformRead).
  */
@@ -64,21 +69,13 @@ function relationColumn(r: Relation, read: Partial<PlatformSelection>): string {
     case "district":
       return `(SELECT ${DISTRICT_TABLE.json("x", only("district"))} FROM district x WHERE x.code = p.${col.districtCode}) AS _district`;
     case "domains":
-      return `(SELECT coalesce(json_agg(${DOMAIN_TABLE.json("d", only("domains"))} ORDER BY d.id), '[]') FROM platform_domain pd JOIN domain d ON d.id = pd.domain_id
-    WHERE pd.platform_id = p.id) AS _domains`;
+      return `${relationSubquery("domains", only("domains"))} AS _domains`;
     case "agencies":
-      return `(SELECT coalesce(json_agg(${AGENCY_TABLE.json("a", only("agencies"))} ORDER BY pa.position), '[]') FROM platform_agency pa JOIN agency a ON a.id = pa.agency_id
-    WHERE pa.platform_id = p.id) AS _agencies`;
+      return `${relationSubquery("agencies", only("agencies"))} AS _agencies`;
     case "mentions":
-      return `(SELECT coalesce(json_agg(json_build_object('section', m.section, 'excerpt', m.excerpt, 'offset', m."offset") ORDER BY m.position), '[]')
-    FROM platform_mention m WHERE m.platform_id = p.id) AS _mentions`;
+      return `${relationSubquery("mentions")} AS _mentions`;
     case "statusHistory":
-      return `(SELECT coalesce(json_agg(json_build_object('id', e.id::text, 'platform_id', e.platform_id, 'from_status', e.from_status,
-      'to_status', e.to_status, 'effective_date', e.effective_date::text, 'recorded_at', e.recorded_at, 'actor', e.actor, 'note', e.note,
-      'source_title', e.source_title, 'source_url', e.source_url, 'source_published_at', e.source_published_at::text,
-      'source_publisher', e.source_publisher, 'date_precision', e.date_precision,
-      'correction', e.correction, 'token_id', e.token_id) ORDER BY e.recorded_at DESC, e.id DESC), '[]')
-    FROM status_event e WHERE e.platform_id = p.id) AS _history`;
+      return `${relationSubquery("statusHistory")} AS _history`;
   }
 }
 
@@ -105,7 +102,7 @@ function prefetchedOf(r: PlatformRow): Prefetched | undefined {
   if (r._domains !== undefined) out.domains = r._domains.map(rowToDomain);
   if (r._agencies !== undefined) out.agencies = r._agencies.map(rowToAgency);
   if (r._mentions !== undefined) out.mentions = r._mentions;
-  if (r._history !== undefined) out.statusHistory = r._history.map((e) => rowToEvent({ ...e, recorded_at: new Date(e.recorded_at) }));
+  if (r._history !== undefined) out.statusHistory = r._history.map(eventOfJson);
   return Object.keys(out).length ? out : undefined;
 }
 
@@ -263,29 +260,15 @@ export class PlatformService {
   }
 
   async domainsOf(ids: readonly string[]): Promise<Domain[][]> {
-    const rows: Array<Record<string, unknown> & { platform_id: string }> = await this.ds.query(
-      `SELECT pd.platform_id, d.* FROM platform_domain pd JOIN domain d ON d.id = pd.domain_id
-       WHERE pd.platform_id = ANY($1::text[]) ORDER BY d.id`,
-      [ids],
-    );
-    return groupBy(ids, rows, (r) => r.platform_id, rowToDomain);
+    return (await readRelation(this.ds, "domains", ids)).map((rows) => rows.map(rowToDomain));
   }
 
   async agenciesOf(ids: readonly string[]): Promise<Agency[][]> {
-    const rows: Array<Record<string, unknown> & { platform_id: string }> = await this.ds.query(
-      `SELECT pa.platform_id, a.* FROM platform_agency pa JOIN agency a ON a.id = pa.agency_id
-       WHERE pa.platform_id = ANY($1::text[]) ORDER BY pa.position`,
-      [ids],
-    );
-    return groupBy(ids, rows, (r) => r.platform_id, rowToAgency);
+    return (await readRelation(this.ds, "agencies", ids)).map((rows) => rows.map(rowToAgency));
   }
 
   async mentionsOf(ids: readonly string[]): Promise<Mention[][]> {
-    const rows: Array<{ platform_id: string; section: string; excerpt: string; offset: number }> = await this.ds.query(
-      `SELECT platform_id, section, excerpt, "offset" FROM platform_mention WHERE platform_id = ANY($1::text[]) ORDER BY position`,
-      [ids],
-    );
-    return groupBy(ids, rows, (r) => r.platform_id, ({ section, excerpt, offset }) => ({ section, excerpt, offset }));
+    return (await readRelation(this.ds, "mentions", ids)) as unknown as Mention[][];
   }
 
   /** Later names (with the date each took effect and its source), oldest first. */
@@ -304,12 +287,7 @@ export class PlatformService {
 
   /** Status history, newest first. */
   async historyOf(ids: readonly string[]): Promise<StatusEvent[][]> {
-    const rows: EventRow[] = await this.ds.query(
-      `SELECT e.*, e.recorded_at::text AS at, e.effective_date::text AS effective_date, e.source_published_at::text AS source_published_at
-       FROM status_event e WHERE e.platform_id = ANY($1::text[]) ORDER BY e.recorded_at DESC, e.id DESC`,
-      [ids],
-    );
-    return groupBy(ids, rows, (r) => r.platform_id, rowToEvent);
+    return (await readRelation(this.ds, "statusHistory", ids)).map((rows) => rows.map((e) => eventOfJson(e as unknown as EventJson)));
   }
 }
 

@@ -9,15 +9,12 @@ import { Table } from "../../db/table";
 import { STATUS_EVENT } from "../status/status-event.entity";
 import type { Queryable } from "../../db/reader";
 import { LocationPrecision } from "./platform.enums";
-import { Platform, PlatformAgency, PlatformDomain, PlatformMention } from "./platform.entity";
+import { Platform } from "./platform.entity";
+import { PLATFORM_AGENCY, PLATFORM_DOMAIN, PLATFORM_MENTION, relationSubquery } from "./platform.relations";
 import type { PlatformRecord } from "./platform.rules";
 import { buildSearchDocument } from "./search";
 
 export const PLATFORM = new Table(Platform);
-/** The join tables: a platform's domains, its agencies in the plan's order, and its mentions. */
-export const PLATFORM_DOMAIN = new Table(PlatformDomain);
-export const PLATFORM_AGENCY = new Table(PlatformAgency);
-export const PLATFORM_MENTION = new Table(PlatformMention);
 const pd = PLATFORM_DOMAIN.c, pa = PLATFORM_AGENCY.c, pm = PLATFORM_MENTION.c;
 
 /** Quoted column names by property, for SQL written by hand: `p.${col.districtCode}`. */
@@ -173,6 +170,8 @@ export async function writePlatformRelations(
 /** A stored platform as a record, with what a dump keeps besides (timestamps in UTC with microseconds). */
 export type StoredPlatform = Omit<PlatformRecord, "statusWording" | "statusInferred"> & RestoredState;
 
+const idsOf = (rows: Array<{ id: string }>) => rows.map((x) => x.id);
+
 const UTC = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /**
@@ -182,10 +181,8 @@ const UTC = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"H
 export async function readPlatformRecords(q: Queryable, ids?: readonly string[]): Promise<StoredPlatform[]> {
   const rows: Array<Record<string, any>> = await q.query(
     `SELECT ${PLATFORM_SELECT}, ${UTC(`p.${col.archivedAt}`)} AS _archived, ${UTC(`p.${col.createdAt}`)} AS _created, ${UTC(`p.${col.updatedAt}`)} AS _updated,
-       coalesce((SELECT array_agg(domain_id ORDER BY domain_id) FROM platform_domain WHERE platform_id = p.id), '{}') AS _domains,
-       coalesce((SELECT array_agg(agency_id ORDER BY position) FROM platform_agency WHERE platform_id = p.id), '{}') AS _agencies,
-       coalesce((SELECT json_agg(json_build_object('section', section, 'excerpt', excerpt, 'offset', "offset") ORDER BY position)
-                 FROM platform_mention WHERE platform_id = p.id), '[]') AS _mentions
+       ${relationSubquery("domains", ["id"])} AS _domains, ${relationSubquery("agencies", ["id"])} AS _agencies,
+       ${relationSubquery("mentions")} AS _mentions
      FROM platform p ${ids ? "WHERE p.id = ANY($1::text[])" : ""} ORDER BY p.id`,
     ids ? [ids] : [],
   );
@@ -193,11 +190,11 @@ export async function readPlatformRecords(q: Queryable, ids?: readonly string[])
     const p = rowToPlatform(r);
     return {
       id: p.id, nameHant: p.nameHant, nameHans: p.nameHans, nameEn: p.nameEn, nameEnEstablished: p.nameEnEstablished,
-      aliases: p.aliases, kind: p.kind, level: p.level, domains: r._domains, district: p.districtCode,
+      aliases: p.aliases, kind: p.kind, level: p.level, domains: idsOf(r._domains), district: p.districtCode,
       overseas: p.overseasCity ? { city: p.overseasCity, country: p.overseasCountry! } : null, zone: p.zoneId,
       location: p.lng === null ? null : { lng: p.lng, lat: p.lat!, precision: p.precision! },
       locationNote: p.locationNote,
-      status: p.status, agencies: r._agencies, mentions: r._mentions, note: p.note,
+      status: p.status, agencies: idsOf(r._agencies), mentions: r._mentions, note: p.note,
       version: p.version, archivedAt: r._archived, createdAt: r._created, updatedAt: r._updated,
     };
   });

@@ -1,0 +1,85 @@
+/**
+ * A platform's list relations, each defined once: where its rows come from, their order, and a row
+ * as JSON. Every read of a relation takes its SQL from here:
+ * - a page's correlated subquery (`relationSubquery`), so a page and what it selects are one
+ *   statement;
+ * - a DataLoader's batch (`readRelation`), one statement for many platforms;
+ * - the whole-record read (export, update), which asks the subquery for the ids alone.
+ * So the order and the shape of a relation cannot differ between the paths.
+ */
+import type { Queryable } from "../../db/reader";
+import { Table } from "../../db/table";
+import { AGENCY_TABLE } from "../agency/agency.entity";
+import { DOMAIN_TABLE } from "../domain/domain.entity";
+import { STATUS_EVENT } from "../status/status-event.entity";
+import { PlatformAgency, PlatformDomain, PlatformMention } from "./platform.entity";
+
+/** The join tables: a platform's domains, its agencies in the plan's order, and its mentions. */
+export const PLATFORM_DOMAIN = new Table(PlatformDomain);
+export const PLATFORM_AGENCY = new Table(PlatformAgency);
+export const PLATFORM_MENTION = new Table(PlatformMention);
+
+export type ListRelation = "domains" | "agencies" | "mentions" | "statusHistory";
+
+interface RelationDef {
+  /** FROM items; the platform's id is `key` */
+  from: string;
+  key: string;
+  order: string;
+  /** a row as a JSON object; `only`: these columns of the related table (null: all) */
+  json(only: readonly string[] | null): string;
+}
+
+const pd = PLATFORM_DOMAIN.c, pa = PLATFORM_AGENCY.c, pm = PLATFORM_MENTION.c, e = STATUS_EVENT.c;
+
+/** A status event as JSON, with its dates as text (the shape rowToEvent reads). */
+const EVENT_JSON = `json_build_object('id', e.id::text, 'platform_id', e.${e.platformId}, 'from_status', e.${e.from},
+      'to_status', e.${e.to}, 'effective_date', e.${e.effectiveDate}::text, 'recorded_at', e.${e.recordedAt}, 'actor', e.${e.actor}, 'note', e.${e.note},
+      'source_title', e.${e.sourceTitle}, 'source_url', e.${e.sourceUrl}, 'source_published_at', e.${e.sourcePublishedAt}::text,
+      'source_publisher', e.${e.sourcePublisher}, 'date_precision', e.${e.datePrecision},
+      'correction', e.${e.correction}, 'token_id', e.${e.tokenId})`;
+
+const RELATIONS: Record<ListRelation, RelationDef> = {
+  domains: {
+    from: `${PLATFORM_DOMAIN.name} pd JOIN ${DOMAIN_TABLE.name} d ON d.id = pd.${pd.domainId}`,
+    key: `pd.${pd.platformId}`,
+    order: "d.id",
+    json: (only) => DOMAIN_TABLE.json("d", only),
+  },
+  agencies: {
+    from: `${PLATFORM_AGENCY.name} pa JOIN ${AGENCY_TABLE.name} a ON a.id = pa.${pa.agencyId}`,
+    key: `pa.${pa.platformId}`,
+    order: `pa.${pa.position}`,
+    json: (only) => AGENCY_TABLE.json("a", only),
+  },
+  mentions: {
+    from: `${PLATFORM_MENTION.name} m`,
+    key: `m.${pm.platformId}`,
+    order: `m.${pm.position}`,
+    json: () => `json_build_object('section', m.${pm.section}, 'excerpt', m.${pm.excerpt}, 'offset', m.${pm.offset})`,
+  },
+  statusHistory: {
+    from: `${STATUS_EVENT.name} e`,
+    key: `e.${e.platformId}`,
+    order: `e.${e.recordedAt} DESC, e.id DESC`,
+    json: () => EVENT_JSON,
+  },
+};
+
+/** The relation of the platform `platform` (an SQL expression, e.g. `p.id`) as a JSON array, in its order. */
+export function relationSubquery(name: ListRelation, only: readonly string[] | null = null, platform = "p.id"): string {
+  const r = RELATIONS[name];
+  return `(SELECT coalesce(json_agg(${r.json(only)} ORDER BY ${r.order}), '[]') FROM ${r.from} WHERE ${r.key} = ${platform})`;
+}
+
+/** The relation of each platform given, in one statement: the rows (JSON objects) of each id, in the relation's order. */
+export async function readRelation(q: Queryable, name: ListRelation, ids: readonly string[]): Promise<Array<Array<Record<string, unknown>>>> {
+  const r = RELATIONS[name];
+  const rows: Array<{ k: string; r: Record<string, unknown> }> = await q.query(
+    `SELECT ${r.key} AS k, ${r.json(null)} AS r FROM ${r.from} WHERE ${r.key} = ANY($1::text[]) ORDER BY ${r.order}`,
+    [ids],
+  );
+  const groups = new Map<string, Array<Record<string, unknown>>>(ids.map((id) => [id, []]));
+  for (const row of rows) groups.get(row.k)?.push(row.r);
+  return ids.map((id) => groups.get(id)!);
+}
