@@ -60,6 +60,10 @@ it("export → import into an empty database → export gives identical files, i
   expect(dump.platforms.length).toBeGreaterThan(100);
   const seed = readSeedData();
   expect(dump.statusEvents.length).toBe(seed.platforms.length + seed.events.length + 1);
+  // the city's figures and the later names travel too (and came back identical above)
+  expect(dump.reportedFigures).toHaveLength(seed.figures.length);
+  expect(dump.laterNames).toHaveLength(seed.names.length);
+  expect(dump.reportedFigures[0]).toEqual(expect.objectContaining({ target: expect.any(String), year: expect.any(Number), source: expect.objectContaining({ title: expect.any(String) }) }));
   expect(JSON.stringify(dump)).not.toContain("gzr_"); // no tokens
   const geo = JSON.parse(fs.readFileSync(path.join(dir, "a.geojson"), "utf8"));
   expect(geo.type).toBe("FeatureCollection");
@@ -139,8 +143,23 @@ describe("a dump altered after export is refused, naming the record, and nothing
 
   it("the intact dump carries a manifest that matches it", () => {
     const d = load();
-    expect(d.formatVersion).toBe(2);
+    expect(d.formatVersion).toBe(3);
     expect(d.manifest).toEqual(manifestOf(d));
     expect(d.manifest.platforms.count).toBe(d.platforms.length);
+    expect(d.manifest.reportedFigures.count).toBe(d.reportedFigures.length);
   });
+
+  it("a dump of formatVersion 2 (no figures, no later names) is still read, and leaves them as they are", async () => {
+    const d = load();
+    delete d.reportedFigures;
+    delete d.laterNames;
+    d.formatVersion = 2;
+    d.manifest = manifestOf(d, 2);
+    const file = path.join(dir, "v2.json");
+    fs.writeFileSync(file, JSON.stringify(d, null, 1));
+    const before = await cli("export.js", ["--format", "json"], empty.url);
+    const real = await cli("import.js", [file], empty.url);
+    expect(real.stdout).toContain("nothing changed");
+    expect((await cli("export.js", ["--format", "json"], empty.url)).stdout).toBe(before.stdout);
+  }, 120_000);
 });

@@ -1,7 +1,8 @@
 /**
  * The whole registry as a versioned dump, and back. A dump holds everything a city would want to
- * move or keep: reference data, platforms with their relations and versions, targets, and the
- * full status history with its exact timestamps. API tokens are not part of it (secrets belong
+ * move or keep: reference data, platforms with their relations and versions, targets, the
+ * full status history with its exact timestamps, the city's reported figures and the platforms'
+ * later names. API tokens are not part of it (secrets belong
  * to the installation). Export → import into an empty database → export gives the same bytes:
  * everything is ordered, and timestamps are written in UTC with microseconds.
  */
@@ -10,7 +11,8 @@ import type { DataSource } from "typeorm";
 import { isAllowedTransition } from "../status/lifecycle";
 import { STATUS_EVENT } from "../status/status-event.entity";
 import {
-  validateSeedData, writeReference, writeTargets, type SeedAgency, type SeedDistrict, type SeedDomain, type SeedTarget,
+  validateSeedData, writeFigures, writeNames, writeReference, writeTargets,
+  type SeedAgency, type SeedDistrict, type SeedDomain, type SeedFigure, type SeedName, type SeedTarget,
 } from "../dataset/dataset";
 import { PlatformStatus } from "../platform/platform.enums";
 import { readPlatformRecords, upsertPlatform, type StoredPlatform } from "../platform/platform.store";
@@ -25,21 +27,27 @@ import { toCsv } from "../../csv";
 const TARGET_TABLE = new Table(Target);
 
 export const DUMP_FORMAT = "gz-innovation-registry-dump";
-/** 2: with a manifest. Version 1 dumps (no manifest) are still read, and checked the same otherwise. */
-export const DUMP_VERSION = 2;
+/**
+ * 3: with the reported figures and the later names. 2: with a manifest. Dumps of versions 1 and 2
+ * are still read (without those sections, which an import then leaves as they are), and checked
+ * the same otherwise.
+ */
+export const DUMP_VERSION = 3;
 
 /** The dump's lists, in the order they are written. */
-export const DUMP_SECTIONS = ["districts", "agencies", "domains", "targets", "platforms", "statusEvents"] as const;
+export const DUMP_SECTIONS = ["districts", "agencies", "domains", "targets", "platforms", "statusEvents", "reportedFigures", "laterNames"] as const;
 export type DumpSection = (typeof DUMP_SECTIONS)[number];
+/** The sections a dump of a version holds. */
+const sectionsOf = (version: number): readonly DumpSection[] => (version >= 3 ? DUMP_SECTIONS : DUMP_SECTIONS.slice(0, 6));
 
 /** Per section: how many records, and the SHA-256 (hex) of the section written as compact JSON. */
-export type DumpManifest = Record<DumpSection, { count: number; sha256: string }>;
+export type DumpManifest = Partial<Record<DumpSection, { count: number; sha256: string }>>;
 
 const digest = (rows: unknown[]) => ({ count: rows.length, sha256: createHash("sha256").update(JSON.stringify(rows)).digest("hex") });
 
-/** The manifest of a dump's sections as they are now. */
-export function manifestOf(d: Pick<Dump, DumpSection>): DumpManifest {
-  return Object.fromEntries(DUMP_SECTIONS.map((k) => [k, digest(d[k])])) as DumpManifest;
+/** The manifest of a dump's sections (those of its version) as they are now. */
+export function manifestOf(d: Partial<Pick<Dump, DumpSection>>, version = DUMP_VERSION): DumpManifest {
+  return Object.fromEntries(sectionsOf(version).map((k) => [k, digest(d[k] ?? [])])) as DumpManifest;
 }
 
 /** A platform with everything it had: its status, version and timestamps included. */
@@ -72,6 +80,10 @@ export interface Dump {
   targets: SeedTarget[];
   platforms: DumpPlatform[];
   statusEvents: DumpEvent[];
+  /** the city's reported figures for the targets, in the data set's format (formatVersion 3) */
+  reportedFigures?: SeedFigure[];
+  /** the platforms' later names, in the data set's format (formatVersion 3) */
+  laterNames?: SeedName[];
 }
 
 const UTC = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -112,7 +124,20 @@ export async function exportDump(ds: DataSource, onProgress: (table: string, n: 
       correction: r.correction, datePrecision: r.date_precision,
     }));
     onProgress("status events", statusEvents.length);
-    const sections = { districts, agencies, domains, targets, platforms, statusEvents };
+    const src = (r: any) => ({ title: r.source_title, publisher: r.source_publisher, publishedAt: r.pub, url: r.source_url });
+    const reportedFigures: SeedFigure[] = (await m.query(
+      `SELECT f.*, f.source_published_at::text AS pub FROM reported_figure f ORDER BY f.target_id, f.year, f.source_title`,
+    )).map((r: any) => ({
+      target: r.target_id, year: r.year, value: r.value, unit: r.unit, note: r.note, comparable: r.comparable, source: src(r),
+    }));
+    onProgress("reported figures", reportedFigures.length);
+    const laterNames: SeedName[] = (await m.query(
+      `SELECT n.*, n.effective_date::text AS eff, n.source_published_at::text AS pub FROM platform_name n ORDER BY n.platform_id, n.effective_date, n.name`,
+    )).map((r: any) => ({
+      platform: r.platform_id, name: r.name, script: r.script, effectiveDate: r.eff, datePrecision: r.date_precision, source: src(r),
+    }));
+    onProgress("later names", laterNames.length);
+    const sections = { districts, agencies, domains, targets, platforms, statusEvents, reportedFigures, laterNames };
     return { format: DUMP_FORMAT, formatVersion: DUMP_VERSION, schema, manifest: manifestOf(sections), ...sections };
   });
 }
@@ -126,8 +151,8 @@ export function validateDump(d: unknown): string[] {
   const dump = d as Dump;
   if (!dump || typeof dump !== "object") return ["the file is not a JSON object"];
   if (dump.format !== DUMP_FORMAT) return [`format must be "${DUMP_FORMAT}"`];
-  if (dump.formatVersion !== DUMP_VERSION && dump.formatVersion !== 1) return [`formatVersion ${dump.formatVersion} is not supported (this build reads 1 and ${DUMP_VERSION})`];
-  for (const key of DUMP_SECTIONS) {
+  if (![1, 2, DUMP_VERSION].includes(dump.formatVersion)) return [`formatVersion ${dump.formatVersion} is not supported (this build reads 1 to ${DUMP_VERSION})`];
+  for (const key of sectionsOf(dump.formatVersion)) {
     if (!Array.isArray(dump[key])) return [`${key} must be a list`];
   }
   p.push(...manifestProblems(dump));
@@ -136,7 +161,7 @@ export function validateDump(d: unknown): string[] {
     {
       source: planText(),
       districts: dump.districts, agencies: dump.agencies, domains: dump.domains, targets: dump.targets,
-      events: [], names: [], searched: [], figures: [],
+      events: [], names: dump.laterNames ?? [], searched: [], figures: dump.reportedFigures ?? [],
       // a dump carries the centroid a DISTRICT location stands for; the seed rules want it implied
       platforms: dump.platforms.map((x) => ({
         ...x,
@@ -182,12 +207,12 @@ function manifestProblems(dump: Dump): string[] {
   if (dump.formatVersion === 1) return [];
   const m = dump.manifest;
   if (!m || typeof m !== "object") return ["manifest is missing: a dump of formatVersion 2 carries the count and SHA-256 of each section"];
-  const now = manifestOf(dump);
+  const now = manifestOf(dump, dump.formatVersion);
   const p: string[] = [];
-  for (const k of DUMP_SECTIONS) {
+  for (const k of sectionsOf(dump.formatVersion)) {
     const said = m[k];
-    if (!said || said.count !== now[k].count || said.sha256 !== now[k].sha256) {
-      p.push(`manifest: ${k} has ${now[k].count} records with SHA-256 ${now[k].sha256}, but the manifest says ${said ? `${said.count} with ${said.sha256}` : "nothing"}: the file was changed after export`);
+    if (!said || said.count !== now[k]!.count || said.sha256 !== now[k]!.sha256) {
+      p.push(`manifest: ${k} has ${now[k]!.count} records with SHA-256 ${now[k]!.sha256}, but the manifest says ${said ? `${said.count} with ${said.sha256}` : "nothing"}: the file was changed after export`);
     }
   }
   return p;
@@ -273,6 +298,9 @@ export async function importDump(ds: DataSource, dump: Dump, onProgress: (table:
     }
     onProgress("status events", dump.statusEvents.length);
     await m.query(`SELECT setval(pg_get_serial_sequence('status_event', 'id'), greatest((SELECT max(id) FROM status_event), 1))`);
+    // a dump of version 3 carries the whole of both: the registry's figures and names become the dump's
+    if (dump.reportedFigures) add(await writeFigures(m, { figures: dump.reportedFigures }));
+    if (dump.laterNames) add(await writeNames(m, { names: dump.laterNames }));
     return written;
   });
 }
