@@ -26,6 +26,7 @@ import { TargetService } from "./modules/target/target.service";
 import { GeoService } from "./modules/geo/geo.service";
 import { DistrictOutlineService, type OutlineInput } from "./modules/geo/outlines";
 import { SearchInterpreter } from "./modules/platform/search-interpretation";
+import { SourceSearchService } from "./modules/dataset/source-search";
 
 /** Services are stateless and built once per server. */
 export function createServices(ds: DataSource, hub: ChangeBus, options: { preparedStatements?: boolean; outlines?: { features: OutlineInput[]; attribution: string | null } | null } = {}) {
@@ -48,6 +49,7 @@ export function createServices(ds: DataSource, hub: ChangeBus, options: { prepar
     targets: new TargetService(reader),
     geo: new GeoService(reader, search),
     tokens: new TokenService(ds),
+    sourceSearches: new SourceSearchService(),
     hub,
   };
 }

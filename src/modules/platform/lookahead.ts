@@ -84,7 +84,7 @@ function columnsOf(table: Columns, computed: Computed, always: string, fields: I
  */
 const COMPUTED: Readonly<Record<string, readonly Column[]>> = {
   __typename: [], location: ["lng", "lat", "precision"], overseas: ["overseasCity", "overseasCountry"], district: ["districtCode"], zone: ["zoneId"],
-  distanceMeters: [], children: [], laterNames: [], domains: [], agencies: [], mentions: [], statusHistory: [],
+  distanceMeters: [], children: [], laterNames: [], sourceSearches: [], domains: [], agencies: [], mentions: [], statusHistory: [],
 };
 
 /** The columns that the given Platform fields need, or null when one of them needs them all. */

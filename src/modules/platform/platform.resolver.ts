@@ -14,6 +14,7 @@ import { PlatformFilter, PlatformOrder } from "./platform.inputs";
 import { MAX_PAGE } from "./platform.service";
 import { PlatformConnection, PlatformFacets } from "./platform.types";
 import { isoDate } from "./platform.query";
+import { SourceSearch } from "../dataset/source-search";
 import { GraphQLDate } from "graphql-scalars";
 
 export const AS_OF = "A date (YYYY-MM-DD): each platform's status as it stood on that date (its latest status event effective on or before it, else its baseline)";
@@ -92,6 +93,11 @@ export class PlatformResolver {
   @FieldResolver(() => [Mention], { description: "Every place the plan names it" })
   mentions(@Root() p: Platform, @Ctx() ctx: Context): Promise<Mention[]> | Mention[] {
     return p.prefetched?.mentions ?? ctx.loaders.mentions.load(p.id);
+  }
+
+  @FieldResolver(() => [SourceSearch], { description: "Searches of public sources for its history after the plan that found nothing citable, oldest first" })
+  sourceSearches(@Root() p: Platform, @Ctx() ctx: Context): SourceSearch[] {
+    return ctx.services.sourceSearches.forPlatform(p.id);
   }
 
   @FieldResolver(() => [PlatformName], { description: "Names it took after the plan, each with the date it took effect and its source, oldest first" })

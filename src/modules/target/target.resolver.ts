@@ -1,7 +1,8 @@
-import { Arg, Ctx, ID, Int, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
 import { GraphQLDate } from "graphql-scalars";
 import type { Context } from "../../context";
 import { isoDate } from "../platform/platform.query";
+import { SourceSearch } from "../dataset/source-search";
 import { Target } from "./target.entity";
 
 const AS_OF = "A date (YYYY-MM-DD): count the registry's platforms with their status on that date";
@@ -24,5 +25,10 @@ export class TargetResolver {
     @Ctx() ctx: Context,
   ): Promise<Target | null> {
     return ctx.services.targets.byId(id, isoDate(asOf));
+  }
+
+  @FieldResolver(() => [SourceSearch], { description: "Searches of public sources for a reported figure that found nothing citable, oldest first" })
+  sourceSearches(@Root() t: Target, @Ctx() ctx: Context): SourceSearch[] {
+    return ctx.services.sourceSearches.forTarget(t.id);
   }
 }
