@@ -2,7 +2,7 @@
  * A table's columns, named once: read from the TypeORM entity's decorators, so the column list
  * of a SELECT, the mapping of a row to an object and the upserts all follow the entity. Adding a
  * column is then one edit to the entity (and its migration); a test compares every entity with
- * the migrated schema (tests/schema-agreement.test.ts).
+ * the migrated schema (tests/db/schema-agreement.test.ts).
  */
 import { getMetadataArgsStorage } from "typeorm";
 import type { Queryable } from "./reader";
