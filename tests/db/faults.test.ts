@@ -14,8 +14,8 @@ import pino from "pino";
 import { start, type Running } from "../../src/bootstrap";
 import { loadConfig } from "../../src/config";
 import { freePort } from "../../src/db/embedded";
-import { TokenService } from "../../src/modules/auth/token.service";
 import { createTestDatabase, type TestDatabase } from "../support/db";
+import { createToken } from "../support/factories";
 import { PgCluster } from "../support/pg-cluster";
 import { PgProxy } from "../support/pg-proxy";
 
@@ -305,7 +305,7 @@ describe("faults between the registry and its database, placed by a proxy", () =
     const config = loadConfig({ DATABASE_URL: proxy.via(db.url), PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", RATE_LIMIT_PER_IP: "0", STATEMENT_TIMEOUT_MS: "5000" });
     running = await start(config, pino({ level: "silent" }));
     base = `http://127.0.0.1:${running.port}`;
-    admin = (await new TokenService(running.db.dataSource).create({ name: "proxy admin", role: "ADMIN" })).token;
+    admin = (await createToken(running, { name: "proxy admin", role: "ADMIN" })).token;
     direct = new pg.Client({ connectionString: db.url });
     await direct.connect();
   }, 60000);
@@ -345,7 +345,7 @@ describe("faults between the registry and its database, placed by a proxy", () =
     proxy.refuseFor(0);
     // a token verified while the database was up, and one it has never seen
     await until(async () => (await gql(`{ platforms(first: 1) { totalCount } }`, {}, admin)).status === 200, 10000);
-    const fresh = (await new TokenService(running.db.dataSource).create({ name: "unseen", role: "ADMIN" })).token;
+    const fresh = (await createToken(running, { name: "unseen", role: "ADMIN" })).token;
     proxy.refuseFor(60_000);
     proxy.cutAll();
     try {
@@ -392,7 +392,7 @@ describe("a full disk", () => {
     const config = loadConfig({ DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", RATE_LIMIT_PER_IP: "0" });
     s = await start(config, pino({ level: "silent" }));
     base = `http://127.0.0.1:${s.port}`;
-    admin = (await new TokenService(s.db.dataSource).create({ name: "disk admin", role: "ADMIN" })).token;
+    admin = (await createToken(s, { name: "disk admin", role: "ADMIN" })).token;
     await admin$.query(`CREATE TABLESPACE ${db.name}_small LOCATION '${mount}'`);
     await admin$.query(`ALTER TABLE status_event SET TABLESPACE ${db.name}_small`);
     // fill it: copies of the history until the disk refuses

@@ -7,7 +7,7 @@ import pg from "pg";
 import pino from "pino";
 import { start, type Running } from "../../src/bootstrap";
 import { loadConfig } from "../../src/config";
-import { TokenService } from "../../src/modules/auth/token.service";
+import { createToken } from "../support/factories";
 import { PgCluster } from "../support/pg-cluster";
 
 let primary: PgCluster;
@@ -26,7 +26,7 @@ beforeAll(async () => {
     pino({ level: "silent" }),
   );
   base = `http://127.0.0.1:${r.port}`;
-  token = (await new TokenService(r.db.dataSource).create({ name: "replica test", role: "ADMIN" })).token;
+  token = (await createToken(r, { name: "replica test", role: "ADMIN" })).token;
   // wait for the replica to have the seeded registry
   const c = new pg.Client({ connectionString: replica.url });
   await c.connect();

@@ -6,8 +6,8 @@
  * browser's; axe-core finds no serious or critical violation in any language.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { createToken } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
-import { TokenService } from "../../src/modules/auth/token.service";
 import { CHROMIUM, ARGS, expectAccessible } from "../support/browser";
 
 declare const document: any, location: any, localStorage: any;
@@ -57,7 +57,7 @@ async function ready(page: Page): Promise<void> {
 
 beforeAll(async () => {
   s = await startTestServer();
-  editor = (await new TokenService(s.running.db.dataSource).create({ name: "Tianhe office", role: "EDITOR", districts: ["440106"] })).token;
+  editor = (await createToken(s, { name: "Tianhe office", role: "EDITOR", districts: ["440106"] })).token;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 });
 afterAll(async () => {

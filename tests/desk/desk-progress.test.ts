@@ -5,7 +5,7 @@
  * page prints on A4 with the table alone (print media, an A4-wide page, and a PDF from the browser).
  */
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { createPlatform, createToken } from "../support/factories";
+import { createPlatform, createToken, recordStatus } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 import { CHROMIUM, ARGS, AXE } from "../support/browser";
 
@@ -67,12 +67,7 @@ describe("plan progress", () => {
     const admin = (await createToken(s, { role: "ADMIN" })).token;
     // a Guangdong laboratory that opened in 2021: counted at today's date, not at the plan's end
     const lab = await createPlatform(s, admin, { kind: "LABORATORY", level: "PROVINCIAL", status: "UNDER_CONSTRUCTION", effectiveDate: "2019-01-01" });
-    const r = await s.gql(
-      `mutation($i: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $i) { id } }`,
-      { i: { id: lab.id, status: "OPERATIONAL", effectiveDate: "2021-03-01", source: { title: "测试来源" }, expectedVersion: lab.version } },
-      { token: admin },
-    );
-    expect(r.errors).toBeUndefined();
+    await recordStatus(s, admin, { id: lab.id, status: "OPERATIONAL", effectiveDate: "2021-03-01", source: { title: "测试来源" }, expectedVersion: lab.version });
     const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
     const page = await open();
     expect(await page.inputValue("#asof-date")).toBe(today);

@@ -17,8 +17,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { createToken } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
-import { TokenService } from "../../src/modules/auth/token.service";
 import { csvFile, xlsxFile, xlsxRows } from "../support/sheets";
 import { CHROMIUM, ARGS, expectAccessible } from "../support/browser";
 
@@ -104,9 +104,8 @@ async function record(page: Page, change: { status: string; date: string; title:
 
 beforeAll(async () => {
   s = await startTestServer();
-  const tokens = new TokenService(s.running.db.dataSource);
-  editor = (await tokens.create({ name: "Tianhe office", role: "EDITOR", districts: ["440106"] })).token;
-  admin = (await tokens.create({ name: "city admin", role: "ADMIN" })).token;
+  editor = (await createToken(s, { name: "Tianhe office", role: "EDITOR", districts: ["440106"] })).token;
+  admin = (await createToken(s, { name: "city admin", role: "ADMIN" })).token;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 });
 afterAll(async () => {

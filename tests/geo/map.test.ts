@@ -8,8 +8,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { createToken, recordStatus } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
-import { TokenService } from "../../src/modules/auth/token.service";
 import { CHROMIUM, ARGS } from "../support/browser";
 
 const ARTIFACTS = path.join(__dirname, "..", "artifacts");
@@ -18,7 +18,6 @@ const AMAP = "webrd02.is.autonavi.com";
 
 let s: TestServer;
 let browser: Browser;
-let tokens: TokenService;
 
 interface Opened {
   page: Page;
@@ -122,7 +121,6 @@ beforeAll(async () => {
   }
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   s = await startTestServer();
-  tokens = new TokenService(s.running.db.dataSource);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
 });
 afterAll(async () => {
@@ -359,17 +357,8 @@ describe("the map page", () => {
       const id = "sun-yat-sen-university";
       const before = await o.page.evaluate((x) => (globalThis as any).__registryMap.statusOf(x), id);
       expect(before).toBe("OPERATIONAL");
-      const { token } = await tokens.create({ name: "map live test", role: "ADMIN" });
-      const v = (await s.gql(`query($id: ID!) { platform(id: $id) { version } }`, { id })).data!.platform.version;
-      const res = await fetch(`${s.url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-        body: JSON.stringify({
-          query: `mutation($i: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $i) { status } }`,
-          variables: { i: { id, status: "SUSPENDED", effectiveDate: "2020-02-01", source: { title: "test" }, expectedVersion: v } },
-        }),
-      });
-      expect(((await res.json()) as any).errors).toBeUndefined();
+      const { token } = await createToken(s, { name: "map live test", role: "ADMIN" });
+      await recordStatus(s, token, { id, status: "SUSPENDED", effectiveDate: "2020-02-01", source: { title: "test" } });
       await o.page.waitForFunction((x) => (globalThis as any).__registryMap.statusOf(x) === "SUSPENDED", id, { timeout: 5_000 });
       expect(await o.page.evaluate(() => (globalThis as any).__registryMap.live.events)).toBeGreaterThanOrEqual(1);
       expectClean(o, [OSM]);

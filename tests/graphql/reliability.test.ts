@@ -8,8 +8,8 @@ import pino from "pino";
 import { serverAudits } from "graphql-http";
 import { start, type Running } from "../../src/bootstrap";
 import { loadConfig } from "../../src/config";
-import { TokenService } from "../../src/modules/auth/token.service";
 import { createTestDatabase, type TestDatabase } from "../support/db";
+import { createToken } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 
 let s: TestServer;
@@ -226,7 +226,7 @@ describe("limits", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(((await limited.json()) as any).errors[0].extensions.code).toBe("RATE_LIMITED");
     // a token has its own budget
-    const { token } = await new TokenService(r.db.dataSource).create({ name: "rl", role: "ADMIN" });
+    const { token } = await createToken(r, { name: "rl", role: "ADMIN" });
     const withToken: number[] = [];
     for (let i = 0; i < 9; i++) withToken.push((await gq({ authorization: `Bearer ${token}` })).status);
     expect(withToken.slice(0, 8).every((x) => x === 200)).toBe(true);
@@ -256,7 +256,7 @@ describe("observability", () => {
     const r = await start(loadConfig({ DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1" }), pino({ level: "info" }, sink));
     try {
       const base = `http://127.0.0.1:${r.port}`;
-      const { token } = await new TokenService(r.db.dataSource).create({ name: "obs", role: "ADMIN" });
+      const { token } = await createToken(r, { name: "obs", role: "ADMIN" });
       const res = await fetch(`${base}/graphql`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "x-request-id": "req-12345" },

@@ -6,7 +6,7 @@
 import pino from "pino";
 import { start, type Running } from "../../src/bootstrap";
 import { loadConfig } from "../../src/config";
-import { TokenService } from "../../src/modules/auth/token.service";
+import { createToken } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 
 let s: TestServer;
@@ -52,7 +52,7 @@ async function warm(url: string): Promise<Answer> {
 
 beforeAll(async () => {
   s = await startTestServer();
-  admin = (await new TokenService(s.running.db.dataSource).create({ name: "city admin", role: "ADMIN" })).token;
+  admin = (await createToken(s, { name: "city admin", role: "ADMIN" })).token;
 });
 afterAll(async () => {
   await s?.close();

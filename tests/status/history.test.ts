@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { loadSeed, readSeedData, type SeedData, type SeedEvent } from "../../src/modules/dataset/dataset";
 import { todayInGuangzhou } from "../../src/modules/status/status.service";
-import { createPlatform, createToken } from "../support/factories";
+import { createPlatform, createToken, recordStatus } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 
 const PLAN_DATE = "2018-09-14";
@@ -108,8 +108,7 @@ describe("asOf", () => {
     const opBefore = await operational(on);
     expect(opBefore.nodes.map((n: any) => n.id)).not.toContain(lab.id);
 
-    const r = await s.gql(UPDATE, { input: { id: lab.id, status: "OPERATIONAL", effectiveDate: on, source: SOURCE, expectedVersion: await version(lab.id) } }, { token: admin });
-    expect(r.errors).toBeUndefined();
+    await recordStatus(s, admin, { id: lab.id, status: "OPERATIONAL", effectiveDate: on, source: SOURCE });
 
     expect(await statusOn(lab.id, PLAN_DATE)).toBe("UNDER_CONSTRUCTION"); // before its first event: its baseline
     expect(await statusOn(lab.id, before)).toBe("UNDER_CONSTRUCTION");
@@ -171,8 +170,7 @@ describe("OGC datetime", () => {
 
   it("an interval: the platforms whose status changed within it, with their status at its end", async () => {
     const p = await createPlatform(s, admin, { status: "UNDER_CONSTRUCTION", effectiveDate: "2019-01-01", location: { lng: 113.45, lat: 23.1, precision: "APPROXIMATE" } });
-    const r = await s.gql(UPDATE, { input: { id: p.id, status: "TRIAL_OPERATION", effectiveDate: "2022-06-15", source: SOURCE, expectedVersion: p.version } }, { token: admin });
-    expect(r.errors).toBeUndefined();
+    await recordStatus(s, admin, { id: p.id, status: "TRIAL_OPERATION", effectiveDate: "2022-06-15", source: SOURCE, expectedVersion: p.version });
     // the expected set, from GraphQL: platforms with a non-correction change effective in 2022
     const nodes: any[] = [];
     let after: string | null = null;
@@ -275,8 +273,7 @@ describe("db:seed and the data set's history", () => {
     const again = await loadSeed(ds, withEvents([{ platform: id, status: "TRIAL_OPERATION", effectiveDate: "2019-05-01", datePrecision: "MONTH", note: "试运行", source: SRC }]));
     expect(again.written.status_event ?? 0).toBe(0);
 
-    const r = await s.gql(UPDATE, { input: { id, status: "OPERATIONAL", effectiveDate: "2020-01-01", source: SOURCE, expectedVersion: 2 } }, { token: admin });
-    expect(r.errors).toBeUndefined();
+    await recordStatus(s, admin, { id, status: "OPERATIONAL", effectiveDate: "2020-01-01", source: SOURCE, expectedVersion: 2 });
 
     const later = await loadSeed(ds, withEvents([
       { platform: id, status: "TRIAL_OPERATION", effectiveDate: "2019-05-01", datePrecision: "MONTH", note: "试运行", source: SRC },

@@ -8,12 +8,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { TokenService } from "../../src/modules/auth/token.service";
-import { createPlatform } from "../support/factories";
+import { createPlatform, createToken } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 
 let s: TestServer;
-let tokens: TokenService;
 let admin: string, tianhe: string, tianheId: string, revoked: string;
 
 // Tianhe (440106) platforms, and one in Huangpu (440112) outside a Tianhe editor's scope
@@ -48,15 +46,10 @@ async function load(csv: string, token: string, dryRun = false) {
 
 beforeAll(async () => {
   s = await startTestServer();
-  tokens = new TokenService(s.running.db.dataSource);
-  admin = (await tokens.create({ name: "city admin", role: "ADMIN" })).token;
+  admin = (await createToken(s, { name: "city admin", role: "ADMIN" })).token;
   HUANGPU = (await createPlatform(s, admin, { status: "PLANNED", district: "440112", effectiveDate: "2018-09-14" })).id;
-  const t = await tokens.create({ name: "Tianhe office", role: "EDITOR", districts: ["440106"] });
-  tianhe = t.token;
-  tianheId = t.info.tokenId;
-  const r = await tokens.create({ name: "gone", role: "EDITOR", agencies: ["gz-stic"] });
-  await tokens.revoke(r.info.tokenId);
-  revoked = r.token;
+  ({ token: tianhe, id: tianheId } = await createToken(s, { name: "Tianhe office", role: "EDITOR", districts: ["440106"] }));
+  revoked = (await createToken(s, { name: "gone", role: "EDITOR", agencies: ["gz-stic"], revoked: true })).token;
 });
 afterAll(async () => {
   await s?.close();
@@ -257,7 +250,7 @@ describe("npm run status:import", () => {
   it("a large file's dry run reports the same counts through the API and the CLI", async () => {
     // every platform in force, each to SUSPENDED (a lifecycle step from any state but the two ends), twice over
     // for a second row per platform (the version after the first), as a city-wide sheet would carry
-    const { token, info } = await tokens.create({ name: "city sheet", role: "ADMIN" });
+    const { token, id: tokenId } = await createToken(s, { name: "city sheet", role: "ADMIN" });
     const ps: Array<{ id: string; version: number; status: string }> = await s.running.db.dataSource.query(
       `SELECT id, version, status FROM platform WHERE archived_at IS NULL AND status NOT IN ('SUSPENDED', 'CANCELLED') ORDER BY id`,
     );
@@ -273,7 +266,7 @@ describe("npm run status:import", () => {
     expect(api).toMatchObject({ dryRun: true, applied: false, changed: ps.length * 2, alreadyRecorded: 0, problems: [] });
     const file = path.join(dir, "city.csv");
     fs.writeFileSync(file, csv);
-    const c = await cli([file, "--as", info.tokenId, "--dry-run"]);
+    const c = await cli([file, "--as", tokenId, "--dry-run"]);
     expect(c.code).toBe(0);
     expect(c.stdout).toContain(`dry run: would record ${api.changed} change(s); ${api.alreadyRecorded} row(s) already recorded`);
     expect(await checksum()).toBe(before);

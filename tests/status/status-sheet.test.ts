@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { parse } from "csv-parse/sync";
 import { TokenService, type Viewer } from "../../src/modules/auth/token.service";
 import { inScope } from "../../src/modules/status/status.service";
+import { createToken } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 import { csvFile, csvText, editXlsx, encode, xlsxFile, xlsxRows, xlsxSheetNames } from "../support/sheets";
 
@@ -95,13 +96,10 @@ function file(name: string, bytes: Buffer): string {
 
 beforeAll(async () => {
   s = await startTestServer();
-  const tokens = new TokenService(s.running.db.dataSource);
-  admin = (await tokens.create({ name: "city admin", role: "ADMIN" })).token;
-  const t = await tokens.create({ name: "天河区科工信局", role: "EDITOR", districts: ["440106"] });
-  tianhe = t.token;
-  tianheId = t.info.tokenId;
-  tianheViewer = (await tokens.byId(tianheId))!;
-  agencyEditor = (await tokens.create({ name: "STIC desk", role: "EDITOR", agencies: ["gz-stic"] })).token;
+  admin = (await createToken(s, { name: "city admin", role: "ADMIN" })).token;
+  ({ token: tianhe, id: tianheId } = await createToken(s, { name: "天河区科工信局", role: "EDITOR", districts: ["440106"] }));
+  tianheViewer = (await new TokenService(s.running.db.dataSource).byId(tianheId))!;
+  agencyEditor = (await createToken(s, { name: "STIC desk", role: "EDITOR", agencies: ["gz-stic"] })).token;
 });
 afterAll(async () => {
   await s?.close();
@@ -345,7 +343,7 @@ describe("the pre-filled sheet", () => {
     expect((await xlsxRows(x)).slice(1).map((r) => r[0]).sort()).toEqual(expected(agencyViewer));
     expect((await xlsxRows(x, "状态词 statuses")).map((r) => r[0])).toContain("TRIAL_OPERATION");
     // an agency within a district: only that agency's platforms there
-    const within = await new TokenService(s.running.db.dataSource).create({ name: "STIC in Huangpu", role: "EDITOR", grants: [{ agency: "gz-stic", district: "440112" }] });
+    const within = await createToken(s, { name: "STIC in Huangpu", role: "EDITOR", grants: [{ agency: "gz-stic", district: "440112" }] });
     const withinIds = (await xlsxRows(Buffer.from(await (await get("xlsx", within.token)).arrayBuffer()))).slice(1).map((r) => String(r[0])).sort();
     expect(withinIds).toEqual(expected((await new TokenService(s.running.db.dataSource).authenticate(within.token))!));
     expect(withinIds.length).toBeGreaterThan(0);

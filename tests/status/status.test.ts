@@ -12,7 +12,7 @@ import { start, type Running } from "../../src/bootstrap";
 import { loadConfig } from "../../src/config";
 import { TokenService } from "../../src/modules/auth/token.service";
 import { startTestServer, type TestServer } from "../support/server";
-import { createPlatform } from "../support/factories";
+import { createPlatform, createToken } from "../support/factories";
 
 let s: TestServer;
 let admin: string, inScope: string, outOfScope: string, agencyEditor: string;
@@ -42,11 +42,10 @@ const UPDATE = `mutation($input: UpdatePlatformStatusInput!) { updatePlatformSta
 
 beforeAll(async () => {
   s = await startTestServer();
-  const tokens = new TokenService(s.running.db.dataSource);
-  admin = (await tokens.create({ name: "city admin", role: "ADMIN" })).token;
-  inScope = (await tokens.create({ name: "Huangpu office", role: "EDITOR", districts: ["440112"] })).token;
-  outOfScope = (await tokens.create({ name: "Conghua office", role: "EDITOR", districts: ["440117"], agencies: ["gz-culture"] })).token;
-  agencyEditor = (await tokens.create({ name: "STIC", role: "EDITOR", agencies: ["gz-stic"] })).token;
+  admin = (await createToken(s, { name: "city admin", role: "ADMIN" })).token;
+  inScope = (await createToken(s, { name: "Huangpu office", role: "EDITOR", districts: ["440112"] })).token;
+  outOfScope = (await createToken(s, { name: "Conghua office", role: "EDITOR", districts: ["440117"], agencies: ["gz-culture"] })).token;
+  agencyEditor = (await createToken(s, { name: "STIC", role: "EDITOR", agencies: ["gz-stic"] })).token;
 });
 afterAll(async () => {
   await s?.close();

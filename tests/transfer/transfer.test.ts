@@ -5,8 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createTestDatabase, type TestDatabase } from "../support/db";
+import { createToken, recordStatus } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
-import { TokenService } from "../../src/modules/auth/token.service";
 import { manifestOf } from "../../src/modules/transfer/dump";
 import { readSeedData } from "../../src/modules/dataset/dataset";
 
@@ -23,15 +23,14 @@ beforeAll(async () => {
   s = await startTestServer();
   empty = await createTestDatabase();
   // some history beyond the seed, with a correction and an archived platform
-  const { token } = await new TokenService(s.running.db.dataSource).create({ name: "exporter", role: "ADMIN" });
+  const { token } = await createToken(s, { name: "exporter", role: "ADMIN" });
   const call = (query: string, variables: Record<string, unknown>): Promise<any> => s.gql(query, variables, { token });
   // a platform under construction whose only event is its baseline (the data set's history moves others on)
   const uc = await call(`{ platforms(filter: { statuses: [UNDER_CONSTRUCTION] }, first: 100) { nodes { id version } } }`, {});
   const id = uc.data.platforms.nodes.find((n: { version: number }) => n.version === 1).id;
-  const r = await call(`mutation($i: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $i) { version } }`, {
-    i: { id, status: "OPERATIONAL", effectiveDate: "2022-09-01", source: { title: "开学", url: "https://example.org/a,b\"c" }, expectedVersion: 1, note: "逗号, 引号\" 换行\n" },
+  await recordStatus(s, token, {
+    id, status: "OPERATIONAL", effectiveDate: "2022-09-01", source: { title: "开学", url: "https://example.org/a,b\"c" }, expectedVersion: 1, note: "逗号, 引号\" 换行\n",
   });
-  expect(r.errors).toBeUndefined();
   const a = await call(`mutation { archivePlatform(id: "iflytek-artificial-intelligence-building", expectedVersion: 1) { id } }`, {});
   expect(a.errors).toBeUndefined();
 });
