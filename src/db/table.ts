@@ -3,7 +3,8 @@
  * EntityMetadata a connected DataSource answers with getMetadata()), so the column list of a
  * SELECT, the mapping of a row to an object, the inserts and the upserts all follow the entity.
  * Adding a column is then one edit to the entity (and its migration); tests compare every Table
- * with the running DataSource's metadata and every entity with the migrated schema.
+ * with the running DataSource's metadata and every entity with the migrated schema (tests/db/table.test.ts,
+ * tests/db/schema-agreement.test.ts).
  */
 import { DataSource, getMetadataArgsStorage, type EntityMetadata } from "typeorm";
 import { EntityMetadataBuilder } from "typeorm/metadata-builder/EntityMetadataBuilder";

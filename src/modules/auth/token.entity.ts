@@ -1,6 +1,6 @@
 /**
  * The token tables as TypeORM entities: not GraphQL types (a token is never served), but the one
- * definition of their columns, held against the migrated schema by tests/schema-agreement.test.ts.
+ * definition of their columns, held against the migrated schema by tests/db/schema-agreement.test.ts.
  */
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from "typeorm";
 

@@ -79,7 +79,7 @@ function columnsOf(table: Columns, computed: Computed, always: string, fields: I
 
 /**
  * The Platform fields that are not a column of the same name, and the columns they read (besides
- * the id, always read; a relation reads nothing more of the row). tests/query-safety.test.ts
+ * the id, always read; a relation reads nothing more of the row). tests/platform/query-safety.test.ts
  * compares every field read alone with the whole row.
  */
 const COMPUTED: Readonly<Record<string, readonly Column[]>> = {
