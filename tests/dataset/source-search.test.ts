@@ -22,27 +22,27 @@ it("a platform searched without result says when, what and what was found; one n
   const expected = searched.filter((x) => x.platform === id);
   const r = await s.gql(`query($id: ID!) { platform(id: $id) { sourceSearches { searchedOn queries result } } }`, { id });
   expect(r.errors).toBeUndefined();
-  expect(r.data.platform.sourceSearches).toHaveLength(expected.length);
-  expect(r.data.platform.sourceSearches.map((x: { queries: string[] }) => x.queries).flat().sort()).toEqual(expected.flatMap((x) => x.queries).sort());
-  for (const x of r.data.platform.sourceSearches) expect(x.searchedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  expect(r.data!.platform.sourceSearches).toHaveLength(expected.length);
+  expect(r.data!.platform.sourceSearches.map((x: { queries: string[] }) => x.queries).flat().sort()).toEqual(expected.flatMap((x) => x.queries).sort());
+  for (const x of r.data!.platform.sourceSearches) expect(x.searchedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
 
   const never = seed.platforms.find((p) => !seed.searched.some((x) => x.platform === p.id))!;
   const n = await s.gql(`query($id: ID!) { platform(id: $id) { sourceSearches { result } } }`, { id: never.id });
-  expect(n.data.platform.sourceSearches).toEqual([]);
+  expect(n.data!.platform.sourceSearches).toEqual([]);
 });
 
 it("a target without a public figure lists the searches for one, beside its reported figures", async () => {
   const id = seed.searched.find((x) => x.target)!.target!;
   const r = await s.gql(`query($id: ID!) { target(id: $id) { id reported { year } sourceSearches { searchedOn queries result } } }`, { id });
   expect(r.errors).toBeUndefined();
-  expect(r.data.target.sourceSearches.length).toBe(seed.searched.filter((x) => x.target === id).length);
-  expect(r.data.target.sourceSearches[0].result.length).toBeGreaterThan(10);
+  expect(r.data!.target.sourceSearches.length).toBe(seed.searched.filter((x) => x.target === id).length);
+  expect(r.data!.target.sourceSearches[0].result.length).toBeGreaterThan(10);
 });
 
 it("a page of platforms answers the searches for each in one request", async () => {
   const r = await s.gql(`{ platforms(first: 100) { nodes { id sourceSearches { searchedOn } } } }`);
   expect(r.errors).toBeUndefined();
-  const withSearches = r.data.platforms.nodes.filter((n: { sourceSearches: unknown[] }) => n.sourceSearches.length);
-  const inPage = new Set(r.data.platforms.nodes.map((n: { id: string }) => n.id));
+  const withSearches = r.data!.platforms.nodes.filter((n: { sourceSearches: unknown[] }) => n.sourceSearches.length);
+  const inPage = new Set(r.data!.platforms.nodes.map((n: { id: string }) => n.id));
   expect(withSearches.length).toBe(new Set(seed.searched.filter((x) => x.platform && inPage.has(x.platform)).map((x) => x.platform)).size);
 });
