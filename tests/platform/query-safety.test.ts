@@ -197,7 +197,7 @@ describe("columns read for what a query selects", () => {
   const SUB: Record<string, string> = {
     location: "{ lng lat precision }", overseas: "{ city country }", district: "{ code nameHans }", zone: "{ id nameHans }",
     children: "{ id }", domains: "{ id }", agencies: "{ id }", mentions: "{ section offset }", statusHistory: "{ to effectiveDate }",
-    laterNames: "{ name effectiveDate source { title } }",
+    laterNames: "{ name effectiveDate source { title } }", sourceSearches: "{ searchedOn queries result }",
   };
   const platformFields = async (): Promise<Array<{ name: string; object: boolean }>> => {
     const r = await s.gql(`{ __type(name: "Platform") { fields { name type { kind ofType { kind ofType { kind ofType { kind } } } } } } }`);
