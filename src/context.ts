@@ -19,6 +19,7 @@ import { PlatformWriteService } from "./modules/platform/platform-write.service"
 import { platformLoaderFactories, type PlatformLoaders } from "./modules/platform/platform.loaders";
 import { PlatformService } from "./modules/platform/platform.service";
 import type { ChangeBus } from "./db/change-bus";
+import type { RequestState } from "./request-context";
 import { StatusService } from "./modules/status/status.service";
 import { StatusBatchService } from "./modules/status/status-batch.service";
 import { StatusSheetService } from "./modules/status/status-sheet.service";
@@ -63,8 +64,10 @@ export type Loaders = PlatformLoaders & {
   allDomains: () => Promise<Map<string, Domain>>;
 };
 
-/** Per-request context: who is asking, the services, and fresh DataLoaders (a cache never outlives its request). */
+/** Per-request context: the request's state, who is asking, the services, and fresh DataLoaders (a cache never outlives its request). */
 export interface Context {
+  /** the request's state: its id, viewer, whether it wrote, its statement count (src/request-context.ts) */
+  request: RequestState<Viewer>;
   services: Services;
   auth: Auth;
   loaders: Loaders;
@@ -116,11 +119,12 @@ function lazyPrototype<T extends object>(factories: { [K in keyof T]: () => T[K]
   return proto;
 }
 
-/** `viewer`: who the request's token stands for, as the guards read it on this request (undefined: no token). */
-export function createContext(services: Services, viewer: Viewer | null | undefined): Context {
+/** The context of a request, from its state (whose viewer the guards read on this request). */
+export function createContext(services: Services, request: RequestState<Viewer>): Context {
   return {
+    request,
     services,
-    auth: authOf(viewer),
+    auth: authOf(request.viewer),
     loaders: createLoaders(services),
     renewLoaders() {
       this.loaders = createLoaders(services);

@@ -1,15 +1,23 @@
 /**
- * What the process knows about the request it is serving, wherever the code is (AsyncLocalStorage):
- * its id (on every log line), and the SQL statements it ran (counted by a TypeORM logger, so tests
- * can assert that a list page runs a small fixed number of statements; added to the response's
- * extensions only when EXPOSE_SQL_COUNT is on).
+ * A request's state, one object per request (an HTTP request, or one operation on a WebSocket):
+ * its id (on every log line), who its token stands for, whether it wrote, the SQL statements it ran
+ * (counted by a TypeORM logger, so tests can assert that a list page runs a small fixed number of
+ * statements; added to the response's extensions only when EXPOSE_SQL_COUNT is on), and what the
+ * replica routing and the response cache decided for it.
+ *
+ * The door that receives the request makes it (newRequestState) and runs the request inside it
+ * (requestContext.run): the GraphQL context carries it explicitly (Context.request), and the layers
+ * below the context (the replica reader, the statement counter, the logger) find it through
+ * AsyncLocalStorage.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Logger as TypeOrmLogger } from "typeorm";
 
-export interface RequestStore {
+export interface RequestState<V = unknown> {
   requestId: string;
+  /** who the request's token stands for, as the guards read it on this request; null without a token */
+  viewer: V | null;
   statements: number;
   /** the request wrote: its reads go to the primary (see db/reader.ts) */
   wrote?: boolean;
@@ -21,7 +29,17 @@ export interface RequestStore {
   cacheable?: boolean;
 }
 
-export const requestContext = new AsyncLocalStorage<RequestStore>();
+export const requestContext = new AsyncLocalStorage<RequestState>();
+
+/** A request's state as it starts: nothing run, nothing written, no viewer yet. */
+export function newRequestState(requestId: string, minLsn?: string): RequestState {
+  return { requestId, viewer: null, statements: 0, minLsn };
+}
+
+/** The state of the request being served, or undefined outside one. */
+export function currentRequest(): RequestState | undefined {
+  return requestContext.getStore();
+}
 
 /** Counts one SQL statement against the request being served (TypeORM's and the pg Pool reader's). */
 export function countStatement(): void {

@@ -12,6 +12,7 @@ import { createServices, type Context } from "./context";
 import { ChangeBus } from "./db/change-bus";
 import { makeFormatError } from "./errors";
 import { createApollo } from "./graphql/apollo";
+import { OperationSteps } from "./graphql/operation";
 import { createWsServer } from "./graphql/ws";
 import { createApp } from "./http/app";
 import { mountGraphQL } from "./graphql/http";
@@ -49,6 +50,8 @@ export async function createServer({ config, dataSource, databaseUrl, logger, ou
     outlines: outlines && { features: outlines, attribution: config.districtOutlinesAttribution },
   });
   const guards = new RequestGuards(config, services.tokens);
+  // the steps of every GraphQL operation, on both transports (src/graphql/operation.ts)
+  const steps = new OperationSteps({ schema, guards, services, config });
   const formatError = makeFormatError(logger, () => guards.readiness.noteStorageFull());
   const cache = config.responseCache
     ? new ResponseCache({ maxBytes: config.responseCacheMaxBytes, ttlSeconds: config.responseCacheTtlSeconds, dataSource, logger, registry: metrics.registry })
@@ -73,16 +76,16 @@ export async function createServer({ config, dataSource, databaseUrl, logger, ou
     }
   });
   capConnections(httpServer, config.connectionsPerIp, app.get("trust proxy fn"));
-  const ws = createWsServer({ httpServer, schema, services, guards, config, trust: app.get("trust proxy fn"), formatError });
+  const ws = createWsServer({ httpServer, schema, services, guards, steps, config, trust: app.get("trust proxy fn"), formatError });
   const lifecycle = createLifecycle({ httpServer, apollo: () => apollo, bus, guards, logger });
   const apollo = await createApollo({
-    schema, config, dataSource, httpServer, metrics, cache, formatError,
+    schema, steps, config, dataSource, httpServer, metrics, cache, formatError,
     onDrain: async () => {
       await ws.dispose();
       if (lifecycle.busStarted) await bus.stop();
     },
   });
-  mountGraphQL(door, apollo, { config, services, cache, logger });
+  mountGraphQL(door, apollo, { config, steps, cache, logger });
 
   return {
     httpServer,

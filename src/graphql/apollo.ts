@@ -16,10 +16,12 @@ import type { Metrics } from "../metrics";
 import { stringifyWithRaw } from "../raw-json";
 import { sqlCountPlugin } from "../request-context";
 import type { ResponseCache } from "../http/response-cache";
-import { armor, LIMITS, operationLimitsPlugin } from "./limits";
+import type { OperationSteps } from "./operation";
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
+  /** parse, validate and cost, as both transports take them */
+  steps: OperationSteps;
   config: Pick<Config, "introspection" | "exposeSqlCount" | "shutdownTimeoutMs" | "persistedQueries">;
   dataSource: DataSource;
   httpServer: http.Server;
@@ -31,7 +33,6 @@ export interface ApolloOptions {
 }
 
 export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Context>> {
-  const protection = armor();
   const drain: ApolloServerPlugin<Context> = {
     async serverWillStart() {
       return { drainServer: o.onDrain };
@@ -39,8 +40,8 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
   };
   const apollo = new ApolloServer<Context>({
     schema: o.schema,
-    validationRules: protection.validationRules,
-    parseOptions: { maxTokens: LIMITS.tokens },
+    validationRules: o.steps.validationRules,
+    parseOptions: o.steps.parseOptions,
     // automatic persisted queries: stored in Apollo's bounded in-memory cache, each at most
     // PERSISTED_QUERY_MAX_BYTES (checked before Apollo, src/http/app.ts); PERSISTED_QUERIES=false: none
     persistedQueries: o.config.persistedQueries ? undefined : false,
@@ -52,8 +53,7 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
     // as Apollo's own (JSON plus a newline), with JSON that PostgreSQL built spliced in as text
     stringifyResult: (result) => stringifyWithRaw(result) + "\n",
     plugins: [
-      ...protection.plugins,
-      operationLimitsPlugin<Context>(),
+      ...o.steps.apolloPlugins,
       errorStatusPlugin<Context>(),
       o.metrics.plugin<Context>(),
       // a plugin is a promise per hook per request: only those with something to do here

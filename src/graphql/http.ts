@@ -9,13 +9,14 @@ import type { ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import express from "express";
 import type { Config } from "../config";
-import { createContext, type Context, type Services } from "../context";
-import { AppError, ErrorCode } from "../errors";
+import type { Context } from "../context";
+import { AppError } from "../errors";
 import type { HttpDoor } from "../http/app";
 import { sendJson, type NodeMiddleware, type NodeRequest } from "../http/node";
 import type { ResponseCache } from "../http/response-cache";
 import type { Logger } from "../logger";
-import { checkVariables } from "./limits";
+import { currentRequest } from "../request-context";
+import type { OperationRequest, OperationSteps } from "./operation";
 
 export type GraphQLHandler = (req: NodeRequest, res: ServerResponse) => Promise<void>;
 
@@ -49,34 +50,37 @@ export function graphqlHandler<T extends BaseContext>(apollo: ApolloServer<T>, c
   };
 }
 
-/** Mounts Apollo on /graphql: the JSON body, the response cache, then Apollo itself. */
-export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: { config: Config; services: Services; cache: ResponseCache | undefined; logger: Logger }): void {
+/**
+ * Mounts Apollo on /graphql, after the door's guards (steps 1–2 of src/graphql/operation.ts): the
+ * JSON body, the bounds (step 3), the response cache, then Apollo (4–8), whose context is step 7.
+ */
+export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: { config: Config; steps: OperationSteps; cache: ResponseCache | undefined; logger: Logger }): void {
   const { logger } = o;
-  const handle = graphqlHandler(apollo, async (req: NodeRequest) => createContext(o.services, req.viewer));
+  // the request's state, made by the door's first step (src/http/app.ts)
+  const handle = graphqlHandler(apollo, async () => o.steps.context(currentRequest()));
   door.graphqlSteps.push(
     express.json({ limit: o.config.bodyLimitBytes }) as NodeMiddleware,
-    boundedRequest(o.config, logger),
+    boundedRequest(o.steps, logger),
     ...(o.cache ? [o.cache.middleware()] : []),
     (req, res, next) => void handle(req, res).catch(next),
   );
 }
 
 /**
- * The GraphQL request's own bounds, checked right after the body is parsed and before anything
- * walks it (the response cache's key, Apollo): variables and extensions nested too deep or too
- * large (GET: as the query string gives them), and a persisted query too long to store. A refusal
- * is the client's mistake: 400, logged at info.
+ * Step 3, right after the body is parsed and before anything walks it (the response cache's key,
+ * Apollo): variables and extensions as the body or (GET) the query string give them. A refusal is
+ * the client's mistake: 400, logged at info.
  */
-function boundedRequest(config: Pick<Config, "persistedQueries" | "persistedQueryMaxBytes">, logger: Logger): NodeMiddleware {
+function boundedRequest(steps: OperationSteps, logger: Logger): NodeMiddleware {
   return (req, res, next) => {
-    let op: { query?: unknown; variables?: unknown; extensions?: unknown } | undefined;
-    if (req.method === "POST" && req.body && typeof req.body === "object" && !Array.isArray(req.body)) op = req.body as typeof op;
+    let op: OperationRequest | undefined;
+    if (req.method === "POST" && req.body && typeof req.body === "object" && !Array.isArray(req.body)) op = req.body as OperationRequest;
     else if (req.method === "GET") {
       const params = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
       const json = (name: string) => {
         const raw = params.get(name);
         try {
-          return raw === null ? undefined : (JSON.parse(raw) as unknown);
+          return raw === null ? undefined : (JSON.parse(raw) as Record<string, unknown>);
         } catch {
           return undefined; // Apollo answers malformed JSON itself
         }
@@ -85,12 +89,7 @@ function boundedRequest(config: Pick<Config, "persistedQueries" | "persistedQuer
     }
     if (!op) return next();
     try {
-      checkVariables(op.variables ?? null);
-      checkVariables(op.extensions ?? null, "extensions");
-      const persisted = (op.extensions as { persistedQuery?: unknown } | null)?.persistedQuery;
-      if (persisted && typeof op.query === "string" && config.persistedQueries && Buffer.byteLength(op.query) > config.persistedQueryMaxBytes) {
-        throw new AppError(ErrorCode.BAD_USER_INPUT, `a persisted query may be at most ${config.persistedQueryMaxBytes} bytes; send this one without persistedQuery`, { limit: config.persistedQueryMaxBytes });
-      }
+      steps.bounds(op);
     } catch (err) {
       if (!(err instanceof AppError)) return next(err);
       logger.info({ reason: err.message }, "request refused before it ran");

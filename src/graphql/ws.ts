@@ -1,33 +1,31 @@
 /**
- * The WebSocket server: graphql-ws on /graphql, behind the same guards as HTTP (src/http/guards.ts
- * and src/graphql/limits.ts): the readiness gate and the token check at `connection_init`, a
- * message size limit equal to BODY_LIMIT, connections per IP, operations per connection, the
- * per-minute budgets (each operation counts like a request), and the same parse, validation
- * and cost limits before an operation runs.
+ * The WebSocket server: graphql-ws on /graphql. Every operation takes the steps of
+ * src/graphql/operation.ts, as over HTTP: ready, caller (the token looked up again, the budget
+ * charged: each operation counts like a request), bounds, parse, validate, cost, context, then runs
+ * inside its own request state. Besides: the readiness gate and the token check at `connection_init`,
+ * a message size limit equal to BODY_LIMIT, connections per IP and operations per connection.
  *
  * A connection opened with a token is only as good as the token: each operation looks it up again,
  * and when the token ends (revoked, rotated away: heard on the change bus from any instance; expired:
  * a timer) the connection is closed with 4401, ending its subscriptions.
  */
 import type http from "node:http";
-import {
-  GraphQLError, parse, specifiedRules, validate, getOperationAST,
-  type DocumentNode, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule,
-} from "graphql";
+import { execute, GraphQLError, subscribe, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Config } from "../config";
-import { createContext, type Services } from "../context";
+import type { Services } from "../context";
 import { AppError, ErrorCode, isDatabaseUnavailable, unavailable } from "../errors";
 import { addressKey, clientIp, type Caller, type RequestGuards } from "../http/guards";
-import { armor, checkOperation, checkVariables, LIMITS } from "./limits";
+import type { OperationSteps } from "./operation";
 
 export interface WsOptions {
   httpServer: http.Server;
   schema: GraphQLSchema;
   services: Services;
   guards: RequestGuards;
+  steps: OperationSteps;
   config: Pick<Config, "bodyLimitBytes" | "wsConnectionsPerIp" | "wsOperationsPerConnection">;
   /** Express's trust function for X-Forwarded-For (TRUST_PROXY). */
   trust: (addr: string, i: number) => boolean;
@@ -115,7 +113,6 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
     for (const extra of targets) void recheck(extra);
   });
 
-  const rules: ValidationRule[] = [...specifiedRules, ...armor().validationRules];
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => o.formatError(e.toJSON(), e));
   const refuse = (err: unknown): readonly GraphQLError[] => [err instanceof GraphQLError ? err : new AppError(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error")];
 
@@ -124,7 +121,7 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
       schema: o.schema,
       async onConnect(ctx) {
         const { socket, request } = ctx.extra;
-        const refusal = o.guards.readiness.refusal();
+        const refusal = o.steps.ready();
         if (refusal) {
           socket.close(TRY_AGAIN_LATER, refusal.message.slice(0, 120));
           return false;
@@ -157,13 +154,16 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
         }
         // the slot is taken before anything is awaited, so operations sent together are counted together
         ops.add(id);
-        const refused = await admit(ctx.extra, payload);
+        const refused = await admit(ctx.extra, payload, id);
         if (Array.isArray(refused)) ops.delete(id);
         return refused;
       },
       onComplete(ctx, id) {
         ctx.extra.operations?.delete(id);
       },
+      // each operation runs inside its own request state (its statements counted, its writes read back from the primary)
+      execute: (args) => o.steps.inRequest(args.contextValue, () => execute(args)),
+      subscribe: (args) => o.steps.inRequest(args.contextValue, () => subscribe(args)),
       // the same error masking as HTTP: coded errors pass, internals do not leak
       onError: (_ctx, _id, _payload, errors) => format(errors),
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : result),
@@ -171,42 +171,23 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
     wsServer,
   );
 
-  /** The guards for one operation: ready, within budget, parses, valid, within limits; its execution arguments or the refusal. */
-  async function admit(extra: Extra, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): Promise<ExecutionArgs | readonly GraphQLError[]> {
-    const refusal = o.guards.readiness.refusal();
+  /** The steps for one operation (src/graphql/operation.ts): its execution arguments, or the refusal. */
+  async function admit(
+    extra: Extra,
+    payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null; extensions?: Record<string, unknown> | null },
+    id: string,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const refusal = o.steps.ready();
     if (refusal) return [refusal];
     let caller = extra.caller!;
     try {
       // a token is looked up again for every operation: one that ended since the connection opened is refused, and the connection closed
-      if (caller.tokenId) extra.caller = caller = await o.guards.identify(extra.authorization, extra.ip!);
-      await o.guards.charge(caller);
+      extra.caller = caller = await o.steps.recharge(caller, extra.authorization);
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.UNAUTHENTICATED) setImmediate(() => extra.socket.close(CloseCode.Unauthorized, TOKEN_ENDED));
       return refuse(isDatabaseUnavailable(err) ? unavailable() : err);
     }
-    let document: DocumentNode;
-    try {
-      document = parse(payload.query, { maxTokens: LIMITS.tokens });
-    } catch (err) {
-      return [new GraphQLError((err as Error).message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
-    }
-    const invalid = validate(o.schema, document, rules);
-    if (invalid.length) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: "GRAPHQL_VALIDATION_FAILED" } }));
-    const operation = getOperationAST(document, payload.operationName);
-    if (!operation) return [new GraphQLError("the operation to run is not in the document (operationName)", { extensions: { code: "BAD_USER_INPUT" } })];
-    try {
-      checkVariables(payload.variables ?? null);
-      checkOperation(o.schema, document, operation, payload.variables ?? {});
-    } catch (err) {
-      return refuse(err);
-    }
-    return {
-      schema: o.schema,
-      document,
-      operationName: payload.operationName,
-      variableValues: payload.variables,
-      contextValue: createContext(o.services, caller.viewer),
-    };
+    return o.steps.admit(caller, payload, `ws:${id}`);
   }
   return {
     async dispose() {

@@ -18,7 +18,7 @@ import type { Metrics } from "../metrics";
 import { createDeskRouter } from "../modules/desk/desk.router";
 import { createFrontRouter } from "../modules/front/front.router";
 import { createGeoRouter } from "../modules/geo/geo.router";
-import { requestContext } from "../request-context";
+import { newRequestState, requestContext } from "../request-context";
 import type { ResponseCache } from "./response-cache";
 import { NOT_READY_MESSAGE, sendRefusal, type RequestGuards } from "./guards";
 import { runSteps, sendJson, type NodeMiddleware, type NodeRequest } from "./node";
@@ -88,7 +88,7 @@ export function createApp(o: AppOptions): HttpDoor {
   front.push((req, res, next) => {
     const path = (req.originalUrl ?? req.url ?? "").split("?")[0];
     res.on("finish", () => o.metrics.http.inc({ method: req.method ?? "", route: routeOf(path), status: String(res.statusCode) }));
-    requestContext.run({ requestId: String(req.id), statements: 0, minLsn: minLsnOf(req.headers) }, next);
+    requestContext.run(newRequestState(String(req.id), minLsnOf(req.headers)), next);
   });
   // Security headers on every answer (nosniff, referrer policy, frame options, …) and, for answers
   // that are not pages, a CSP that allows nothing; the pages (/map, /desk, GraphiQL) set their own.

@@ -24,6 +24,7 @@ import { AppError, ErrorCode, isDatabaseUnavailable, unavailable } from "../erro
 import { bearerToken } from "../modules/auth/auth";
 import { hashToken, type TokenService, type Viewer } from "../modules/auth/token.service";
 import { sendJson, type NodeMiddleware } from "./node";
+import { currentRequest } from "../request-context";
 
 // proxy-addr computes req.ip for Express; the WebSocket upgrade asks it the same way (its types are not installed)
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -210,7 +211,8 @@ export class RequestGuards {
       const caller = this.identify(req.headers.authorization, ip);
       caller.then((c) => {
         this.chargeNow(c);
-        if (c.viewer) req.viewer = c.viewer;
+        const state = currentRequest();
+        if (state) state.viewer = c.viewer;
       }).then(
         () => next(),
         // a token that cannot be looked up because the database is down: the same 503 as without a token

@@ -5,13 +5,13 @@
  * same functions without Express (src/http/app.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Viewer } from "../modules/auth/token.service";
 
 /**
- * A request as the steps see it: Node's, with what the steps add (pino-http's id, body-parser's body,
- * and the guards' viewer: who the request's token stands for, read on this request; absent without a token).
+ * A request as the steps see it: Node's, with what the steps add (pino-http's id, body-parser's
+ * body). What the request is in the registry's terms (its viewer, whether it wrote) is its
+ * RequestState (src/request-context.ts).
  */
-export type NodeRequest = IncomingMessage & { id?: unknown; body?: unknown; originalUrl?: string; viewer?: Viewer };
+export type NodeRequest = IncomingMessage & { id?: unknown; body?: unknown; originalUrl?: string };
 
 export type NodeMiddleware = (req: NodeRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
 

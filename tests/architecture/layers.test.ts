@@ -83,6 +83,16 @@ it("modules take only types from src/context.ts", () => {
   expect(bad).toEqual([]);
 });
 
+it("both transports take a GraphQL operation's steps from src/graphql/operation.ts, none of their own", () => {
+  const op = path.join(SRC, "graphql", "operation.ts");
+  for (const door of ["ws.ts", "http.ts", "apollo.ts"].map((f) => path.join(SRC, "graphql", f))) {
+    expect([rel(door), graph.get(door)!.includes(op)]).toEqual([rel(door), true]);
+    // no parse, validation or limits of their own
+    expect([rel(door), graph.get(door)!.map(rel).filter((f) => f === "src/graphql/limits.ts")]).toEqual([rel(door), []]);
+    expect([rel(door), /\b(parse|validate|specifiedRules)\b[^;]*from "graphql"/.test(fs.readFileSync(door, "utf8"))]).toEqual([rel(door), false]);
+  }
+});
+
 it("no files of src/ import each other in a circle", () => {
   // Tarjan's strongly connected components over the import graph
   let index = 0;

@@ -95,6 +95,24 @@ describe("requests bounded before they are read", () => {
     expect((await s.gql("{ __typename }")).status).toBe(200);
   });
 
+  it("refuses extensions nested too deep the same on graphql-ws as over HTTP (one bounds step for both)", async () => {
+    let ext: unknown = {};
+    for (let i = 0; i < 40; i++) ext = { a: ext };
+    const payload = { query: "{ __typename }", extensions: ext };
+    const res = await fetch(`${s.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) });
+    expect(res.status).toBe(400);
+    const http = ((await res.json()) as any).errors[0];
+    const c = await wsOpen(s.url);
+    expect(c.ack).toBe(true);
+    c.ws.send(JSON.stringify({ id: "x", type: "subscribe", payload }));
+    const msg = await c.next();
+    c.ws.close();
+    expect(msg.type).toBe("error");
+    expect(msg.payload[0].extensions.code).toBe(http.extensions.code);
+    expect(msg.payload[0].message).toBe(http.message);
+    expect(http.message).toMatch(/extensions are nested more than 16 levels/);
+  });
+
   it("answers a body declared at 100 MB with 413 before it is sent, and closes the connection", async () => {
     const head = `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n`;
     const r = await raw(port, Buffer.concat([Buffer.from(head), Buffer.alloc(1024, 32)]));

@@ -16,6 +16,7 @@ import type { Services } from "../../context";
 import type { Logger } from "../../logger";
 import { PlatformKind, PlatformStatus } from "../platform/platform.enums";
 import { CSV_TEMPLATE, MAX_ROWS } from "../status/status-batch.service";
+import { currentRequest } from "../../request-context";
 import type { Viewer } from "../auth/token.service";
 
 /** The nearest folder above this file that holds package.json (sources, or dist/ when compiled). */
@@ -75,10 +76,10 @@ export function createDeskRouter(deps: { services: Services; logger: Logger; bod
   });
 
   // The pre-filled sheet: the platforms the caller's token may change. Authorization: Bearer, as the API:
-  // the request guards have refused an invalid token already and left the valid one's viewer on the request.
+  // the request guards have refused an invalid token already and left the valid one's viewer on the request's state.
   const sheet = (ext: "csv" | "xlsx") => async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const viewer = (req as Request & { viewer?: Viewer }).viewer;
+      const viewer = currentRequest()?.viewer as Viewer | null | undefined;
       if (!viewer) {
         res.status(401).set({ ...HEADERS, "WWW-Authenticate": "Bearer" }).json({
           errors: [{ message: "the sheet needs a token: send Authorization: Bearer <token>", extensions: { code: ErrorCode.UNAUTHENTICATED } }],
