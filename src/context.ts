@@ -25,6 +25,7 @@ import { StatusBatchService } from "./modules/status/status-batch.service";
 import { StatusSheetService } from "./modules/status/status-sheet.service";
 import { TargetService } from "./modules/target/target.service";
 import { GeoService } from "./modules/geo/geo.service";
+import { ClusterService } from "./modules/geo/clusters";
 import { DistrictOutlineService, type OutlineInput } from "./modules/geo/outlines";
 import { SearchInterpreter } from "./modules/platform/search-interpretation";
 import { SourceSearchService } from "./modules/dataset/source-search";
@@ -49,6 +50,7 @@ export function createServices(ds: DataSource, hub: ChangeBus, options: { prepar
     agencies: new AgencyService(reader),
     targets: new TargetService(reader),
     geo: new GeoService(reader, search),
+    clusters: new ClusterService(reader, search),
     tokens: new TokenService(ds),
     sourceSearches: new SourceSearchService(),
     hub,

@@ -67,7 +67,7 @@ export function armor() {
  */
 const LIST_SIZE: Record<string, number> = {
   children: 20, domains: 40, agencies: 30, mentions: 10, statusHistory: 20, districts: 11, targets: 100,
-  members: 20, groups: 5, kind: 15, status: 10, district: 12, domain: 40, statusTransitions: 7,
+  members: 20, groups: 5, kind: 15, status: 10, district: 12, domain: 40, statusTransitions: 7, clusters: 300,
   // a connection's lists are as long as its page, which the connection field already counted
   edges: 1, nodes: 1,
 };
