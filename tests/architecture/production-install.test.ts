@@ -54,7 +54,11 @@ function filesUnder(dir: string, keep: (f: string) => boolean): string[] {
 
 const BUILTIN = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /** "pkg" of "pkg/sub/path" and "@scope/pkg" of "@scope/pkg/sub". */
-const packageOf = (spec: string) => spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");
+const packageOf = (spec: string) =>
+  spec
+    .split("/")
+    .slice(0, spec.startsWith("@") ? 2 : 1)
+    .join("/");
 
 describe("what the compiled code loads", () => {
   it("is Node's own modules and the runtime dependencies, never a devDependency", () => {
@@ -129,7 +133,10 @@ describe("npm ci --omit=dev on a built tree", () => {
     try {
       let ready = 0;
       for (const t0 = Date.now(); Date.now() - t0 < 90000 && child.exitCode === null; await new Promise((r) => setTimeout(r, 200))) {
-        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (ready === 200) break;
       }
       expect([ready, out]).toEqual([200, expect.any(String)]);
