@@ -1,6 +1,7 @@
 /**
  * The one TypeORM DataSource definition. Schema changes are migrations only: `synchronize` is
- * never on. The TypeORM CLI uses the default export (DATABASE_URL must be set for it); the
+ * never on. The TypeORM CLI (`npm run typeorm`, on dist/ormconfig.js) uses the default export
+ * (DATABASE_URL must be set for it; it prints TypeORM's messages); the
  * application and the tests call `buildDataSource` with the URL they resolved (the embedded
  * server's, or DATABASE_URL).
  */
@@ -37,6 +38,11 @@ export interface DataSourceOptions {
   applicationName?: string;
   /** Streaming replicas for reads. Default none. Queries go to the primary unless a reader asks for a replica. */
   replicaUrls?: string[];
+  /**
+   * TypeORM's own messages on the console (`[X] Init...` from migration:show, each migration run)
+   * instead of the counting logger, which prints nothing: the TypeORM CLI's data source. Default false.
+   */
+  consoleLogger?: boolean;
 }
 
 export function buildDataSource(url: string, opts: DataSourceOptions = {}): DataSource {
@@ -51,8 +57,9 @@ export function buildDataSource(url: string, opts: DataSourceOptions = {}): Data
     migrationsTransactionMode: "each",
     synchronize: false,
     // Every statement goes to the counting logger (see src/request-context.ts); it prints nothing.
-    logging: ["query"],
-    logger: new CountingLogger(),
+    ...(opts.consoleLogger
+      ? { logging: ["schema", "migration", "error", "warn"], logger: "simple-console" as const }
+      : { logging: ["query"], logger: new CountingLogger() }),
     extra: {
       max: opts.poolMax ?? 10,
       application_name: opts.applicationName ?? "gz-innovation-registry",
@@ -62,4 +69,4 @@ export function buildDataSource(url: string, opts: DataSourceOptions = {}): Data
   });
 }
 
-export default buildDataSource(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
+export default buildDataSource(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres", { consoleLogger: true });

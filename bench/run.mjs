@@ -16,8 +16,13 @@
  *          --baseline=DIR  adds the server "baseline": the registry built in DIR (DIR/dist/src/index.js,
  *                          e.g. a checkout of the commit before a change), cache off, measured in the same rounds
  *          --servers=ours,uncached,peer,floor (uncached: ours with RESPONSE_CACHE=false)
- *          --log-level=silent (the registry's LOG_LEVEL)  --out=bench/results
+ *          --log-level=silent (the registry's LOG_LEVEL)  --out=bench/results  --label=quick (names the run in history.csv)
+ *
+ * Writes OUT/latest-quick.{md,json} (OUT/latest-full.* with --full; OUT/latest-experiment.* when the
+ * sizes, scenarios or servers are not the defaults, or with --baseline) and appends the run's rows to
+ * OUT/history.csv (bench/lib/history.mjs).
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -30,6 +35,7 @@ import { runLoad, percentile } from "./lib/load.mjs";
 import { foreignCpuSeconds, memoryOf, serverNode, serverSpecs, startServer } from "./lib/servers.mjs";
 import { chooseParameters, oursHasGeoJSON, requestsFor, resyncWritten, sampleRequest, summarise, waitForIdle } from "./lib/scenarios.mjs";
 import { renderMarkdown } from "./lib/report.mjs";
+import { appendHistory, runKind } from "./lib/history.mjs";
 import { cacheCounters, chooseTraffic, readBody, startWriter } from "./lib/traffic.mjs";
 
 function parseArgs(argv) {
@@ -61,6 +67,16 @@ function parseArgs(argv) {
 }
 
 const log = (...x) => console.error(...x);
+
+/** The registry's commit (with "+" when the work tree has changes), or null outside a git checkout. */
+function gitCommit() {
+  try {
+    const git = (...a) => execFileSync("git", ["-C", path.join(BENCH_DIR, ".."), ...a], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return git("rev-parse", "--short=12", "HEAD") + (git("status", "--porcelain", "--untracked-files=no") ? "+" : "");
+  } catch {
+    return null;
+  }
+}
 const ALL_SERVERS = ["ours", "uncached", "baseline", "peer", "floor"];
 /** "uncached" is our registry with RESPONSE_CACHE=false (and "baseline" another build of it): same requests, same answers as ours. */
 const role = (name) => (name === "uncached" || name === "baseline" ? "ours" : name);
@@ -93,7 +109,7 @@ async function main() {
 
   const report = {
     meta: {
-      date: new Date().toISOString(), label: opts.label, node: serverNode().version, harnessNode: process.version, postgres: pgVersion,
+      date: new Date().toISOString(), label: opts.label, commit: gitCommit(), node: serverNode().version, harnessNode: process.version, postgres: pgVersion,
       cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}`, memoryGB: Math.round(os.totalmem() / 2 ** 30),
       options: { ...opts, out: path.relative(BENCH_DIR, opts.out) },
       searchDocumentCheck: { sample: 300, differing: searchDiffs.length, example: searchDiffs[0] ? { name: searchDiffs[0].name, expected: searchDiffs[0].ref.sortKey, got: searchDiffs[0].got.sortKey } : null },
@@ -299,13 +315,16 @@ async function main() {
 
   report.meta.totalSeconds = Math.round((Date.now() - t0) / 1000);
   fs.mkdirSync(opts.out, { recursive: true });
-  const day = report.meta.date.slice(0, 10);
-  const base = path.join(opts.out, `${day}-${opts.label}`);
+  // The report replaces the latest of its kind (quick, full, or experiment: any other options); its
+  // headline figures join history.csv, which keeps every run's.
+  const base = path.join(opts.out, `latest-${runKind(report.meta.options)}`);
   const md = renderMarkdown(report);
   fs.writeFileSync(`${base}.md`, md);
   fs.writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + "\n");
+  const history = path.join(opts.out, "history.csv");
+  const rows = appendHistory(history, report);
   process.stdout.write(md);
-  log(`\nwritten: ${path.relative(process.cwd(), base)}.md and .json (${report.meta.totalSeconds} s in all)`);
+  log(`\nwritten: ${path.relative(process.cwd(), base)}.md and .json, ${rows} rows added to ${path.relative(process.cwd(), history)} (${report.meta.totalSeconds} s in all)`);
 }
 
 main().catch((err) => {

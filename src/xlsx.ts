@@ -9,6 +9,7 @@ import type ExcelJS from "exceljs";
  * each command) about 27 MB of memory and 0.3 s, though most never touch a workbook.
  */
 export function exceljs(): typeof ExcelJS {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, not at import
   return require("exceljs") as typeof ExcelJS;
 }
 

@@ -137,7 +137,7 @@ async function stopOrphan(pgDir: string, logger: Logger): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number((await fs.readFile(pidFile, "utf8")).split("\n")[0]);
   if (!Number.isInteger(pid) || pid <= 0) return;
-  let cmdline = "";
+  let cmdline: string;
   try {
     cmdline = (await fs.readFile(`/proc/${pid}/cmdline`, "utf8")).replace(/\0/g, " ");
   } catch {

@@ -15,6 +15,7 @@ import { countStatement, requestContext } from "../request-context";
 
 /** What read services need: a DataSource qualifies, and so does the replica-aware reader. */
 export interface Queryable {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's own query<T = any>, which a DataSource must satisfy
   query<T = any>(sql: string, params?: unknown[]): Promise<T>;
 }
 

@@ -16,7 +16,7 @@ const ALL = `query($after: String) { platforms(first: 100, after: $after) {
     mentions { section excerpt offset } statusHistory { from to effectiveDate actor source { title publishedAt } } } } }`;
 
 let s: TestServer;
-let platforms: any[] = [];
+const platforms: any[] = [];
 beforeAll(async () => {
   s = await startTestServer();
   let after: string | null = null;

@@ -476,7 +476,7 @@ describe("the embedded PostgreSQL on a disk that fills up", () => {
       await until(async () => (await status(`${first.base}/readyz`)) === 200, 60000);
     } catch (err) {
       first.child.kill("SIGKILL");
-      throw new Error(`${(err as Error).message}: ${first.log()}`);
+      throw new Error(`${(err as Error).message}: ${first.log()}`, { cause: err });
     }
     // fill the disk to the last byte, then the server crashes
     try {

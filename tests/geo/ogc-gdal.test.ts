@@ -57,6 +57,7 @@ beforeAll(async () => {
     throw new Error(
       `ogrinfo (GDAL) is not installed or does not run: ${(err as Error).message}. ` +
         "These tests drive GDAL's OGC API – Features driver; install Debian's gdal-bin (apt-get install -y gdal-bin).",
+      { cause: err },
     );
   }
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ogc-gdal-"));

@@ -89,7 +89,6 @@ it("serves 50 concurrent clients for 60 s with no 5xx and flat memory", async ()
     const first = samples.filter((s) => s.t < 30000).map((s) => s.rss);
     const second = samples.filter((s) => s.t >= 30000).map((s) => s.rss);
     const tens = [0, 1, 2, 3, 4, 5].map((i) => Math.round(mean(samples.filter((s) => s.t >= i * 10000 && s.t < (i + 1) * 10000).map((s) => s.rss)) / 1024));
-    // eslint-disable-next-line no-console
     console.log(`load: ${counts.ok} ok, ${counts.other} refused, ${counts.serverErrors} server errors; RSS first half ${Math.round(Math.min(...first) / 1024)}-${Math.round(Math.max(...first) / 1024)} MB, second half ${Math.round(Math.min(...second) / 1024)}-${Math.round(Math.max(...second) / 1024)} MB (every 10 s: ${tens.join(", ")} MB)`);
     expect(counts.serverErrors).toBe(0);
     expect(counts.ok).toBeGreaterThan(1000);

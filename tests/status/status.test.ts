@@ -3,6 +3,7 @@
  * transaction per write, the audit trail, and live updates across two server instances.
  */
 import { execFile } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import pino from "pino";
@@ -89,7 +90,7 @@ describe("who may write what", () => {
   };
 
   it("createPlatform, updatePlatform and archivePlatform are an admin's", async () => {
-    const text = require("node:fs").readFileSync(path.join(__dirname, "..", "..", "seeds", "source", "plan.clean.txt"), "utf8");
+    const text = fs.readFileSync(path.join(__dirname, "..", "..", "seeds", "source", "plan.clean.txt"), "utf8");
     newPlatform.mentions[0].offset = text.indexOf(newPlatform.mentions[0].excerpt);
     const before = await checksum();
     for (const token of [undefined, inScope, outOfScope]) {

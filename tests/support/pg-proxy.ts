@@ -20,10 +20,9 @@ export class PgProxy {
   /** Listens on a free port of 127.0.0.1 and forwards to `target` (a postgres:// URL's host and port). */
   static async start(target: string): Promise<PgProxy> {
     const u = new URL(target);
-    let proxy!: PgProxy;
     const server = net.createServer((client) => proxy.accept(client, u.hostname, Number(u.port || 5432)));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    proxy = new PgProxy(server, (server.address() as net.AddressInfo).port);
+    const proxy = new PgProxy(server, (server.address() as net.AddressInfo).port);
     return proxy;
   }
 

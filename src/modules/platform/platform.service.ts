@@ -9,7 +9,6 @@ import { Platform, type Prefetched } from "./platform.entity";
 import { PlatformName } from "./platform-name.entity";
 import { DISTRICT_TABLE, rowToDistrict } from "../district/district.entity";
 import type { PlatformSelection, ProjectedRelation, Relation } from "./lookahead";
-import type { LocationPrecision, PlatformKind, PlatformLevel, PlatformStatus } from "./platform.enums";
 import { PlatformOrder, type PlatformFilter } from "./platform.inputs";
 import { compileFilter, orderSpec, platformsAsOf, type CompiledFilter, type OrderSpec } from "./platform.query";
 import { SearchInterpreter, type SearchInterpretation } from "./search-interpretation";
@@ -273,6 +272,7 @@ export class PlatformService {
 
   /** Later names (with the date each took effect and its source), oldest first. */
   async laterNamesOf(ids: readonly string[]): Promise<PlatformName[][]> {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a raw SQL row
     const rows: Array<Record<string, any>> = await this.ds.query(
       `SELECT n.platform_id, n.name, n.script, n.effective_date::text AS effective_date, n.date_precision, n.source_title,
          n.source_publisher, n.source_published_at::text AS source_published_at, n.source_url

@@ -179,6 +179,7 @@ const UTC = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"H
  * the centroid it stands for. The one read of a whole record (update merges into it; export writes it).
  */
 export async function readPlatformRecords(q: Queryable, ids?: readonly string[]): Promise<StoredPlatform[]> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a raw SQL row
   const rows: Array<Record<string, any>> = await q.query(
     `SELECT ${PLATFORM_SELECT}, ${UTC(`p.${col.archivedAt}`)} AS _archived, ${UTC(`p.${col.createdAt}`)} AS _created, ${UTC(`p.${col.updatedAt}`)} AS _updated,
        ${relationSubquery("domains", ["id"])} AS _domains, ${relationSubquery("agencies", ["id"])} AS _agencies,

@@ -9,6 +9,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 // a single-byte decoder makes of UTF-8 or GBK. Neither belongs in a note or a title, and once stored
 // the words are lost for good, so such text is refused where it enters (the API and every file).
 // Tab, line feed and carriage return stay allowed: a spreadsheet cell may hold several lines.
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const GARBLED = /[\ufffd\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
 /** The first character of `text` that shows a wrong decoding, as "U+FFFD at character 3"; null when clean. */

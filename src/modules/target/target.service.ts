@@ -41,6 +41,7 @@ export class TargetService {
 
   private async read(where: string, params: unknown[], asOf: string | null): Promise<Target[]> {
     const from = asOf === null ? "platform p" : platformsAsOf(`$${params.length + 1}`);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a raw SQL row
     const rows: Array<Record<string, any>> = await this.ds.query(
       `SELECT t.*, CASE WHEN t.count_rule IS NULL THEN NULL ELSE (SELECT count(*)::int FROM ${from} WHERE p.${col.archivedAt} IS NULL
             AND (NOT (t.count_rule ? 'kinds') OR p.kind = ANY(ARRAY(SELECT jsonb_array_elements_text(t.count_rule->'kinds'))))

@@ -117,7 +117,7 @@ export async function exportDump(ds: DataSource, onProgress: (table: string, n: 
     const statusEvents: DumpEvent[] = (await m.query(
       `SELECT e.*, e.id::text AS eid, e.effective_date::text AS eff, e.source_published_at::text AS pub, ${UTC("e.recorded_at")} AS rec
        FROM status_event e ORDER BY e.id`,
-    )).map((r: any) => ({
+    )).map((r: any) => ({ // eslint-disable-line @typescript-eslint/no-explicit-any -- a raw SQL row
       id: r.eid, platformId: r.platform_id, from: r.from_status, to: r.to_status, effectiveDate: r.eff, recordedAt: r.rec,
       actor: r.actor, note: r.note,
       source: r.source_title ? { title: r.source_title, url: r.source_url, publishedAt: r.pub, publisher: r.source_publisher } : null,

@@ -801,7 +801,6 @@
   // ---- plan progress -------------------------------------------------------------------------
   var TARGETS = "query ($asOf: Date) { targets(asOf: $asOf) { id year metricEn metricHans metricHant valueMin valueMax unit comparator registryCount progress " +
     "reported { year value unit note source { title publisher publishedAt url } } } }";
-  function todayInGuangzhou() { return new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10); }
   /** The date the registry's counts are read on: the chosen one, or today. */
   function progressDate() {
     var v = $("asof-date").value;

@@ -6,6 +6,7 @@
  * with textContent, never as HTML. Tests drive the page through window.__registryMap.
  * Words: Simplified, Traditional and English (i18n.js chooses, and holds the shared ones).
  */
+/* global L, gcoord */ // Leaflet (with markercluster) and gcoord, from the vendor scripts the page loads first
 (function () {
   "use strict";
 
@@ -85,16 +86,6 @@
   function otherName(x) { return I.nameOf(x, lang === "en" ? "zh-CN" : "en"); }
   function otherLang() { return lang === "en" ? "zh-CN" : "en"; }
   function errorText(err) { return I.errorText(err && err.code ? err.code : "NETWORK", err && err.field, lang); }
-
-  var STATUS_COLORS = {
-    PLANNED: "#8e8e8e",
-    PREPARING: "#f2b705",
-    UNDER_CONSTRUCTION: "#e8710a",
-    TRIAL_OPERATION: "#1a73e8",
-    OPERATIONAL: "#188038",
-    SUSPENDED: "#8d6e63",
-    CANCELLED: "#c5221f",
-  };
 
   // Basemaps. Tiles are only pictures under the markers: the page works without them.
   var PRESETS = {
