@@ -41,7 +41,7 @@ export class Params {
  * initialised serves as that context (its constructor opens nothing).
  */
 let definitions: DataSource | undefined;
-function resolvedMetadata(entity: Function): EntityMetadata {
+function resolvedMetadata(entity: new () => object): EntityMetadata {
   definitions ??= new DataSource({ type: "postgres" });
   const [meta] = new EntityMetadataBuilder(definitions, getMetadataArgsStorage()).build([entity]);
   if (!meta?.tableName) throw new Error(`${entity.name} is not an @Entity with a name`);

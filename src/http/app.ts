@@ -21,7 +21,7 @@ import { createGeoRouter } from "../modules/geo/geo.router";
 import { newRequestState, requestContext } from "../request-context";
 import type { ResponseCache } from "./response-cache";
 import { NOT_READY_MESSAGE, sendRefusal, type RequestGuards } from "./guards";
-import { runSteps, sendJson, type NodeMiddleware, type NodeRequest } from "./node";
+import { runSteps, sendJson, type NodeMiddleware } from "./node";
 
 export interface AppOptions {
   config: Pick<Config, "graphqlIde" | "bodyLimitBytes" | "corsOrigins" | "metrics" | "trustProxy" | "publicUrl" | "metricsToken" | "metricsPublic" | "persistedQueryMaxBytes" | "persistedQueries">;

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
-const BENCH = path.join(__dirname, "..", "bench");
+const BENCH = path.join(__dirname, "..", "..", "bench");
 const RESULTS = path.join(BENCH, "results");
 
 it("history.csv has the writer's columns and the latest quick and full reports' rows", () => {

@@ -1,8 +1,8 @@
 import { types } from "pg";
 import type { Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
-import { AGENCY_TABLE, rowToAgency, type Agency } from "../agency/agency.entity";
-import { DOMAIN_TABLE, rowToDomain, type Domain } from "../domain/domain.entity";
+import { rowToAgency, type Agency } from "../agency/agency.entity";
+import { rowToDomain, type Domain } from "../domain/domain.entity";
 import type { Mention } from "../source/mention.type";
 import { rowToEvent, type EventRow, type StatusEvent } from "../status/status-event.entity";
 import { Platform, type Prefetched } from "./platform.entity";

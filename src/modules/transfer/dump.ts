@@ -50,6 +50,11 @@ export function manifestOf(d: Partial<Pick<Dump, DumpSection>>, version = DUMP_V
   return Object.fromEntries(sectionsOf(version).map((k) => [k, digest(d[k] ?? [])])) as DumpManifest;
 }
 
+/** A row that cites a source, its date as text (pub). */
+interface SourcedRow { source_title: string; source_publisher: string; pub: string; source_url: string | null }
+interface FigureRow extends SourcedRow { target_id: string; year: number; value: number; unit: string; note: string | null; comparable: boolean }
+interface NameRow extends SourcedRow { platform_id: string; name: string; script: string; eff: string; date_precision: string }
+
 /** A platform with everything it had: its status, version and timestamps included. */
 export type DumpPlatform = StoredPlatform;
 
@@ -124,16 +129,16 @@ export async function exportDump(ds: DataSource, onProgress: (table: string, n: 
       correction: r.correction, datePrecision: r.date_precision,
     }));
     onProgress("status events", statusEvents.length);
-    const src = (r: any) => ({ title: r.source_title, publisher: r.source_publisher, publishedAt: r.pub, url: r.source_url });
+    const src = (r: SourcedRow) => ({ title: r.source_title, publisher: r.source_publisher, publishedAt: r.pub, url: r.source_url });
     const reportedFigures: SeedFigure[] = (await m.query(
       `SELECT f.*, f.source_published_at::text AS pub FROM reported_figure f ORDER BY f.target_id, f.year, f.source_title`,
-    )).map((r: any) => ({
+    )).map((r: FigureRow) => ({
       target: r.target_id, year: r.year, value: r.value, unit: r.unit, note: r.note, comparable: r.comparable, source: src(r),
     }));
     onProgress("reported figures", reportedFigures.length);
     const laterNames: SeedName[] = (await m.query(
       `SELECT n.*, n.effective_date::text AS eff, n.source_published_at::text AS pub FROM platform_name n ORDER BY n.platform_id, n.effective_date, n.name`,
-    )).map((r: any) => ({
+    )).map((r: NameRow) => ({
       platform: r.platform_id, name: r.name, script: r.script, effectiveDate: r.eff, datePrecision: r.date_precision, source: src(r),
     }));
     onProgress("later names", laterNames.length);
