@@ -25,9 +25,31 @@ import { SearchIndexNoPendingList1764500000000 } from "./src/migrations/17645000
 import { TokenGrants1764600000000 } from "./src/migrations/1764600000000-TokenGrants";
 import { History1764700000000 } from "./src/migrations/1764700000000-History";
 
-export const entities = [District, Agency, Domain, Platform, PlatformDomain, PlatformAgency, PlatformMention, StatusEvent, Target, ReportedFigure, PlatformName, ApiToken, ApiTokenGrant];
+export const entities = [
+  District,
+  Agency,
+  Domain,
+  Platform,
+  PlatformDomain,
+  PlatformAgency,
+  PlatformMention,
+  StatusEvent,
+  Target,
+  ReportedFigure,
+  PlatformName,
+  ApiToken,
+  ApiTokenGrant,
+];
 /** The ordered migration timeline. */
-export const migrations = [Init1764190000000, ApiTokens1764200000000, ChangeNotify1764300000000, LocationNote1764400000000, SearchIndexNoPendingList1764500000000, TokenGrants1764600000000, History1764700000000];
+export const migrations = [
+  Init1764190000000,
+  ApiTokens1764200000000,
+  ChangeNotify1764300000000,
+  LocationNote1764400000000,
+  SearchIndexNoPendingList1764500000000,
+  TokenGrants1764600000000,
+  History1764700000000,
+];
 
 export interface DataSourceOptions {
   /** Pool size. Default 10. */

@@ -102,17 +102,29 @@ async function main() {
   })();
 
   if (!(opts.writeRate > 0 && opts.writeRate <= 200)) throw new Error(`--write-rate: ${opts.writeRate} is not between 0 and 200`);
-  log(`benchmark: sizes ${opts.sizes.join(", ")}; ${opts.rounds} rounds × ${opts.duration} s per server and scenario, ${opts.connections} connections; servers on Node ${serverNode().version}`);
+  log(
+    `benchmark: sizes ${opts.sizes.join(", ")}; ${opts.rounds} rounds × ${opts.duration} s per server and scenario, ${opts.connections} connections; servers on Node ${serverNode().version}`,
+  );
   const { readSeedData } = dist("src/modules/dataset/dataset.js");
   const searchDiffs = verifySearchDocuments(readSeedData(), 300, opts.seed);
   log(`  search columns: ${300 - searchDiffs.length}/300 generated names match buildSearchDocument exactly`);
 
   const report = {
     meta: {
-      date: new Date().toISOString(), label: opts.label, commit: gitCommit(), node: serverNode().version, harnessNode: process.version, postgres: pgVersion,
-      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}`, memoryGB: Math.round(os.totalmem() / 2 ** 30),
+      date: new Date().toISOString(),
+      label: opts.label,
+      commit: gitCommit(),
+      node: serverNode().version,
+      harnessNode: process.version,
+      postgres: pgVersion,
+      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}`,
+      memoryGB: Math.round(os.totalmem() / 2 ** 30),
       options: { ...opts, out: path.relative(BENCH_DIR, opts.out) },
-      searchDocumentCheck: { sample: 300, differing: searchDiffs.length, example: searchDiffs[0] ? { name: searchDiffs[0].name, expected: searchDiffs[0].ref.sortKey, got: searchDiffs[0].got.sortKey } : null },
+      searchDocumentCheck: {
+        sample: 300,
+        differing: searchDiffs.length,
+        example: searchDiffs[0] ? { name: searchDiffs[0].name, expected: searchDiffs[0].ref.sortKey, got: searchDiffs[0].got.sortKey } : null,
+      },
     },
     sizes: [],
   };
@@ -153,7 +165,14 @@ async function main() {
         ours: traffic.pool.map((item) => readBody(item, "ours")),
         peer: traffic.pool.map((item) => readBody(item, "peer")),
       };
-      if (traffic) log(`  S6: ${traffic.stats.distinct} distinct reads (${Object.entries(traffic.stats.byShape).map(([k, v]) => `${k} ${v}`).join(", ")}), the 100 most popular ${Math.round(100 * traffic.stats.top100Share)} % of reads; ${opts.writeRate} writes/s over ${traffic.written.length} platforms`);
+      if (traffic)
+        log(
+          `  S6: ${traffic.stats.distinct} distinct reads (${Object.entries(traffic.stats.byShape)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(
+              ", ",
+            )}), the 100 most popular ${Math.round(100 * traffic.stats.top100Share)} % of reads; ${opts.writeRate} writes/s over ${traffic.written.length} platforms`,
+        );
 
       // Preflight: one request per server and scenario, checked and compared.
       const preflight = {};
@@ -162,7 +181,8 @@ async function main() {
         if (sc === "S6") {
           // one read of each shape per server, checked
           for (const name of SERVERS.filter((n) => runs(sc, n))) {
-            const seen = new Set(), problems = [];
+            const seen = new Set(),
+              problems = [];
             for (const item of traffic.pool) {
               if (seen.has(item.shape)) continue;
               seen.add(item.shape);
@@ -187,12 +207,26 @@ async function main() {
         const ours = preflight[sc].ours?.ids;
         for (const name of ["uncached", "baseline", "peer", "floor"]) {
           const o = preflight[sc][name];
-          if (o?.ids && ours) o.sameAsOurs = JSON.stringify(o.ids) === JSON.stringify(ours) ? "same ids, same order"
-            : JSON.stringify([...o.ids].sort()) === JSON.stringify([...ours].sort()) ? "same ids, other order" : "different ids";
+          if (o?.ids && ours)
+            o.sameAsOurs =
+              JSON.stringify(o.ids) === JSON.stringify(ours)
+                ? "same ids, same order"
+                : JSON.stringify([...o.ids].sort()) === JSON.stringify([...ours].sort())
+                  ? "same ids, other order"
+                  : "different ids";
         }
         for (const name of SERVERS) if (preflight[sc][name]) delete preflight[sc][name].ids;
       }
-      log(`  preflight: ${opts.scenarios.map((sc) => `${sc} ${SERVERS.filter((n) => preflight[sc][n]).map((n) => `${n}=${preflight[sc][n].items}${preflight[sc][n].ok ? "" : "!"}`).join(" ")}`).join("; ")}`);
+      log(
+        `  preflight: ${opts.scenarios
+          .map(
+            (sc) =>
+              `${sc} ${SERVERS.filter((n) => preflight[sc][n])
+                .map((n) => `${n}=${preflight[sc][n].items}${preflight[sc][n].ok ? "" : "!"}`)
+                .join(" ")}`,
+          )
+          .join("; ")}`,
+      );
 
       /** One load run of a scenario against a server (null when that server does not run it). */
       const load = async (sc, name, duration) => {
@@ -204,7 +238,15 @@ async function main() {
           await new Promise((r) => setTimeout(r, 500));
           await resyncWritten(db.url, params.s5);
         }
-        const res = await runLoad({ url: byName[name].url + req.path, headers: req.headers, body: req.body, onBody: req.onBody, duration, connections: opts.connections, pid: byName[name].pid });
+        const res = await runLoad({
+          url: byName[name].url + req.path,
+          headers: req.headers,
+          body: req.body,
+          onBody: req.onBody,
+          duration,
+          connections: opts.connections,
+          pid: byName[name].pid,
+        });
         res.drainMs = await waitForIdle(db.url);
         return res;
       };
@@ -216,20 +258,35 @@ async function main() {
        */
       const loadS6 = async (name, duration) => {
         await resyncWritten(db.url, traffic.written);
-        const writer = name === "peer" ? byName.uncached ?? byName.ours : byName[name];
+        const writer = name === "peer" ? (byName.uncached ?? byName.ours) : byName[name];
         const before = name === "ours" ? await cacheCounters(byName.ours.url) : null;
         const w = startWriter({
-          writeUrl: writer.url + "/graphql", readUrl: byName[name].url + "/graphql", readAs: role(name),
-          token: db.token, written: traffic.written, rate: opts.writeRate,
+          writeUrl: writer.url + "/graphql",
+          readUrl: byName[name].url + "/graphql",
+          readAs: role(name),
+          token: db.token,
+          written: traffic.written,
+          rate: opts.writeRate,
         });
         const bodies = s6Bodies[role(name)];
         const seq = traffic.sequence;
-        const res = await runLoad({ url: byName[name].url + "/graphql", body: (i) => bodies[seq[i % seq.length]], duration, connections: opts.connections, pid: byName[name].pid });
+        const res = await runLoad({
+          url: byName[name].url + "/graphql",
+          body: (i) => bodies[seq[i % seq.length]],
+          duration,
+          connections: opts.connections,
+          pid: byName[name].pid,
+        });
         const ws = await w.stop();
         const after = name === "ours" ? await cacheCounters(byName.ours.url) : null;
         res.drainMs = await waitForIdle(db.url);
         res.s6 = {
-          writes: ws.writes, writeErrors: ws.writeErrors, checks: ws.checks, stale: ws.stale, checkErrors: ws.checkErrors, sampleProblem: ws.sampleProblem,
+          writes: ws.writes,
+          writeErrors: ws.writeErrors,
+          checks: ws.checks,
+          stale: ws.stale,
+          checkErrors: ws.checkErrors,
+          sampleProblem: ws.sampleProblem,
           writeLatencies: ws.writeLatencies,
           cache: before && after ? { hit: after.hit - before.hit, miss: after.miss - before.miss, bypass: after.bypass - before.bypass } : null,
         };
@@ -242,7 +299,8 @@ async function main() {
       // Measured: interleaved rounds (ours, uncached, peer, floor, ours, uncached, ...).
       const cells = {};
       const ownPids = new Set([process.pid, ...servers.map((s) => s.pid)]);
-      const foreign0 = foreignCpuSeconds(ownPids), wall0 = Date.now();
+      const foreign0 = foreignCpuSeconds(ownPids),
+        wall0 = Date.now();
       const totalRuns = opts.scenarios.length * opts.rounds;
       let run = 0;
       for (const sc of opts.scenarios) {
@@ -253,8 +311,19 @@ async function main() {
             const res = await load(sc, name, opts.duration);
             if (!res) continue;
             const c = (cells[sc][name] ??= { runs: [], latencies: [] });
-            c.runs.push({ requests: res.requests, seconds: res.seconds, non2xx: res.non2xx, socketErrors: res.socketErrors, timeouts: res.timeouts, gqlErrors: res.gqlErrors, sampleError: res.sampleError, bytes: res.bytes, peakRss: +res.peakRss.toFixed(1), drainMs: res.drainMs,
-              ...(res.s6 ? { s6: { ...res.s6, writeLatencies: undefined } } : {}) });
+            c.runs.push({
+              requests: res.requests,
+              seconds: res.seconds,
+              non2xx: res.non2xx,
+              socketErrors: res.socketErrors,
+              timeouts: res.timeouts,
+              gqlErrors: res.gqlErrors,
+              sampleError: res.sampleError,
+              bytes: res.bytes,
+              peakRss: +res.peakRss.toFixed(1),
+              drainMs: res.drainMs,
+              ...(res.s6 ? { s6: { ...res.s6, writeLatencies: undefined } } : {}),
+            });
             if (res.s6) for (const l of res.s6.writeLatencies) (c.writeLatencies ??= []).push(l);
             for (const l of res.latencies) c.latencies.push(l);
           }
@@ -268,10 +337,21 @@ async function main() {
 
       const sizeReport = {
         otherCpuShare: +otherCpu.toFixed(3),
-        size, database: { name: db.name, buildSeconds: +db.seconds.toFixed(1), load: db.load }, geojson,
-        parameters: { s1: params.s1, s2: params.s2, s3: params.s3, s3a: params.s3a, s4: params.s4.length, s5: params.s5.length,
-          ...(traffic ? { s6: { ...traffic.stats, written: traffic.written.length, writeRate: opts.writeRate } } : {}) },
-        preflight, servers: {}, results: {},
+        size,
+        database: { name: db.name, buildSeconds: +db.seconds.toFixed(1), load: db.load },
+        geojson,
+        parameters: {
+          s1: params.s1,
+          s2: params.s2,
+          s3: params.s3,
+          s3a: params.s3a,
+          s4: params.s4.length,
+          s5: params.s5.length,
+          ...(traffic ? { s6: { ...traffic.stats, written: traffic.written.length, writeRate: opts.writeRate } } : {}),
+        },
+        preflight,
+        servers: {},
+        results: {},
       };
       for (const s of servers) sizeReport.servers[s.name] = { label: s.label, pid: s.pid, memoryAtEnd: memoryOf(s.pid) };
       for (const sc of opts.scenarios) {
@@ -281,8 +361,12 @@ async function main() {
           const requests = c.runs.reduce((s, x) => s + x.requests, 0);
           const seconds = c.runs.reduce((s, x) => s + x.seconds, 0);
           sizeReport.results[sc][name] = {
-            requests, seconds: +seconds.toFixed(2), rps: +(requests / seconds).toFixed(1),
-            p50: +percentile(sorted, 50).toFixed(2), p90: +percentile(sorted, 90).toFixed(2), p99: +percentile(sorted, 99).toFixed(2),
+            requests,
+            seconds: +seconds.toFixed(2),
+            rps: +(requests / seconds).toFixed(1),
+            p50: +percentile(sorted, 50).toFixed(2),
+            p90: +percentile(sorted, 90).toFixed(2),
+            p99: +percentile(sorted, 99).toFixed(2),
             max: +sorted[sorted.length - 1]?.toFixed(2),
             non2xx: c.runs.reduce((s, x) => s + x.non2xx, 0),
             socketErrors: c.runs.reduce((s, x) => s + x.socketErrors + x.timeouts, 0),
@@ -297,11 +381,17 @@ async function main() {
             const wl = Float64Array.from(c.writeLatencies ?? []).sort();
             const cache = c.runs[0].s6.cache ? { hit: sum((x) => x.cache.hit), miss: sum((x) => x.cache.miss), bypass: sum((x) => x.cache.bypass) } : null;
             sizeReport.results[sc][name].s6 = {
-              writes: sum((x) => x.writes), writeErrors: sum((x) => x.writeErrors), checks: sum((x) => x.checks), stale: sum((x) => x.stale),
-              checkErrors: sum((x) => x.checkErrors), sampleProblem: c.runs.find((x) => x.s6.sampleProblem)?.s6.sampleProblem ?? null,
+              writes: sum((x) => x.writes),
+              writeErrors: sum((x) => x.writeErrors),
+              checks: sum((x) => x.checks),
+              stale: sum((x) => x.stale),
+              checkErrors: sum((x) => x.checkErrors),
+              sampleProblem: c.runs.find((x) => x.s6.sampleProblem)?.s6.sampleProblem ?? null,
               writesPerSecond: +(sum((x) => x.writes) / seconds).toFixed(2),
-              writeP50: +percentile(wl, 50).toFixed(2), writeP99: +percentile(wl, 99).toFixed(2),
-              cache, hitRate: cache && cache.hit + cache.miss ? +(cache.hit / (cache.hit + cache.miss)).toFixed(3) : null,
+              writeP50: +percentile(wl, 50).toFixed(2),
+              writeP99: +percentile(wl, 99).toFixed(2),
+              cache,
+              hitRate: cache && cache.hit + cache.miss ? +(cache.hit / (cache.hit + cache.miss)).toFixed(3) : null,
             };
           }
         }
@@ -324,7 +414,9 @@ async function main() {
   const history = path.join(opts.out, "history.csv");
   const rows = appendHistory(history, report);
   process.stdout.write(md);
-  log(`\nwritten: ${path.relative(process.cwd(), base)}.md and .json, ${rows} rows added to ${path.relative(process.cwd(), history)} (${report.meta.totalSeconds} s in all)`);
+  log(
+    `\nwritten: ${path.relative(process.cwd(), base)}.md and .json, ${rows} rows added to ${path.relative(process.cwd(), history)} (${report.meta.totalSeconds} s in all)`,
+  );
 }
 
 main().catch((err) => {

@@ -39,7 +39,9 @@ async function main(): Promise<number> {
       fs.accessSync(dir, fs.constants.W_OK);
       if (fs.existsSync(values.out) && fs.statSync(values.out).isDirectory()) throw new Error("it is a folder");
     } catch (err) {
-      process.stderr.write(`export: cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? `no folder ${dir}` : (err as Error).message}\n`);
+      process.stderr.write(
+        `export: cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? `no folder ${dir}` : (err as Error).message}\n`,
+      );
       return 1;
     }
   }
@@ -64,7 +66,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err) => {
-  process.stderr.write(`export failed: ${(err as Error).message}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`export failed: ${(err as Error).message}\n`);
+    process.exit(1);
+  },
+);

@@ -33,7 +33,12 @@ async function main(): Promise<void> {
     process.stdout.write(
       `seed loaded: ${changed.length ? changed.map(([t, n]) => `${t} ${n}`).join(", ") + " rows written" : "nothing changed"}\n` +
         `registry now holds: ${counts.map((c) => `${c.n} ${c.t}`).join(", ")}\n` +
-        heldBack.map((e) => `held back: ${e.platform} ${e.status} ${e.effectiveDate} (an official has recorded this platform's status; the data set leaves it to them)\n`).join(""),
+        heldBack
+          .map(
+            (e) =>
+              `held back: ${e.platform} ${e.status} ${e.effectiveDate} (an official has recorded this platform's status; the data set leaves it to them)\n`,
+          )
+          .join(""),
     );
   } catch (err) {
     if (err instanceof SeedValidationError) {

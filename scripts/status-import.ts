@@ -32,9 +32,10 @@ function report(r: BatchResult): string {
     return lines.join("\n") + "\n";
   }
   for (const row of r.rows) {
-    const what = row.outcome === "CHANGE"
-      ? `${row.from} → ${row.status}, version ${row.version}`
-      : `already recorded${row.eventId ? ` (event ${row.eventId})` : " (as an earlier row of this file)"}, skipped`;
+    const what =
+      row.outcome === "CHANGE"
+        ? `${row.from} → ${row.status}, version ${row.version}`
+        : `already recorded${row.eventId ? ` (event ${row.eventId})` : " (as an earlier row of this file)"}, skipped`;
     lines.push(`  row ${row.row}: ${row.platformId}: ${what}`);
   }
   const verb = r.dryRun ? "would record" : "recorded";
@@ -43,7 +44,9 @@ function report(r: BatchResult): string {
     return lines.join("\n") + "\n";
   }
   const skipped = r.unchanged ? `; ${r.unchanged} row(s) ask for no change` : "";
-  lines.push(`${r.dryRun ? "dry run: " : ""}${verb} ${r.changed} change(s); ${r.alreadyRecorded} row(s) already recorded${skipped}${r.dryRun ? "; nothing was written" : ""}`);
+  lines.push(
+    `${r.dryRun ? "dry run: " : ""}${verb} ${r.changed} change(s); ${r.alreadyRecorded} row(s) already recorded${skipped}${r.dryRun ? "; nothing was written" : ""}`,
+  );
   return lines.join("\n") + "\n";
 }
 

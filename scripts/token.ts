@@ -56,7 +56,15 @@ const POSITIONALS = { create: 0, list: 0, revoke: 1, rotate: 1 } as const;
 
 class UsageError extends Error {}
 
-interface Values { role?: string; grant?: string[]; agency?: string[]; district?: string[]; expires?: string; name?: string; json?: boolean }
+interface Values {
+  role?: string;
+  grant?: string[];
+  agency?: string[];
+  district?: string[];
+  expires?: string;
+  name?: string;
+  json?: boolean;
+}
 
 function parse(argv: string[]) {
   const [command, ...rest] = argv;
@@ -70,9 +78,7 @@ function parse(argv: string[]) {
     throw new UsageError(`${cmd}: ${(err as Error).message}`);
   }
   if (parsed.positionals.length !== POSITIONALS[cmd]) {
-    throw new UsageError(
-      POSITIONALS[cmd] ? `${cmd} takes one token id` : `${cmd} takes no arguments (got "${parsed.positionals.join(" ")}")`,
-    );
+    throw new UsageError(POSITIONALS[cmd] ? `${cmd} takes one token id` : `${cmd} takes no arguments (got "${parsed.positionals.join(" ")}")`);
   }
   return { cmd, values: parsed.values as Values, positionals: parsed.positionals };
 }
@@ -97,13 +103,18 @@ const iso = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, "Z") :
 /** Display width in a terminal: CJK and other wide characters take two columns. */
 function width(s: string): number {
   let w = 0;
-  for (const ch of s) w += /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|[\u{20000}-\u{3FFFD}]/u.test(ch) ? 2 : 1;
+  for (const ch of s)
+    w += /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|[\u{20000}-\u{3FFFD}]/u.test(ch) ? 2 : 1;
   return w;
 }
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(widths[i] - width(c)))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(widths[i] - width(c))))
+      .join("  ")
+      .trimEnd();
   return [line(header), ...rows.map(line)].join("\n") + "\n";
 }
 
@@ -125,9 +136,10 @@ async function main(): Promise<number> {
     if (config.seedOnEmpty) await seedIfEmpty(db, logger);
     const tokens = new TokenService(db.dataSource);
     const districts: Districts = new Map(
-      ((await db.dataSource.query(`SELECT code, name_hans, name_en FROM district`)) as Array<{ code: string; name_hans: string; name_en: string }>).map(
-        (d) => [d.code, { nameHans: d.name_hans, nameEn: d.name_en }],
-      ),
+      ((await db.dataSource.query(`SELECT code, name_hans, name_en FROM district`)) as Array<{ code: string; name_hans: string; name_en: string }>).map((d) => [
+        d.code,
+        { nameHans: d.name_hans, nameEn: d.name_en },
+      ]),
     );
     if (cmd === "create") {
       const grants: Grant[] = (values.grant ?? []).map(parseGrant);
@@ -151,9 +163,15 @@ async function main(): Promise<number> {
       const state = (t: TokenInfo) => (t.revokedAt ? "revoked" : t.expiresAt && t.expiresAt.getTime() <= now ? "expired" : "active");
       if (values.json) {
         const out = all.map((t) => ({
-          id: t.tokenId, name: t.name, role: t.role, state: state(t), grants: t.grants.map(formatGrant),
-          createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt?.toISOString() ?? null,
-          lastUsedAt: t.lastUsedAt?.toISOString() ?? null, revokedAt: t.revokedAt?.toISOString() ?? null,
+          id: t.tokenId,
+          name: t.name,
+          role: t.role,
+          state: state(t),
+          grants: t.grants.map(formatGrant),
+          createdAt: t.createdAt.toISOString(),
+          expiresAt: t.expiresAt?.toISOString() ?? null,
+          lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+          revokedAt: t.revokedAt?.toISOString() ?? null,
           rotatedAt: t.rotatedAt?.toISOString() ?? null,
         }));
         process.stdout.write(JSON.stringify(out, null, 2) + "\n");
@@ -163,7 +181,17 @@ async function main(): Promise<number> {
           process.stdout.write(
             table(
               ["ID", "NAME", "ROLE", "STATE", "GRANTS", "CREATED", "EXPIRES", "LAST USED", "REVOKED"],
-              all.map((t) => [t.tokenId, t.name, t.role.toLowerCase(), state(t), describeGrants(t), iso(t.createdAt), iso(t.expiresAt), iso(t.lastUsedAt), iso(t.revokedAt)]),
+              all.map((t) => [
+                t.tokenId,
+                t.name,
+                t.role.toLowerCase(),
+                state(t),
+                describeGrants(t),
+                iso(t.createdAt),
+                iso(t.expiresAt),
+                iso(t.lastUsedAt),
+                iso(t.revokedAt),
+              ]),
             ),
           );
         }
@@ -173,7 +201,9 @@ async function main(): Promise<number> {
       process.stdout.write(`revoked token ${t.tokenId} "${t.name}"; it is refused from the next request on\n`);
     } else {
       const { token, info } = await tokens.rotate(positionals[0]);
-      process.stdout.write(`rotated token ${info.tokenId} "${info.name}" (same grants: ${describeGrants(info)}); the old secret is refused from the next request on\n`);
+      process.stdout.write(
+        `rotated token ${info.tokenId} "${info.name}" (same grants: ${describeGrants(info)}); the old secret is refused from the next request on\n`,
+      );
       process.stdout.write(`the new one is shown once; send it as Authorization: Bearer <token>\n${token}\n`);
     }
     return 0;

@@ -25,9 +25,7 @@ export interface Running {
 
 /** Loads the plan's data when the registry has no platforms and no districts yet. */
 export async function seedIfEmpty(db: Database, logger: Logger): Promise<boolean> {
-  const [{ n }]: Array<{ n: string }> = await db.dataSource.query(
-    `SELECT (SELECT count(*) FROM platform) + (SELECT count(*) FROM district) AS n`,
-  );
+  const [{ n }]: Array<{ n: string }> = await db.dataSource.query(`SELECT (SELECT count(*) FROM platform) + (SELECT count(*) FROM district) AS n`);
   if (Number(n) > 0) return false;
   const t0 = Date.now();
   const result = await loadSeed(db.dataSource, readSeedData());

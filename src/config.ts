@@ -155,7 +155,10 @@ function origins(env: Env, name: string): "*" | string[] {
   const raw = env[name];
   if (raw === undefined) return "*";
   if (raw.trim() === "*") return "*";
-  const list = raw.split(",").map((o) => o.trim()).filter(Boolean);
+  const list = raw
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const o of list) {
     let u: URL;
     try {
@@ -183,11 +186,17 @@ function trustProxy(env: Env): false | number | string[] {
     if (n > 100) throw new ConfigError("TRUST_PROXY", `hop count must be at most 100, got ${n}`);
     return n;
   }
-  const list = raw.split(",").map((x) => x.trim()).filter(Boolean);
+  const list = raw
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
   const NAMED = ["loopback", "linklocal", "uniquelocal"];
   for (const a of list) {
     if (!NAMED.includes(a) && !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a)) {
-      throw new ConfigError("TRUST_PROXY", `must be false, a hop count, or a comma-separated list of addresses/CIDR ranges (or loopback, linklocal, uniquelocal), got "${a}"`);
+      throw new ConfigError(
+        "TRUST_PROXY",
+        `must be false, a hop count, or a comma-separated list of addresses/CIDR ranges (or loopback, linklocal, uniquelocal), got "${a}"`,
+      );
     }
   }
   return list;

@@ -31,7 +31,11 @@ import { SearchInterpreter } from "./modules/platform/search-interpretation";
 import { SourceSearchService } from "./modules/dataset/source-search";
 
 /** Services are stateless and built once per server. */
-export function createServices(ds: DataSource, hub: ChangeBus, options: { preparedStatements?: boolean; outlines?: { features: OutlineInput[]; attribution: string | null } | null } = {}) {
+export function createServices(
+  ds: DataSource,
+  hub: ChangeBus,
+  options: { preparedStatements?: boolean; outlines?: { features: OutlineInput[]; attribution: string | null } | null } = {},
+) {
   // Reads may go to a streaming replica; writes and their transactions always go to the primary.
   const reader = createReader(ds, options);
   const search = new SearchInterpreter(reader, hub);

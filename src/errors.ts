@@ -49,10 +49,8 @@ export class AppError extends GraphQLError {
   }
 }
 
-export const badInput = (message: string, extensions: Record<string, unknown> = {}) =>
-  new AppError(ErrorCode.BAD_USER_INPUT, message, extensions);
-export const notFound = (message: string, extensions: Record<string, unknown> = {}) =>
-  new AppError(ErrorCode.NOT_FOUND, message, extensions);
+export const badInput = (message: string, extensions: Record<string, unknown> = {}) => new AppError(ErrorCode.BAD_USER_INPUT, message, extensions);
+export const notFound = (message: string, extensions: Record<string, unknown> = {}) => new AppError(ErrorCode.NOT_FOUND, message, extensions);
 
 const INTERNAL_MESSAGE = "Internal server error";
 
@@ -105,8 +103,7 @@ export function makeFormatError(logger: Logger, onStorageFull: () => void = () =
     }
     if (original instanceof ArgumentValidationError) {
       const fields = original.extensions.validationErrors as
-        | Array<{ property: string; constraints?: Record<string, string>; children?: unknown[] }>
-        | undefined;
+        Array<{ property: string; constraints?: Record<string, string>; children?: unknown[] }> | undefined;
       const details = flattenValidation(fields ?? []);
       return {
         message: details.length ? `Invalid input: ${details.map((d) => `${d.field}: ${d.messages.join("; ")}`).join(" | ")}` : "Invalid input",
@@ -136,7 +133,11 @@ export function makeFormatError(logger: Logger, onStorageFull: () => void = () =
       return { message: e.message, path: formatted.path, extensions: e.extensions };
     }
     if ((original as { code?: string })?.code === "57014") {
-      return { message: "the query took too long and was cancelled", path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: RETRY_AFTER_SECONDS } };
+      return {
+        message: "the query took too long and was cancelled",
+        path: formatted.path,
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: RETRY_AFTER_SECONDS },
+      };
     }
     logger.error({ err: original, path: formatted.path }, "unexpected error in GraphQL request");
     return { message: INTERNAL_MESSAGE, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
@@ -154,7 +155,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   // connection exceptions and operator intervention (shutdown, crash, cannot connect now); not 08P01 (protocol violation: a bug)
   if (e.code && ["08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03"].includes(e.code)) return true;
   if (e.code && ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"].includes(e.code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|not queryable/i.test(e.message ?? "");
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|not queryable/i.test(
+    e.message ?? "",
+  );
 }
 
 interface FieldError {
@@ -162,10 +165,7 @@ interface FieldError {
   messages: string[];
 }
 
-function flattenValidation(
-  errors: Array<{ property: string; constraints?: Record<string, string>; children?: unknown[] }>,
-  prefix = "",
-): FieldError[] {
+function flattenValidation(errors: Array<{ property: string; constraints?: Record<string, string>; children?: unknown[] }>, prefix = ""): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
     const field = prefix ? `${prefix}.${e.property}` : e.property;

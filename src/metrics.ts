@@ -31,8 +31,18 @@ interface PgPool {
 export function createMetrics(dataSource: DataSource): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "registry_" });
-  const http = new Counter({ name: "registry_http_requests_total", help: "HTTP requests", labelNames: ["method", "route", "status"] as const, registers: [registry] });
-  const ops = new Counter({ name: "registry_graphql_operations_total", help: "GraphQL operations, by the root fields they select", labelNames: ["field", "type"] as const, registers: [registry] });
+  const http = new Counter({
+    name: "registry_http_requests_total",
+    help: "HTTP requests",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [registry],
+  });
+  const ops = new Counter({
+    name: "registry_graphql_operations_total",
+    help: "GraphQL operations, by the root fields they select",
+    labelNames: ["field", "type"] as const,
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: "registry_graphql_operation_duration_seconds",
     help: "GraphQL operation latency, by the root fields it selects",
@@ -42,9 +52,30 @@ export function createMetrics(dataSource: DataSource): Metrics {
   });
   const errors = new Counter({ name: "registry_graphql_errors_total", help: "GraphQL errors by code", labelNames: ["code"] as const, registers: [registry] });
   const pool = (): PgPool | undefined => (dataSource.isInitialized ? ((dataSource.driver as unknown as { master?: PgPool }).master ?? undefined) : undefined);
-  new Gauge({ name: "registry_db_pool_connections", help: "Pool connections", registers: [registry], collect() { this.set(pool()?.totalCount ?? 0); } });
-  new Gauge({ name: "registry_db_pool_idle", help: "Idle pool connections", registers: [registry], collect() { this.set(pool()?.idleCount ?? 0); } });
-  new Gauge({ name: "registry_db_pool_waiting", help: "Requests waiting for a connection", registers: [registry], collect() { this.set(pool()?.waitingCount ?? 0); } });
+  new Gauge({
+    name: "registry_db_pool_connections",
+    help: "Pool connections",
+    registers: [registry],
+    collect() {
+      this.set(pool()?.totalCount ?? 0);
+    },
+  });
+  new Gauge({
+    name: "registry_db_pool_idle",
+    help: "Idle pool connections",
+    registers: [registry],
+    collect() {
+      this.set(pool()?.idleCount ?? 0);
+    },
+  });
+  new Gauge({
+    name: "registry_db_pool_waiting",
+    help: "Requests waiting for a connection",
+    registers: [registry],
+    collect() {
+      this.set(pool()?.waitingCount ?? 0);
+    },
+  });
 
   const codes = errorCodes();
 

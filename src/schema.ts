@@ -14,7 +14,21 @@ import { StatusBatchResolver } from "./modules/status/status-batch.resolver";
 import { ViewerResolver, ViewerScopeResolver } from "./modules/auth/viewer.resolver";
 import { GraphQLDateTime } from "graphql-scalars";
 
-export const resolvers = [PlatformResolver, PlatformConnectionResolver, StatusEventResolver, DistrictResolver, AgencyResolver, TargetResolver, DomainResolver, GeoResolver, PlatformWriteResolver, StatusResolver, StatusBatchResolver, ViewerResolver, ViewerScopeResolver] as const;
+export const resolvers = [
+  PlatformResolver,
+  PlatformConnectionResolver,
+  StatusEventResolver,
+  DistrictResolver,
+  AgencyResolver,
+  TargetResolver,
+  DomainResolver,
+  GeoResolver,
+  PlatformWriteResolver,
+  StatusResolver,
+  StatusBatchResolver,
+  ViewerResolver,
+  ViewerScopeResolver,
+] as const;
 
 /** type-graphql's own defaults for class-validator (skipMissingProperties, as partial inputs are allowed). */
 const VALIDATOR_OPTIONS: ValidatorOptions = { forbidUnknownValues: false, skipMissingProperties: true };

@@ -79,7 +79,14 @@ export async function createServer({ config, dataSource, databaseUrl, logger, ou
   const ws = createWsServer({ httpServer, schema, services, guards, steps, config, trust: app.get("trust proxy fn"), formatError });
   const lifecycle = createLifecycle({ httpServer, apollo: () => apollo, bus, guards, logger });
   const apollo = await createApollo({
-    schema, steps, config, dataSource, httpServer, metrics, cache, formatError,
+    schema,
+    steps,
+    config,
+    dataSource,
+    httpServer,
+    metrics,
+    cache,
+    formatError,
     onDrain: async () => {
       await ws.dispose();
       if (lifecycle.busStarted) await bus.stop();
@@ -98,7 +105,8 @@ export async function createServer({ config, dataSource, databaseUrl, logger, ou
       const m = await services.outlines?.match().catch((err) => void logger.warn({ err }, "could not match the district outlines yet"));
       if (m) {
         const report = { file: config.districtOutlines, outlined: m.outlines.map((o) => o.id), unknown: m.unknown, missing: m.missing };
-        if (m.unknown.length || m.missing.length) logger.warn(report, "district outlines: some features name no district of the registry, or some districts have no outline");
+        if (m.unknown.length || m.missing.length)
+          logger.warn(report, "district outlines: some features name no district of the registry, or some districts have no outline");
         else logger.info(report, "district outlines loaded");
       }
     },

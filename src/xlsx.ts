@@ -28,7 +28,8 @@ export async function toXlsx(sheets: readonly XlsxSheet[]): Promise<Buffer> {
     const ws = wb.addWorksheet(s.name, { views: [{ state: "frozen", ySplit: 1 }] });
     ws.columns = s.header.map((h, i) => ({ header: h, width: s.widths?.[i] ?? 16 }));
     ws.getRow(1).font = { bold: true };
-    for (const r of s.rows) ws.addRow(r.map((v) => (v === null || v === undefined ? null : Array.isArray(v) ? v.join("|") : typeof v === "number" ? v : String(v))));
+    for (const r of s.rows)
+      ws.addRow(r.map((v) => (v === null || v === undefined ? null : Array.isArray(v) ? v.join("|") : typeof v === "number" ? v : String(v))));
   }
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

@@ -24,9 +24,36 @@ if (process.argv.includes("--serve")) {
   const app = express();
   app.disable("x-powered-by");
   const cache = new Map();
-  const answer = (id) => JSON.stringify({ data: { platform: { id, nameHans: "黄埔汇思新型显示创新示范区", nameEn: "Huangpu Huisi New display technology Innovation Demonstration Zone", kind: "INNOVATION_ZONE", status: "UNDER_CONSTRUCTION", version: 1, statusHistory: [{ from: null, to: "UNDER_CONSTRUCTION", effectiveDate: "2018-09-14", recordedAt: "2020-11-29T07:29:55.338Z", actor: "bench-generator", note: "Synthetic platform (benchmark data); status as generated", source: { title: "廣州市建設國際科技産業創新中心三年行動計劃(2018—2020年)", url: null, publishedAt: "2018-09-14" }, correction: false }] } } });
+  const answer = (id) =>
+    JSON.stringify({
+      data: {
+        platform: {
+          id,
+          nameHans: "黄埔汇思新型显示创新示范区",
+          nameEn: "Huangpu Huisi New display technology Innovation Demonstration Zone",
+          kind: "INNOVATION_ZONE",
+          status: "UNDER_CONSTRUCTION",
+          version: 1,
+          statusHistory: [
+            {
+              from: null,
+              to: "UNDER_CONSTRUCTION",
+              effectiveDate: "2018-09-14",
+              recordedAt: "2020-11-29T07:29:55.338Z",
+              actor: "bench-generator",
+              note: "Synthetic platform (benchmark data); status as generated",
+              source: { title: "廣州市建設國際科技産業創新中心三年行動計劃(2018—2020年)", url: null, publishedAt: "2018-09-14" },
+              correction: false,
+            },
+          ],
+        },
+      },
+    });
   app.use("/graphql", express.json(), (req, res) => {
-    const key = createHash("sha1").update(req.body.query).update(JSON.stringify(req.body.variables ?? {})).digest("base64");
+    const key = createHash("sha1")
+      .update(req.body.query)
+      .update(JSON.stringify(req.body.variables ?? {}))
+      .digest("base64");
     let hit = cache.get(key);
     if (!hit) cache.set(key, (hit = answer(req.body.variables?.id)));
     res.type("application/json").send(hit);
@@ -35,13 +62,25 @@ if (process.argv.includes("--serve")) {
 } else {
   const duration = Number((/--duration=(\d+)/.exec(process.argv.join(" ")) ?? [])[1] ?? 6);
   const port = await freePort();
-  const child = spawn(process.execPath, [here, "--serve"], { env: { ...process.env, PORT: String(port), NODE_ENV: "production" }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [here, "--serve"], {
+    env: { ...process.env, PORT: String(port), NODE_ENV: "production" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   await new Promise((r) => child.stdout.once("data", r));
-  const query = "query S4($id: ID!) { platform(id: $id) { id nameHans nameEn kind status version statusHistory { from to effectiveDate recordedAt actor note source { title url publishedAt } correction } } }";
+  const query =
+    "query S4($id: ID!) { platform(id: $id) { id nameHans nameEn kind status version statusHistory { from to effectiveDate recordedAt actor note source { title url publishedAt } correction } } }";
   const body = (i) => JSON.stringify({ query, variables: { id: `platform-${i % 200}` } });
   await runLoad({ url: `http://127.0.0.1:${port}/graphql`, body, duration: 2, connections: 10, pid: child.pid });
   const r = await runLoad({ url: `http://127.0.0.1:${port}/graphql`, body, duration, connections: 10, pid: child.pid });
   const sorted = Float64Array.from(r.latencies).sort();
-  console.log(JSON.stringify({ rps: +(r.requests / r.seconds).toFixed(0), p50: percentile(sorted, 50), p99: percentile(sorted, 99), peakRssMB: Math.round(r.peakRss), errors: r.non2xx + r.gqlErrors }));
+  console.log(
+    JSON.stringify({
+      rps: +(r.requests / r.seconds).toFixed(0),
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      peakRssMB: Math.round(r.peakRss),
+      errors: r.non2xx + r.gqlErrors,
+    }),
+  );
   child.kill("SIGTERM");
 }

@@ -61,7 +61,13 @@ export function createJitExecutor(schema: GraphQLSchema, { disabled = false }: J
   /** operations run as compiled code, and on graphql-js (introspection, variables that do not coerce, disabled) */
   const stats = { compiledRuns: 0, graphqlJsRuns: 0 };
 
-  const run = async function run({ document, source, operationName, variables, context }: {
+  const run = async function run({
+    document,
+    source,
+    operationName,
+    variables,
+    context,
+  }: {
     document: DocumentNode;
     source: string;
     operationName: string | null;

@@ -82,17 +82,22 @@ export async function loadGenerated(url, count, { seed = "gz-bench-1", log = con
     );
     for (const { indexname } of idx) await admin.query(`DROP INDEX ${indexname}`);
 
-    const clients = await Promise.all(tables.map(async () => {
-      const c = new pg.Client({ connectionString: url, application_name: "bench-copy" });
-      await c.connect();
-      await c.query("SET session_replication_role = replica");
-      return c;
-    }));
+    const clients = await Promise.all(
+      tables.map(async () => {
+        const c = new pg.Client({ connectionString: url, application_name: "bench-copy" });
+        await c.connect();
+        await c.query("SET session_replication_role = replica");
+        return c;
+      }),
+    );
     const streams = tables.map((t, k) => clients[k].query(copyFrom(`COPY ${COPY_TABLES[t]} FROM STDIN`)));
-    const done = streams.map((s) => new Promise((resolve, reject) => {
-      s.on("finish", resolve);
-      s.on("error", reject);
-    }));
+    const done = streams.map(
+      (s) =>
+        new Promise((resolve, reject) => {
+          s.on("finish", resolve);
+          s.on("error", reject);
+        }),
+    );
     const bar = new cliProgress.SingleBar(
       { format: `  load ${count.toLocaleString("en")} platforms [{bar}] {percentage}% {value}/{total} {eta_formatted} left`, hideCursor: true },
       cliProgress.Presets.shades_classic,
@@ -125,9 +130,13 @@ export async function loadGenerated(url, count, { seed = "gz-bench-1", log = con
     await admin.query("VACUUM ANALYZE");
     const { rows: sizes } = await admin.query(
       `SELECT relname, n_live_tup::bigint AS rows, pg_total_relation_size(relid) AS bytes FROM pg_stat_user_tables
-       WHERE relname = ANY($1) ORDER BY relname`, [tables]);
+       WHERE relname = ANY($1) ORDER BY relname`,
+      [tables],
+    );
     const seconds = { copy: (tCopy - t0) / 1000, indexes: (tIndex - tCopy) / 1000, vacuum: (Date.now() - tIndex) / 1000 };
-    log(`  loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s (COPY ${seconds.copy.toFixed(1)} s, indexes ${seconds.indexes.toFixed(1)} s, VACUUM ANALYZE ${seconds.vacuum.toFixed(1)} s)`);
+    log(
+      `  loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s (COPY ${seconds.copy.toFixed(1)} s, indexes ${seconds.indexes.toFixed(1)} s, VACUUM ANALYZE ${seconds.vacuum.toFixed(1)} s)`,
+    );
     return { seconds, tables: sizes.map((r) => ({ table: r.relname, rows: Number(r.rows), mb: +(Number(r.bytes) / 1048576).toFixed(1) })) };
   } finally {
     await admin.end();

@@ -44,9 +44,15 @@ export function makeRng(seed) {
     h = Math.imul(h ^ (h >>> 13), 3266489909);
     return (h ^= h >>> 16) >>> 0;
   };
-  let a = next(), b = next(), c = next(), d = next();
+  let a = next(),
+    b = next(),
+    c = next(),
+    d = next();
   return () => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     let t = (a + b) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
@@ -66,7 +72,8 @@ function categorical(weights) {
   for (const v of values) cum.push((s += weights.get(v)));
   return (rng) => {
     const x = rng() * s;
-    let lo = 0, hi = cum.length - 1;
+    let lo = 0,
+      hi = cum.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (cum[mid] > x) hi = mid;
@@ -92,47 +99,120 @@ function gaussian(rng) {
 // ---- name fragments (from the real names) ----------------------------------------------------
 
 const NO_DISTRICT_PLACES = [
-  ["广州", "Guangzhou"], ["华南", "South China"], ["粤港", "Guangdong-Hong Kong"], ["穗港", "Guangzhou-Hong Kong"], ["中新", "Sino-Singapore"],
+  ["广州", "Guangzhou"],
+  ["华南", "South China"],
+  ["粤港", "Guangdong-Hong Kong"],
+  ["穗港", "Guangzhou-Hong Kong"],
+  ["中新", "Sino-Singapore"],
 ];
 const INSTITUTIONS = [
-  ["中山大学", "Sun Yat-sen University"], ["华南理工大学", "South China University of Technology"], ["暨南大学", "Jinan University"],
-  ["华南师范大学", "South China Normal University"], ["广州大学", "Guangzhou University"], ["广州医科大学", "Guangzhou Medical University"],
-  ["广州中医药大学", "Guangzhou University of Chinese Medicine"], ["中科院", "CAS"], ["清华大学", "Tsinghua University"],
-  ["浙江大学", "Zhejiang University"], ["香港科技大学", "HKUST"],
+  ["中山大学", "Sun Yat-sen University"],
+  ["华南理工大学", "South China University of Technology"],
+  ["暨南大学", "Jinan University"],
+  ["华南师范大学", "South China Normal University"],
+  ["广州大学", "Guangzhou University"],
+  ["广州医科大学", "Guangzhou Medical University"],
+  ["广州中医药大学", "Guangzhou University of Chinese Medicine"],
+  ["中科院", "CAS"],
+  ["清华大学", "Tsinghua University"],
+  ["浙江大学", "Zhejiang University"],
+  ["香港科技大学", "HKUST"],
 ];
 /** Characters of real institution and company names in the plan (华, 南, 科, 达, 安, 金, 发, ...) and common brand characters. */
 // (no 一 or 不: their tone changes with the next syllable, so per-fragment pinyin would not compose)
 const BRAND_CHARS = "华南科达安金发冠昊创谷讯飞拓思合新明珠瑞康信恒泰盛德宏嘉和锐博卓越睿捷远航星辰海川峰云天晟鼎光正成立通汇融凯美佳奥威诚维源智联";
 const DOMAIN_TERMS = {
-  fintech: ["智能金融", "Intelligent Finance"], "rail-transit": ["轨道交通", "Rail Transit"], marine: ["海洋", "Marine"],
-  "high-end-equipment": ["高端装备", "High-end Equipment"], "cloud-big-data": ["大数据", "Big Data"],
-  "civil-engineering": ["结构工程", "Structural Engineering"], "modern-services": ["科技服务", "Technology Services"],
-  "energy-saving-env": ["节能环保", "Energy Saving"], "green-low-carbon": ["绿色低碳", "Green Low-carbon"],
+  fintech: ["智能金融", "Intelligent Finance"],
+  "rail-transit": ["轨道交通", "Rail Transit"],
+  marine: ["海洋", "Marine"],
+  "high-end-equipment": ["高端装备", "High-end Equipment"],
+  "cloud-big-data": ["大数据", "Big Data"],
+  "civil-engineering": ["结构工程", "Structural Engineering"],
+  "modern-services": ["科技服务", "Technology Services"],
+  "energy-saving-env": ["节能环保", "Energy Saving"],
+  "green-low-carbon": ["绿色低碳", "Green Low-carbon"],
 };
 const GENERIC_TERM = ["科技", "Science and Technology"];
 const SUFFIXES = {
-  LABORATORY: [["实验室", "Laboratory"], ["联合实验室", "Joint Laboratory"], ["重点实验室", "Key Laboratory"]],
-  BIG_SCIENCE_FACILITY: [["研究设施", "Research Facility"], ["观测装置", "Observation Facility"], ["大科学装置", "Big Science Facility"]],
-  UNIVERSITY: [["学院", "College"], ["研究生院", "Graduate School"]],
-  RESEARCH_INSTITUTE: [["研究院", "Research Institute"], ["工业技术研究院", "Industrial Technology Research Institute"], ["研究所", "Institute"]],
-  INNOVATION_CENTER: [["创新中心", "Innovation Center"], ["产业创新中心", "Industry Innovation Center"]],
-  TESTING_CENTER: [["质量监督检验中心", "Quality Supervision and Inspection Center"], ["检测中心", "Testing Center"]],
-  INNOVATION_ZONE: [["创新集聚区", "Innovation Cluster"], ["创新示范区", "Innovation Demonstration Zone"]],
-  HIGH_TECH_PARK: [["科技园", "Science Park"], ["产业园", "Industrial Park"]],
-  SCIENCE_TOWN: [["科技小镇", "Technology Town"], ["科技城", "Science City"]],
-  INCUBATOR: [["孵化器", "Incubator"], ["创新创业基地", "Innovation and Entrepreneurship Base"]],
-  TECH_TRANSFER: [["技术转移中心", "Technology Transfer Center"], ["成果转化基地", "Achievement Transformation Base"]],
-  INTERNATIONAL_COOPERATION: [["国际联合研究院", "International Joint Research Institute"], ["国际合作基地", "International Cooperation Base"]],
+  LABORATORY: [
+    ["实验室", "Laboratory"],
+    ["联合实验室", "Joint Laboratory"],
+    ["重点实验室", "Key Laboratory"],
+  ],
+  BIG_SCIENCE_FACILITY: [
+    ["研究设施", "Research Facility"],
+    ["观测装置", "Observation Facility"],
+    ["大科学装置", "Big Science Facility"],
+  ],
+  UNIVERSITY: [
+    ["学院", "College"],
+    ["研究生院", "Graduate School"],
+  ],
+  RESEARCH_INSTITUTE: [
+    ["研究院", "Research Institute"],
+    ["工业技术研究院", "Industrial Technology Research Institute"],
+    ["研究所", "Institute"],
+  ],
+  INNOVATION_CENTER: [
+    ["创新中心", "Innovation Center"],
+    ["产业创新中心", "Industry Innovation Center"],
+  ],
+  TESTING_CENTER: [
+    ["质量监督检验中心", "Quality Supervision and Inspection Center"],
+    ["检测中心", "Testing Center"],
+  ],
+  INNOVATION_ZONE: [
+    ["创新集聚区", "Innovation Cluster"],
+    ["创新示范区", "Innovation Demonstration Zone"],
+  ],
+  HIGH_TECH_PARK: [
+    ["科技园", "Science Park"],
+    ["产业园", "Industrial Park"],
+  ],
+  SCIENCE_TOWN: [
+    ["科技小镇", "Technology Town"],
+    ["科技城", "Science City"],
+  ],
+  INCUBATOR: [
+    ["孵化器", "Incubator"],
+    ["创新创业基地", "Innovation and Entrepreneurship Base"],
+  ],
+  TECH_TRANSFER: [
+    ["技术转移中心", "Technology Transfer Center"],
+    ["成果转化基地", "Achievement Transformation Base"],
+  ],
+  INTERNATIONAL_COOPERATION: [
+    ["国际联合研究院", "International Joint Research Institute"],
+    ["国际合作基地", "International Cooperation Base"],
+  ],
   OVERSEAS_OFFICE: [["科技创新合作办事处", "Science and Technology Innovation Cooperation Office"]],
-  OTHER: [["服务平台", "Service Platform"], ["基地", "Base"]],
+  OTHER: [
+    ["服务平台", "Service Platform"],
+    ["基地", "Base"],
+  ],
 };
 const OVERSEAS_PLACES = [
-  ["硅谷", "Silicon Valley", "San Jose", "US", -121.886, 37.338], ["波士顿", "Boston", "Boston", "US", -71.058, 42.36],
+  ["硅谷", "Silicon Valley", "San Jose", "US", -121.886, 37.338],
+  ["波士顿", "Boston", "Boston", "US", -71.058, 42.36],
   ["特拉维夫", "Tel Aviv", "Tel Aviv", "IL", 34.781, 32.085],
 ];
 
-const KINDS = ["LABORATORY", "BIG_SCIENCE_FACILITY", "UNIVERSITY", "RESEARCH_INSTITUTE", "INNOVATION_CENTER", "TESTING_CENTER", "INNOVATION_ZONE",
-  "HIGH_TECH_PARK", "SCIENCE_TOWN", "INCUBATOR", "TECH_TRANSFER", "INTERNATIONAL_COOPERATION", "OVERSEAS_OFFICE", "OTHER"];
+const KINDS = [
+  "LABORATORY",
+  "BIG_SCIENCE_FACILITY",
+  "UNIVERSITY",
+  "RESEARCH_INSTITUTE",
+  "INNOVATION_CENTER",
+  "TESTING_CENTER",
+  "INNOVATION_ZONE",
+  "HIGH_TECH_PARK",
+  "SCIENCE_TOWN",
+  "INCUBATOR",
+  "TECH_TRANSFER",
+  "INTERNATIONAL_COOPERATION",
+  "OVERSEAS_OFFICE",
+  "OTHER",
+];
 const STATUSES = ["PLANNED", "PREPARING", "UNDER_CONSTRUCTION", "TRIAL_OPERATION", "OPERATIONAL", "SUSPENDED", "CANCELLED"];
 const LEVELS = [null, "NATIONAL", "PROVINCIAL", "MUNICIPAL", "DISTRICT"];
 
@@ -152,7 +232,9 @@ function searchTools() {
     if (!p) {
       const hant = toTraditional(hans);
       p = {
-        hans, hant, en,
+        hans,
+        hant,
+        en,
         nHans: search.normalizeForSearch(hans),
         nHant: search.normalizeForSearch(hant),
         full: pinyin(hans, { toneType: "none", type: "array", nonZh: "removed", v: true }).join(""),
@@ -195,13 +277,25 @@ export function createGenerator(real, seed = "gz-bench-1") {
   const pickKind = categorical(counts(ps, (p) => p.kind, KINDS));
   const pickStatus = categorical(counts(ps, (p) => p.status, STATUSES));
   const pickLevel = categorical(counts(ps, (p) => p.level, LEVELS));
-  const pickDistrict = categorical(counts(ps.filter((p) => !p.overseas), (p) => p.district, [null, ...districtCodes]));
+  const pickDistrict = categorical(
+    counts(
+      ps.filter((p) => !p.overseas),
+      (p) => p.district,
+      [null, ...districtCodes],
+    ),
+  );
   const pickNDomains = categorical(counts(ps, (p) => p.domains.length));
   const pickNAgencies = categorical(counts(ps, (p) => p.agencies.length));
   const pickNMentions = categorical(counts(ps, (p) => p.mentions.length));
   const sectors = real.domains.filter((d) => !d.isGroup).map((d) => d.id);
   const pickDomain = categorical(counts(ps, (p) => p.domains, sectors));
-  const pickAgency = categorical(counts(ps, (p) => p.agencies, real.agencies.map((a) => a.id)));
+  const pickAgency = categorical(
+    counts(
+      ps,
+      (p) => p.agencies,
+      real.agencies.map((a) => a.id),
+    ),
+  );
   const mentions = ps.flatMap((p) => p.mentions);
   const zoneShare = ps.filter((p) => p.zone).length / ps.length;
   const zoneIds = [...new Set(ps.map((p) => p.zone).filter(Boolean))];
@@ -230,7 +324,11 @@ export function createGenerator(real, seed = "gz-bench-1") {
   const brandChars = Array.from(BRAND_CHARS);
   const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
   const brandEn = new Map();
-  const slugOf = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  const slugOf = (s) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "");
 
   let i = 0;
   return function next() {
@@ -256,7 +354,9 @@ export function createGenerator(real, seed = "gz-bench-1") {
     const ms = [];
     for (let k = 0; k < nMentions; k++) ms.push(mentions[Math.floor(rng() * mentions.length)]);
 
-    let lng = null, lat = null, precision = null;
+    let lng = null,
+      lat = null,
+      precision = null;
     if (overseasPlace) {
       lng = +(overseasPlace[4] + gaussian(rng) * 0.05).toFixed(6);
       lat = +(overseasPlace[5] + gaussian(rng) * 0.05).toFixed(6);
@@ -312,10 +412,31 @@ export function createGenerator(real, seed = "gz-bench-1") {
     const created = planDate + Math.floor(rng() * 2600) * day + Math.floor(rng() * day);
     const updated = Math.min(created + Math.floor(rng() * 200 * day), Date.parse("2025-12-31T00:00:00Z"));
     return {
-      id, nameHans, nameHant, nameEn, nameEnEstablished: false, aliases: [], kind, level, status, district, zone,
-      overseasCity: overseasPlace?.[2] ?? null, overseasCountry: overseasPlace?.[3] ?? null, lng, lat, precision,
-      note: null, search: doc, domains, agencies, mentions: ms, version: 1,
-      createdAt: new Date(created).toISOString(), updatedAt: new Date(updated).toISOString(), brand,
+      id,
+      nameHans,
+      nameHant,
+      nameEn,
+      nameEnEstablished: false,
+      aliases: [],
+      kind,
+      level,
+      status,
+      district,
+      zone,
+      overseasCity: overseasPlace?.[2] ?? null,
+      overseasCountry: overseasPlace?.[3] ?? null,
+      lng,
+      lat,
+      precision,
+      note: null,
+      search: doc,
+      domains,
+      agencies,
+      mentions: ms,
+      version: 1,
+      createdAt: new Date(created).toISOString(),
+      updatedAt: new Date(updated).toISOString(),
+      brand,
     };
   };
 }
@@ -331,8 +452,11 @@ export function verifySearchDocuments(real, n = 300, seed = "gz-bench-1") {
   for (let k = 0; k < n; k++) {
     const p = next();
     const ref = buildSearchDocument({ nameHans: p.nameHans, nameHant: p.nameHant, nameEn: p.nameEn, aliases: [] });
-    const same = ref.text === p.search.text && ref.sortKey === p.search.sortKey &&
-      ref.grams.length === p.search.grams.length && ref.grams.every((g) => p.search.grams.includes(g));
+    const same =
+      ref.text === p.search.text &&
+      ref.sortKey === p.search.sortKey &&
+      ref.grams.length === p.search.grams.length &&
+      ref.grams.every((g) => p.search.grams.includes(g));
     if (!same) diffs.push({ name: p.nameHans, ref, got: p.search });
   }
   return diffs;
@@ -363,13 +487,48 @@ const PLAN_TITLE = "廣州市建設國際科技産業創新中心三年行動計
 /** The COPY lines of one platform, per table. */
 export function copyLines(p) {
   return {
-    platform: line([p.id, p.nameHans, p.nameHant, p.nameEn, p.nameEnEstablished ? "t" : "f", arr(p.aliases), p.kind, p.level, p.status,
-      p.district, p.zone, p.overseasCity, p.overseasCountry, p.lng, p.lat, p.precision, p.note, p.search.text, arr(p.search.grams),
-      p.search.sortKey, p.version, null, p.createdAt, p.updatedAt]),
+    platform: line([
+      p.id,
+      p.nameHans,
+      p.nameHant,
+      p.nameEn,
+      p.nameEnEstablished ? "t" : "f",
+      arr(p.aliases),
+      p.kind,
+      p.level,
+      p.status,
+      p.district,
+      p.zone,
+      p.overseasCity,
+      p.overseasCountry,
+      p.lng,
+      p.lat,
+      p.precision,
+      p.note,
+      p.search.text,
+      arr(p.search.grams),
+      p.search.sortKey,
+      p.version,
+      null,
+      p.createdAt,
+      p.updatedAt,
+    ]),
     platform_domain: p.domains.map((d) => line([p.id, d])).join(""),
     platform_agency: p.agencies.map((a, k) => line([p.id, a, k + 1])).join(""),
     platform_mention: p.mentions.map((m, k) => line([p.id, m.section, m.excerpt, m.offset, k + 1])).join(""),
-    status_event: line([p.id, null, p.status, "2018-09-14", p.createdAt, "bench-generator",
-      "Synthetic platform (benchmark data); status as generated", PLAN_TITLE, null, "2018-09-14", "f", null]),
+    status_event: line([
+      p.id,
+      null,
+      p.status,
+      "2018-09-14",
+      p.createdAt,
+      "bench-generator",
+      "Synthetic platform (benchmark data); status as generated",
+      PLAN_TITLE,
+      null,
+      "2018-09-14",
+      "f",
+      null,
+    ]),
   };
 }

@@ -34,24 +34,26 @@ export async function runLoad(o) {
     pipelining: 1,
     duration: o.duration,
     timeout: 30,
-    requests: [{
-      method: "POST",
-      headers: { "content-type": "application/json", ...(o.headers ?? {}) },
-      setupRequest(req, ctx) {
-        req.body = o.body(i++, ctx);
-        return req;
+    requests: [
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(o.headers ?? {}) },
+        setupRequest(req, ctx) {
+          req.body = o.body(i++, ctx);
+          return req;
+        },
+        onResponse(status, body, ctx) {
+          // A GraphQL error in a 200 response: {"errors": ...} (the data never holds that key first).
+          if ((status < 300 && body.startsWith('{"errors"')) || body.includes(',"errors":[')) {
+            gqlErrors++;
+            sampleError ??= body.slice(0, 400);
+          } else if (status >= 300) {
+            sampleError ??= `HTTP ${status}: ${body.slice(0, 400)}`;
+          }
+          o.onBody?.(status, body, ctx);
+        },
       },
-      onResponse(status, body, ctx) {
-        // A GraphQL error in a 200 response: {"errors": ...} (the data never holds that key first).
-        if (status < 300 && body.startsWith('{"errors"') || body.includes(',"errors":[')) {
-          gqlErrors++;
-          sampleError ??= body.slice(0, 400);
-        } else if (status >= 300) {
-          sampleError ??= `HTTP ${status}: ${body.slice(0, 400)}`;
-        }
-        o.onBody?.(status, body, ctx);
-      },
-    }],
+    ],
   });
   instance.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   const result = await new Promise((resolve, reject) => {

@@ -1,7 +1,14 @@
 /** The Markdown report: results, ratios, and the issue's goals, measured. */
 
-const SERVERS = [["ours", "ours"], ["uncached", "ours, cache off"], ["baseline", "before, cache off"], ["peer", "PostGraphile"], ["floor", "floor"]];
-const fmt = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? "–" : Number(x).toLocaleString("en", { minimumFractionDigits: d, maximumFractionDigits: d }));
+const SERVERS = [
+  ["ours", "ours"],
+  ["uncached", "ours, cache off"],
+  ["baseline", "before, cache off"],
+  ["peer", "PostGraphile"],
+  ["floor", "floor"],
+];
+const fmt = (x, d = 1) =>
+  x === undefined || x === null || Number.isNaN(x) ? "–" : Number(x).toLocaleString("en", { minimumFractionDigits: d, maximumFractionDigits: d });
 const size = (n) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
 const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : "–");
 
@@ -26,12 +33,20 @@ export function renderMarkdown(report) {
   const out = [];
   out.push(`# Benchmark ${m.label}: ${m.date.slice(0, 10)}`);
   out.push("");
-  out.push(`Machine: ${m.cpus}, ${m.memoryGB} GB; every server on Node ${m.node} (the same binary for all four; load generator on Node ${m.harnessNode ?? m.node}); PostgreSQL ${m.postgres}. ` +
-    `${m.options.connections} connections, ${m.options.rounds} interleaved rounds × ${m.options.duration} s per server and scenario ` +
-    `(after ${m.options.warmup} s warm-up), seed \`${m.options.seed}\`, registry LOG_LEVEL=${m.options.logLevel}. ` +
-    `Total ${Math.round((m.totalSeconds ?? 0) / 60)} min. Load generator, servers and PostgreSQL share the machine.`);
+  out.push(
+    `Machine: ${m.cpus}, ${m.memoryGB} GB; every server on Node ${m.node} (the same binary for all four; load generator on Node ${m.harnessNode ?? m.node}); PostgreSQL ${m.postgres}. ` +
+      `${m.options.connections} connections, ${m.options.rounds} interleaved rounds × ${m.options.duration} s per server and scenario ` +
+      `(after ${m.options.warmup} s warm-up), seed \`${m.options.seed}\`, registry LOG_LEVEL=${m.options.logLevel}. ` +
+      `Total ${Math.round((m.totalSeconds ?? 0) / 60)} min. Load generator, servers and PostgreSQL share the machine.`,
+  );
   out.push("");
-  out.push("Scenarios: " + Object.entries(SCENARIO_TITLES).map(([k, v]) => `**${k}** ${v}`).join("; ") + ". See bench/README.md.");
+  out.push(
+    "Scenarios: " +
+      Object.entries(SCENARIO_TITLES)
+        .map(([k, v]) => `**${k}** ${v}`)
+        .join("; ") +
+      ". See bench/README.md.",
+  );
   out.push("");
   out.push("| size | scenario | server | items | req/s | p50 ms | p99 ms | errors | peak RSS MB | bytes/resp |");
   out.push("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -41,20 +56,28 @@ export function renderMarkdown(report) {
         const r = byServer[name];
         if (!r) continue;
         const errors = r.non2xx + r.gqlErrors + r.socketErrors;
-        out.push(`| ${size(sz.size)} | ${sc} | ${label} | ${items(sz, sc, name)} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${errors} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.bytesPerResponse, 0)} |`);
+        out.push(
+          `| ${size(sz.size)} | ${sc} | ${label} | ${items(sz, sc, name)} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${errors} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.bytesPerResponse, 0)} |`,
+        );
       }
     }
   }
   out.push("");
-  out.push("Ratios (ours ÷ other; throughput > 1 and latency < 1 favour ours). *ours* is the registry as deployed (response cache on; " +
-    "the scenarios repeat a few hundred distinct requests, so after the warm-up they are answered from the cache); *cache off* is the same registry with `RESPONSE_CACHE=false`, every request computed:");
+  out.push(
+    "Ratios (ours ÷ other; throughput > 1 and latency < 1 favour ours). *ours* is the registry as deployed (response cache on; " +
+      "the scenarios repeat a few hundred distinct requests, so after the warm-up they are answered from the cache); *cache off* is the same registry with `RESPONSE_CACHE=false`, every request computed:",
+  );
   out.push("");
-  out.push("| size | scenario | req/s ours/PG | req/s ours/floor | p50 ours/PG | p50 ours/floor | req/s cache off/PG | req/s cache off/floor | p50 cache off/floor |");
+  out.push(
+    "| size | scenario | req/s ours/PG | req/s ours/floor | p50 ours/PG | p50 ours/floor | req/s cache off/PG | req/s cache off/floor | p50 cache off/floor |",
+  );
   out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const sz of report.sizes) {
     for (const [sc, r] of Object.entries(sz.results)) {
-      out.push(`| ${size(sz.size)} | ${sc} | ${ratio(r.ours?.rps, r.peer?.rps)} | ${ratio(r.ours?.rps, r.floor?.rps)} | ${ratio(r.ours?.p50, r.peer?.p50)} | ${ratio(r.ours?.p50, r.floor?.p50)} | ` +
-        `${ratio(r.uncached?.rps, r.peer?.rps)} | ${ratio(r.uncached?.rps, r.floor?.rps)} | ${ratio(r.uncached?.p50, r.floor?.p50)} |`);
+      out.push(
+        `| ${size(sz.size)} | ${sc} | ${ratio(r.ours?.rps, r.peer?.rps)} | ${ratio(r.ours?.rps, r.floor?.rps)} | ${ratio(r.ours?.p50, r.peer?.p50)} | ${ratio(r.ours?.p50, r.floor?.p50)} | ` +
+          `${ratio(r.uncached?.rps, r.peer?.rps)} | ${ratio(r.uncached?.rps, r.floor?.rps)} | ${ratio(r.uncached?.p50, r.floor?.p50)} |`,
+      );
     }
   }
   out.push("");
@@ -66,7 +89,9 @@ export function renderMarkdown(report) {
     for (const sz of report.sizes) {
       for (const [sc, r] of Object.entries(sz.results)) {
         if (!r.baseline || !r.uncached) continue;
-        out.push(`| ${size(sz.size)} | ${sc} | ${fmt(r.baseline.rps)} | ${fmt(r.uncached.rps)} | ${ratio(r.uncached.rps, r.baseline.rps)} | ${fmt(r.baseline.p50, 2)} | ${fmt(r.uncached.p50, 2)} | ${ratio(r.uncached.rps, r.peer?.rps)} | ${ratio(r.baseline.rps, r.peer?.rps)} |`);
+        out.push(
+          `| ${size(sz.size)} | ${sc} | ${fmt(r.baseline.rps)} | ${fmt(r.uncached.rps)} | ${ratio(r.uncached.rps, r.baseline.rps)} | ${fmt(r.baseline.p50, 2)} | ${fmt(r.uncached.p50, 2)} | ${ratio(r.uncached.rps, r.peer?.rps)} | ${ratio(r.baseline.rps, r.peer?.rps)} |`,
+        );
       }
     }
     out.push("");
@@ -75,11 +100,16 @@ export function renderMarkdown(report) {
   // S6: real traffic
   const s6sizes = report.sizes.filter((sz) => sz.results.S6);
   if (s6sizes.length) {
-    out.push("S6, real traffic: reads drawn with a Zipf popularity from the pool below, at " + `${m.options.connections} connections, while status writes arrive through our API ` +
-      "(through the server under test when it is ours; for PostGraphile, through our cache-off instance). After each acknowledged write, the written platform is read " +
-      "through the server under test; *stale* counts answers older than the write. Hit rate: response-cache hits ÷ lookups during the runs.");
+    out.push(
+      "S6, real traffic: reads drawn with a Zipf popularity from the pool below, at " +
+        `${m.options.connections} connections, while status writes arrive through our API ` +
+        "(through the server under test when it is ours; for PostGraphile, through our cache-off instance). After each acknowledged write, the written platform is read " +
+        "through the server under test; *stale* counts answers older than the write. Hit rate: response-cache hits ÷ lookups during the runs.",
+    );
     out.push("");
-    out.push("| size | server | distinct reads | reads/s | p50 ms | p99 ms | errors | writes/s | write p50 ms | checks | stale | cache hit rate | reads/s ÷ PG |");
+    out.push(
+      "| size | server | distinct reads | reads/s | p50 ms | p99 ms | errors | writes/s | write p50 ms | checks | stale | cache hit rate | reads/s ÷ PG |",
+    );
     out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const sz of s6sizes) {
       const r = sz.results.S6;
@@ -87,17 +117,28 @@ export function renderMarkdown(report) {
         const x = r[name];
         if (!x?.s6) continue;
         const errors = x.non2xx + x.gqlErrors + x.socketErrors;
-        out.push(`| ${size(sz.size)} | ${label} | ${fmt(sz.parameters.s6?.distinct, 0)} | ${fmt(x.rps)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${errors} | ${fmt(x.s6.writesPerSecond, 2)} | ${fmt(x.s6.writeP50, 1)} | ${x.s6.checks} | ${x.s6.stale} | ${x.s6.hitRate === null || x.s6.hitRate === undefined ? "–" : `${fmt(100 * x.s6.hitRate, 1)} %`} | ${ratio(x.rps, r.peer?.rps)} |`);
+        out.push(
+          `| ${size(sz.size)} | ${label} | ${fmt(sz.parameters.s6?.distinct, 0)} | ${fmt(x.rps)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${errors} | ${fmt(x.s6.writesPerSecond, 2)} | ${fmt(x.s6.writeP50, 1)} | ${x.s6.checks} | ${x.s6.stale} | ${x.s6.hitRate === null || x.s6.hitRate === undefined ? "–" : `${fmt(100 * x.s6.hitRate, 1)} %`} | ${ratio(x.rps, r.peer?.rps)} |`,
+        );
       }
     }
     out.push("");
     for (const sz of s6sizes) {
       const p = sz.parameters.s6;
       if (!p) continue;
-      const problems = Object.entries(sz.results.S6).filter(([, x]) => x.s6?.sampleProblem).map(([n, x]) => `${n}: ${x.s6.sampleProblem.slice(0, 200)}`);
-      out.push(`- ${size(sz.size)}: ${p.distinct} distinct reads (${Object.entries(p.byShape).map(([k, v]) => `${k} shape ${v}`).join(", ")}); ` +
-        `Zipf exponent ${p.zipf}, the 100 most popular are ${Math.round(100 * p.top100Share)} % of reads; reads by shape ${Object.entries(p.readsByShape).map(([k, v]) => `${k} ${Math.round(100 * v / Object.values(p.readsByShape).reduce((a, b) => a + b, 0))} %`).join(", ")}; ` +
-        `${p.writeRate} writes/s over ${p.written} platforms (the most read of the S4-shape ids).` + (problems.length ? ` Problems: ${problems.join("; ")}` : ""));
+      const problems = Object.entries(sz.results.S6)
+        .filter(([, x]) => x.s6?.sampleProblem)
+        .map(([n, x]) => `${n}: ${x.s6.sampleProblem.slice(0, 200)}`);
+      out.push(
+        `- ${size(sz.size)}: ${p.distinct} distinct reads (${Object.entries(p.byShape)
+          .map(([k, v]) => `${k} shape ${v}`)
+          .join(", ")}); ` +
+          `Zipf exponent ${p.zipf}, the 100 most popular are ${Math.round(100 * p.top100Share)} % of reads; reads by shape ${Object.entries(p.readsByShape)
+            .map(([k, v]) => `${k} ${Math.round((100 * v) / Object.values(p.readsByShape).reduce((a, b) => a + b, 0))} %`)
+            .join(", ")}; ` +
+          `${p.writeRate} writes/s over ${p.written} platforms (the most read of the S4-shape ids).` +
+          (problems.length ? ` Problems: ${problems.join("; ")}` : ""),
+      );
     }
     out.push("");
   }
@@ -115,7 +156,9 @@ export function renderMarkdown(report) {
       const r = sz.results[sc];
       if (!r?.ours || !r?.peer) continue;
       const u = r.uncached;
-      out.push(`| throughput ≥ PostGraphile | ${sc} at ${size(sz.size)} | ${fmt(r.ours.rps)} (${fmt(u?.rps)}) vs ${fmt(r.peer.rps)} req/s (${ratio(r.ours.rps, r.peer.rps)}×; ${ratio(u?.rps, r.peer.rps)}×) | ${yes(r.ours.rps >= r.peer.rps)} | ${maybe(u && u.rps >= r.peer.rps)} |`);
+      out.push(
+        `| throughput ≥ PostGraphile | ${sc} at ${size(sz.size)} | ${fmt(r.ours.rps)} (${fmt(u?.rps)}) vs ${fmt(r.peer.rps)} req/s (${ratio(r.ours.rps, r.peer.rps)}×; ${ratio(u?.rps, r.peer.rps)}×) | ${yes(r.ours.rps >= r.peer.rps)} | ${maybe(u && u.rps >= r.peer.rps)} |`,
+      );
     }
   }
   for (const sz of report.sizes) {
@@ -123,19 +166,29 @@ export function renderMarkdown(report) {
       const r = sz.results[sc];
       if (!r?.ours || !r?.floor) continue;
       const u = r.uncached;
-      out.push(`| p50 ≤ 2× floor | ${sc} at ${size(sz.size)} | ${fmt(r.ours.p50, 2)} (${fmt(u?.p50, 2)}) vs ${fmt(r.floor.p50, 2)} ms (${ratio(r.ours.p50, r.floor.p50)}×; ${ratio(u?.p50, r.floor.p50)}×) | ${yes(r.ours.p50 <= 2 * r.floor.p50)} | ${maybe(u && u.p50 <= 2 * r.floor.p50)} |`);
+      out.push(
+        `| p50 ≤ 2× floor | ${sc} at ${size(sz.size)} | ${fmt(r.ours.p50, 2)} (${fmt(u?.p50, 2)}) vs ${fmt(r.floor.p50, 2)} ms (${ratio(r.ours.p50, r.floor.p50)}×; ${ratio(u?.p50, r.floor.p50)}×) | ${yes(r.ours.p50 <= 2 * r.floor.p50)} | ${maybe(u && u.p50 <= 2 * r.floor.p50)} |`,
+      );
     }
   }
   const small = report.sizes.find((s) => s.size === 1000);
   const big = report.sizes.find((s) => s.size === 1_000_000);
   if (small && big) {
     for (const sc of ["S1", "S3a", "S3", "S4"]) {
-      const a = small.results[sc]?.ours, b = big.results[sc]?.ours;
-      const ua = small.results[sc]?.uncached, ub = big.results[sc]?.uncached;
+      const a = small.results[sc]?.ours,
+        b = big.results[sc]?.ours;
+      const ua = small.results[sc]?.uncached,
+        ub = big.results[sc]?.uncached;
       if (!a || !b) continue;
-      const note = sc === "S3a" ? ` (same area: ${small.parameters.s3a.features} → ${big.parameters.s3a.features} features)`
-        : sc === "S3" ? ` (constant output: ${small.parameters.s3.features} → ${big.parameters.s3.features} features; not the goal's definition)` : "";
-      out.push(`| p50 at 1M ≤ 2× p50 at 1k | ${sc}${note} | ${fmt(b.p50, 2)} vs ${fmt(a.p50, 2)} ms (${ratio(b.p50, a.p50)}×; cache off ${fmt(ub?.p50, 2)} vs ${fmt(ua?.p50, 2)}, ${ratio(ub?.p50, ua?.p50)}×) | ${yes(b.p50 <= 2 * a.p50)} | ${maybe(ua && ub && ub.p50 <= 2 * ua.p50)} |`);
+      const note =
+        sc === "S3a"
+          ? ` (same area: ${small.parameters.s3a.features} → ${big.parameters.s3a.features} features)`
+          : sc === "S3"
+            ? ` (constant output: ${small.parameters.s3.features} → ${big.parameters.s3.features} features; not the goal's definition)`
+            : "";
+      out.push(
+        `| p50 at 1M ≤ 2× p50 at 1k | ${sc}${note} | ${fmt(b.p50, 2)} vs ${fmt(a.p50, 2)} ms (${ratio(b.p50, a.p50)}×; cache off ${fmt(ub?.p50, 2)} vs ${fmt(ua?.p50, 2)}, ${ratio(ub?.p50, ua?.p50)}×) | ${yes(b.p50 <= 2 * a.p50)} | ${maybe(ua && ub && ub.p50 <= 2 * ua.p50)} |`,
+      );
     }
   } else {
     out.push("| p50 at 1M ≤ 2× p50 at 1k | S1, S3, S4 | not measured in this run (`npm run bench -- --full`) | – | – |");
@@ -143,13 +196,17 @@ export function renderMarkdown(report) {
   for (const sz of s6sizes) {
     const r = sz.results.S6;
     if (!r.ours?.s6 || !r.peer) continue;
-    out.push(`| S6 reads ≥ 3× PostGraphile, no stale answer | S6 at ${size(sz.size)} | ${fmt(r.ours.rps)} (${fmt(r.uncached?.rps)}) vs ${fmt(r.peer.rps)} req/s (${ratio(r.ours.rps, r.peer.rps)}×; ${ratio(r.uncached?.rps, r.peer.rps)}×); stale ${r.ours.s6.stale} of ${r.ours.s6.checks} (${r.uncached?.s6 ? `${r.uncached.s6.stale} of ${r.uncached.s6.checks}` : "–"}) | ${yes(r.ours.rps >= 3 * r.peer.rps && r.ours.s6.stale === 0)} | ${maybe(r.uncached?.s6 && r.uncached.rps >= 3 * r.peer.rps && r.uncached.s6.stale === 0)} |`);
+    out.push(
+      `| S6 reads ≥ 3× PostGraphile, no stale answer | S6 at ${size(sz.size)} | ${fmt(r.ours.rps)} (${fmt(r.uncached?.rps)}) vs ${fmt(r.peer.rps)} req/s (${ratio(r.ours.rps, r.peer.rps)}×; ${ratio(r.uncached?.rps, r.peer.rps)}×); stale ${r.ours.s6.stale} of ${r.ours.s6.checks} (${r.uncached?.s6 ? `${r.uncached.s6.stale} of ${r.uncached.s6.checks}` : "–"}) | ${yes(r.ours.rps >= 3 * r.peer.rps && r.ours.s6.stale === 0)} | ${maybe(r.uncached?.s6 && r.uncached.rps >= 3 * r.peer.rps && r.uncached.s6.stale === 0)} |`,
+    );
   }
   const mid = report.sizes.find((s) => s.size === 100_000);
   if (mid) {
     const peak = Math.max(...Object.values(mid.results).map((r) => r.ours?.peakRssMB ?? 0));
     const upeak = Math.max(...Object.values(mid.results).map((r) => r.uncached?.peakRssMB ?? 0));
-    out.push(`| our RSS ≤ 300 MB under load | 100k, all scenarios | peak ${fmt(peak, 0)} MB (cache off: ${upeak ? fmt(upeak, 0) : "–"} MB) | ${yes(peak <= 300)} | ${upeak ? yes(upeak <= 300) : "–"} |`);
+    out.push(
+      `| our RSS ≤ 300 MB under load | 100k, all scenarios | peak ${fmt(peak, 0)} MB (cache off: ${upeak ? fmt(upeak, 0) : "–"} MB) | ${yes(peak <= 300)} | ${upeak ? yes(upeak <= 300) : "–"} |`,
+    );
   }
   out.push("");
 
@@ -157,12 +214,16 @@ export function renderMarkdown(report) {
   out.push("");
   for (const sz of report.sizes) {
     const p = sz.parameters;
-    out.push(`- **${size(sz.size)}** (database built in ${sz.database.buildSeconds} s` +
-      (sz.otherCpuShare !== undefined ? `; processes outside the benchmark used ${Math.round(100 * sz.otherCpuShare)} % of the CPU while it measured` : "") + "): " +
-      `S1 pairs ${p.s1.map((x) => `${x.district}/${x.domain} (${x.n})`).join(", ")}; ` +
-      `S2 fragments ${p.s2.map((x) => `${x.search} (${x.nameMatches} names)`).join(", ")}; ` +
-      `S3 bbox ${JSON.stringify(p.s3.bbox)} (${p.s3.features} located); S3a bbox ${JSON.stringify(p.s3a.bbox)} (${p.s3a.features} located); ` +
-      `S4 ${p.s4} ids; S5 ${p.s5} platforms.` + (sz.geojson ? "" : " **Our S3 used `platforms(filter:{bbox}, first:100)`: platformsGeoJSON did not exist.**"));
+    out.push(
+      `- **${size(sz.size)}** (database built in ${sz.database.buildSeconds} s` +
+        (sz.otherCpuShare !== undefined ? `; processes outside the benchmark used ${Math.round(100 * sz.otherCpuShare)} % of the CPU while it measured` : "") +
+        "): " +
+        `S1 pairs ${p.s1.map((x) => `${x.district}/${x.domain} (${x.n})`).join(", ")}; ` +
+        `S2 fragments ${p.s2.map((x) => `${x.search} (${x.nameMatches} names)`).join(", ")}; ` +
+        `S3 bbox ${JSON.stringify(p.s3.bbox)} (${p.s3.features} located); S3a bbox ${JSON.stringify(p.s3a.bbox)} (${p.s3a.features} located); ` +
+        `S4 ${p.s4} ids; S5 ${p.s5} platforms.` +
+        (sz.geojson ? "" : " **Our S3 used `platforms(filter:{bbox}, first:100)`: platformsGeoJSON did not exist.**"),
+    );
     const same = [];
     for (const [sc, bySrv] of Object.entries(sz.preflight)) {
       for (const [name, v] of Object.entries(bySrv)) if (v.sameAsOurs) same.push(`${sc} ${name}: ${v.sameAsOurs}`);
@@ -175,8 +236,11 @@ export function renderMarkdown(report) {
     if (errs.length) out.push(`  Error samples: ${errs.join("; ")}.`);
   }
   const chk = m.searchDocumentCheck;
-  out.push(`- Generated search columns vs buildSearchDocument: ${chk.sample - chk.differing}/${chk.sample} identical` +
-    (chk.example ? ` (differences are sort-key tones only, e.g. ${chk.example.name}: ${chk.example.expected} vs ${chk.example.got})` : "") + ".");
+  out.push(
+    `- Generated search columns vs buildSearchDocument: ${chk.sample - chk.differing}/${chk.sample} identical` +
+      (chk.example ? ` (differences are sort-key tones only, e.g. ${chk.example.name}: ${chk.example.expected} vs ${chk.example.got})` : "") +
+      ".",
+  );
   out.push("");
   return out.join("\n") + "\n";
 }

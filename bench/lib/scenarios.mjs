@@ -80,7 +80,8 @@ const CHAIN = ["PLANNED", "PREPARING", "UNDER_CONSTRUCTION", "TRIAL_OPERATION", 
 /** Does our schema have platformsGeoJSON? (It was being built when the benchmark was written.) */
 export async function oursHasGeoJSON(url) {
   const res = await fetch(url, {
-    method: "POST", headers: { "content-type": "application/json" },
+    method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ query: `{ __type(name: "Query") { fields { name } } }` }),
   });
   const j = await res.json();
@@ -96,14 +97,16 @@ export async function chooseParameters(dbUrl) {
   try {
     // S1: the largest (district, leaf domain) pairs. A leaf domain has no children and no members,
     // so our filter (which expands a domain to its subtree) and PostGraphile's equality agree.
-    const s1 = (await c.query(`
+    const s1 = (
+      await c.query(`
       WITH leaf AS (SELECT d.id FROM domain d WHERE NOT d.is_group
         AND NOT EXISTS (SELECT 1 FROM domain c WHERE c.parent_id = d.id)
         AND NOT EXISTS (SELECT 1 FROM domain c WHERE d.id = ANY(c.also_in)))
       SELECT p.district_code AS district, pd.domain_id AS domain, count(*)::int AS n
       FROM platform p JOIN platform_domain pd ON pd.platform_id = p.id
       WHERE p.archived_at IS NULL AND p.district_code IS NOT NULL AND pd.domain_id IN (SELECT id FROM leaf)
-      GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT 8`)).rows;
+      GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT 8`)
+    ).rows;
 
     const s2 = [];
     for (const q of S2_FRAGMENTS) {
@@ -111,12 +114,17 @@ export async function chooseParameters(dbUrl) {
       s2.push({ search: q, nameMatches: rows[0].n });
     }
 
-    const count = async (h) => (await c.query(
-      `SELECT count(*)::int AS n FROM platform p WHERE p.archived_at IS NULL AND p.lng IS NOT NULL
+    const count = async (h) =>
+      (
+        await c.query(
+          `SELECT count(*)::int AS n FROM platform p WHERE p.archived_at IS NULL AND p.lng IS NOT NULL
        AND point(p.lng, p.lat) <@ box(point($1, $2), point($3, $4))`,
-      [S3_CENTRE[0] - h, S3_CENTRE[1] - h, S3_CENTRE[0] + h, S3_CENTRE[1] + h])).rows[0].n;
+          [S3_CENTRE[0] - h, S3_CENTRE[1] - h, S3_CENTRE[0] + h, S3_CENTRE[1] + h],
+        )
+      ).rows[0].n;
     // S3: the smallest square around the centre holding ~1,000 located platforms (all of them at 1k).
-    let lo = 0.0005, hi = 0.8;
+    let lo = 0.0005,
+      hi = 0.8;
     const target = Math.min(1000, await count(hi));
     for (let k = 0; k < 30; k++) {
       const mid = (lo + hi) / 2;
@@ -269,7 +277,13 @@ export function summarise(scenario, server, json) {
     case "S1": {
       const nodes = server === "peer" ? d.allPlatforms?.nodes : d.platforms?.nodes;
       const ids = nodes?.map((n) => n.rowId ?? n.id) ?? [];
-      const links = nodes?.reduce((s, n) => s + (n.agencies?.length ?? n.platformAgenciesByPlatformId?.nodes.length ?? 0) + (n.domains?.length ?? n.platformDomainsByPlatformId?.nodes.length ?? 0), 0);
+      const links = nodes?.reduce(
+        (s, n) =>
+          s +
+          (n.agencies?.length ?? n.platformAgenciesByPlatformId?.nodes.length ?? 0) +
+          (n.domains?.length ?? n.platformDomainsByPlatformId?.nodes.length ?? 0),
+        0,
+      );
       return { ok: !!nodes, items: ids.length, ids, links };
     }
     case "S2": {
@@ -307,7 +321,8 @@ export async function waitForIdle(dbUrl, maxMs = 60_000) {
   try {
     for (;;) {
       const { rows } = await c.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`);
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`,
+      );
       if (rows[0].n === 0 || Date.now() - t0 > maxMs) return Date.now() - t0;
       await new Promise((r) => setTimeout(r, 50));
     }

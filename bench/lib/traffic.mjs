@@ -81,18 +81,22 @@ export async function chooseTraffic(dbUrl, { seed = "gz-bench-1", distinct = 600
   const c = new pg.Client({ connectionString: dbUrl, application_name: "bench-harness" });
   await c.connect();
   try {
-    const pairs = (await c.query(`
+    const pairs = (
+      await c.query(`
       WITH leaf AS (SELECT d.id FROM domain d WHERE NOT d.is_group
         AND NOT EXISTS (SELECT 1 FROM domain c WHERE c.parent_id = d.id)
         AND NOT EXISTS (SELECT 1 FROM domain c WHERE d.id = ANY(c.also_in)))
       SELECT p.district_code AS district, pd.domain_id AS domain, count(*)::int AS n
       FROM platform p JOIN platform_domain pd ON pd.platform_id = p.id
       WHERE p.archived_at IS NULL AND p.district_code IS NOT NULL AND pd.domain_id IN (SELECT id FROM leaf)
-      GROUP BY 1, 2 ORDER BY n DESC, 1, 2`)).rows;
+      GROUP BY 1, 2 ORDER BY n DESC, 1, 2`)
+    ).rows;
     const s1 = [];
     for (const { district, domain } of pairs) for (const first of [5, 10, 20, 50]) s1.push({ shape: "S1", district, domain, first });
 
-    const names = (await c.query(`SELECT name_hans FROM platform WHERE archived_at IS NULL ORDER BY md5(id || 's6-names') LIMIT 3000`)).rows.map((r) => r.name_hans);
+    const names = (await c.query(`SELECT name_hans FROM platform WHERE archived_at IS NULL ORDER BY md5(id || 's6-names') LIMIT 3000`)).rows.map(
+      (r) => r.name_hans,
+    );
     const fragments = new Set(S2_FRAGMENTS);
     for (const name of names) {
       const chars = [...name];
@@ -104,7 +108,11 @@ export async function chooseTraffic(dbUrl, { seed = "gz-bench-1", distinct = 600
     }
     const s2 = [...fragments].map((search) => ({ shape: "S2", search }));
 
-    const centres = (await c.query(`SELECT lng, lat FROM platform WHERE archived_at IS NULL AND lng IS NOT NULL AND precision <> 'CITY' ORDER BY md5(id || 's6-boxes') LIMIT 900`)).rows;
+    const centres = (
+      await c.query(
+        `SELECT lng, lat FROM platform WHERE archived_at IS NULL AND lng IS NOT NULL AND precision <> 'CITY' ORDER BY md5(id || 's6-boxes') LIMIT 900`,
+      )
+    ).rows;
     const round = (x) => +x.toFixed(6);
     const s3 = centres.map(({ lng, lat }) => {
       const h = 0.001 + rng() * 0.011;
@@ -127,7 +135,8 @@ export async function chooseTraffic(dbUrl, { seed = "gz-bench-1", distinct = 600
     const sequence = new Uint32Array(sequenceLength);
     for (let k = 0; k < sequenceLength; k++) {
       const u = rng() * sum;
-      let lo = 0, hi = pool.length - 1;
+      let lo = 0,
+        hi = pool.length - 1;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
         if (cdf[mid] < u) lo = mid + 1;
@@ -141,7 +150,11 @@ export async function chooseTraffic(dbUrl, { seed = "gz-bench-1", distinct = 600
     const top100 = cdf[Math.min(99, pool.length - 1)] / sum;
     // Written platforms: the ids read in S4 shape, most popular first, so writes land on what is read.
     const rankOf = new Map(pool.map((p, r) => [p, r]));
-    const written = s4.slice().sort((a, b) => rankOf.get(a) - rankOf.get(b)).slice(0, 500).map((p) => ({ ...ids.find((r) => r.id === p.id) }));
+    const written = s4
+      .slice()
+      .sort((a, b) => rankOf.get(a) - rankOf.get(b))
+      .slice(0, 500)
+      .map((p) => ({ ...ids.find((r) => r.id === p.id) }));
     return { pool, sequence, written, stats: { distinct: pool.length, byShape, readsByShape, top100Share: +top100.toFixed(3), zipf } };
   } finally {
     await c.end();
@@ -154,7 +167,8 @@ export function readBody(item, server) {
   const peer = server === "peer";
   switch (item.shape) {
     case "S1":
-      return peer ? gql(PEER.S1, { district: item.district, domain: item.domain, first: item.first })
+      return peer
+        ? gql(PEER.S1, { district: item.district, domain: item.domain, first: item.first })
         : gql(OURS.S1, { districts: [item.district], domains: [item.domain], first: item.first });
     case "S2":
       return peer ? gql(PEER.S2, { q: item.search }) : gql(OURS.S2, { search: item.search });
@@ -173,7 +187,6 @@ function versionIn(json, server) {
   const p = server === "peer" ? json?.data?.platformByRowId : json?.data?.platform;
   return p ? p.version : undefined;
 }
-
 
 /**
  * Writes at a steady rate until stop() is called; after each acknowledged write, reads that
@@ -221,7 +234,11 @@ export function startWriter(o) {
       stats.writes++;
       Object.assign(p, { status: r.status, version: r.version });
       if (n % (o.checkEvery ?? 1) === 0) {
-        const check = await fetch(o.readUrl, { method: "POST", headers: { "content-type": "application/json" }, body: readBody({ shape: "S4", id: p.id }, o.readAs) });
+        const check = await fetch(o.readUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: readBody({ shape: "S4", id: p.id }, o.readAs),
+        });
         const cj = await check.json().catch(() => null);
         const v = versionIn(cj, o.readAs);
         if (v === undefined) {

@@ -69,8 +69,11 @@ const tokens = new TokenService(ds);
 const status = new StatusService(ds);
 
 // what the scenarios' GraphQL selections read (bench/lib/scenarios.mjs): relations and columns, as the resolvers derive them
-const S1_READ = platformRead(["id", "nameHans", "nameEn", "kind", "status", "version", "location", "district", "domains", "agencies"],
-  { district: ["code", "nameHans"], domains: ["id", "nameHans"], agencies: ["id", "nameHans"] });
+const S1_READ = platformRead(["id", "nameHans", "nameEn", "kind", "status", "version", "location", "district", "domains", "agencies"], {
+  district: ["code", "nameHans"],
+  domains: ["id", "nameHans"],
+  agencies: ["id", "nameHans"],
+});
 const S2_READ = platformRead(["id", "nameHans", "nameEn", "kind", "status"]);
 const S4_READ = platformRead(["id", "nameHans", "nameEn", "kind", "status", "version", "statusHistory"]);
 
@@ -85,7 +88,13 @@ const handlers = {
         nodes: page.edges.map(({ node: p }) => {
           const d = p.prefetched.district;
           return {
-            id: p.id, nameHans: p.nameHans, nameEn: p.nameEn, kind: p.kind, status: p.status, version: p.version, location: location(p),
+            id: p.id,
+            nameHans: p.nameHans,
+            nameEn: p.nameEn,
+            kind: p.kind,
+            status: p.status,
+            version: p.version,
+            location: location(p),
             district: d ? { code: d.code, nameHans: d.nameHans } : null,
             domains: p.prefetched.domains.map((x) => ({ id: x.id, nameHans: x.nameHans })),
             agencies: p.prefetched.agencies.map((x) => ({ id: x.id, nameHans: x.nameHans })),
@@ -112,9 +121,19 @@ const handlers = {
     if (!p) return { platform: null };
     return {
       platform: {
-        id: p.id, nameHans: p.nameHans, nameEn: p.nameEn, kind: p.kind, status: p.status, version: p.version,
+        id: p.id,
+        nameHans: p.nameHans,
+        nameEn: p.nameEn,
+        kind: p.kind,
+        status: p.status,
+        version: p.version,
         statusHistory: p.prefetched.statusHistory.map((e) => ({
-          from: e.from, to: e.to, effectiveDate: e.effectiveDate, recordedAt: e.recordedAt, actor: e.actor, note: e.note,
+          from: e.from,
+          to: e.to,
+          effectiveDate: e.effectiveDate,
+          recordedAt: e.recordedAt,
+          actor: e.actor,
+          note: e.note,
           source: e.sourceTitle ? { title: e.sourceTitle, url: e.sourceUrl, publishedAt: e.sourcePublishedAt } : null,
           correction: e.correction,
         })),

@@ -34,9 +34,7 @@ export interface Database {
 export async function schemaProblems(ds: DataSource): Promise<string[]> {
   const known = ds.migrations.map((m) => m.name ?? m.constructor.name);
   const hasTable: Array<{ t: string | null }> = await ds.query(`SELECT to_regclass('typeorm_migrations')::text AS t`);
-  const applied: string[] = hasTable[0]?.t
-    ? (await ds.query(`SELECT name FROM typeorm_migrations ORDER BY id`)).map((r: { name: string }) => r.name)
-    : [];
+  const applied: string[] = hasTable[0]?.t ? (await ds.query(`SELECT name FROM typeorm_migrations ORDER BY id`)).map((r: { name: string }) => r.name) : [];
   const problems: string[] = [];
   const unknown = applied.filter((n) => !known.includes(n));
   const pending = known.filter((n) => !applied.includes(n));

@@ -194,7 +194,10 @@ interface ServerProcess {
  * lines before it say why, e.g. which setting is unknown) to the end, else its last lines; at most 12.
  */
 export function telling(output: string): string[] {
-  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const first = lines.findIndex((l) => /\b(FATAL|PANIC):/.test(l));
   return (first === -1 ? lines : lines.slice(Math.max(0, first - 3))).slice(-12);
 }
@@ -209,7 +212,8 @@ export function causeOf(output: string): string | null {
   if (/configuration file .* contains errors|invalid value for parameter|unrecognized configuration parameter|syntax error in file/i.test(output)) {
     return "PostgreSQL's configuration in DATA_DIR is invalid";
   }
-  if (/could not open file|invalid checkpoint record|could not locate a valid checkpoint record/i.test(output)) return "files in DATA_DIR are missing or damaged";
+  if (/could not open file|invalid checkpoint record|could not locate a valid checkpoint record/i.test(output))
+    return "files in DATA_DIR are missing or damaged";
   return null;
 }
 

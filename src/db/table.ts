@@ -103,10 +103,12 @@ export class Table<T extends object> {
    */
   json(alias: string, names: readonly string[] | null = null): string {
     if (!names) return `row_to_json(${alias})`;
-    return `json_build_object(${names.map((n) => {
-      if (!this.byName.has(n)) throw new Error(`${this.name} has no column ${n}`);
-      return `'${n}', ${alias}.${quote(n)}`;
-    }).join(", ")})`;
+    return `json_build_object(${names
+      .map((n) => {
+        if (!this.byName.has(n)) throw new Error(`${this.name} has no column ${n}`);
+        return `'${n}', ${alias}.${quote(n)}`;
+      })
+      .join(", ")})`;
   }
 
   /** A row as the entity's properties (columns the row lacks are left out; other keys are ignored). */

@@ -54,7 +54,11 @@ export function graphqlHandler<T extends BaseContext>(apollo: ApolloServer<T>, c
  * Mounts Apollo on /graphql, after the door's guards (steps 1–2 of src/graphql/operation.ts): the
  * JSON body, the bounds (step 3), the response cache, then Apollo (4–8), whose context is step 7.
  */
-export function mountGraphQL(door: HttpDoor, apollo: ApolloServer<Context>, o: { config: Config; steps: OperationSteps; cache: ResponseCache | undefined; logger: Logger }): void {
+export function mountGraphQL(
+  door: HttpDoor,
+  apollo: ApolloServer<Context>,
+  o: { config: Config; steps: OperationSteps; cache: ResponseCache | undefined; logger: Logger },
+): void {
   const { logger } = o;
   // the request's state, made by the door's first step (src/http/app.ts)
   const handle = graphqlHandler(apollo, async () => o.steps.context(currentRequest()));

@@ -13,8 +13,18 @@ import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { visit, type DocumentNode, type OperationDefinitionNode } from "graphql";
 import type { ApolloServerPlugin } from "@apollo/server";
 import {
-  getNamedType, getNullableType, isInterfaceType, isListType, isObjectType, Kind,
-  type FragmentDefinitionNode, type GraphQLInterfaceType, type GraphQLObjectType, type GraphQLSchema, type SelectionSetNode, type ValueNode,
+  getNamedType,
+  getNullableType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
+  type FragmentDefinitionNode,
+  type GraphQLInterfaceType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  type ValueNode,
 } from "graphql";
 import { AppError, ErrorCode } from "../errors";
 import { perNode } from "../per-node";
@@ -37,11 +47,17 @@ export function checkVariables(value: unknown, where = "variables"): void {
   while (stack.length) {
     const [v, depth] = stack.pop()!;
     if (++values > LIMITS.variablesValues) {
-      throw new AppError(ErrorCode.BAD_USER_INPUT, `${where} hold more than ${LIMITS.variablesValues} values`, { limit: LIMITS.variablesValues, http: { status: 400 } });
+      throw new AppError(ErrorCode.BAD_USER_INPUT, `${where} hold more than ${LIMITS.variablesValues} values`, {
+        limit: LIMITS.variablesValues,
+        http: { status: 400 },
+      });
     }
     if (v === null || typeof v !== "object") continue;
     if (depth >= LIMITS.variablesDepth) {
-      throw new AppError(ErrorCode.BAD_USER_INPUT, `${where} are nested more than ${LIMITS.variablesDepth} levels deep`, { limit: LIMITS.variablesDepth, http: { status: 400 } });
+      throw new AppError(ErrorCode.BAD_USER_INPUT, `${where} are nested more than ${LIMITS.variablesDepth} levels deep`, {
+        limit: LIMITS.variablesDepth,
+        http: { status: 400 },
+      });
     }
     for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
   }
@@ -66,10 +82,24 @@ export function armor() {
  * the facets' `district` a list of counts). Unlisted lists count as DEFAULT_LIST_SIZE.
  */
 const LIST_SIZE: Record<string, number> = {
-  children: 20, domains: 40, agencies: 30, mentions: 10, statusHistory: 20, districts: 11, targets: 100,
-  members: 20, groups: 5, kind: 15, status: 10, district: 12, domain: 40, statusTransitions: 7, clusters: 300,
+  children: 20,
+  domains: 40,
+  agencies: 30,
+  mentions: 10,
+  statusHistory: 20,
+  districts: 11,
+  targets: 100,
+  members: 20,
+  groups: 5,
+  kind: 15,
+  status: 10,
+  district: 12,
+  domain: 40,
+  statusTransitions: 7,
+  clusters: 300,
   // a connection's lists are as long as its page, which the connection field already counted
-  edges: 1, nodes: 1,
+  edges: 1,
+  nodes: 1,
 };
 const DEFAULT_LIST_SIZE = 20;
 /** A connection's page size when first/last are not given (the platforms default). */
@@ -107,7 +137,9 @@ export function estimateFanOut(
       const pages = def.args.some((a) => a.name === "first" || a.name === "last");
       const size = pages
         ? (intArg(args.first, variables) ?? intArg(args.last, variables) ?? DEFAULT_PAGE)
-        : isListType(getNullableType(def.type)) ? (LIST_SIZE[sel.name.value] ?? DEFAULT_LIST_SIZE) : 1;
+        : isListType(getNullableType(def.type))
+          ? (LIST_SIZE[sel.name.value] ?? DEFAULT_LIST_SIZE)
+          : 1;
       const here = multiplier * Math.max(size, 1);
       total += here;
       const named = getNamedType(def.type);
@@ -133,7 +165,13 @@ export function estimateFanOut(
 const fixedFanOut = new WeakMap<OperationDefinitionNode, number>();
 
 /** QUERY_TOO_COMPLEX when the operation could resolve more objects than the limit. */
-function checkFanOut(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, limit: number): void {
+function checkFanOut(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limit: number,
+): void {
   const root = schema.getRootType(operation.operation);
   if (!root) return;
   let n = fixedFanOut.get(operation);
@@ -148,9 +186,15 @@ function checkFanOut(schema: GraphQLSchema, document: DocumentNode, operation: O
     if (!readVariable) fixedFanOut.set(operation, n);
   }
   if (n > limit) {
-    throw new AppError(ErrorCode.QUERY_TOO_COMPLEX, `query could resolve about ${Math.round(n)} objects; the limit is ${limit}. Ask for smaller pages or fewer nested lists.`, {
-      estimate: Math.round(n), limit, http: { status: 400 },
-    });
+    throw new AppError(
+      ErrorCode.QUERY_TOO_COMPLEX,
+      `query could resolve about ${Math.round(n)} objects; the limit is ${limit}. Ask for smaller pages or fewer nested lists.`,
+      {
+        estimate: Math.round(n),
+        limit,
+        http: { status: 400 },
+      },
+    );
   }
 }
 

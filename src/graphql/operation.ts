@@ -18,8 +18,16 @@
  */
 import type { ApolloServerPlugin } from "@apollo/server";
 import {
-  GraphQLError, getOperationAST, parse, specifiedRules, validate,
-  type DocumentNode, type ExecutionArgs, type GraphQLSchema, type OperationDefinitionNode, type ValidationRule,
+  GraphQLError,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValidationRule,
 } from "graphql";
 import type { Config } from "../config";
 import { createContext, type Context, type Services } from "../context";

@@ -114,7 +114,9 @@ export function createWsServer(o: WsOptions): { dispose(): Promise<void> } {
   });
 
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => o.formatError(e.toJSON(), e));
-  const refuse = (err: unknown): readonly GraphQLError[] => [err instanceof GraphQLError ? err : new AppError(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error")];
+  const refuse = (err: unknown): readonly GraphQLError[] => [
+    err instanceof GraphQLError ? err : new AppError(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error"),
+  ];
 
   const server = useServer<Record<string, unknown>, Extra>(
     {

@@ -24,7 +24,19 @@ import { NOT_READY_MESSAGE, sendRefusal, type RequestGuards } from "./guards";
 import { runSteps, sendJson, type NodeMiddleware } from "./node";
 
 export interface AppOptions {
-  config: Pick<Config, "graphqlIde" | "bodyLimitBytes" | "corsOrigins" | "metrics" | "trustProxy" | "publicUrl" | "metricsToken" | "metricsPublic" | "persistedQueryMaxBytes" | "persistedQueries">;
+  config: Pick<
+    Config,
+    | "graphqlIde"
+    | "bodyLimitBytes"
+    | "corsOrigins"
+    | "metrics"
+    | "trustProxy"
+    | "publicUrl"
+    | "metricsToken"
+    | "metricsPublic"
+    | "persistedQueryMaxBytes"
+    | "persistedQueries"
+  >;
   dataSource: DataSource;
   services: Services;
   guards: RequestGuards;
@@ -95,14 +107,20 @@ export function createApp(o: AppOptions): HttpDoor {
   // No HSTS: whoever terminates TLS in front of the registry decides that.
   front.push(
     helmet({
-      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+      },
       // a public API: other sites may load its answers (CORS still decides what their scripts may read)
       crossOriginResourcePolicy: { policy: "cross-origin" },
       strictTransportSecurity: false,
     }) as NodeMiddleware,
   );
   if (config.corsOrigins === "*" || config.corsOrigins.length) {
-    const allow = cors({ origin: config.corsOrigins === "*" ? "*" : config.corsOrigins, exposedHeaders: ["X-Request-Id", "Retry-After", "X-Registry-LSN"] }) as NodeMiddleware;
+    const allow = cors({
+      origin: config.corsOrigins === "*" ? "*" : config.corsOrigins,
+      exposedHeaders: ["X-Request-Id", "Retry-After", "X-Registry-LSN"],
+    }) as NodeMiddleware;
     // never for /metrics: no other site's script may read the registry's internals
     front.push((req, res, next) => (req.url === "/metrics" || req.url?.startsWith("/metrics?") ? next() : allow(req, res, next)));
   }
@@ -144,13 +162,21 @@ export function createApp(o: AppOptions): HttpDoor {
     const wanted = config.metricsToken ? createHash("sha256").update(config.metricsToken).digest() : null;
     app.get("/metrics", async (req, res) => {
       if (wanted) {
-        const given = createHash("sha256").update(/^Bearer (.+)$/i.exec(req.get("authorization") ?? "")?.[1] ?? "").digest();
+        const given = createHash("sha256")
+          .update(/^Bearer (.+)$/i.exec(req.get("authorization") ?? "")?.[1] ?? "")
+          .digest();
         if (!timingSafeEqual(given, wanted)) {
           res.set("WWW-Authenticate", 'Bearer realm="metrics"');
-          return void sendJson(res, 401, { errors: [{ message: "/metrics needs the METRICS_TOKEN as a Bearer token", extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+          return void sendJson(res, 401, {
+            errors: [{ message: "/metrics needs the METRICS_TOKEN as a Bearer token", extensions: { code: ErrorCode.UNAUTHENTICATED } }],
+          });
         }
       } else if (!config.metricsPublic && !isLoopback(req.ip ?? "")) {
-        return void sendJson(res, 403, { errors: [{ message: "/metrics answers only on this machine (set METRICS_TOKEN to scrape it from elsewhere)", extensions: { code: ErrorCode.FORBIDDEN } }] });
+        return void sendJson(res, 403, {
+          errors: [
+            { message: "/metrics answers only on this machine (set METRICS_TOKEN to scrape it from elsewhere)", extensions: { code: ErrorCode.FORBIDDEN } },
+          ],
+        });
       }
       res.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
     });
@@ -202,7 +228,14 @@ export function createApp(o: AppOptions): HttpDoor {
     const declared = Number(req.headers["content-length"]);
     if (!(declared > config.bodyLimitBytes)) return false;
     res.setHeader("Connection", "close");
-    sendJson(res, 413, { errors: [{ message: `the request body is ${declared} bytes; the limit is ${config.bodyLimitBytes}`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE, limit: config.bodyLimitBytes } }] });
+    sendJson(res, 413, {
+      errors: [
+        {
+          message: `the request body is ${declared} bytes; the limit is ${config.bodyLimitBytes}`,
+          extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE, limit: config.bodyLimitBytes },
+        },
+      ],
+    });
     return true;
   };
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {

@@ -31,7 +31,8 @@ import { currentRequest } from "../request-context";
 const proxyaddr = require("proxy-addr") as (req: IncomingMessage, trust: (addr: string, i: number) => boolean) => string;
 
 /** Why the registry is not serving yet: a stable code for clients and probes; details go to the log. */
-export type NotReadyCode = "STARTING" | "DATABASE_UNREACHABLE" | "DATABASE_RESTARTING" | "DATABASE_LOST" | "STORAGE_FULL" | "SCHEMA_NOT_CURRENT" | "START_FAILED";
+export type NotReadyCode =
+  "STARTING" | "DATABASE_UNREACHABLE" | "DATABASE_RESTARTING" | "DATABASE_LOST" | "STORAGE_FULL" | "SCHEMA_NOT_CURRENT" | "START_FAILED";
 
 /** The short public message of each reason (details go to the log). */
 export const NOT_READY_MESSAGE: Record<NotReadyCode, string> = {
@@ -100,7 +101,10 @@ export function addressKey(ip: string): string {
   let a = ipaddr.parse(ip);
   if (a.kind() === "ipv6" && (a as ipaddr.IPv6).isIPv4MappedAddress()) a = (a as ipaddr.IPv6).toIPv4Address();
   if (a.kind() === "ipv4") return a.toString();
-  return `${(a as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16)).join(":")}::/64`;
+  return `${(a as ipaddr.IPv6).parts
+    .slice(0, 4)
+    .map((p) => p.toString(16))
+    .join(":")}::/64`;
 }
 
 /** A caller without a token: charged to its address (an IPv6 address by its /64). */
@@ -141,8 +145,7 @@ export class RequestGuards {
   constructor(
     private readonly config: Pick<Config, "rateLimitPerIp" | "rateLimitPerToken">,
     private readonly tokens: TokenService,
-  ) {
-  }
+  ) {}
 
   /**
    * Who pays for a request with this Authorization value from this address, with the token's viewer
@@ -168,7 +171,9 @@ export class RequestGuards {
     if (!viewer) {
       // a bad token is the caller's request all the same: it counts against the address's budget
       this.chargeNow(anonymousCaller(ip));
-      throw new AppError(ErrorCode.UNAUTHENTICATED, "the token is malformed, unknown, revoked, expired or rotated away; send a valid token or none", { http: { status: 401 } });
+      throw new AppError(ErrorCode.UNAUTHENTICATED, "the token is malformed, unknown, revoked, expired or rotated away; send a valid token or none", {
+        http: { status: 401 },
+      });
     }
     return { key: `t:${viewer.tokenId}`, ip, tokenId: viewer.tokenId, viewer };
   }
@@ -209,15 +214,17 @@ export class RequestGuards {
         return next();
       }
       const caller = this.identify(req.headers.authorization, ip);
-      caller.then((c) => {
-        this.chargeNow(c);
-        const state = currentRequest();
-        if (state) state.viewer = c.viewer;
-      }).then(
-        () => next(),
-        // a token that cannot be looked up because the database is down: the same 503 as without a token
-        (err: unknown) => (err instanceof AppError ? sendRefusal(res, err) : isDatabaseUnavailable(err) ? sendRefusal(res, unavailable()) : next(err)),
-      );
+      caller
+        .then((c) => {
+          this.chargeNow(c);
+          const state = currentRequest();
+          if (state) state.viewer = c.viewer;
+        })
+        .then(
+          () => next(),
+          // a token that cannot be looked up because the database is down: the same 503 as without a token
+          (err: unknown) => (err instanceof AppError ? sendRefusal(res, err) : isDatabaseUnavailable(err) ? sendRefusal(res, unavailable()) : next(err)),
+        );
     };
   }
 

@@ -25,7 +25,13 @@ export interface Lifecycle {
   databaseUp(): void;
 }
 
-export function createLifecycle(o: { httpServer: http.Server; apollo: () => ApolloServer<Context>; bus: ChangeBus; guards: RequestGuards; logger: Logger }): Lifecycle {
+export function createLifecycle(o: {
+  httpServer: http.Server;
+  apollo: () => ApolloServer<Context>;
+  bus: ChangeBus;
+  guards: RequestGuards;
+  logger: Logger;
+}): Lifecycle {
   let busStarted = false;
   let active = false;
   const readiness = o.guards.readiness;

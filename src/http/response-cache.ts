@@ -67,10 +67,29 @@ export class ResponseCache implements ChangeListener {
     this.replicas = hasReplicas(opts.dataSource);
     if (opts.registry) {
       const registers = [opts.registry];
-      this.lookups = new Counter({ name: "registry_response_cache_total", help: "Response cache lookups: hit, miss (stored if it may be), bypass", labelNames: ["result"] as const, registers });
+      this.lookups = new Counter({
+        name: "registry_response_cache_total",
+        help: "Response cache lookups: hit, miss (stored if it may be), bypass",
+        labelNames: ["result"] as const,
+        registers,
+      });
       const lru = this.lru;
-      new Gauge({ name: "registry_response_cache_bytes", help: "Bytes of answers held by the response cache", registers, collect() { this.set(lru.calculatedSize); } });
-      new Gauge({ name: "registry_response_cache_entries", help: "Answers held by the response cache", registers, collect() { this.set(lru.size); } });
+      new Gauge({
+        name: "registry_response_cache_bytes",
+        help: "Bytes of answers held by the response cache",
+        registers,
+        collect() {
+          this.set(lru.calculatedSize);
+        },
+      });
+      new Gauge({
+        name: "registry_response_cache_entries",
+        help: "Answers held by the response cache",
+        registers,
+        collect() {
+          this.set(lru.size);
+        },
+      });
     }
   }
 
@@ -163,10 +182,7 @@ export class ResponseCache implements ChangeListener {
             return;
           }
           store.cacheable =
-            operation?.operation === "query" &&
-            response.body.kind === "single" &&
-            !response.body.singleResult.errors &&
-            (response.http.status ?? 200) === 200;
+            operation?.operation === "query" && response.body.kind === "single" && !response.body.singleResult.errors && (response.http.status ?? 200) === 200;
         },
       }),
     };
@@ -190,8 +206,7 @@ function keyOf(req: NodeRequest): string | undefined {
     // type or a non-empty apollo-require-preflight / x-apollo-operation-name; each parameter at most once.
     const contentType = req.headers["content-type"];
     if (contentType !== undefined && !/^application\/json\s*(;[^]*)?$/i.test(contentType)) return undefined;
-    const preflighted =
-      contentType !== undefined || !!req.headers["apollo-require-preflight"] || !!req.headers["x-apollo-operation-name"];
+    const preflighted = contentType !== undefined || !!req.headers["apollo-require-preflight"] || !!req.headers["x-apollo-operation-name"];
     if (!preflighted) return undefined;
     const params = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
     const once = (name: string): string | null | false => {

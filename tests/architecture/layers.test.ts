@@ -23,7 +23,9 @@ function sources(dir: string): string[] {
 /** The files of this tree a file imports (import … from, export … from, import(), require()), resolved. */
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(file, "utf8");
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g)]
+  const specs = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g),
+  ]
     .map((m) => m[1] ?? m[2] ?? m[3])
     .filter((s) => s.startsWith("."));
   return specs.flatMap((s) => {
@@ -49,36 +51,59 @@ it("feature modules never import the HTTP door, the GraphQL server or the compos
     ["server.ts", "bootstrap.ts", "index.ts"].some((f) => p === path.join(SRC, f));
   const bad = files
     .filter((f) => f.startsWith(path.join(SRC, "modules") + path.sep))
-    .flatMap((f) => graph.get(f)!.filter(above).map((to) => `${rel(f)} -> ${rel(to)}`));
+    .flatMap((f) =>
+      graph
+        .get(f)!
+        .filter(above)
+        .map((to) => `${rel(f)} -> ${rel(to)}`),
+    );
   expect(bad).toEqual([]);
 });
 
 it("src/db never imports a feature module", () => {
   const bad = files
     .filter((f) => f.startsWith(path.join(SRC, "db") + path.sep))
-    .flatMap((f) => graph.get(f)!.filter((to) => to.startsWith(path.join(SRC, "modules") + path.sep)).map((to) => `${rel(f)} -> ${rel(to)}`));
+    .flatMap((f) =>
+      graph
+        .get(f)!
+        .filter((to) => to.startsWith(path.join(SRC, "modules") + path.sep))
+        .map((to) => `${rel(f)} -> ${rel(to)}`),
+    );
   expect(bad).toEqual([]);
 });
 
 it("src/db never imports the DataSource's definition (the root hands its builder in)", () => {
   const bad = files
     .filter((f) => f.startsWith(path.join(SRC, "db") + path.sep))
-    .flatMap((f) => graph.get(f)!.filter((to) => to === path.join(ROOT, "ormconfig.ts")).map((to) => `${rel(f)} -> ${rel(to)}`));
+    .flatMap((f) =>
+      graph
+        .get(f)!
+        .filter((to) => to === path.join(ROOT, "ormconfig.ts"))
+        .map((to) => `${rel(f)} -> ${rel(to)}`),
+    );
   expect(bad).toEqual([]);
 });
 
 it("the HTTP door never imports the GraphQL server", () => {
   const bad = files
     .filter((f) => f.startsWith(path.join(SRC, "http") + path.sep))
-    .flatMap((f) => graph.get(f)!.filter((to) => to.startsWith(path.join(SRC, "graphql") + path.sep)).map((to) => `${rel(f)} -> ${rel(to)}`));
+    .flatMap((f) =>
+      graph
+        .get(f)!
+        .filter((to) => to.startsWith(path.join(SRC, "graphql") + path.sep))
+        .map((to) => `${rel(f)} -> ${rel(to)}`),
+    );
   expect(bad).toEqual([]);
 });
 
 it("modules take only types from src/context.ts", () => {
   const bad = files
     .filter((f) => f.startsWith(path.join(SRC, "modules") + path.sep))
-    .filter((f) => [...fs.readFileSync(f, "utf8").matchAll(/(?:^|\n)\s*import\s+([^;]*?)\s+from\s+["']([^"']+)["']/g)]
-      .some((m) => path.resolve(path.dirname(f), m[2]) === path.join(SRC, "context") && !/^type\s/.test(m[1])))
+    .filter((f) =>
+      [...fs.readFileSync(f, "utf8").matchAll(/(?:^|\n)\s*import\s+([^;]*?)\s+from\s+["']([^"']+)["']/g)].some(
+        (m) => path.resolve(path.dirname(f), m[2]) === path.join(SRC, "context") && !/^type\s/.test(m[1]),
+      ),
+    )
     .map(rel);
   expect(bad).toEqual([]);
 });
@@ -88,7 +113,13 @@ it("both transports take a GraphQL operation's steps from src/graphql/operation.
   for (const door of ["ws.ts", "http.ts", "apollo.ts"].map((f) => path.join(SRC, "graphql", f))) {
     expect([rel(door), graph.get(door)!.includes(op)]).toEqual([rel(door), true]);
     // no parse, validation or limits of their own
-    expect([rel(door), graph.get(door)!.map(rel).filter((f) => f === "src/graphql/limits.ts")]).toEqual([rel(door), []]);
+    expect([
+      rel(door),
+      graph
+        .get(door)!
+        .map(rel)
+        .filter((f) => f === "src/graphql/limits.ts"),
+    ]).toEqual([rel(door), []]);
     expect([rel(door), /\b(parse|validate|specifiedRules)\b[^;]*from "graphql"/.test(fs.readFileSync(door, "utf8"))]).toEqual([rel(door), false]);
   }
 });

@@ -12,7 +12,6 @@ import { CHROMIUM, ARGS } from "../support/browser";
 
 declare const document: any, location: any;
 
-
 let s: TestServer;
 let browser: Browser;
 let token: string;
@@ -34,7 +33,10 @@ async function ready(page: Page): Promise<void> {
 
 async function signedIn(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
-  await context.route((url) => url.host !== new URL(s.url).host, (route) => route.abort("internetdisconnected"));
+  await context.route(
+    (url) => url.host !== new URL(s.url).host,
+    (route) => route.abort("internetdisconnected"),
+  );
   const page = await context.newPage();
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => {
@@ -126,7 +128,10 @@ describe("the desk with an agency-within-district grant", () => {
     await page.fill("#c-date", "2021-01-04");
     await page.fill("#c-src-title", "广州市工业和信息化局通报");
     await page.click("#c-submit");
-    await page.waitForFunction(([pid, v]) => (globalThis as any).__desk.state.current?.id === pid && (globalThis as any).__desk.state.current.version === v, [target.id, version + 1] as const);
+    await page.waitForFunction(([pid, v]) => (globalThis as any).__desk.state.current?.id === pid && (globalThis as any).__desk.state.current.version === v, [
+      target.id,
+      version + 1,
+    ] as const);
     const r = await s.gql(`query($id: ID!) { platform(id: $id) { status version statusHistory { actor } } }`, { id: target.id });
     expect(r.data!.platform).toMatchObject({ status: options[0], version: version + 1 });
     expect(r.data!.platform.statusHistory[0].actor).toBe("IIT Huangpu desk");

@@ -24,7 +24,13 @@ const IMPORT = `mutation($csv: String!, $dryRun: Boolean) { importStatusUpdates(
 const SOURCE = { title: "广州市科技局 2021 年重点项目通报", publishedAt: "2021-01-05" };
 const READ = `{ platforms(first: 1) { totalCount } }`;
 
-interface PlatformRow { id: string; district_code: string | null; agencies: string[]; version: number; status: string }
+interface PlatformRow {
+  id: string;
+  district_code: string | null;
+  agencies: string[];
+  version: number;
+  status: string;
+}
 
 async function platforms(): Promise<PlatformRow[]> {
   return s.running.db.dataSource.query(
@@ -88,12 +94,22 @@ describe("grants", () => {
   });
 
   it("the viewer says how many platforms the token may change, per district, and agrees with the rule writes use", async () => {
-    const grants = [{ agency: "gz-iit", district: "440112" }, { agency: null, district: "440106" }];
+    const grants = [
+      { agency: "gz-iit", district: "440112" },
+      { agency: null, district: "440106" },
+    ];
     const { token } = await createToken(s, { role: "EDITOR", grants });
-    const r = await s.gql(`{ viewer { role scope { grants { agencyId districtCode } agencies districts platformCount platformsByDistrict { districtCode count } } } }`, {}, { token });
+    const r = await s.gql(
+      `{ viewer { role scope { grants { agencyId districtCode } agencies districts platformCount platformsByDistrict { districtCode count } } } }`,
+      {},
+      { token },
+    );
     expect(r.errors).toBeUndefined();
     const scope = r.data!.viewer.scope;
-    expect(scope.grants).toEqual([{ agencyId: null, districtCode: "440106" }, { agencyId: "gz-iit", districtCode: "440112" }]);
+    expect(scope.grants).toEqual([
+      { agencyId: null, districtCode: "440106" },
+      { agencyId: "gz-iit", districtCode: "440112" },
+    ]);
     expect(scope).toMatchObject({ agencies: [], districts: ["440106"] });
     const all = await s.running.db.dataSource.query(
       `SELECT p.id, p.district_code AS "districtCode", coalesce((SELECT array_agg(pa.agency_id) FROM platform_agency pa WHERE pa.platform_id = p.id), '{}') AS agencies
@@ -110,7 +126,8 @@ describe("grants", () => {
   it("create refuses unknown agencies and districts in grants, and an editor without any", async () => {
     const tokens = new TokenService(s.running.db.dataSource);
     await expect(tokens.create({ name: "x", role: "EDITOR", grants: [{ agency: "no-such", district: "440112" }] })).rejects.toMatchObject({
-      code: "BAD_USER_INPUT", extensions: { field: "grants", unknown: ["no-such"] },
+      code: "BAD_USER_INPUT",
+      extensions: { field: "grants", unknown: ["no-such"] },
     });
     await expect(tokens.create({ name: "x", role: "EDITOR", grants: [{ agency: "gz-stic", district: "999999" }] })).rejects.toMatchObject({
       extensions: { field: "grants", unknown: ["999999"] },
@@ -276,7 +293,10 @@ describe("tokens made before grants existed", () => {
 
       const tokens = new TokenService(ds);
       const editor = (await tokens.byId("oldeditor001"))!;
-      expect(editor.grants).toEqual([{ agency: null, district: "440106" }, { agency: "gz-iit", district: null }]);
+      expect(editor.grants).toEqual([
+        { agency: null, district: "440106" },
+        { agency: "gz-iit", district: null },
+      ]);
       const all: Array<{ id: string; districtCode: string | null; agencies: string[] }> = await ds.query(
         `SELECT p.id, p.district_code AS "districtCode", coalesce((SELECT array_agg(pa.agency_id) FROM platform_agency pa WHERE pa.platform_id = p.id), '{}') AS agencies
          FROM platform p ORDER BY p.id`,

@@ -32,8 +32,10 @@ afterAll(async () => {
 });
 
 function haversine(a: { lng: number; lat: number }, b: { lng: number; lat: number }): number {
-  const R = 6371008.8, rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad, dLng = (b.lng - a.lng) * rad;
+  const R = 6371008.8,
+    rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad,
+    dLng = (b.lng - a.lng) * rad;
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLng / 2) ** 2;
   return 2 * R * Math.asin(Math.sqrt(h));
 }
@@ -81,7 +83,11 @@ describe("the plan's data through the API", () => {
   });
 
   it("records each platform's status as a first event citing the plan, or the public source that corrects its wording", () => {
-    const corrected = new Map(readSeedData().platforms.filter((x) => x.baselineSource).map((x) => [x.id, x.baselineSource!.title]));
+    const corrected = new Map(
+      readSeedData()
+        .platforms.filter((x) => x.baselineSource)
+        .map((x) => [x.id, x.baselineSource!.title]),
+    );
     for (const p of platforms) {
       const first = p.statusHistory[p.statusHistory.length - 1];
       expect(first.from).toBeNull();
@@ -128,10 +134,12 @@ describe("the plan's data through the API", () => {
       expect(SOURCE.slice(t.offset, t.offset + t.excerpt.length)).toBe(t.excerpt);
       if (!t.countRule) expect(t.registryCount).toBeNull();
       else {
-        const expected = platforms.filter((p) =>
-          (!t.countRule.kinds || t.countRule.kinds.includes(p.kind)) &&
-          (!t.countRule.levels || t.countRule.levels.includes(p.level)) &&
-          (!t.countRule.statuses || t.countRule.statuses.includes(p.status))).length;
+        const expected = platforms.filter(
+          (p) =>
+            (!t.countRule.kinds || t.countRule.kinds.includes(p.kind)) &&
+            (!t.countRule.levels || t.countRule.levels.includes(p.level)) &&
+            (!t.countRule.statuses || t.countRule.statuses.includes(p.status)),
+        ).length;
         expect(t.registryCount).toBe(expected);
       }
     }
@@ -140,9 +148,11 @@ describe("the plan's data through the API", () => {
 
 describe("the seed loader", () => {
   const counts = async (ds: ReturnType<typeof buildDataSource>) =>
-    (await ds.query(`SELECT (SELECT count(*) FROM platform) p, (SELECT count(*) FROM platform_mention) m,
+    (
+      await ds.query(`SELECT (SELECT count(*) FROM platform) p, (SELECT count(*) FROM platform_mention) m,
       (SELECT count(*) FROM status_event) e, (SELECT count(*) FROM target) t, (SELECT count(*) FROM platform_agency) a,
-      (SELECT max(${col.updatedAt}) FROM platform) u`))[0];
+      (SELECT max(${col.updatedAt}) FROM platform) u`)
+    )[0];
 
   it("is idempotent: a second run writes nothing and leaves the same rows", async () => {
     const ds = s.running.db.dataSource;
@@ -155,7 +165,10 @@ describe("the seed loader", () => {
   it("corrects an earlier baseline as a recorded correction, unless an official has recorded a change", async () => {
     const ds = s.running.db.dataSource;
     const data = readSeedData();
-    const [a, b] = data.platforms.filter((x) => x.status === "OPERATIONAL").slice(0, 2).map((x) => x.id);
+    const [a, b] = data.platforms
+      .filter((x) => x.status === "OPERATIONAL")
+      .slice(0, 2)
+      .map((x) => x.id);
     // as an earlier edition of the data set left them: UNDER_CONSTRUCTION in the seed's only event
     for (const id of [a, b]) {
       await s.write(`UPDATE platform SET status = 'UNDER_CONSTRUCTION' WHERE id = $1`, [id]);

@@ -23,7 +23,12 @@ it("a platform searched without result says when, what and what was found; one n
   const r = await s.gql(`query($id: ID!) { platform(id: $id) { sourceSearches { searchedOn queries result } } }`, { id });
   expect(r.errors).toBeUndefined();
   expect(r.data!.platform.sourceSearches).toHaveLength(expected.length);
-  expect(r.data!.platform.sourceSearches.map((x: { queries: string[] }) => x.queries).flat().sort()).toEqual(expected.flatMap((x) => x.queries).sort());
+  expect(
+    r
+      .data!.platform.sourceSearches.map((x: { queries: string[] }) => x.queries)
+      .flat()
+      .sort(),
+  ).toEqual(expected.flatMap((x) => x.queries).sort());
   for (const x of r.data!.platform.sourceSearches) expect(x.searchedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
 
   const never = seed.platforms.find((p) => !seed.searched.some((x) => x.platform === p.id))!;

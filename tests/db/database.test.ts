@@ -33,7 +33,10 @@ describe("a connection lost inside a transaction", () => {
     const qr = s.running.db.dataSource.createQueryRunner();
     await qr.connect();
     await qr.release();
-    const err = await qr.query("SELECT 1").then(() => null, (e: unknown) => e);
+    const err = await qr.query("SELECT 1").then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((err as Error)?.name).toBe("QueryRunnerAlreadyReleasedError");
     expect(isDatabaseUnavailable(err)).toBe(true);
     expect(isDatabaseUnavailable(new Error("some other failure"))).toBe(false);

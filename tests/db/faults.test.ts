@@ -31,7 +31,16 @@ async function launch(databaseUrl: string): Promise<Server> {
   const port = await freePort();
   const { DATABASE_URL: _x, ...env } = process.env;
   const child = spawn(process.execPath, [ENTRY], {
-    env: { ...env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "silent", RATE_LIMIT_PER_IP: "0", RATE_LIMIT_PER_TOKEN: "0", STATEMENT_TIMEOUT_MS: "5000" },
+    env: {
+      ...env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      RATE_LIMIT_PER_IP: "0",
+      RATE_LIMIT_PER_TOKEN: "0",
+      STATEMENT_TIMEOUT_MS: "5000",
+    },
     stdio: "ignore",
   });
   return { child, base: `http://127.0.0.1:${port}`, exited: new Promise((r) => child.on("exit", r)) };
@@ -82,9 +91,13 @@ describe("database faults", () => {
   it("recovers within 5 s from a restart under load, and loses no acknowledged write", async () => {
     // an admin token, through the same CLI a city would use
     const { DATABASE_URL: _x, ...env } = process.env;
-    const out = execFileSync(process.execPath, [path.join(__dirname, "..", "..", "dist", "scripts", "token.js"), "create", "--role", "admin", "--name", "load"], {
-      env: { ...env, DATABASE_URL: cluster.url, LOG_LEVEL: "silent" },
-    }).toString();
+    const out = execFileSync(
+      process.execPath,
+      [path.join(__dirname, "..", "..", "dist", "scripts", "token.js"), "create", "--role", "admin", "--name", "load"],
+      {
+        env: { ...env, DATABASE_URL: cluster.url, LOG_LEVEL: "silent" },
+      },
+    ).toString();
     const token = out.trim().split("\n").pop()!;
     const ids = ["sun-yat-sen-university", "jinan-university", "south-china-normal-university", "guangzhou-university"];
     const acked: Array<{ id: string; version: number }> = [];
@@ -168,7 +181,10 @@ describe("database faults", () => {
     try {
       for (const id of ids) {
         const mine = acked.filter((a) => a.id === id);
-        const { rows } = await c.query(`SELECT version, (SELECT count(*)::int FROM status_event WHERE platform_id = $1 AND note = 'load') AS n FROM platform WHERE id = $1`, [id]);
+        const { rows } = await c.query(
+          `SELECT version, (SELECT count(*)::int FROM status_event WHERE platform_id = $1 AND note = 'load') AS n FROM platform WHERE id = $1`,
+          [id],
+        );
         expect(rows[0].n).toBeGreaterThanOrEqual(mine.length);
         if (mine.length) expect(rows[0].version).toBeGreaterThanOrEqual(Math.max(...mine.map((m) => m.version)));
       }
@@ -194,7 +210,12 @@ describe("the embedded PostgreSQL's death", () => {
   let dataDir: string;
   let server: Server & { log: () => string };
   const postmasterPid = () => Number(fs.readFileSync(path.join(dataDir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
-  const logLines = () => server.log().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string; output?: string[] });
+  const logLines = () =>
+    server
+      .log()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level: number; msg: string; output?: string[] });
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-embedded-"));
@@ -228,7 +249,11 @@ describe("the embedded PostgreSQL's death", () => {
     // back within seconds, on a new postmaster, with nothing to do by hand
     await until(async () => (await status(`${server.base}/readyz`)) === 200, 15000);
     expect(postmasterPid()).not.toBe(before);
-    const res = await fetch(`${server.base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ platforms(first: 1) { totalCount } }"}' });
+    const res = await fetch(`${server.base}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"query":"{ platforms(first: 1) { totalCount } }"}',
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as any).data.platforms.totalCount).toBeGreaterThan(0);
     expect(await status(`${server.base}/healthz`)).toBe(200);
@@ -245,7 +270,11 @@ describe("the embedded PostgreSQL's death", () => {
       const h = await freshStatus(`${server.base}/healthz`);
       if (h === 503) saw503 = true;
       if (!refusedWith503) {
-        const g = await fetch(`${server.base}/graphql`, { method: "POST", headers: { "content-type": "application/json", connection: "close" }, body: '{"query":"{ __typename }"}' }).catch(() => null);
+        const g = await fetch(`${server.base}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json", connection: "close" },
+          body: '{"query":"{ __typename }"}',
+        }).catch(() => null);
         if (g?.status === 503 && g.headers.get("retry-after")) refusedWith503 = true;
       }
       await new Promise((r) => setTimeout(r, 25));
@@ -296,13 +325,22 @@ describe("faults between the registry and its database, placed by a proxy", () =
     return { status: res.status, retryAfter: res.headers.get("retry-after"), body: (await res.json()) as any };
   };
   const UPDATE = `mutation($i: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $i) { id status version } }`;
-  const change = (expectedVersion: number, status: string) => ({ i: { id: ID, status, effectiveDate: "2020-01-01", expectedVersion, correction: true, note: "proxy" } });
+  const change = (expectedVersion: number, status: string) => ({
+    i: { id: ID, status, effectiveDate: "2020-01-01", expectedVersion, correction: true, note: "proxy" },
+  });
   const stored = async () => (await direct.query(`SELECT status, version FROM platform WHERE id = $1`, [ID])).rows[0] as { status: string; version: number };
 
   beforeAll(async () => {
     db = await createTestDatabase();
     proxy = await PgProxy.start(db.url);
-    const config = loadConfig({ DATABASE_URL: proxy.via(db.url), PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", RATE_LIMIT_PER_IP: "0", STATEMENT_TIMEOUT_MS: "5000" });
+    const config = loadConfig({
+      DATABASE_URL: proxy.via(db.url),
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      RATE_LIMIT_PER_IP: "0",
+      STATEMENT_TIMEOUT_MS: "5000",
+    });
     running = await start(config, pino({ level: "silent" }));
     base = `http://127.0.0.1:${running.port}`;
     admin = (await createToken(running, { name: "proxy admin", role: "ADMIN" })).token;
@@ -321,7 +359,12 @@ describe("faults between the registry and its database, placed by a proxy", () =
     const cut = proxy.onNextCommit("drop-answer");
     const r = await gql(UPDATE, change(before.version, before.status === "SUSPENDED" ? "OPERATIONAL" : "SUSPENDED"), admin);
     await cut;
-    expect(r.body.errors?.[0]?.extensions).toMatchObject({ code: "OUTCOME_UNKNOWN", platformId: ID, versionIfRecorded: before.version + 1, versionIfNot: before.version });
+    expect(r.body.errors?.[0]?.extensions).toMatchObject({
+      code: "OUTCOME_UNKNOWN",
+      platformId: ID,
+      versionIfRecorded: before.version + 1,
+      versionIfNot: before.version,
+    });
     const eventId = r.body.errors[0].extensions.eventId;
     expect(eventId).toMatch(/^\d+$/);
     expect(r.body.errors[0].message).toContain(`status event ${eventId}`);
@@ -397,15 +440,28 @@ describe("a full disk", () => {
     await admin$.query(`ALTER TABLE status_event SET TABLESPACE ${db.name}_small`);
     // fill it: copies of the history until the disk refuses
     await admin$
-      .query(`INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, correction)
-        SELECT platform_id, from_status, to_status, effective_date, actor, repeat('x', 1500), correction FROM status_event, generate_series(1, 400)`)
-      .then(() => { throw new Error("the disk did not fill"); }, (err: { code?: string }) => expect(err.code).toBe("53100"));
+      .query(
+        `INSERT INTO status_event (platform_id, from_status, to_status, effective_date, actor, note, correction)
+        SELECT platform_id, from_status, to_status, effective_date, actor, repeat('x', 1500), correction FROM status_event, generate_series(1, 400)`,
+      )
+      .then(
+        () => {
+          throw new Error("the disk did not fill");
+        },
+        (err: { code?: string }) => expect(err.code).toBe("53100"),
+      );
     // and the room left in its last pages, row by row
     for (const size of [400, 40, 1]) {
       for (;;) {
         const full = await admin$
-          .query(`INSERT INTO status_event (platform_id, to_status, effective_date, actor, note, correction) SELECT id, status, '2020-01-01', 'filler', repeat('x', $1), true FROM platform LIMIT 1`, [size])
-          .then(() => false, (err: { code?: string }) => err.code === "53100");
+          .query(
+            `INSERT INTO status_event (platform_id, to_status, effective_date, actor, note, correction) SELECT id, status, '2020-01-01', 'filler', repeat('x', $1), true FROM platform LIMIT 1`,
+            [size],
+          )
+          .then(
+            () => false,
+            (err: { code?: string }) => err.code === "53100",
+          );
         if (full) break;
       }
     }
@@ -429,7 +485,16 @@ describe("a full disk", () => {
       headers: { "content-type": "application/json", authorization: `Bearer ${admin}` },
       body: JSON.stringify({
         query: `mutation($i: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $i) { version } }`,
-        variables: { i: { id, status: before.status === "SUSPENDED" ? "OPERATIONAL" : "SUSPENDED", effectiveDate: "2020-01-01", expectedVersion: before.version, correction: true, note: "x".repeat(2000) } },
+        variables: {
+          i: {
+            id,
+            status: before.status === "SUSPENDED" ? "OPERATIONAL" : "SUSPENDED",
+            effectiveDate: "2020-01-01",
+            expectedVersion: before.version,
+            correction: true,
+            note: "x".repeat(2000),
+          },
+        },
       }),
     });
     const body = (await res.json()) as any;
@@ -441,7 +506,11 @@ describe("a full disk", () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ reason: "STORAGE_FULL" });
     // reads still work
-    const read = await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ platform(id: \\"jinan-university\\") { version } }"}' });
+    const read = await fetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"query":"{ platform(id: \\"jinan-university\\") { version } }"}',
+    });
     expect(read.status).toBe(200);
   }, 30000);
 });

@@ -31,7 +31,9 @@ beforeAll(async () => {
   const c = new pg.Client({ connectionString: replica.url });
   await c.connect();
   for (let i = 0; i < 100; i++) {
-    const { rows } = await c.query(`SELECT to_regclass('api_token') IS NOT NULL AND EXISTS (SELECT 1 FROM api_token) AS ok`).catch(() => ({ rows: [{ ok: false }] }));
+    const { rows } = await c
+      .query(`SELECT to_regclass('api_token') IS NOT NULL AND EXISTS (SELECT 1 FROM api_token) AS ok`)
+      .catch(() => ({ rows: [{ ok: false }] }));
     if (rows[0].ok) break;
     await new Promise((res) => setTimeout(res, 100));
   }

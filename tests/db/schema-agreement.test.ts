@@ -52,13 +52,32 @@ it("every entity's columns match its table in the migrated database", async () =
         problems.push(`${where}: on the entity ${meta.name}, not in the database`);
         continue;
       }
-      const declared = typeof col.type === "string" ? col.type : col.type === Number ? "integer" : col.type === Boolean ? "boolean" : col.type === Date ? "timestamptz" : "text";
+      const declared =
+        typeof col.type === "string"
+          ? col.type
+          : col.type === Number
+            ? "integer"
+            : col.type === Boolean
+              ? "boolean"
+              : col.type === Date
+                ? "timestamptz"
+                : "text";
       const expected = SQL_TYPE[declared] ?? declared;
-      const actual = r.data_type === "ARRAY" ? SQL_TYPE[r.udt_name.replace(/^_/, "").replace(/^int4$/, "int").replace(/^float8$/, "double precision").replace(/^varchar$/, "varchar")] : r.data_type;
+      const actual =
+        r.data_type === "ARRAY"
+          ? SQL_TYPE[
+              r.udt_name
+                .replace(/^_/, "")
+                .replace(/^int4$/, "int")
+                .replace(/^float8$/, "double precision")
+                .replace(/^varchar$/, "varchar")
+            ]
+          : r.data_type;
       if (col.isArray !== (r.data_type === "ARRAY")) problems.push(`${where}: array on one side only`);
       if (actual !== expected) problems.push(`${where}: entity says ${expected}, database has ${actual}`);
       const nullable = col.isNullable && !col.isPrimary;
-      if (nullable !== (r.is_nullable === "YES")) problems.push(`${where}: entity says ${nullable ? "nullable" : "not null"}, database says ${r.is_nullable === "YES" ? "nullable" : "not null"}`);
+      if (nullable !== (r.is_nullable === "YES"))
+        problems.push(`${where}: entity says ${nullable ? "nullable" : "not null"}, database says ${r.is_nullable === "YES" ? "nullable" : "not null"}`);
     }
     for (const name of inDb.keys()) {
       if (!inEntity.has(name)) problems.push(`${meta.tableName}.${name}: in the database, not on the entity ${meta.name}`);

@@ -33,10 +33,25 @@ it("writes a status event through the table and reads it back with the entity's 
   const ds = s.running.db.dataSource;
   const { token } = await createToken(s);
   const { id } = await createPlatform(s, token, { status: "PLANNED" });
-  const row = await STATUS_EVENT.insert(ds, {
-    platformId: id, from: "PLANNED", to: "PREPARING", effectiveDate: "2019-05-01", datePrecision: "MONTH", actor: "test",
-    note: null, sourceTitle: "t", sourceUrl: null, sourcePublishedAt: null, sourcePublisher: "p", correction: false, tokenId: null,
-  }, ["id", "datePrecision"]);
+  const row = await STATUS_EVENT.insert(
+    ds,
+    {
+      platformId: id,
+      from: "PLANNED",
+      to: "PREPARING",
+      effectiveDate: "2019-05-01",
+      datePrecision: "MONTH",
+      actor: "test",
+      note: null,
+      sourceTitle: "t",
+      sourceUrl: null,
+      sourcePublishedAt: null,
+      sourcePublisher: "p",
+      correction: false,
+      tokenId: null,
+    },
+    ["id", "datePrecision"],
+  );
   expect(row).toEqual({ id: expect.any(String), datePrecision: "MONTH" });
   const [back] = await ds.query(`SELECT ${STATUS_EVENT.select("e")} FROM ${STATUS_EVENT.name} e WHERE e.id = $1`, [row!.id]);
   const event = STATUS_EVENT.fromRow(back);

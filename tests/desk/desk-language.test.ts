@@ -23,23 +23,50 @@ const problems: string[] = [];
 /** What each language must show; the English sentences are the desk's, not the server's. */
 const LANGS = [
   {
-    locale: "zh-CN", html: "zh-CN", signIn: "登录", token: "API 令牌", kindLabel: "类型", town: "科技小镇", status: "在建",
-    shown: /^显示 \d+ 个平台$/, urlError: "来源网址须以 http:// 或 https:// 开头。", history: "变更历史（最新在前）",
+    locale: "zh-CN",
+    html: "zh-CN",
+    signIn: "登录",
+    token: "API 令牌",
+    kindLabel: "类型",
+    town: "科技小镇",
+    status: "在建",
+    shown: /^显示 \d+ 个平台$/,
+    urlError: "来源网址须以 http:// 或 https:// 开头。",
+    history: "变更历史（最新在前）",
   },
   {
-    locale: "zh-TW", html: "zh-TW", signIn: "登錄", token: "API 令牌", kindLabel: "類型", town: "科技小鎮", status: "在建",
-    shown: /^顯示 \d+ 個平台$/, urlError: "來源網址須以 http:// 或 https:// 開頭。", history: "變更歷史（最新在前）",
+    locale: "zh-TW",
+    html: "zh-TW",
+    signIn: "登錄",
+    token: "API 令牌",
+    kindLabel: "類型",
+    town: "科技小鎮",
+    status: "在建",
+    shown: /^顯示 \d+ 個平台$/,
+    urlError: "來源網址須以 http:// 或 https:// 開頭。",
+    history: "變更歷史（最新在前）",
   },
   {
-    locale: "en-US", html: "en", signIn: "Sign in", token: "API token", kindLabel: "Kind", town: "Science town", status: "Under construction",
-    shown: /^\d+ platforms shown$/, urlError: "The source URL must be an http(s) URL.", history: "History (newest first)",
+    locale: "en-US",
+    html: "en",
+    signIn: "Sign in",
+    token: "API token",
+    kindLabel: "Kind",
+    town: "Science town",
+    status: "Under construction",
+    shown: /^\d+ platforms shown$/,
+    urlError: "The source URL must be an http(s) URL.",
+    history: "History (newest first)",
   },
 ];
 
 async function open(locale: string, hash = ""): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale });
   contexts.push(context);
-  await context.route((url) => url.host !== new URL(s.url).host, (route) => route.abort("internetdisconnected"));
+  await context.route(
+    (url) => url.host !== new URL(s.url).host,
+    (route) => route.abort("internetdisconnected"),
+  );
   const page = await context.newPage();
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => {
@@ -53,7 +80,6 @@ async function open(locale: string, hash = ""): Promise<Page> {
 async function ready(page: Page): Promise<void> {
   await page.waitForFunction(() => document.body.dataset.state === "ready" && !(globalThis as any).__desk.busy(), null, { timeout: 15_000 });
 }
-
 
 beforeAll(async () => {
   s = await startTestServer();
@@ -77,7 +103,12 @@ describe("the desk's language", () => {
     const signIn = page.getByRole("button", { name: new RegExp(`^${L.signIn}`) });
     await expect(signIn.count()).resolves.toBe(1);
     expect(await signIn.locator(".l1").textContent()).toBe(L.signIn);
-    expect(await page.getByRole("button", { name: new RegExp(`^${L.signIn}`) }).locator(".l1").getAttribute("lang")).toBe(L.html);
+    expect(
+      await page
+        .getByRole("button", { name: new RegExp(`^${L.signIn}`) })
+        .locator(".l1")
+        .getAttribute("lang"),
+    ).toBe(L.html);
     expect(await page.getByRole("button", { pressed: true }).textContent()).toBe({ "zh-CN": "简体中文", "zh-TW": "繁體中文", en: "English" }[L.html]);
     await expectAccessible(page, `sign in, ${L.locale}`);
 
@@ -87,7 +118,10 @@ describe("the desk's language", () => {
     await ready(page);
     expect(await page.textContent("#list-count")).toMatch(L.shown);
     // the kind select, found by its label, names kinds in the page's language
-    const kinds = await page.getByRole("combobox", { name: new RegExp(`^${L.kindLabel}`) }).locator("option").allTextContents();
+    const kinds = await page
+      .getByRole("combobox", { name: new RegExp(`^${L.kindLabel}`) })
+      .locator("option")
+      .allTextContents();
     expect(kinds.map((k) => k.split(" · ")[0])).toContain(L.town);
     const townRow = page.locator(`#platform-rows tr[data-id="${TOWN}"]`);
     expect(await townRow.locator("td").nth(2).textContent()).toBe(L.town);
@@ -141,8 +175,17 @@ describe("the desk's language", () => {
       return out;
     });
     expect(tags).toEqual({
-      "zh-CN": "zh-CN", "zh-SG": "zh-CN", "zh-Hans": "zh-CN", "zh-Hans-HK": "zh-CN", zh: "zh-CN",
-      "zh-TW": "zh-TW", "zh-HK": "zh-TW", "zh-MO": "zh-TW", "zh-Hant": "zh-TW", "en-GB": "en", "fr-FR": null,
+      "zh-CN": "zh-CN",
+      "zh-SG": "zh-CN",
+      "zh-Hans": "zh-CN",
+      "zh-Hans-HK": "zh-CN",
+      zh: "zh-CN",
+      "zh-TW": "zh-TW",
+      "zh-HK": "zh-TW",
+      "zh-MO": "zh-TW",
+      "zh-Hant": "zh-TW",
+      "en-GB": "en",
+      "fr-FR": null,
     });
 
     // a browser asking for French gets English

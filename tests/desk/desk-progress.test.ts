@@ -20,7 +20,10 @@ beforeAll(async () => {
   s = await startTestServer();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
-  await context.route((url) => url.host !== new URL(s.url).host, (route) => route.abort("internetdisconnected"));
+  await context.route(
+    (url) => url.host !== new URL(s.url).host,
+    (route) => route.abort("internetdisconnected"),
+  );
 });
 afterAll(async () => {
   await context?.close().catch(() => undefined);
@@ -52,9 +55,17 @@ async function settled(page: Page): Promise<void> {
 
 /** What the table shows, per target: the registry count, and the progress against the published figure. */
 const shown = (page: Page) =>
-  page.$$eval("#target-rows tr", (rows: any[]) => Object.fromEntries(rows.map((r) => [r.getAttribute("data-target"), {
-    count: r.children[5].textContent, progress: r.getAttribute("data-progress"),
-  }])));
+  page.$$eval("#target-rows tr", (rows: any[]) =>
+    Object.fromEntries(
+      rows.map((r) => [
+        r.getAttribute("data-target"),
+        {
+          count: r.children[5].textContent,
+          progress: r.getAttribute("data-progress"),
+        },
+      ]),
+    ),
+  );
 
 async function api(asOf: string) {
   const r = await s.gql(`query($asOf: Date) { targets(asOf: $asOf) { id registryCount progress } }`, { asOf });
@@ -67,22 +78,37 @@ describe("plan progress", () => {
     const admin = (await createToken(s, { role: "ADMIN" })).token;
     // a Guangdong laboratory that opened in 2021: counted at today's date, not at the plan's end
     const lab = await createPlatform(s, admin, { kind: "LABORATORY", level: "PROVINCIAL", status: "UNDER_CONSTRUCTION", effectiveDate: "2019-01-01" });
-    await recordStatus(s, admin, { id: lab.id, status: "OPERATIONAL", effectiveDate: "2021-03-01", source: { title: "测试来源" }, expectedVersion: lab.version });
+    await recordStatus(s, admin, {
+      id: lab.id,
+      status: "OPERATIONAL",
+      effectiveDate: "2021-03-01",
+      source: { title: "测试来源" },
+      expectedVersion: lab.version,
+    });
     const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
     const page = await open();
     expect(await page.inputValue("#asof-date")).toBe(today);
     expect(await shown(page)).toEqual(await api(today));
 
-    for (const [name, date] of [["Plan issued", "2018-09-14"], ["Plan's end", "2020-12-31"], ["Today", today]]) {
+    for (const [name, date] of [
+      ["Plan issued", "2018-09-14"],
+      ["Plan's end", "2020-12-31"],
+      ["Today", today],
+    ]) {
       await page.getByRole("button", { name }).click();
       await page.waitForFunction((d) => window.__desk.state.targetsAsOf === d, date);
       await settled(page);
       expect(await page.inputValue("#asof-date")).toBe(date);
-      expect(await page.getAttribute(`button[data-asof]:is([data-asof="${date}"], [data-asof="today"])[aria-pressed="true"]`, "data-asof")).toBe(name === "Today" ? "today" : date);
-      expect(await page.textContent("#progress-asof-line")).toContain(new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${date}T00:00:00Z`)));
+      expect(await page.getAttribute(`button[data-asof]:is([data-asof="${date}"], [data-asof="today"])[aria-pressed="true"]`, "data-asof")).toBe(
+        name === "Today" ? "today" : date,
+      );
+      expect(await page.textContent("#progress-asof-line")).toContain(
+        new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${date}T00:00:00Z`)),
+      );
       expect(await shown(page)).toEqual(await api(date));
     }
-    const end = await api("2020-12-31"), now = await api(today);
+    const end = await api("2020-12-31"),
+      now = await api(today);
     expect(Number(now["2020-guangdong-laboratories-end"].count)).toBe(Number(end["2020-guangdong-laboratories-end"].count) + 1);
 
     // a typed date works too
@@ -93,8 +119,11 @@ describe("plan progress", () => {
     expect(await shown(page)).toEqual(await api("2019-12-31"));
 
     await page.evaluate(AXE);
-    const bad = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations
-      .filter((v: any) => v.impact === "serious" || v.impact === "critical").map((v: any) => v.id));
+    const bad = await page.evaluate(async () =>
+      (await window.axe.run(document, { resultTypes: ["violations"] })).violations
+        .filter((v: any) => v.impact === "serious" || v.impact === "critical")
+        .map((v: any) => v.id),
+    );
     expect(bad).toEqual([]);
     await page.close();
   });
@@ -105,11 +134,17 @@ describe("plan progress", () => {
     // A4's printable width at the stylesheet's margins: 210 mm - 24 mm = 186 mm ≈ 703 CSS px
     await page.setViewportSize({ width: 703, height: 1000 });
     const layout = await page.evaluate(() => {
-      const visible = (sel: string) => { const n = document.querySelector(sel); return !!n && getComputedStyle(n).display !== "none" && n.getBoundingClientRect().height > 0; };
+      const visible = (sel: string) => {
+        const n = document.querySelector(sel);
+        return !!n && getComputedStyle(n).display !== "none" && n.getBoundingClientRect().height > 0;
+      };
       return {
         scrollWidth: document.documentElement.scrollWidth,
         tableWidth: document.getElementById("targets").getBoundingClientRect().width,
-        header: visible(".top"), controls: visible("#progress-asof"), table: visible("#targets"), date: visible("#progress-asof-line"),
+        header: visible(".top"),
+        controls: visible("#progress-asof"),
+        table: visible("#targets"),
+        date: visible("#progress-asof-line"),
       };
     });
     expect(layout).toMatchObject({ header: false, controls: false, table: true, date: true });

@@ -27,7 +27,6 @@ declare const document: any, location: any, sessionStorage: any, localStorage: a
 type HTMLButtonElement = { disabled: boolean };
 type HTMLOptionElement = { value: string };
 
-
 const TOWN = "tianhe-internet-plus-town"; // Tianhe (440106): in the editor's scope
 const LAB = "joint-laboratory-of-chemical-geodynamics"; // Tianhe
 const BASE = "guangzhou-sci-tech-achievements-transformation-base"; // Tianhe
@@ -48,7 +47,10 @@ async function platform(id: string): Promise<{ status: string; version: number; 
 async function newContext(): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
   contexts.push(context);
-  await context.route((url) => url.host !== new URL(s.url).host, (route) => route.abort("internetdisconnected"));
+  await context.route(
+    (url) => url.host !== new URL(s.url).host,
+    (route) => route.abort("internetdisconnected"),
+  );
   return context;
 }
 
@@ -87,7 +89,6 @@ async function openPlatform(page: Page, id: string): Promise<void> {
   await page.waitForFunction((pid) => (globalThis as any).__desk.state.current?.id === pid, id);
   await ready(page);
 }
-
 
 async function record(page: Page, change: { status: string; date: string; title: string; url?: string; published?: string; note?: string }): Promise<void> {
   await page.selectOption("#c-status", change.status);
@@ -133,7 +134,9 @@ describe("the status desk", () => {
     // a byte-order mark, then the bilingual header: each cell the Chinese label and the column's code
     const template = Buffer.from(await t.arrayBuffer());
     expect([...template.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(template.toString("utf8").slice(1)).toBe("平台编号 id,新状态 status,生效日期 effectiveDate,备注 note,来源标题 sourceTitle,来源网址 sourceUrl,来源发布日期 sourcePublishedAt,版本 expectedVersion\r\n");
+    expect(template.toString("utf8").slice(1)).toBe(
+      "平台编号 id,新状态 status,生效日期 effectiveDate,备注 note,来源标题 sourceTitle,来源网址 sourceUrl,来源发布日期 sourcePublishedAt,版本 expectedVersion\r\n",
+    );
   });
 
   it("refuses a bad token with a clear message; signs an editor in for this tab only; signs out", async () => {
@@ -219,7 +222,14 @@ describe("the status desk", () => {
     await record(page, { status: "TRIAL_OPERATION", date: "2999-01-01", title: "天河区重点项目通报" });
     expect(await page.textContent("#c-date-err")).toMatch(/future/);
 
-    await record(page, { status: "TRIAL_OPERATION", date: "2020-01-15", title: "天河区重点项目通报", url: "https://example.gov.cn/tianhe/1", published: "2020-01-20", note: "试运行" });
+    await record(page, {
+      status: "TRIAL_OPERATION",
+      date: "2020-01-15",
+      title: "天河区重点项目通报",
+      url: "https://example.gov.cn/tianhe/1",
+      published: "2020-01-20",
+      note: "试运行",
+    });
     await page.waitForFunction((v) => document.getElementById("current-version")!.textContent === String(v), before.version + 1);
     expect(await page.textContent("#message")).toContain(`version ${before.version + 1}`);
     const first = page.locator("#history li").first();
@@ -292,7 +302,10 @@ describe("the status desk", () => {
     expect(await b.isVisible("#conflict")).toBe(false);
     const after = await platform(LAB);
     expect(after.status).toBe("CANCELLED");
-    expect(after.statusHistory.slice(0, 2)).toEqual([{ to: "CANCELLED", actor: "Tianhe office" }, { to: "SUSPENDED", actor: "city admin" }]);
+    expect(after.statusHistory.slice(0, 2)).toEqual([
+      { to: "CANCELLED", actor: "Tianhe office" },
+      { to: "SUSPENDED", actor: "city admin" },
+    ]);
   });
 
   it("drops a conflicting change when asked, writing nothing", async () => {
@@ -321,7 +334,11 @@ describe("the status desk", () => {
     await signIn(page, editor);
     await page.click("#nav-import");
     await page.locator("#view-import").waitFor({ state: "visible" });
-    const bad = [HEADER, `${TOWN},OPERATIONAL,2020-06-30,,验收通报,https://example.gov.cn/t/2,2020-07-01,${town.version}`, `${BASE},UNDER_CONSTRUCTION,2999-01-01,,开工通报,,,${base.version}`].join("\n");
+    const bad = [
+      HEADER,
+      `${TOWN},OPERATIONAL,2020-06-30,,验收通报,https://example.gov.cn/t/2,2020-07-01,${town.version}`,
+      `${BASE},UNDER_CONSTRUCTION,2999-01-01,,开工通报,,,${base.version}`,
+    ].join("\n");
     await page.setInputFiles("#csv-file", { name: "updates.csv", mimeType: "text/csv", buffer: Buffer.from("\ufeff" + bad, "utf8") });
     await page.click("#import-check");
     await page.locator("#import-problems").waitFor({ state: "visible" });
@@ -354,7 +371,10 @@ describe("the status desk", () => {
     const targets = await s.gql(`{ targets { id registryCount valueMin } }`);
     await page.locator("#target-rows tr").first().waitFor();
     expect(await page.$$eval("#target-rows tr", (r) => r.length)).toBe(targets.data!.targets.length);
-    const behind = targets.data!.targets.filter((t: any) => t.registryCount != null && t.registryCount < t.valueMin).map((t: any) => t.id).sort();
+    const behind = targets
+      .data!.targets.filter((t: any) => t.registryCount != null && t.registryCount < t.valueMin)
+      .map((t: any) => t.id)
+      .sort();
     expect((await page.$$eval('#target-rows tr[data-standing="behind"]', (r) => r.map((x) => x.getAttribute("data-target")))).sort()).toEqual(behind);
     await expectAccessible(page, "plan progress");
     await page.evaluate(() => (location.hash = "#/platforms"));
@@ -363,19 +383,28 @@ describe("the status desk", () => {
 
     /** Every label-like element carries a translated label, primary language first. */
     const labels = (first: string, second: string) =>
-      page.evaluate(([l1, l2]) => {
-        const out: string[] = [];
-        const untranslated = Array.from(document.querySelectorAll("label, legend, button, th, caption, h1, h2, h3, nav a, dt") as any[])
-          .filter((n) => !n.querySelector(".l1") && !n.classList.contains("lang-choice") && n.id !== "platform-h")
-          .map((n) => n.outerHTML.slice(0, 80));
-        for (const n of Array.from(document.querySelectorAll("[data-i18n]") as any[])) {
-          const spans = n.querySelectorAll(":scope > span");
-          if (spans.length !== 2 || spans[0].getAttribute("lang") !== l1 || spans[1].getAttribute("lang") !== l2 || !spans[0].textContent || !spans[1].textContent) {
-            out.push(n.outerHTML.slice(0, 80));
+      page.evaluate(
+        ([l1, l2]) => {
+          const out: string[] = [];
+          const untranslated = Array.from(document.querySelectorAll("label, legend, button, th, caption, h1, h2, h3, nav a, dt") as any[])
+            .filter((n) => !n.querySelector(".l1") && !n.classList.contains("lang-choice") && n.id !== "platform-h")
+            .map((n) => n.outerHTML.slice(0, 80));
+          for (const n of Array.from(document.querySelectorAll("[data-i18n]") as any[])) {
+            const spans = n.querySelectorAll(":scope > span");
+            if (
+              spans.length !== 2 ||
+              spans[0].getAttribute("lang") !== l1 ||
+              spans[1].getAttribute("lang") !== l2 ||
+              !spans[0].textContent ||
+              !spans[1].textContent
+            ) {
+              out.push(n.outerHTML.slice(0, 80));
+            }
           }
-        }
-        return { wrong: out, untranslated, htmlLang: document.documentElement.lang };
-      }, [first, second]);
+          return { wrong: out, untranslated, htmlLang: document.documentElement.lang };
+        },
+        [first, second],
+      );
 
     expect(await labels("en", "zh-CN")).toEqual({ wrong: [], untranslated: [], htmlLang: "en" });
     expect(await page.textContent('label[for="f-q"] .l1')).toMatch(/^Search/);
@@ -408,16 +437,30 @@ describe("the status desk", () => {
     expect(await page.textContent("#import-limits")).toMatch(/at most 5,000 rows and \d+ KB per file/);
     const notes = ["主体工程完工，进入试运行准备（𠮷）", "设备安装暂停，等待验收"];
     const next = (st: string) => (st === "SUSPENDED" ? "OPERATIONAL" : "SUSPENDED");
-    const rows = [HEADER.split(","),
-      [TOWN, next(town.status) === "SUSPENDED" ? "暂停" : "运行", "2021/7/1", notes[0], "天河区重点项目进展通报（七月）", "", "2021年7月2日", String(town.version)],
-      [BASE, next(base.status) === "SUSPENDED" ? "暂停" : "运行", "2021/7/1", notes[1], "天河区重点项目进展通报（七月）", "", "", String(base.version)]];
+    const rows = [
+      HEADER.split(","),
+      [
+        TOWN,
+        next(town.status) === "SUSPENDED" ? "暂停" : "运行",
+        "2021/7/1",
+        notes[0],
+        "天河区重点项目进展通报（七月）",
+        "",
+        "2021年7月2日",
+        String(town.version),
+      ],
+      [BASE, next(base.status) === "SUSPENDED" ? "暂停" : "运行", "2021/7/1", notes[1], "天河区重点项目进展通报（七月）", "", "", String(base.version)],
+    ];
     await page.setInputFiles("#csv-file", { name: "状态更新.csv", mimeType: "text/csv", buffer: csvFile(rows, "gb18030") });
     await page.click("#import-check");
     await page.waitForFunction(() => !(document.getElementById("import-confirm") as HTMLButtonElement).disabled);
     await ready(page);
     expect(await page.textContent("#import-summary")).toMatch(/changes to record: 2.*csv \(GB18030\)/);
     expect(await page.$$eval("#import-row-rows .note-cell", (c) => c.map((x) => x.textContent))).toEqual(notes);
-    expect(await page.$$eval("#import-row-rows .source-cell", (c) => c.map((x) => x.textContent))).toEqual(["天河区重点项目进展通报（七月）", "天河区重点项目进展通报（七月）"]);
+    expect(await page.$$eval("#import-row-rows .source-cell", (c) => c.map((x) => x.textContent))).toEqual([
+      "天河区重点项目进展通报（七月）",
+      "天河区重点项目进展通报（七月）",
+    ]);
     expect((await platform(TOWN)).version).toBe(town.version);
     await expectAccessible(page, "spreadsheet preview");
     if (process.env.DESK_SCREENSHOT) {
@@ -429,14 +472,23 @@ describe("the status desk", () => {
     }
 
     // the same rows as an .xlsx with date cells
-    const xlsx = await xlsxFile([{ name: "Sheet1", rows: rows.map((r, i) => (i === 0 ? r : [r[0], r[1], new Date(Date.UTC(2021, 6, 1)), r[3], r[4], null, null, Number(r[7])])) }]);
-    await page.setInputFiles("#csv-file", { name: "状态更新.xlsx", mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buffer: xlsx });
+    const xlsx = await xlsxFile([
+      { name: "Sheet1", rows: rows.map((r, i) => (i === 0 ? r : [r[0], r[1], new Date(Date.UTC(2021, 6, 1)), r[3], r[4], null, null, Number(r[7])])) },
+    ]);
+    await page.setInputFiles("#csv-file", {
+      name: "状态更新.xlsx",
+      mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      buffer: xlsx,
+    });
     expect(await page.isDisabled("#import-confirm")).toBe(true);
     await page.click("#import-check");
     await page.waitForFunction(() => !(document.getElementById("import-confirm") as HTMLButtonElement).disabled);
     await ready(page);
     expect(await page.textContent("#import-summary")).toMatch(/changes to record: 2.*xlsx/);
-    expect(await page.$$eval("#import-row-rows tr", (r) => r.map((x) => x.children[3].querySelector("time")?.getAttribute("datetime")))).toEqual(["2021-07-01", "2021-07-01"]);
+    expect(await page.$$eval("#import-row-rows tr", (r) => r.map((x) => x.children[3].querySelector("time")?.getAttribute("datetime")))).toEqual([
+      "2021-07-01",
+      "2021-07-01",
+    ]);
     expect(await page.$$eval("#import-row-rows .note-cell", (c) => c.map((x) => x.textContent))).toEqual(notes);
   });
 

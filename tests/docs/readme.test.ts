@@ -49,7 +49,10 @@ function words(line: string): string[] {
 }
 
 const tokenLines = blocks("sh").flatMap((b) =>
-  b.text.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("npm run token -- ")),
+  b.text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("npm run token -- ")),
 );
 const graphqlExamples = blocks("graphql").filter((b) => /^<!-- runnable/.test(b.before));
 

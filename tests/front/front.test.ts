@@ -41,7 +41,11 @@ function expectStrictPage(res: Response): void {
 
 describe("GET /", () => {
   it("answers a browser (Accept text/html, or f=html) with the bilingual front page linking the registry's pages", async () => {
-    for (const [p, accept] of [["/", BROWSER_ACCEPT], ["/?f=html", undefined], ["/?f=html", "application/json"]] as const) {
+    for (const [p, accept] of [
+      ["/", BROWSER_ACCEPT],
+      ["/?f=html", undefined],
+      ["/?f=html", "application/json"],
+    ] as const) {
       const res = await get(p, accept);
       expectStrictPage(res);
       const text = await res.text();
@@ -72,7 +76,12 @@ describe("GET /", () => {
   });
 
   it("answers every other client with the OGC landing page (JSON), as before", async () => {
-    for (const [p, accept] of [["/", "application/json"], ["/", undefined], ["/", "*/*"], ["/?f=json", BROWSER_ACCEPT]] as const) {
+    for (const [p, accept] of [
+      ["/", "application/json"],
+      ["/", undefined],
+      ["/", "*/*"],
+      ["/?f=json", BROWSER_ACCEPT],
+    ] as const) {
       const res = await get(p, accept);
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toMatch(/^application\/json/);
@@ -110,7 +119,10 @@ describe("GET /", () => {
 describe("the OGC pages as HTML", () => {
   it("lists collections, a collection, its queryables, its items and an item as tables; JSON stays the default", async () => {
     for (const p of ["/collections", "/collections/platforms", "/collections/platforms/queryables", "/collections/platforms/items?limit=5"]) {
-      for (const [q, accept] of [[p.includes("?") ? "&f=html" : "?f=html", undefined], ["", BROWSER_ACCEPT]] as const) {
+      for (const [q, accept] of [
+        [p.includes("?") ? "&f=html" : "?f=html", undefined],
+        ["", BROWSER_ACCEPT],
+      ] as const) {
         const res = await get(p + q, accept);
         expectStrictPage(res);
         expect(await res.text()).toContain("<table>");
@@ -118,7 +130,10 @@ describe("the OGC pages as HTML", () => {
       const json = await get(p);
       expect(json.headers.get("content-type")).toMatch(/json/);
     }
-    const huangpu = (await (await get("/collections/platforms/items?district=440112&limit=100")).json()) as { features: Array<{ id: string }>; numberMatched: number };
+    const huangpu = (await (await get("/collections/platforms/items?district=440112&limit=100")).json()) as {
+      features: Array<{ id: string }>;
+      numberMatched: number;
+    };
     const page = await (await get("/collections/platforms/items?district=440112&limit=100&f=html")).text();
     expect(page).toContain(`<span id="number-matched">${huangpu.numberMatched}</span>`);
     const rows = [...page.matchAll(/<tr><td><a href="\/collections\/platforms\/items\/([^?"]+)\?f=html">/g)].map((m) => decodeURIComponent(m[1]));
@@ -135,7 +150,10 @@ describe("in a browser", () => {
   it("opens the front page and the OGC pages with nothing blocked, every link answering, and no serious axe violation", async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     const context = await browser.newContext({ locale: "zh-CN" });
-    await context.route((url) => url.host !== new URL(s.url).host, (route) => route.abort("internetdisconnected"));
+    await context.route(
+      (url) => url.host !== new URL(s.url).host,
+      (route) => route.abort("internetdisconnected"),
+    );
     const page = await context.newPage();
     const problems: string[] = [];
     page.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));

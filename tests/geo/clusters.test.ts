@@ -59,7 +59,8 @@ it("applies the filter and asOf as platformsGeoJSON does", async () => {
 it("gives GCJ-02 points for an AMap basemap", async () => {
   const w = await s.gql(Q, { f: { bbox: CITY }, z: 13 });
   const g = await s.gql(Q, { f: { bbox: CITY }, z: 13, crs: "GCJ02" });
-  const a = w.data!.platformClusters.clusters[0], b = g.data!.platformClusters.clusters.find((x: { bbox: number[] }) => x.bbox.join() === a.bbox.join());
+  const a = w.data!.platformClusters.clusters[0],
+    b = g.data!.platformClusters.clusters.find((x: { bbox: number[] }) => x.bbox.join() === a.bbox.join());
   expect(g.data!.platformClusters.coordinateSystem).toBe("GCJ02");
   // GCJ-02 lies a few hundred metres off WGS-84 in Guangzhou
   expect(Math.abs(b.lng - a.lng) + Math.abs(b.lat - a.lat)).toBeGreaterThan(0.001);

@@ -26,7 +26,15 @@ const GDAL_ENV = (() => {
   return env;
 })();
 
-const square = (x0: number, y0: number, x1: number, y1: number) => [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]];
+const square = (x0: number, y0: number, x1: number, y1: number) => [
+  [
+    [x0, y0],
+    [x1, y0],
+    [x1, y1],
+    [x0, y1],
+    [x0, y0],
+  ],
+];
 const HUANGPU = square(113.4, 23.1, 113.6, 23.35);
 const TIANHE = [square(113.3, 23.1, 113.39, 23.25)];
 const FILE = {
@@ -54,9 +62,17 @@ const write = (name: string, content: unknown) => {
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "outlines-"));
   db = await createTestDatabase();
-  const sink = new Writable({ write(chunk, _e, cb) { for (const l of chunk.toString().split("\n").filter(Boolean)) log.push(JSON.parse(l)); cb(); } });
+  const sink = new Writable({
+    write(chunk, _e, cb) {
+      for (const l of chunk.toString().split("\n").filter(Boolean)) log.push(JSON.parse(l));
+      cb();
+    },
+  });
   const config = loadConfig({
-    DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", RATE_LIMIT_PER_IP: "0",
+    DATABASE_URL: db.url,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    RATE_LIMIT_PER_IP: "0",
     DISTRICT_OUTLINES: write("districts.geojson", FILE),
     DISTRICT_OUTLINES_ATTRIBUTION: "Outlines: test fixture, CC0",
   });
@@ -91,13 +107,25 @@ describe("DISTRICT_OUTLINES", () => {
     expect(c.extent.spatial.bbox[0]).toEqual([113.3, 23.1, 113.6, 23.35]);
     expect(c.attribution).toBe("Outlines: test fixture, CC0");
     const api = await getJson("/api");
-    expect(Object.keys(api.paths)).toEqual(expect.arrayContaining(["/collections/districts", "/collections/districts/items", "/collections/districts/queryables"]));
+    expect(Object.keys(api.paths)).toEqual(
+      expect.arrayContaining(["/collections/districts", "/collections/districts/items", "/collections/districts/queryables"]),
+    );
 
     const items = await getJson("/collections/districts/items");
     expect(items.numberMatched).toBe(2);
     expect(items.features).toEqual([
-      { type: "Feature", id: "440106", geometry: { type: "MultiPolygon", coordinates: TIANHE }, properties: { code: "440106", nameHans: "天河区", nameHant: "天河區", nameEn: "Tianhe District" } },
-      { type: "Feature", id: "440112", geometry: { type: "Polygon", coordinates: HUANGPU }, properties: { code: "440112", nameHans: "黄埔区", nameHant: "黃埔區", nameEn: "Huangpu District" } },
+      {
+        type: "Feature",
+        id: "440106",
+        geometry: { type: "MultiPolygon", coordinates: TIANHE },
+        properties: { code: "440106", nameHans: "天河区", nameHant: "天河區", nameEn: "Tianhe District" },
+      },
+      {
+        type: "Feature",
+        id: "440112",
+        geometry: { type: "Polygon", coordinates: HUANGPU },
+        properties: { code: "440112", nameHans: "黄埔区", nameHant: "黃埔區", nameEn: "Huangpu District" },
+      },
     ]);
     expect((await getJson("/collections/districts/items?code=440112")).features.map((f: { id: string }) => f.id)).toEqual(["440112"]);
     expect((await getJson("/collections/districts/items?bbox=113.55,23.3,114,24")).features.map((f: { id: string }) => f.id)).toEqual(["440112"]);
@@ -115,7 +143,11 @@ describe("DISTRICT_OUTLINES", () => {
     const q = await getJson("/collections/districts/queryables");
     expect(q.properties.code.enum).toEqual(["440106", "440112"]);
 
-    for (const [p, status] of [["/collections/districts/items?code=440103", 400], ["/collections/districts/items?name=x", 400], ["/collections/districts/items/440103", 404]] as const) {
+    for (const [p, status] of [
+      ["/collections/districts/items?code=440103", 400],
+      ["/collections/districts/items?name=x", 400],
+      ["/collections/districts/items/440103", 404],
+    ] as const) {
       const res = await fetch(url + p);
       expect({ p, status: res.status }).toEqual({ p, status });
       expect(((await res.json()) as { code?: string }).code).toBeDefined();
@@ -133,14 +165,20 @@ describe("DISTRICT_OUTLINES", () => {
     const out = path.join(tmp, "out.geojson");
     await run("ogr2ogr", ["-f", "GeoJSON", out, `OAPIF:${url}`, "districts"], { env: GDAL_ENV, timeout: 120_000 });
     const fc = JSON.parse(fs.readFileSync(out, "utf8"));
-    expect(fc.features.map((f: any) => [f.properties.code, f.geometry.type]).sort()).toEqual([["440106", "MultiPolygon"], ["440112", "Polygon"]]);
+    expect(fc.features.map((f: any) => [f.properties.code, f.geometry.type]).sort()).toEqual([
+      ["440106", "MultiPolygon"],
+      ["440112", "Polygon"],
+    ]);
     expect(fc.features.find((f: any) => f.properties.code === "440112").geometry.coordinates).toEqual(HUANGPU);
   });
 
   it("draws the outlines on /map under the markers, with their attribution", async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    await page.route((u) => u.host !== new URL(url).host, (route) => route.abort("internetdisconnected"));
+    await page.route(
+      (u) => u.host !== new URL(url).host,
+      (route) => route.abort("internetdisconnected"),
+    );
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     page.on("response", (res) => void (res.status() >= 400 && errors.push(`${res.status()} ${res.url()}`)));
@@ -163,13 +201,65 @@ describe("a DISTRICT_OUTLINES file that cannot be used", () => {
 
   it.each([
     ["not JSON", "{ oops", /is not valid GeoJSON: Invalid JSON/],
-    ["a ring that does not close", { type: "FeatureCollection", features: [{ type: "Feature", properties: { code: "440112" }, geometry: { type: "Polygon", coordinates: [[[113, 23], [114, 23], [114, 24], [113, 24]]] } }] }, /is not valid GeoJSON: .*First and last positions/],
-    ["a point", { type: "FeatureCollection", features: [{ type: "Feature", properties: { code: "440112" }, geometry: { type: "Point", coordinates: [113, 23] } }] }, /feature 0 is a Point; each outline must be a Polygon or MultiPolygon/],
-    ["projected metres", { type: "FeatureCollection", features: [{ type: "Feature", properties: { code: "440112" }, geometry: { type: "Polygon", coordinates: square(12600000, 2640000, 12610000, 2650000) } }] }, /feature 0 has the position \[12600000, 2640000\], outside WGS-84/],
-    ["another CRS", { type: "FeatureCollection", crs: { type: "name", properties: { name: "urn:ogc:def:crs:EPSG::3857" } }, features: [] }, /is in urn:ogc:def:crs:EPSG::3857; the outlines must be in WGS-84/],
-    ["a bad code", { type: "FeatureCollection", features: [{ type: "Feature", properties: { code: "4401" }, geometry: { type: "Polygon", coordinates: HUANGPU } }] }, /feature 0 has the code "4401"; a GB\/T 2260 code is 6 digits/],
-    ["no name", { type: "FeatureCollection", features: [{ type: "Feature", properties: {}, geometry: { type: "Polygon", coordinates: HUANGPU } }] }, /feature 0 names no district/],
-    ["a single feature", { type: "Feature", properties: { code: "440112" }, geometry: { type: "Polygon", coordinates: HUANGPU } }, /must be a FeatureCollection, not a Feature/],
+    [
+      "a ring that does not close",
+      {
+        type: "FeatureCollection",
+        features: [
+          {
+            type: "Feature",
+            properties: { code: "440112" },
+            geometry: {
+              type: "Polygon",
+              coordinates: [
+                [
+                  [113, 23],
+                  [114, 23],
+                  [114, 24],
+                  [113, 24],
+                ],
+              ],
+            },
+          },
+        ],
+      },
+      /is not valid GeoJSON: .*First and last positions/,
+    ],
+    [
+      "a point",
+      { type: "FeatureCollection", features: [{ type: "Feature", properties: { code: "440112" }, geometry: { type: "Point", coordinates: [113, 23] } }] },
+      /feature 0 is a Point; each outline must be a Polygon or MultiPolygon/,
+    ],
+    [
+      "projected metres",
+      {
+        type: "FeatureCollection",
+        features: [
+          { type: "Feature", properties: { code: "440112" }, geometry: { type: "Polygon", coordinates: square(12600000, 2640000, 12610000, 2650000) } },
+        ],
+      },
+      /feature 0 has the position \[12600000, 2640000\], outside WGS-84/,
+    ],
+    [
+      "another CRS",
+      { type: "FeatureCollection", crs: { type: "name", properties: { name: "urn:ogc:def:crs:EPSG::3857" } }, features: [] },
+      /is in urn:ogc:def:crs:EPSG::3857; the outlines must be in WGS-84/,
+    ],
+    [
+      "a bad code",
+      { type: "FeatureCollection", features: [{ type: "Feature", properties: { code: "4401" }, geometry: { type: "Polygon", coordinates: HUANGPU } }] },
+      /feature 0 has the code "4401"; a GB\/T 2260 code is 6 digits/,
+    ],
+    [
+      "no name",
+      { type: "FeatureCollection", features: [{ type: "Feature", properties: {}, geometry: { type: "Polygon", coordinates: HUANGPU } }] },
+      /feature 0 names no district/,
+    ],
+    [
+      "a single feature",
+      { type: "Feature", properties: { code: "440112" }, geometry: { type: "Polygon", coordinates: HUANGPU } },
+      /must be a FeatureCollection, not a Feature/,
+    ],
   ])("refuses %s", (name, content, message) => {
     const file = write(`${name.replace(/\W/g, "-")}.geojson`, content);
     expect(() => readOutlines(file)).toThrow(message);

@@ -63,8 +63,10 @@ async function get(path: string) {
 }
 
 function haversine(a: number[], b: number[]): number {
-  const R = 6371008.8, rad = Math.PI / 180;
-  const dLat = (b[1] - a[1]) * rad, dLng = (b[0] - a[0]) * rad;
+  const R = 6371008.8,
+    rad = Math.PI / 180;
+  const dLat = (b[1] - a[1]) * rad,
+    dLng = (b[0] - a[0]) * rad;
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(a[1] * rad) * Math.cos(b[1] * rad) * Math.sin(dLng / 2) ** 2;
   return 2 * R * Math.asin(Math.sqrt(h));
 }
@@ -113,9 +115,19 @@ describe("platformsGeoJSON", () => {
       expect(f.type).toBe("Feature");
       expect(f.geometry).toEqual({ type: "Point", coordinates: [p.location.lng, p.location.lat] });
       expect(f.properties).toEqual({
-        nameHans: p.nameHans, nameHant: p.nameHant, nameEn: p.nameEn, kind: p.kind, level: p.level, status: p.status,
-        district: p.district?.code ?? null, zone: p.zone?.id ?? null, domains: p.domains.map((d: any) => d.id).sort(), precision: p.location.precision,
-        locationNote: p.locationNote, version: p.version, updatedAt: p.updatedAt,
+        nameHans: p.nameHans,
+        nameHant: p.nameHant,
+        nameEn: p.nameEn,
+        kind: p.kind,
+        level: p.level,
+        status: p.status,
+        district: p.district?.code ?? null,
+        zone: p.zone?.id ?? null,
+        domains: p.domains.map((d: any) => d.id).sort(),
+        precision: p.location.precision,
+        locationNote: p.locationNote,
+        version: p.version,
+        updatedAt: p.updatedAt,
       });
     }
   });
@@ -270,10 +282,9 @@ describe("OGC API – Features", () => {
     expect(rels).toEqual(expect.arrayContaining(["self", "conformance", "data"]));
 
     const conf = await get("/conformance");
-    expect(conf.body.conformsTo).toEqual(expect.arrayContaining([
-      "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-      "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    ]));
+    expect(conf.body.conformsTo).toEqual(
+      expect.arrayContaining(["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core", "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"]),
+    );
 
     const cols = await get("/collections");
     expect(cols.body.collections.map((c: any) => c.id)).toEqual(["platforms"]);
@@ -281,7 +292,8 @@ describe("OGC API – Features", () => {
     expect(col.status).toBe(200);
     expect(col.body.id).toBe("platforms");
     expect(col.body.links.find((l: any) => l.rel === "items").type).toBe("application/geo+json");
-    const lngs = located().map((p) => p.location.lng), lats = located().map((p) => p.location.lat);
+    const lngs = located().map((p) => p.location.lng),
+      lats = located().map((p) => p.location.lat);
     expect(col.body.extent.spatial.bbox[0]).toEqual([Math.min(...lngs), Math.min(...lats), Math.max(...lngs), Math.max(...lats)]);
     expect((await get("/collections/nope")).status).toBe(404);
     expect((await get("/collections/nope/items")).status).toBe(404);
@@ -431,7 +443,13 @@ describe("OGC API – Features", () => {
   });
 
   it("refuses unknown parameters on the other endpoints too", async () => {
-    for (const path of ["/?x=1", "/conformance?x=1", "/collections?x=1", "/collections/platforms?x=1", "/collections/platforms/items/guangzhou-international-bio-island?limit=3"]) {
+    for (const path of [
+      "/?x=1",
+      "/conformance?x=1",
+      "/collections?x=1",
+      "/collections/platforms?x=1",
+      "/collections/platforms/items/guangzhou-international-bio-island?limit=3",
+    ]) {
       const r = await get(path);
       expect(r.status).toBe(400);
       expect(r.body.code).toBe("UnknownParameter");
@@ -444,11 +462,13 @@ describe("OGC API – Features: queryables (Part 3), the service description, JS
 
   it("declares the queryables and OpenAPI 3.0 conformance classes", async () => {
     const conf = await get("/conformance");
-    expect(conf.body.conformsTo).toEqual(expect.arrayContaining([
-      "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-      "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
-      "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
-    ]));
+    expect(conf.body.conformsTo).toEqual(
+      expect.arrayContaining([
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+      ]),
+    );
   });
 
   it("links a valid OpenAPI 3.0 document from the landing page (service-desc) that lists every queryable as a parameter of /items", async () => {
@@ -470,7 +490,16 @@ describe("OGC API – Features: queryables (Part 3), the service description, JS
       expect([ref[1], target]).toEqual([ref[1], expect.anything()]);
     }
     expect(api.body.servers).toEqual([{ url: s.url }]);
-    for (const path of ["/", "/api", "/conformance", "/collections", "/collections/platforms", "/collections/platforms/queryables", "/collections/platforms/items", "/collections/platforms/items/{featureId}"]) {
+    for (const path of [
+      "/",
+      "/api",
+      "/conformance",
+      "/collections",
+      "/collections/platforms",
+      "/collections/platforms/queryables",
+      "/collections/platforms/items",
+      "/collections/platforms/items/{featureId}",
+    ]) {
       expect(api.body.paths[path]?.get).toBeTruthy();
     }
     const params = api.body.paths["/collections/platforms/items"].get.parameters.filter((p: any) => p.in === "query").map((p: any) => p.name);
@@ -478,7 +507,12 @@ describe("OGC API – Features: queryables (Part 3), the service description, JS
     const limit = api.body.paths["/collections/platforms/items"].get.parameters.find((p: any) => p.name === "limit");
     expect(limit.schema).toMatchObject({ minimum: 1, maximum: 10000, default: 100 });
     // Every parameter the document lists is one /items accepts, and no other is (a 400 names it).
-    const noValue = await get(`/collections/platforms/items?${params.filter((p: string) => !["domain", "domains"].includes(p)).map((p: string) => `${p}=`).join("&")}`);
+    const noValue = await get(
+      `/collections/platforms/items?${params
+        .filter((p: string) => !["domain", "domains"].includes(p))
+        .map((p: string) => `${p}=`)
+        .join("&")}`,
+    );
     expect(noValue.body.code).not.toBe("UnknownParameter");
   });
 

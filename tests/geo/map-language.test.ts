@@ -10,7 +10,6 @@ import { CHROMIUM, ARGS, expectAccessible } from "../support/browser";
 
 declare const document: any, localStorage: any;
 
-
 let s: TestServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -18,26 +17,65 @@ const problems: string[] = [];
 
 const LANGS = [
   {
-    locale: "zh-CN", html: "zh-CN", title: "广州创新平台", kindLabel: "类型", statusLabel: "状态", legend: "状态图例", lab: "实验室",
-    construction: "在建", centre: "区中心", onMap: (n: string) => `地图上有 ${n} 个平台`, searchError: "搜索内容至少需要一个字或数字。",
-    name: "nameHans" as const, history: "状态变更历史", asOf: "截至日期", presets: ["计划发布", "计划期末", "今天"],
+    locale: "zh-CN",
+    html: "zh-CN",
+    title: "广州创新平台",
+    kindLabel: "类型",
+    statusLabel: "状态",
+    legend: "状态图例",
+    lab: "实验室",
+    construction: "在建",
+    centre: "区中心",
+    onMap: (n: string) => `地图上有 ${n} 个平台`,
+    searchError: "搜索内容至少需要一个字或数字。",
+    name: "nameHans" as const,
+    history: "状态变更历史",
+    asOf: "截至日期",
+    presets: ["计划发布", "计划期末", "今天"],
   },
   {
-    locale: "zh-TW", html: "zh-TW", title: "廣州創新平台", kindLabel: "類型", statusLabel: "狀態", legend: "狀態圖例", lab: "實驗室",
-    construction: "在建", centre: "區中心", onMap: (n: string) => `地圖上有 ${n} 個平台`, searchError: "搜索內容至少需要一個字或數字。",
-    name: "nameHant" as const, history: "狀態變更歷史", asOf: "截至日期", presets: ["計劃發佈", "計劃期末", "今天"],
+    locale: "zh-TW",
+    html: "zh-TW",
+    title: "廣州創新平台",
+    kindLabel: "類型",
+    statusLabel: "狀態",
+    legend: "狀態圖例",
+    lab: "實驗室",
+    construction: "在建",
+    centre: "區中心",
+    onMap: (n: string) => `地圖上有 ${n} 個平台`,
+    searchError: "搜索內容至少需要一個字或數字。",
+    name: "nameHant" as const,
+    history: "狀態變更歷史",
+    asOf: "截至日期",
+    presets: ["計劃發佈", "計劃期末", "今天"],
   },
   {
-    locale: "en-US", html: "en", title: "Guangzhou innovation platforms", kindLabel: "Kind", statusLabel: "Status", legend: "Status colours", lab: "Laboratory",
-    construction: "Under construction", centre: "District centre", onMap: (n: string) => `${n} platforms on the map`, searchError: "The search needs at least one letter or digit.",
-    name: "nameEn" as const, history: "Status history", asOf: "As of", presets: ["Plan issued", "Plan's end", "Today"],
+    locale: "en-US",
+    html: "en",
+    title: "Guangzhou innovation platforms",
+    kindLabel: "Kind",
+    statusLabel: "Status",
+    legend: "Status colours",
+    lab: "Laboratory",
+    construction: "Under construction",
+    centre: "District centre",
+    onMap: (n: string) => `${n} platforms on the map`,
+    searchError: "The search needs at least one letter or digit.",
+    name: "nameEn" as const,
+    history: "Status history",
+    asOf: "As of",
+    presets: ["Plan issued", "Plan's end", "Today"],
   },
 ];
 
 async function open(locale: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale });
   contexts.push(context);
-  await context.route((url) => url.host !== new URL(s.url).host, (route) => route.abort("internetdisconnected"));
+  await context.route(
+    (url) => url.host !== new URL(s.url).host,
+    (route) => route.abort("internetdisconnected"),
+  );
   const page = await context.newPage();
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => {
@@ -58,7 +96,6 @@ async function settled(page: Page, generation: number): Promise<void> {
     { timeout: 20_000 },
   );
 }
-
 
 beforeAll(async () => {
   s = await startTestServer();
@@ -100,7 +137,10 @@ describe("the map's language", () => {
     const p = (await s.gql(`query($id: ID!) { platform(id: $id) { nameHans nameHant nameEn kind } }`, { id })).data!.platform;
     expect(await page.locator(`#list button[data-id="${id}"] .item-hans`).textContent()).toBe(p[L.name]);
     await page.locator(`#list button[data-id="${id}"]`).click();
-    await page.waitForFunction((x) => document.querySelector("#detail")?.getAttribute("data-id") === x && document.querySelector("#detail")?.getAttribute("data-state") === "ready", id);
+    await page.waitForFunction(
+      (x) => document.querySelector("#detail")?.getAttribute("data-id") === x && document.querySelector("#detail")?.getAttribute("data-state") === "ready",
+      id,
+    );
     expect(await page.locator("#detail h2").textContent()).toContain(p[L.name]);
     await expect(page.locator("#detail").getByRole("heading", { name: L.history }).count()).resolves.toBe(1);
     await expectAccessible(page, `map with details, ${L.locale}`);

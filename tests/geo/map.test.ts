@@ -45,7 +45,10 @@ async function open(query = ""): Promise<Opened> {
   });
   page.on("pageerror", (e) => o.pageErrors.push(e.message));
   // No internet: anything not from the test server fails, like a DNS failure would.
-  await page.route((url) => url.host !== new URL(s.url).host, (route) => route.abort("internetdisconnected"));
+  await page.route(
+    (url) => url.host !== new URL(s.url).host,
+    (route) => route.abort("internetdisconnected"),
+  );
   await page.goto(`${s.url}/map${query}`);
   await settled(page, 0);
   return o;
@@ -73,7 +76,11 @@ async function change(page: Page, act: () => Promise<unknown>): Promise<void> {
 
 /** The API's answer for a filter: platformsGeoJSON, the query the page itself uses. */
 async function api(filter: Record<string, unknown> | null, crs = "WGS84", asOf: string | null = null) {
-  const r = await s.gql(`query($f: PlatformFilter, $crs: CoordinateSystem, $asOf: Date) { platformsGeoJSON(filter: $f, crs: $crs, asOf: $asOf) }`, { f: filter, crs, asOf });
+  const r = await s.gql(`query($f: PlatformFilter, $crs: CoordinateSystem, $asOf: Date) { platformsGeoJSON(filter: $f, crs: $crs, asOf: $asOf) }`, {
+    f: filter,
+    crs,
+    asOf,
+  });
   expect(r.errors).toBeUndefined();
   return r.data!.platformsGeoJSON as { features: Array<{ id: string; geometry: { coordinates: [number, number] } }>; numberWithoutLocation: number };
 }
@@ -213,13 +220,18 @@ describe("the map page", () => {
         expect(Object.keys(got).sort()).toEqual(want.features.map((f) => f.id).sort());
         expect(got).toEqual(Object.fromEntries(want.features.map((f: any) => [f.id, f.properties.status])));
       };
-      for (const [button, asOf] of [["Plan issued", "2018-09-14"], ["Plan's end", "2020-12-31"]]) {
+      for (const [button, asOf] of [
+        ["Plan issued", "2018-09-14"],
+        ["Plan's end", "2020-12-31"],
+      ]) {
         await change(page, () => page.getByRole("button", { name: button }).click());
         expect(await page.inputValue("#f-asof")).toBe(asOf);
         expect(new URL(page.url()).searchParams.get("asOf")).toBe(asOf);
         expect(await page.getAttribute(`button[data-asof="${asOf}"]`, "aria-pressed")).toBe("true");
         await expectStatusesOn(asOf);
-        expect(await page.textContent("#summary")).toContain(`status as of ${new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${asOf}T00:00:00Z`))}`);
+        expect(await page.textContent("#summary")).toContain(
+          `status as of ${new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${asOf}T00:00:00Z`))}`,
+        );
       }
       // a status filter applies to the status on that date
       await change(page, () => page.selectOption("#f-status", "UNDER_CONSTRUCTION"));
@@ -276,14 +288,23 @@ describe("the map page", () => {
       const latest = p.statusHistory[0];
       const time = page.locator("#detail .history li time").first();
       expect(await time.getAttribute("datetime")).toBe(latest.effectiveDate);
-      const shape = { DAY: { dateStyle: "long" }, MONTH: { year: "numeric", month: "long" }, YEAR: { year: "numeric" } }[latest.datePrecision as "DAY" | "MONTH" | "YEAR"] as Intl.DateTimeFormatOptions;
-      expect(await time.textContent()).toBe(new Intl.DateTimeFormat("en-US", { ...shape, timeZone: "UTC" }).format(new Date(`${latest.effectiveDate}T00:00:00Z`)));
+      const shape = { DAY: { dateStyle: "long" }, MONTH: { year: "numeric", month: "long" }, YEAR: { year: "numeric" } }[
+        latest.datePrecision as "DAY" | "MONTH" | "YEAR"
+      ] as Intl.DateTimeFormatOptions;
+      expect(await time.textContent()).toBe(
+        new Intl.DateTimeFormat("en-US", { ...shape, timeZone: "UTC" }).format(new Date(`${latest.effectiveDate}T00:00:00Z`)),
+      );
       expect(await page.locator(`#list li.selected button[data-id="${id}"]`).count()).toBe(1);
 
       // from the list: another platform's details, and its marker is shown
       const other = await page.locator("#list button.item").nth(2).getAttribute("data-id");
       await page.locator("#list button.item").nth(2).click();
-      await page.waitForFunction((x) => (globalThis as any).document.querySelector("#detail")?.getAttribute("data-id") === x && (globalThis as any).document.querySelector("#detail")?.getAttribute("data-state") === "ready", other);
+      await page.waitForFunction(
+        (x) =>
+          (globalThis as any).document.querySelector("#detail")?.getAttribute("data-id") === x &&
+          (globalThis as any).document.querySelector("#detail")?.getAttribute("data-state") === "ready",
+        other,
+      );
       await page.waitForTimeout(800);
       expect(await page.locator(".leaflet-marker-pane .platform-marker.selected").count()).toBe(1);
 
@@ -317,7 +338,8 @@ describe("the map page", () => {
       const districts: any = await s.gql(`{ districts { nameHans centroidLng centroidLat } }`);
       for (const d of districts.data.districts) {
         const l = labels.find((x) => x.text.includes(d.nameHans))!;
-        const dLng = l.lng - d.centroidLng, dLat = l.lat - d.centroidLat;
+        const dLng = l.lng - d.centroidLng,
+          dLat = l.lat - d.centroidLat;
         expect(Math.hypot(dLng * 102_000, dLat * 111_000)).toBeGreaterThan(100); // ~m at 23°N
         expect(Math.hypot(dLng * 102_000, dLat * 111_000)).toBeLessThan(700);
       }

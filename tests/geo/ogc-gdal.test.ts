@@ -113,7 +113,15 @@ describe("GDAL's OGC API – Features driver (OAPIF)", () => {
     const kind: string = r.data!.platformsGeoJSON.features[0].properties.kind;
     const expected = await locatedIds({ districts: ["440112"], kinds: [kind] });
     expect(expected.length).toBeGreaterThan(0);
-    const { stdout, all } = await gdal("ogrinfo", ["-ro", "-al", "-geom=NO", `OAPIF:${s.url}`, "platforms", "-where", `district = '440112' AND kind = '${kind}'`]);
+    const { stdout, all } = await gdal("ogrinfo", [
+      "-ro",
+      "-al",
+      "-geom=NO",
+      `OAPIF:${s.url}`,
+      "platforms",
+      "-where",
+      `district = '440112' AND kind = '${kind}'`,
+    ]);
     expect(listedIds(stdout)).toEqual(expected);
     expect(all).not.toMatch(/evaluated on client side/);
     const filtered = itemsRequests().filter((req) => {
@@ -125,7 +133,15 @@ describe("GDAL's OGC API – Features driver (OAPIF)", () => {
 
   it("ogrinfo evaluates an expression the server cannot take (OR) itself, still with the right answer", async () => {
     const expected = await locatedIds({ districts: ["440112", "440115"] });
-    const { stdout, all } = await gdal("ogrinfo", ["-ro", "-al", "-geom=NO", `OAPIF:${s.url}`, "platforms", "-where", "district = '440112' OR district = '440115'"]);
+    const { stdout, all } = await gdal("ogrinfo", [
+      "-ro",
+      "-al",
+      "-geom=NO",
+      `OAPIF:${s.url}`,
+      "platforms",
+      "-where",
+      "district = '440112' OR district = '440115'",
+    ]);
     expect(listedIds(stdout)).toEqual(expected);
     expect(all).toMatch(/evaluated on client side/);
     expect(seen.filter((req) => req.status >= 400)).toEqual([]);

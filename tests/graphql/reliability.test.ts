@@ -32,8 +32,10 @@ async function platformFilterType(): Promise<any> {
   const res = await fetch(`${s.url}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query: `{ __schema { types { name kind enumValues { name } inputFields { name type { ...T } } } } }
-      fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }` }),
+    body: JSON.stringify({
+      query: `{ __schema { types { name kind enumValues { name } inputFields { name type { ...T } } } } }
+      fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }`,
+    }),
   });
   const types = ((await res.json()) as any).data.__schema.types as any[];
   const byName = new Map(types.map((t) => [t.name, t]));
@@ -55,10 +57,14 @@ function arbitraryFor(t: any, depth: number, byName: Map<string, any> = t.byName
     }
     default:
       switch (t.name) {
-        case "Float": return fc.oneof(fc.double({ noNaN: true }), fc.integer(), fc.constantFrom(-180, 180, 90, -90, 1e308, -1e308));
-        case "Int": return fc.oneof(fc.integer(), fc.integer({ min: -5, max: 200 }));
-        case "Boolean": return fc.boolean();
-        default: return fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), awkward);
+        case "Float":
+          return fc.oneof(fc.double({ noNaN: true }), fc.integer(), fc.constantFrom(-180, 180, 90, -90, 1e308, -1e308));
+        case "Int":
+          return fc.oneof(fc.integer(), fc.integer({ min: -5, max: 200 }));
+        case "Boolean":
+          return fc.boolean();
+        default:
+          return fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), awkward);
       }
   }
 }
@@ -70,19 +76,26 @@ async function raw(init: RequestInit & { path?: string; query?: string } = {}) {
   return { status: res.status, text, headers: res.headers };
 }
 
-const post = (body: string, contentType = "application/json") =>
-  raw({ method: "POST", headers: { "content-type": contentType }, body });
+const post = (body: string, contentType = "application/json") => raw({ method: "POST", headers: { "content-type": contentType }, body });
 
 describe("a battery of bad requests gets no 5xx and changes nothing", () => {
   it("refuses each clearly", async () => {
     const before = await checksum();
     const q = (query: string, variables?: unknown) => post(JSON.stringify({ query, variables }));
     const cases: Array<[string, () => Promise<{ status: number; text: string }>]> = [
-      ["invalid JSON", () => post("{\"query\": ")],
+      ["invalid JSON", () => post('{"query": ')],
       ["JSON that is not an object", () => post("[1,2,3]")],
       ["wrong content type", () => post("query { __typename }", "text/plain")],
       ["form content type", () => post("query=%7B__typename%7D", "application/x-www-form-urlencoded")],
-      ["mutation over GET", () => raw({ method: "GET", query: `query=${encodeURIComponent("mutation { archivePlatform(id: \"x\", expectedVersion: 1) { id } }")}`, headers: { accept: "application/json" } })],
+      [
+        "mutation over GET",
+        () =>
+          raw({
+            method: "GET",
+            query: `query=${encodeURIComponent('mutation { archivePlatform(id: "x", expectedVersion: 1) { id } }')}`,
+            headers: { accept: "application/json" },
+          }),
+      ],
       ["no query", () => q("")],
       ["syntax error", () => q("{ platforms( }")],
       ["huge first", () => q("{ platforms(first: 100000000) { nodes { id } } }")],
@@ -104,7 +117,10 @@ describe("a battery of bad requests gets no 5xx and changes nothing", () => {
       ["wrong variable type", () => q("query($n: Int) { platforms(first: $n) { nodes { id } } }", { n: "ten" })],
       ["deep nesting", () => q(`{ platforms { nodes { ${"zone { ".repeat(30)}id${" }".repeat(30)} } } }`)],
       ["alias flood", () => q(`{ ${Array.from({ length: 500 }, (_, i) => `a${i}: __typename`).join(" ")} }`)],
-      ["bad mutation input", () => q(`mutation { updatePlatformStatus(input: { id: "x", status: OPERATIONAL, effectiveDate: "yesterday", expectedVersion: 0 }) { id } }`)],
+      [
+        "bad mutation input",
+        () => q(`mutation { updatePlatformStatus(input: { id: "x", status: OPERATIONAL, effectiveDate: "yesterday", expectedVersion: 0 }) { id } }`),
+      ],
     ];
     for (const [name, send] of cases) {
       // a hang fails the test by its timeout; each answer must be a refusal, never a server error
@@ -160,10 +176,12 @@ describe("cursors, fuzzed", () => {
     const value = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }));
     const forged = fc.oneof(
       // well-formed JSON arrays with an order tag and values of any type
-      fc.tuple(fc.constantFrom("NAME", "STATUS", "UPDATED_AT", "DISTANCE", "RELEVANCE", "id", "changes"), fc.array(value, { maxLength: 4 }))
+      fc
+        .tuple(fc.constantFrom("NAME", "STATUS", "UPDATED_AT", "DISTANCE", "RELEVANCE", "id", "changes"), fc.array(value, { maxLength: 4 }))
         .map(([tag, vs]) => Buffer.from(JSON.stringify([tag, ...vs])).toString("base64url")),
       // the right shape with strings that are not of the key's type
-      fc.tuple(fc.constantFrom("UPDATED_AT", "STATUS"), fc.string(), fc.string(), fc.string())
+      fc
+        .tuple(fc.constantFrom("UPDATED_AT", "STATUS"), fc.string(), fc.string(), fc.string())
         .map(([tag, a, b, c]) => Buffer.from(JSON.stringify(tag === "STATUS" ? [tag, a, b, c] : [tag, a, b])).toString("base64url")),
       fc.string(),
     );
@@ -184,7 +202,9 @@ describe("cursors, fuzzed", () => {
 
 describe("GraphQL over HTTP (graphql-http audits)", () => {
   it("passes every MUST", async () => {
-    const results = await Promise.all(serverAudits({ url: `${s.url}/graphql`, fetchFn: fetch }).map((audit) => audit.fn().then((r) => ({ ...r, name: audit.name }))));
+    const results = await Promise.all(
+      serverAudits({ url: `${s.url}/graphql`, fetchFn: fetch }).map((audit) => audit.fn().then((r) => ({ ...r, name: audit.name }))),
+    );
     const mustFailures = results.filter((r) => r.status === "error");
     expect(mustFailures.map((r) => `${r.name}: ${(r as any).reason}`)).toEqual([]);
     const shouldFailures = results.filter((r) => r.status === "warn").map((r) => r.name);
@@ -202,8 +222,14 @@ describe("limits", () => {
     db = await createTestDatabase();
     r = await start(
       loadConfig({
-        DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent",
-        RATE_LIMIT_PER_IP: "5", RATE_LIMIT_PER_TOKEN: "8", BODY_LIMIT: "2kb", CORS_ORIGINS: "https://map.example.org",
+        DATABASE_URL: db.url,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "silent",
+        RATE_LIMIT_PER_IP: "5",
+        RATE_LIMIT_PER_TOKEN: "8",
+        BODY_LIMIT: "2kb",
+        CORS_ORIGINS: "https://map.example.org",
       }),
       pino({ level: "silent" }),
     );
@@ -237,7 +263,8 @@ describe("limits", () => {
 
   it("limits the body size (413, coded) and sets CORS only for allowed origins", async () => {
     const big = await fetch(`${base}/graphql`, {
-      method: "POST", headers: { "content-type": "application/json" },
+      method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: "{ __typename }", variables: { pad: "x".repeat(4000) } }),
     });
     expect([413, 429]).toContain(big.status);
@@ -251,7 +278,12 @@ describe("limits", () => {
 describe("observability", () => {
   it("logs JSON lines with the request id and no token, and serves Prometheus metrics", async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _e, cb) { lines.push(...chunk.toString().split("\n").filter(Boolean)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _e, cb) {
+        lines.push(...chunk.toString().split("\n").filter(Boolean));
+        cb();
+      },
+    });
     const db = await createTestDatabase();
     const r = await start(loadConfig({ DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1" }), pino({ level: "info" }, sink));
     try {
@@ -260,7 +292,7 @@ describe("observability", () => {
       const res = await fetch(`${base}/graphql`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "x-request-id": "req-12345" },
-        body: JSON.stringify({ query: "query Probe { platforms(first: 1) { nodes { id } } nope: platform(id: \"x\") { id } }" }),
+        body: JSON.stringify({ query: 'query Probe { platforms(first: 1) { nodes { id } } nope: platform(id: "x") { id } }' }),
       });
       expect(res.headers.get("x-request-id")).toBe("req-12345");
       const fresh = await fetch(`${base}/healthz`);

@@ -8,7 +8,8 @@ import net from "node:net";
 import WebSocket from "ws";
 import { startTestServer, type TestServer } from "../support/server";
 
-const deepVariables = (depth: number) => `{"query":"query($f: PlatformFilter) { platforms(filter: $f) { totalCount } }","variables":{"f":${"[".repeat(depth)}${"]".repeat(depth)}}}`;
+const deepVariables = (depth: number) =>
+  `{"query":"query($f: PlatformFilter) { platforms(filter: $f) { totalCount } }","variables":{"f":${"[".repeat(depth)}${"]".repeat(depth)}}}`;
 
 /** Opens a TCP connection, writes `send`, and collects what comes back until the server closes it (or `ms` pass). */
 function raw(port: number, send: string | Buffer, ms = 5000): Promise<{ text: string; closedAfterMs: number | null }> {
@@ -80,7 +81,10 @@ describe("requests bounded before they are read", () => {
     const wide = await fetch(`${s.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: "query($f: PlatformFilter) { platforms(filter: $f) { totalCount } }", variables: { f: { districts: Array.from({ length: 20_000 }, () => "440112") } } }),
+      body: JSON.stringify({
+        query: "query($f: PlatformFilter) { platforms(filter: $f) { totalCount } }",
+        variables: { f: { districts: Array.from({ length: 20_000 }, () => "440112") } },
+      }),
     });
     expect(wide.status).toBe(400);
     expect(((await wide.json()) as any).errors[0].message).toMatch(/more than 10000 values/);
@@ -144,7 +148,14 @@ describe("requests bounded before they are read", () => {
   });
 
   it("refuses control bytes on every OGC path and parameter with 400", async () => {
-    for (const path of ["/collections/platforms/items/%00", "/collections/%00/items", "/collections/platforms/items?q=a%00b", "/collections/platforms/items?%01=x", "/?f=%1f", "/api%00"]) {
+    for (const path of [
+      "/collections/platforms/items/%00",
+      "/collections/%00/items",
+      "/collections/platforms/items?q=a%00b",
+      "/collections/platforms/items?%01=x",
+      "/?f=%1f",
+      "/api%00",
+    ]) {
       const res = await fetch(`${s.url}${path}`);
       expect([path, res.status]).toEqual([path, 400]);
       expect(((await res.json()) as any).code).toBe("InvalidParameterValue");
@@ -173,7 +184,11 @@ describe("persisted queries off", () => {
     try {
       const query = "{ __typename }";
       const extensions = { persistedQuery: { version: 1, sha256Hash: createHash("sha256").update(query).digest("hex") } };
-      const res = await fetch(`${s.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, extensions }) });
+      const res = await fetch(`${s.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query, extensions }),
+      });
       expect(((await res.json()) as any).errors[0].extensions.code).toBe("PERSISTED_QUERY_NOT_SUPPORTED");
     } finally {
       await s.close();
@@ -226,7 +241,9 @@ describe("IPv6 budgets", () => {
       expect(got).toEqual([200, 200, 200, 429]);
       expect(await from("2001:db8:1:3::a")).toBe(200); // the next /64 is another subscriber
       // IPv4, and IPv4 written as IPv6, are one address
-      expect([await from("198.51.100.7"), await from("::ffff:198.51.100.7"), await from("198.51.100.7"), await from("::ffff:198.51.100.7")]).toEqual([200, 200, 200, 429]);
+      expect([await from("198.51.100.7"), await from("::ffff:198.51.100.7"), await from("198.51.100.7"), await from("::ffff:198.51.100.7")]).toEqual([
+        200, 200, 200, 429,
+      ]);
     } finally {
       await s.close();
     }

@@ -88,7 +88,10 @@ describe("what is cached", () => {
   });
 
   it("never serves or stores answers for token holders, mutations, errors or read-your-writes clients", async () => {
-    const withToken = [await post(s.url, READ, { id: BIO }, { authorization: `Bearer ${admin}` }), await post(s.url, READ, { id: BIO }, { authorization: `Bearer ${admin}` })];
+    const withToken = [
+      await post(s.url, READ, { id: BIO }, { authorization: `Bearer ${admin}` }),
+      await post(s.url, READ, { id: BIO }, { authorization: `Bearer ${admin}` }),
+    ];
     expect(withToken.map((a) => a.cache)).toEqual(["BYPASS", "BYPASS"]);
 
     const bad = `{ platforms(first: -1) { totalCount } }`;
@@ -128,7 +131,11 @@ describe("what is cached", () => {
       ["a GET with a content type other than JSON", await fetch(url, { headers: { "content-type": "text/xml", "apollo-require-preflight": "1" } }), 415],
       ["a repeated query parameter", await fetch(`${url}&query=${encodeURIComponent(READ)}`, { headers: { "apollo-require-preflight": "1" } }), 400],
       ["an empty apollo-require-preflight", await fetch(url, { headers: { "apollo-require-preflight": "" } }), 400],
-      ["a content type that only starts like JSON", await fetch(url, { headers: { "content-type": "application/jsonx", "apollo-require-preflight": "1" } }), 415],
+      [
+        "a content type that only starts like JSON",
+        await fetch(url, { headers: { "content-type": "application/jsonx", "apollo-require-preflight": "1" } }),
+        415,
+      ],
     ];
     for (const [what, res, status] of refused) {
       expect([what, res.status, res.headers.get("x-cache")]).toEqual([what, status, "BYPASS"]);

@@ -7,7 +7,6 @@ import { chromium } from "playwright-core";
 import { startTestServer, type TestServer } from "../support/server";
 import { CHROMIUM } from "../support/browser";
 
-
 describe("security headers", () => {
   let s: TestServer;
   beforeAll(async () => {
@@ -27,7 +26,10 @@ describe("security headers", () => {
     for (const [name, res] of Object.entries(answers)) {
       expect([name, res.headers.get("x-content-type-options")]).toEqual([name, "nosniff"]);
       // Express's own 404 page writes its CSP over ours; both allow nothing
-      expect([name, res.headers.get("content-security-policy")]).toEqual([name, name === "missing" ? "default-src 'none'" : "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'"]);
+      expect([name, res.headers.get("content-security-policy")]).toEqual([
+        name,
+        name === "missing" ? "default-src 'none'" : "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
+      ]);
       expect(res.headers.get("referrer-policy")).toBe("no-referrer");
       expect(res.headers.get("x-powered-by")).toBeNull();
     }

@@ -28,7 +28,14 @@ interface WsResult {
 /** Opens a raw graphql-ws connection, sends connection_init, runs `ops` one after another and collects what comes back. */
 function wsRun(
   url: string,
-  opts: { params?: Record<string, unknown>; ops?: Array<{ query: string; variables?: unknown }>; raw?: string; keepOpen?: boolean; holdMs?: number; stopWhen?: (r: WsResult) => boolean } = {},
+  opts: {
+    params?: Record<string, unknown>;
+    ops?: Array<{ query: string; variables?: unknown }>;
+    raw?: string;
+    keepOpen?: boolean;
+    holdMs?: number;
+    stopWhen?: (r: WsResult) => boolean;
+  } = {},
 ): Promise<WsResult> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url.replace("http", "ws") + "/graphql", PROTOCOL);
@@ -117,7 +124,9 @@ describe("the same operation limits over HTTP and over graphql-ws", () => {
   });
 
   it("refuses a WebSocket message larger than BODY_LIMIT", async () => {
-    const r = await wsRun(s.url, { raw: JSON.stringify({ id: "9", type: "subscribe", payload: { query: "{ __typename }", variables: { pad: "x".repeat(1024 * 1024 + 10) } } }) });
+    const r = await wsRun(s.url, {
+      raw: JSON.stringify({ id: "9", type: "subscribe", payload: { query: "{ __typename }", variables: { pad: "x".repeat(1024 * 1024 + 10) } } }),
+    });
     expect(r.closeCode).toBe(1009); // message too big
   });
 });
@@ -190,14 +199,19 @@ describe("POST /graphql and the Express routes to the same handler take the same
   const doors: Array<[string, (headers?: Record<string, string>, body?: string) => Promise<Response>]> = [];
   beforeAll(async () => {
     t = await startTestServer({ seed: false, env: { RATE_LIMIT_PER_IP: "30", BODY_LIMIT: "2kb", CORS_ORIGINS: "https://map.example.org" } });
-    const post = (path: string) => (headers: Record<string, string> = {}, body = JSON.stringify({ query })) =>
-      fetch(`${t.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    const post =
+      (path: string) =>
+      (headers: Record<string, string> = {}, body = JSON.stringify({ query })) =>
+        fetch(`${t.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
     doors.push(
       ["POST /graphql", post("/graphql")],
       ["POST /graphql?x=1", post("/graphql?x=1")],
       ["POST /graphql/", post("/graphql/")],
       ["POST /GraphQL", post("/GraphQL")],
-      ["GET /graphql?query=", (headers = {}) => fetch(`${t.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { "apollo-require-preflight": "1", ...headers } })],
+      [
+        "GET /graphql?query=",
+        (headers = {}) => fetch(`${t.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { "apollo-require-preflight": "1", ...headers } }),
+      ],
     );
   });
   afterAll(async () => {
@@ -329,7 +343,11 @@ describe("cursors the server did not issue", () => {
     ["a timestamp that is not one", b64(["UPDATED_AT", "yesterday", "x"])],
     ["an int that is not one", b64(["STATUS", "1e99", "a", "b"])],
   ])("platforms: %s is BAD_USER_INPUT", async (_n, cursor) => {
-    const orderBy = /UPDATED_AT/.test(Buffer.from(cursor, "base64url").toString()) ? "UPDATED_AT" : /STATUS/.test(Buffer.from(cursor, "base64url").toString()) ? "STATUS" : "NAME";
+    const orderBy = /UPDATED_AT/.test(Buffer.from(cursor, "base64url").toString())
+      ? "UPDATED_AT"
+      : /STATUS/.test(Buffer.from(cursor, "base64url").toString())
+        ? "STATUS"
+        : "NAME";
     const r = await s.gql(`query($c: String, $o: PlatformOrder) { platforms(first: 2, after: $c, orderBy: $o) { totalCount } }`, { c: cursor, o: orderBy });
     expect(r.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
@@ -352,7 +370,14 @@ describe("cursors the server did not issue", () => {
 describe("writes", () => {
   it("concurrent creates of one id: one success, CONFLICT for the rest", async () => {
     const id = unique("race");
-    const results = await Promise.all(Array.from({ length: 5 }, () => createPlatform(s, admin, { id }).then(() => "OK", (e: Error) => e.message)));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        createPlatform(s, admin, { id }).then(
+          () => "OK",
+          (e: Error) => e.message,
+        ),
+      ),
+    );
     expect(results.filter((x) => x === "OK")).toHaveLength(1);
     for (const x of results.filter((r) => r !== "OK")) expect(x).toContain("CONFLICT");
   });
@@ -382,7 +407,9 @@ describe("behind a proxy (TRUST_PROXY)", () => {
   it("is off by default: X-Forwarded-For is ignored, so one address shares one budget", async () => {
     const t = await startTestServer({ seed: false, env: { RATE_LIMIT_PER_IP: "4" } });
     try {
-      const landing = (await (await fetch(`${t.url}/`, { headers: { accept: "application/json", "x-forwarded-proto": "https", "x-forwarded-host": "registry.example.gov.cn" } })).json()) as any;
+      const landing = (await (
+        await fetch(`${t.url}/`, { headers: { accept: "application/json", "x-forwarded-proto": "https", "x-forwarded-host": "registry.example.gov.cn" } })
+      ).json()) as any;
       expect(JSON.stringify(landing.links)).toContain("http://127.0.0.1");
       expect(JSON.stringify(landing.links)).not.toContain("registry.example.gov.cn");
       const st: number[] = [];
@@ -402,7 +429,9 @@ describe("behind a proxy (TRUST_PROXY)", () => {
         st.push((await t.gql("{ __typename }", {}, { headers: { "x-forwarded-for": `203.0.113.${i}` } })).status);
       }
       expect(st).toEqual([200, 200, 200, 200, 200]);
-      const landing = (await (await fetch(`${t.url}/`, { headers: { accept: "application/json", "x-forwarded-proto": "https", "x-forwarded-host": "registry.example.gov.cn" } })).json()) as any;
+      const landing = (await (
+        await fetch(`${t.url}/`, { headers: { accept: "application/json", "x-forwarded-proto": "https", "x-forwarded-host": "registry.example.gov.cn" } })
+      ).json()) as any;
       const self = landing.links.find((l: any) => l.rel === "self");
       expect(self.href).toMatch(/^https:\/\/registry\.example\.gov\.cn\//);
     } finally {

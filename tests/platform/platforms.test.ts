@@ -38,8 +38,10 @@ async function walk(filter: Record<string, unknown> | null, opts: { pageSize?: n
 const ids = (xs: any[]) => xs.map((x) => x.id).sort();
 
 function haversine(a: { lng: number; lat: number }, b: { lng: number; lat: number }): number {
-  const R = 6371008.8, rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad, dLng = (b.lng - a.lng) * rad;
+  const R = 6371008.8,
+    rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad,
+    dLng = (b.lng - a.lng) * rad;
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLng / 2) ** 2;
   return 2 * R * Math.asin(Math.sqrt(h));
 }
@@ -110,12 +112,16 @@ describe("filters agree with a recomputation over all platforms", () => {
       expect(ids((await walk({ zone })).nodes)).toEqual(ids(expected));
     }
     // depth: the high-tech zone's parks and what lies in them (廣州科學城 → CAS institute)
-    expect(all.filter((p) => inside(p, "guangzhou-hi-tech-industrial-development-zone")).some((p) => p.zone.id !== "guangzhou-hi-tech-industrial-development-zone")).toBe(true);
+    expect(
+      all.filter((p) => inside(p, "guangzhou-hi-tech-industrial-development-zone")).some((p) => p.zone.id !== "guangzhou-hi-tech-industrial-development-zone"),
+    ).toBe(true);
   });
 
   it("bbox agrees with a point-in-box computation", async () => {
     const bbox = [113.3, 23.0, 113.6, 23.3];
-    const expected = all.filter((p) => p.location && p.location.lng >= bbox[0] && p.location.lng <= bbox[2] && p.location.lat >= bbox[1] && p.location.lat <= bbox[3]);
+    const expected = all.filter(
+      (p) => p.location && p.location.lng >= bbox[0] && p.location.lng <= bbox[2] && p.location.lat >= bbox[1] && p.location.lat <= bbox[3],
+    );
     expect(expected.length).toBeGreaterThan(0);
     expect(ids((await walk({ bbox })).nodes)).toEqual(ids(expected));
   });
@@ -145,7 +151,9 @@ describe("Relay pagination", () => {
   it("stays stable while rows are inserted", async () => {
     const first: any = await s.gql(`{ platforms(first: 10) { pageInfo { endCursor } nodes { id } } }`);
     // a platform that sorts first ("aaa") would shift an offset-based page
-    await s.write(`INSERT INTO platform (id, ${col.nameHans}, ${col.nameHant}, ${col.nameEn}, kind, status, ${col.sortKey}) VALUES ('zz-test', '阿', '阿', 'A', 'OTHER', 'PLANNED', 'a1')`);
+    await s.write(
+      `INSERT INTO platform (id, ${col.nameHans}, ${col.nameHant}, ${col.nameEn}, kind, status, ${col.sortKey}) VALUES ('zz-test', '阿', '阿', 'A', 'OTHER', 'PLANNED', 'a1')`,
+    );
     try {
       const next: any = await s.gql(`query($c: String) { platforms(first: 10, after: $c) { nodes { id } } }`, { c: first.data.platforms.pageInfo.endCursor });
       const expected = (await walk(null)).nodes.map((p: any) => p.id);
@@ -218,8 +226,11 @@ describe("search", () => {
 
 describe("facets", () => {
   it.each([{}, { districts: ["440112"] }, { domains: ["biomed"] }])("kind, status and district each sum to totalCount (%j)", async (filter) => {
-    const r: any = await s.gql(`query($f: PlatformFilter) { platforms(filter: $f, first: 1) { totalCount
-      facets { kind { value count } status { value count } district { value count } domain { value count } } } }`, { f: filter });
+    const r: any = await s.gql(
+      `query($f: PlatformFilter) { platforms(filter: $f, first: 1) { totalCount
+      facets { kind { value count } status { value count } district { value count } domain { value count } } } }`,
+      { f: filter },
+    );
     const { totalCount, facets } = r.data.platforms;
     for (const dim of ["kind", "status", "district"]) {
       expect(facets[dim].reduce((a: number, f: any) => a + f.count, 0)).toBe(totalCount);

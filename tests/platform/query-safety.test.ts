@@ -146,8 +146,15 @@ describe("indexes", () => {
     const { version, status } = (await s.gql(`query($id: ID!) { platform(id: $id) { version status } }`, { id })).data!.platform;
     const r = await s.gql(
       `mutation($input: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $input) { status version } }`,
-      { input: { id, status: status === "SUSPENDED" ? "OPERATIONAL" : "SUSPENDED", effectiveDate: "2020-01-01", expectedVersion: version,
-        source: { title: "广州日报", url: "https://example.org/news", publishedAt: "2020-01-02" } } },
+      {
+        input: {
+          id,
+          status: status === "SUSPENDED" ? "OPERATIONAL" : "SUSPENDED",
+          effectiveDate: "2020-01-01",
+          expectedVersion: version,
+          source: { title: "广州日报", url: "https://example.org/news", publishedAt: "2020-01-02" },
+        },
+      },
       { token },
     );
     expect(r.errors).toBeUndefined();
@@ -195,9 +202,17 @@ describe("prepared statements (PREPARED_STATEMENTS)", () => {
 describe("columns read for what a query selects", () => {
   // sub-selections of Platform's object fields; a new object field fails below until it is listed here
   const SUB: Record<string, string> = {
-    location: "{ lng lat precision }", overseas: "{ city country }", district: "{ code nameHans }", zone: "{ id nameHans }",
-    children: "{ id }", domains: "{ id }", agencies: "{ id }", mentions: "{ section offset }", statusHistory: "{ to effectiveDate }",
-    laterNames: "{ name effectiveDate source { title } }", sourceSearches: "{ searchedOn queries result }",
+    location: "{ lng lat precision }",
+    overseas: "{ city country }",
+    district: "{ code nameHans }",
+    zone: "{ id nameHans }",
+    children: "{ id }",
+    domains: "{ id }",
+    agencies: "{ id }",
+    mentions: "{ section offset }",
+    statusHistory: "{ to effectiveDate }",
+    laterNames: "{ name effectiveDate source { title } }",
+    sourceSearches: "{ searchedOn queries result }",
   };
   const platformFields = async (): Promise<Array<{ name: string; object: boolean }>> => {
     const r = await s.gql(`{ __type(name: "Platform") { fields { name type { kind ofType { kind ofType { kind ofType { kind } } } } } } }`);
@@ -230,8 +245,20 @@ describe("columns read for what a query selects", () => {
     // one document, two operations sharing a fragment: the same field node, merged with another in A only
     const shared = `query A($id: ID!) { ...F platform(id: $id) { status } } query B($id: ID!) { ...F } fragment F on Query { platform(id: $id) { nameEn } }`;
     const run = async (operationName: string) =>
-      (await (await fetch(`${s.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: shared, operationName, variables: { id } }) })).json() as { data: unknown }).data;
-    for (const [op, data] of [["B", { platform: { nameEn: whole.nameEn } }], ["A", { platform: { nameEn: whole.nameEn, status: whole.status } }], ["B", { platform: { nameEn: whole.nameEn } }]] as const) {
+      (
+        (await (
+          await fetch(`${s.url}/graphql`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ query: shared, operationName, variables: { id } }),
+          })
+        ).json()) as { data: unknown }
+      ).data;
+    for (const [op, data] of [
+      ["B", { platform: { nameEn: whole.nameEn } }],
+      ["A", { platform: { nameEn: whole.nameEn, status: whole.status } }],
+      ["B", { platform: { nameEn: whole.nameEn } }],
+    ] as const) {
       expect([op, await run(op)]).toEqual([op, data]);
     }
   });
@@ -283,9 +310,15 @@ describe("columns read for what a query selects", () => {
     // sub-selections of the relations' own object fields; a new object field fails below until it is listed here
     const NESTED: Record<string, string> = { parent: "{ id }", children: "{ id }", groups: "{ id }", members: "{ id }", mentions: "{ section offset }" };
     // each relation, its type, and the top-level list that reads that table whole (the reference)
-    const relations: Array<[string, string, string, string]> = [["district", "District", "districts", "code"], ["domains", "Domain", "domains", "id"], ["agencies", "Agency", "agencies", "id"]];
+    const relations: Array<[string, string, string, string]> = [
+      ["district", "District", "districts", "code"],
+      ["domains", "Domain", "domains", "id"],
+      ["agencies", "Agency", "agencies", "id"],
+    ];
     const fieldsOf = async (type: string): Promise<string[]> => {
-      const r = await s.gql(`query($t: String!) { __type(name: $t) { fields { name type { kind ofType { kind ofType { kind ofType { kind } } } } } } }`, { t: type });
+      const r = await s.gql(`query($t: String!) { __type(name: $t) { fields { name type { kind ofType { kind ofType { kind ofType { kind } } } } } } }`, {
+        t: type,
+      });
       const objectKind = (t: any): boolean => (t.kind === "NON_NULL" || t.kind === "LIST" ? objectKind(t.ofType) : t.kind === "OBJECT");
       return r.data!.__type.fields.map((f: any) => {
         if (objectKind(f.type)) expect([type, f.name, NESTED[f.name]]).toEqual([type, f.name, expect.any(String)]);

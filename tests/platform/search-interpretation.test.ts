@@ -36,14 +36,32 @@ const ids = (p: { nodes: Array<{ id: string }> }) => p.nodes.map((n) => n.id).so
 const HUANGPU = { districts: ["440112"], domains: [], text: [], summaryHans: "黄埔区", summaryHant: "黃埔區", summaryEn: "Huangpu District" };
 
 const CASES: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
-  ["黄埔 生物", { districts: ["440112"], search: "生物" }, { districts: ["440112"], domains: [], text: ["生物"], summaryHans: "黄埔区 · 生物", summaryEn: "Huangpu District · 生物" }],
+  [
+    "黄埔 生物",
+    { districts: ["440112"], search: "生物" },
+    { districts: ["440112"], domains: [], text: ["生物"], summaryHans: "黄埔区 · 生物", summaryEn: "Huangpu District · 生物" },
+  ],
   ["黃埔", { districts: ["440112"] }, HUANGPU],
   ["Huangpu", { districts: ["440112"] }, HUANGPU],
   ["huangpu district", { districts: ["440112"] }, HUANGPU],
   ["黄埔区", { districts: ["440112"] }, HUANGPU],
   ["  HUANGPU   District ", { districts: ["440112"] }, HUANGPU],
-  ["天河 人工智能", { districts: ["440106"], domains: ["ai"] }, { districts: ["440106"], domains: ["ai"], text: [], summaryHans: "天河区 · 人工智能", summaryEn: "Tianhe District · Artificial intelligence" }],
-  ["huangpu biomed", { districts: ["440112"], domains: ["biomed"] }, { districts: ["440112"], domains: ["biomed"], summaryHans: "黄埔区 · 生物医药", summaryHant: "黃埔區 · 生物醫藥", summaryEn: "Huangpu District · Biomedicine" }],
+  [
+    "天河 人工智能",
+    { districts: ["440106"], domains: ["ai"] },
+    { districts: ["440106"], domains: ["ai"], text: [], summaryHans: "天河区 · 人工智能", summaryEn: "Tianhe District · Artificial intelligence" },
+  ],
+  [
+    "huangpu biomed",
+    { districts: ["440112"], domains: ["biomed"] },
+    {
+      districts: ["440112"],
+      domains: ["biomed"],
+      summaryHans: "黄埔区 · 生物医药",
+      summaryHant: "黃埔區 · 生物醫藥",
+      summaryEn: "Huangpu District · Biomedicine",
+    },
+  ],
   ["生物醫藥", { domains: ["biomed"] }, { districts: [], domains: ["biomed"], text: [] }],
   ["AI", { domains: ["ai"] }, { domains: ["ai"], summaryEn: "Artificial intelligence" }],
   ["nansha, 海洋經濟", { districts: ["440115"], domains: ["marine"] }, { districts: ["440115"], domains: ["marine"], summaryHans: "南沙区 · 海洋经济" }],

@@ -9,7 +9,6 @@ import { CHROMIUM, ARGS } from "../support/browser";
 
 declare const document: any;
 
-
 let s: TestServer;
 let browser: Browser;
 let admin: string;
@@ -26,14 +25,21 @@ afterAll(async () => {
 
 async function page(locale: string, url: string): Promise<Page> {
   const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
-  await context.route((u) => u.host !== new URL(s.url).host, (route) => route.abort("internetdisconnected"));
+  await context.route(
+    (u) => u.host !== new URL(s.url).host,
+    (route) => route.abort("internetdisconnected"),
+  );
   const p = await context.newPage();
   await p.goto(`${s.url}${url}`);
   return p;
 }
 
 it("the desk shows the reading of 黃埔 in the page's language, and lists the same platforms as the district filter", async () => {
-  const api = await s.gql(`{ platforms(filter: { districts: ["440112"] }, first: 100) { totalCount searchInterpretation { summaryHans } } }`, {}, { token: admin });
+  const api = await s.gql(
+    `{ platforms(filter: { districts: ["440112"] }, first: 100) { totalCount searchInterpretation { summaryHans } } }`,
+    {},
+    { token: admin },
+  );
   const p = await page("zh-CN", "/desk");
   await p.waitForFunction(() => document.body.dataset.state === "ready");
   await p.fill("#token", admin);

@@ -29,15 +29,32 @@ it("serves 50 concurrent clients for 60 s with no 5xx and flat memory", async ()
   const base = `http://127.0.0.1:${port}`;
   try {
     for (let i = 0; i < 300; i++) {
-      const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${base}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const token = execFileSync(process.execPath, [path.join(DIST, "scripts", "token.js"), "create", "--role", "admin", "--name", "load"], {
       env: { ...env, DATABASE_URL: db.url, LOG_LEVEL: "silent" },
-    }).toString().trim().split("\n").pop()!;
-    const writable = ["sun-yat-sen-university", "jinan-university", "south-china-normal-university", "guangzhou-university", "guangzhou-medical-university",
-      "south-china-university-of-technology", "guangzhou-university-of-chinese-medicine", "hkust-guangzhou", "scut-guangzhou-international-campus", "guangzhou-science-city"];
+    })
+      .toString()
+      .trim()
+      .split("\n")
+      .pop()!;
+    const writable = [
+      "sun-yat-sen-university",
+      "jinan-university",
+      "south-china-normal-university",
+      "guangzhou-university",
+      "guangzhou-medical-university",
+      "south-china-university-of-technology",
+      "guangzhou-university-of-chinese-medicine",
+      "hkust-guangzhou",
+      "scut-guangzhou-international-campus",
+      "guangzhou-science-city",
+    ];
     const reads = [
       `{ platforms(first: 50, filter: { districts: ["440112"] }) { totalCount nodes { id nameHans district { nameHans } domains { id } agencies { id } } } }`,
       `{ platforms(first: 20, filter: { search: "生物" }) { nodes { id nameHans } } }`,
@@ -69,9 +86,15 @@ it("serves 50 concurrent clients for 60 s with no 5xx and flat memory", async ()
       let flip = false;
       while (!stop) {
         const v = await record(await post(`query($id: ID!) { platform(id: $id) { version } }`, { id }));
-        await record(await post(`mutation($i: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $i) { version } }`, {
-          i: { id, status: flip ? "OPERATIONAL" : "SUSPENDED", effectiveDate: "2020-01-01", expectedVersion: v.data.platform.version, correction: true },
-        }, true));
+        await record(
+          await post(
+            `mutation($i: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $i) { version } }`,
+            {
+              i: { id, status: flip ? "OPERATIONAL" : "SUSPENDED", effectiveDate: "2020-01-01", expectedVersion: v.data.platform.version, correction: true },
+            },
+            true,
+          ),
+        );
         flip = !flip;
       }
     };
@@ -89,7 +112,9 @@ it("serves 50 concurrent clients for 60 s with no 5xx and flat memory", async ()
     const first = samples.filter((s) => s.t < 30000).map((s) => s.rss);
     const second = samples.filter((s) => s.t >= 30000).map((s) => s.rss);
     const tens = [0, 1, 2, 3, 4, 5].map((i) => Math.round(mean(samples.filter((s) => s.t >= i * 10000 && s.t < (i + 1) * 10000).map((s) => s.rss)) / 1024));
-    console.log(`load: ${counts.ok} ok, ${counts.other} refused, ${counts.serverErrors} server errors; RSS first half ${Math.round(Math.min(...first) / 1024)}-${Math.round(Math.max(...first) / 1024)} MB, second half ${Math.round(Math.min(...second) / 1024)}-${Math.round(Math.max(...second) / 1024)} MB (every 10 s: ${tens.join(", ")} MB)`);
+    console.log(
+      `load: ${counts.ok} ok, ${counts.other} refused, ${counts.serverErrors} server errors; RSS first half ${Math.round(Math.min(...first) / 1024)}-${Math.round(Math.max(...first) / 1024)} MB, second half ${Math.round(Math.min(...second) / 1024)}-${Math.round(Math.max(...second) / 1024)} MB (every 10 s: ${tens.join(", ")} MB)`,
+    );
     expect(counts.serverErrors).toBe(0);
     expect(counts.ok).toBeGreaterThan(1000);
     expect(first.length).toBeGreaterThan(20);

@@ -19,7 +19,6 @@ interface Proc {
   output: () => string;
 }
 
-
 async function launch(env: Record<string, string>): Promise<Proc> {
   const port = await freePort();
   // no NODE_ENV=test from Jest: the process runs as `npm start` runs it
@@ -68,7 +67,11 @@ async function stop(p: Proc): Promise<{ code: number | null; ms: number }> {
 
 function postgresProcessesFor(dir: string): number {
   try {
-    return execFileSync("pgrep", ["-f", `postgres -D ${dir}`]).toString().trim().split("\n").filter(Boolean).length;
+    return execFileSync("pgrep", ["-f", `postgres -D ${dir}`])
+      .toString()
+      .trim()
+      .split("\n")
+      .filter(Boolean).length;
   } catch {
     return 0;
   }

@@ -87,7 +87,11 @@ function expectOneCleanShutdown(p: Proc, repeated = false): void {
 
 function postgresProcessesFor(dir: string): number {
   try {
-    return execFileSync("pgrep", ["-f", `postgres -D ${dir}`]).toString().trim().split("\n").filter(Boolean).length;
+    return execFileSync("pgrep", ["-f", `postgres -D ${dir}`])
+      .toString()
+      .trim()
+      .split("\n")
+      .filter(Boolean).length;
   } catch {
     return 0;
   }
@@ -182,13 +186,17 @@ describe("one signal, one clean shutdown", () => {
     const body = JSON.stringify({ query });
     const post = () =>
       new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (d) => (text += d));
-          res.on("end", () => resolve({ status: res.statusCode!, text }));
-          res.on("error", reject);
-        });
+        const req = http.request(
+          url,
+          { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (d) => (text += d));
+            res.on("end", () => resolve({ status: res.statusCode!, text }));
+            res.on("error", reject);
+          },
+        );
         req.on("error", reject);
         req.end(body);
       });
@@ -248,7 +256,9 @@ describe("npm start under a process manager and in a terminal", () => {
     const pgDir = path.join(dataDir, "pg");
     const p = await launch({ DATA_DIR: dataDir }, npm);
     await waitReady(p);
-    const node = execFileSync("pgrep", ["-P", String(p.child.pid)]).toString().trim();
+    const node = execFileSync("pgrep", ["-P", String(p.child.pid)])
+      .toString()
+      .trim();
     expect(fs.readFileSync(`/proc/${node}/cmdline`, "utf8")).toContain("dist/src/index.js"); // npm's child is node itself
     const t0 = Date.now();
     p.child.kill("SIGTERM"); // what `docker stop` or a supervisor sends to the main process

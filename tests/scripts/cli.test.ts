@@ -68,7 +68,19 @@ afterAll(async () => {
 
 describe("token", () => {
   it("create prints the grants and how many platforms they reach, then the token alone on the last line; list shows it; revoke revokes it once", async () => {
-    const created = await run("token", ["create", "--role", "editor", "--grant", "gz-iit@440112", "--district", "440106", "--expires", "90d", "--name", "Huangpu office"]);
+    const created = await run("token", [
+      "create",
+      "--role",
+      "editor",
+      "--grant",
+      "gz-iit@440112",
+      "--district",
+      "440106",
+      "--expires",
+      "90d",
+      "--name",
+      "Huangpu office",
+    ]);
     expect(created).toMatchObject({ code: 0, stderr: "" });
     const out = created.stdout.trim().split("\n");
     expect(out).toHaveLength(4);
@@ -93,7 +105,9 @@ describe("token", () => {
     expect(list.code).toBe(0);
     const lines = list.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^ID\s+NAME\s+ROLE\s+STATE\s+GRANTS\s+CREATED\s+EXPIRES\s+LAST USED\s+REVOKED$/);
-    expect(lines.find((l) => l.startsWith(id))).toMatch(new RegExp(`^${id}\\s+Huangpu office\\s+editor\\s+active\\s+440106, gz-iit@440112\\s+\\S+Z\\s+${m[2]}\\s+-\\s+-$`));
+    expect(lines.find((l) => l.startsWith(id))).toMatch(
+      new RegExp(`^${id}\\s+Huangpu office\\s+editor\\s+active\\s+440106, gz-iit@440112\\s+\\S+Z\\s+${m[2]}\\s+-\\s+-$`),
+    );
 
     // last used: coarse, written by the first request that uses the token
     const ds = buildDataSource(db.url, { poolMax: 1 });
@@ -105,7 +119,14 @@ describe("token", () => {
     }
     const json = await run("token", ["list", "--json"]);
     const mine = JSON.parse(json.stdout).find((t: any) => t.id === id);
-    expect(mine).toMatchObject({ name: "Huangpu office", role: "EDITOR", state: "active", grants: ["440106", "gz-iit@440112"], revokedAt: null, expiresAt: new Date(m[2]).toISOString() });
+    expect(mine).toMatchObject({
+      name: "Huangpu office",
+      role: "EDITOR",
+      state: "active",
+      grants: ["440106", "gz-iit@440112"],
+      revokedAt: null,
+      expiresAt: new Date(m[2]).toISOString(),
+    });
     expect(Date.now() - Date.parse(mine.lastUsedAt)).toBeLessThan(60_000);
 
     const revoked = await run("token", ["revoke", id]);
@@ -182,13 +203,22 @@ describe("token", () => {
     const cases: Array<[string[], string]> = [
       [["create", "--role", "admin"], "token: --name is required (1 to 200 characters)\n"],
       [["create", "--role", "boss", "--name", "x"], "token: --role must be ADMIN or EDITOR\n"],
-      [["create", "--role", "editor", "--name", "x"], "token: an editor needs a scope: at least one grant (an agency, a district, or an agency within a district): give --grant, --agency or --district\n"],
+      [
+        ["create", "--role", "editor", "--name", "x"],
+        "token: an editor needs a scope: at least one grant (an agency, a district, or an agency within a district): give --grant, --agency or --district\n",
+      ],
       [["create", "--role", "editor", "--agency", "no-such-agency", "--name", "x"], "token: agencies not in the registry: no-such-agency\n"],
       [["create", "--role", "editor", "--district", "999999", "--name", "x"], "token: districts not in the registry: 999999\n"],
       [["create", "--role", "editor", "--grant", "gz-stic@999999", "--name", "x"], "token: districts not in the registry: 999999\n"],
-      [["create", "--role", "editor", "--grant", "gz-stic@4401", "--name", "x"], 'token: --grant: "gz-stic@4401" is not AGENCY@DISTRICT (e.g. gz-stic@440112)\n'],
+      [
+        ["create", "--role", "editor", "--grant", "gz-stic@4401", "--name", "x"],
+        'token: --grant: "gz-stic@4401" is not AGENCY@DISTRICT (e.g. gz-stic@440112)\n',
+      ],
       [["create", "--role", "admin", "--grant", "gz-stic", "--name", "x"], "token: an admin's scope is everything: grants apply to editors only\n"],
-      [["create", "--role", "admin", "--expires", "yesterday", "--name", "x"], 'token: --expires: "yesterday" is not a duration (30s, 15m, 12h, 90d, 2w), a date (2027-06-30) or an ISO time with offset\n'],
+      [
+        ["create", "--role", "admin", "--expires", "yesterday", "--name", "x"],
+        'token: --expires: "yesterday" is not a duration (30s, 15m, 12h, 90d, 2w), a date (2027-06-30) or an ISO time with offset\n',
+      ],
       [["create", "--role", "admin", "--expires", "2020-01-01", "--name", "x"], "token: --expires: 2020-01-01T16:00:00.000Z is not in the future\n"],
       [["rotate", "nosuchtoken1"], "token: no token with id nosuchtoken1\n"],
     ];

@@ -82,10 +82,14 @@ describe("asOf", () => {
 
   it("an event recorded through the API moves platform, platforms, facets, GeoJSON and target counts from its effective date on", async () => {
     const lab = await createPlatform(s, admin, {
-      kind: "LABORATORY", level: "PROVINCIAL", status: "UNDER_CONSTRUCTION", effectiveDate: "2019-01-01",
+      kind: "LABORATORY",
+      level: "PROVINCIAL",
+      status: "UNDER_CONSTRUCTION",
+      effectiveDate: "2019-01-01",
       location: { lng: 113.44, lat: 23.16, precision: "APPROXIMATE" },
     });
-    const before = "2021-02-28", on = "2021-03-01";
+    const before = "2021-02-28",
+      on = "2021-03-01";
     const count = async (asOf: string) => {
       const r = await s.gql(`query($asOf: Date) { target(id: "2020-guangdong-laboratories-end", asOf: $asOf) { registryCount } }`, { asOf });
       expect(r.errors).toBeUndefined();
@@ -145,7 +149,11 @@ describe("asOf", () => {
 
   it("refuses a change dated before the platform's latest event, and a malformed date", async () => {
     const p = await createPlatform(s, admin, { status: "PLANNED", effectiveDate: "2020-05-01" });
-    const r = await s.gql(UPDATE, { input: { id: p.id, status: "PREPARING", effectiveDate: "2020-04-30", source: SOURCE, expectedVersion: p.version } }, { token: admin });
+    const r = await s.gql(
+      UPDATE,
+      { input: { id: p.id, status: "PREPARING", effectiveDate: "2020-04-30", source: SOURCE, expectedVersion: p.version } },
+      { token: admin },
+    );
     expect(r.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
     expect(await version(p.id)).toBe(p.version);
     const bad = await s.gql(`{ platforms(asOf: "2020-02-30") { totalCount } }`);
@@ -160,7 +168,11 @@ describe("OGC datetime", () => {
   };
 
   it("an instant: every feature with its status on that date, as platformsGeoJSON(asOf) answers", async () => {
-    for (const [param, asOf] of [["2018-09-14", "2018-09-14"], ["2020-12-31T23:00:00%2B08:00", "2020-12-31"], ["2020-12-31T16:00:00Z", "2021-01-01"]]) {
+    for (const [param, asOf] of [
+      ["2018-09-14", "2018-09-14"],
+      ["2020-12-31T23:00:00%2B08:00", "2020-12-31"],
+      ["2020-12-31T16:00:00Z", "2021-01-01"],
+    ]) {
       const ogc = await get(`datetime=${param}`);
       expect(ogc.status).toBe(200);
       const gql = await s.gql(`query($asOf: Date) { platformsGeoJSON(asOf: $asOf) }`, { asOf });
@@ -170,21 +182,30 @@ describe("OGC datetime", () => {
   });
 
   it("an interval: the platforms whose status changed within it, with their status at its end", async () => {
-    const p = await createPlatform(s, admin, { status: "UNDER_CONSTRUCTION", effectiveDate: "2019-01-01", location: { lng: 113.45, lat: 23.1, precision: "APPROXIMATE" } });
+    const p = await createPlatform(s, admin, {
+      status: "UNDER_CONSTRUCTION",
+      effectiveDate: "2019-01-01",
+      location: { lng: 113.45, lat: 23.1, precision: "APPROXIMATE" },
+    });
     await recordStatus(s, admin, { id: p.id, status: "TRIAL_OPERATION", effectiveDate: "2022-06-15", source: SOURCE, expectedVersion: p.version });
     // the expected set, from GraphQL: platforms with a non-correction change effective in 2022
     const nodes: any[] = [];
     let after: string | null = null;
     do {
-      const page: any = await s.gql(`query($after: String) { platforms(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
-        nodes { id location { lng } statusHistory { from effectiveDate correction } } } }`, { after });
+      const page: any = await s.gql(
+        `query($after: String) { platforms(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
+        nodes { id location { lng } statusHistory { from effectiveDate correction } } } }`,
+        { after },
+      );
       expect(page.errors).toBeUndefined();
       nodes.push(...page.data.platforms.nodes);
       after = page.data.platforms.pageInfo.hasNextPage ? page.data.platforms.pageInfo.endCursor : null;
     } while (after);
-    const changedIn = (from: string, to: string) => nodes
-      .filter((n: any) => n.location && n.statusHistory.some((e: any) => e.from && !e.correction && e.effectiveDate >= from && e.effectiveDate <= to))
-      .map((n: any) => n.id).sort();
+    const changedIn = (from: string, to: string) =>
+      nodes
+        .filter((n: any) => n.location && n.statusHistory.some((e: any) => e.from && !e.correction && e.effectiveDate >= from && e.effectiveDate <= to))
+        .map((n: any) => n.id)
+        .sort();
     const in2022 = await get("datetime=2022-01-01/2022-12-31");
     expect(in2022.status).toBe(200);
     expect(in2022.body.features.map((f: any) => f.id).sort()).toEqual(changedIn("2022-01-01", "2022-12-31"));
@@ -199,7 +220,9 @@ describe("OGC datetime", () => {
 
 describe("targets", () => {
   it("a target stated in two clauses is one target with both mentions; its former id resolves", async () => {
-    const r = await s.gql(`{ targets { id year scope metricEn valueMin valueMax unit mentions { section excerpt offset } formerIds reported { year } progress } }`);
+    const r = await s.gql(
+      `{ targets { id year scope metricEn valueMin valueMax unit mentions { section excerpt offset } formerIds reported { year } progress } }`,
+    );
     expect(r.errors).toBeUndefined();
     const ts: any[] = r.data!.targets;
     const keys = ts.map((t) => [t.metricEn, t.year, t.valueMin, t.valueMax, t.unit].join("|"));
@@ -225,7 +248,11 @@ describe("reported figures against the plan's", () => {
     const t = d.targets.find((x) => x.id === "2020-national-incubators-end")!; // 41 家
     const progress = async () => {
       // with a token: the answer is computed, never the response cache's (which hears loadSeed's writes by notice, a moment later)
-      const r = await s.gql(`{ target(id: "2020-national-incubators-end") { valueMin progress reported { year value comparable source { title publisher publishedAt url } } } }`, {}, { token: admin });
+      const r = await s.gql(
+        `{ target(id: "2020-national-incubators-end") { valueMin progress reported { year value comparable source { title publisher publishedAt url } } } }`,
+        {},
+        { token: admin },
+      );
       expect(r.errors).toBeUndefined();
       return r.data!.target;
     };
@@ -235,7 +262,10 @@ describe("reported figures against the plan's", () => {
       expect(await progress()).toMatchObject({ progress: "BEHIND", reported: [{ year: 2020, value: 39, comparable: true, source: src }] });
       await loadSeed(ds, { ...d, figures: [...keep, { target: t.id, year: 2020, value: 41, unit: "家", note: null, source: src }] });
       expect((await progress()).progress).toBe("MET");
-      await loadSeed(ds, { ...d, figures: [...keep, { target: t.id, year: 2020, value: 60, unit: "家", note: "所有孵化器，不仅国家级", comparable: false, source: src }] });
+      await loadSeed(ds, {
+        ...d,
+        figures: [...keep, { target: t.id, year: 2020, value: 60, unit: "家", note: "所有孵化器，不仅国家级", comparable: false, source: src }],
+      });
       expect(await progress()).toMatchObject({ progress: "NO_PUBLIC_FIGURE", reported: [{ value: 60, comparable: false }] });
       await loadSeed(ds, { ...d, figures: [...keep, { target: t.id, year: 2019, value: 50, unit: "家", note: null, source: src }] });
       expect((await progress()).progress).toBe("NO_PUBLIC_FIGURE"); // a figure for another year is not the target's
@@ -259,33 +289,56 @@ describe("db:seed and the data set's history", () => {
     return d.platforms.filter((x) => x.status === "UNDER_CONSTRUCTION" && !withHistory.has(x.id)).map((x) => x.id);
   };
   const history = async (id: string) =>
-    (await s.gql(`query($id: ID!) { platform(id: $id) { status version statusHistory { to effectiveDate actor datePrecision source { title publisher } } } }`, { id }, { token: admin })).data!.platform;
+    (
+      await s.gql(
+        `query($id: ID!) { platform(id: $id) { status version statusHistory { to effectiveDate actor datePrecision source { title publisher } } } }`,
+        { id },
+        { token: admin },
+      )
+    ).data!.platform;
 
   it("records the data set's events (actor seed, precision kept); an official's later event survives db:seed; a newer data-set event is held back", async () => {
     const [id] = pick();
     const ds = s.running.db.dataSource;
-    const first = await loadSeed(ds, withEvents([{ platform: id, status: "TRIAL_OPERATION", effectiveDate: "2019-05-01", datePrecision: "MONTH", note: "试运行", source: SRC }]));
+    const first = await loadSeed(
+      ds,
+      withEvents([{ platform: id, status: "TRIAL_OPERATION", effectiveDate: "2019-05-01", datePrecision: "MONTH", note: "试运行", source: SRC }]),
+    );
     expect(first.heldBack).toEqual([]);
     let h = await history(id);
     expect(h).toMatchObject({ status: "TRIAL_OPERATION", version: 2 });
-    expect(h.statusHistory[0]).toEqual({ to: "TRIAL_OPERATION", effectiveDate: "2019-05-01", actor: "seed", datePrecision: "MONTH", source: { title: SRC.title, publisher: SRC.publisher } });
+    expect(h.statusHistory[0]).toEqual({
+      to: "TRIAL_OPERATION",
+      effectiveDate: "2019-05-01",
+      actor: "seed",
+      datePrecision: "MONTH",
+      source: { title: SRC.title, publisher: SRC.publisher },
+    });
     expect(await statusOn(id, "2019-04-30")).toBe("UNDER_CONSTRUCTION");
 
     // again: nothing new
-    const again = await loadSeed(ds, withEvents([{ platform: id, status: "TRIAL_OPERATION", effectiveDate: "2019-05-01", datePrecision: "MONTH", note: "试运行", source: SRC }]));
+    const again = await loadSeed(
+      ds,
+      withEvents([{ platform: id, status: "TRIAL_OPERATION", effectiveDate: "2019-05-01", datePrecision: "MONTH", note: "试运行", source: SRC }]),
+    );
     expect(again.written.status_event ?? 0).toBe(0);
 
     await recordStatus(s, admin, { id, status: "OPERATIONAL", effectiveDate: "2020-01-01", source: SOURCE, expectedVersion: 2 });
 
-    const later = await loadSeed(ds, withEvents([
-      { platform: id, status: "TRIAL_OPERATION", effectiveDate: "2019-05-01", datePrecision: "MONTH", note: "试运行", source: SRC },
-      { platform: id, status: "SUSPENDED", effectiveDate: "2023-01-01", datePrecision: "YEAR", note: "暂停", source: { ...SRC, publishedAt: "2023-02-01" } },
-    ]));
+    const later = await loadSeed(
+      ds,
+      withEvents([
+        { platform: id, status: "TRIAL_OPERATION", effectiveDate: "2019-05-01", datePrecision: "MONTH", note: "试运行", source: SRC },
+        { platform: id, status: "SUSPENDED", effectiveDate: "2023-01-01", datePrecision: "YEAR", note: "暂停", source: { ...SRC, publishedAt: "2023-02-01" } },
+      ]),
+    );
     expect(later.heldBack).toEqual([{ platform: id, status: "SUSPENDED", effectiveDate: "2023-01-01" }]);
     h = await history(id);
     expect(h).toMatchObject({ status: "OPERATIONAL", version: 3 });
     expect(h.statusHistory.map((e: any) => [e.to, e.effectiveDate, e.actor === "seed"])).toEqual([
-      ["OPERATIONAL", "2020-01-01", false], ["TRIAL_OPERATION", "2019-05-01", true], ["UNDER_CONSTRUCTION", PLAN_DATE, true],
+      ["OPERATIONAL", "2020-01-01", false],
+      ["TRIAL_OPERATION", "2019-05-01", true],
+      ["UNDER_CONSTRUCTION", PLAN_DATE, true],
     ]);
   });
 });
@@ -294,7 +347,8 @@ describe("seed:validate", () => {
   function validate(dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       execFile(process.execPath, [path.join(__dirname, "..", "..", "dist", "scripts", "validate-seed.js"), dir], { timeout: 60000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+      );
     });
   }
   /** A copy of seeds/ with extra events. */
@@ -319,7 +373,14 @@ describe("seed:validate", () => {
     const planned = d.platforms.find((x) => x.status === "UNDER_CONSTRUCTION" && !d.events.some((e) => e.platform === x.id))!.id;
     const src = { title: "某报道", publisher: "广州日报", publishedAt: "2020-01-02", url: null };
     const dir = seedsWith([
-      { platform: planned, status: "OPERATIONAL", effectiveDate: "2020-01-01", datePrecision: "DAY", note: "opened", source: { title: "无出版者", publishedAt: "2020-01-02", url: null } },
+      {
+        platform: planned,
+        status: "OPERATIONAL",
+        effectiveDate: "2020-01-01",
+        datePrecision: "DAY",
+        note: "opened",
+        source: { title: "无出版者", publishedAt: "2020-01-02", url: null },
+      },
       { platform: operational, status: "OPERATIONAL", effectiveDate: "2021-01-01", datePrecision: "DAY", note: "again", source: src },
       { platform: planned, status: "PREPARING", effectiveDate: "2021-06-01", datePrecision: "MONTH", note: "backwards", source: src },
       { platform: planned, status: "SUSPENDED", effectiveDate: "2999-01-01", datePrecision: "YEAR", note: "future", source: src },

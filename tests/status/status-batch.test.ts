@@ -90,7 +90,10 @@ describe("importStatusUpdates", () => {
 
   it("names unknown and missing columns, and writes nothing", async () => {
     const before = await checksum();
-    const r = await load(`platform,state,effectiveDate,note,sourceTitle,sourceUrl,sourcePublishedAt,expectedVersion\n${TOWN},OPERATIONAL,2020-01-01,,${SRC},1\n`, tianhe);
+    const r = await load(
+      `platform,state,effectiveDate,note,sourceTitle,sourceUrl,sourcePublishedAt,expectedVersion\n${TOWN},OPERATIONAL,2020-01-01,,${SRC},1\n`,
+      tianhe,
+    );
     expect(r.applied).toBe(false);
     expect(r.problems.map((p: any) => [p.row, p.column, p.code])).toEqual([
       [1, "platform", "BAD_USER_INPUT"],
@@ -133,7 +136,10 @@ describe("importStatusUpdates", () => {
 
   it("finds conflicts and lifecycle mistakes inside the transaction, the single change's codes", async () => {
     const v = await version(TOWN);
-    const r = await load([HEADER, `${TOWN},OPERATIONAL,2020-01-15,,${SRC},${v + 5}`, `${BASE},PLANNED,2020-01-15,,${SRC},${await version(BASE)}`].join("\n"), tianhe);
+    const r = await load(
+      [HEADER, `${TOWN},OPERATIONAL,2020-01-15,,${SRC},${v + 5}`, `${BASE},PLANNED,2020-01-15,,${SRC},${await version(BASE)}`].join("\n"),
+      tianhe,
+    );
     expect(r.problems).toEqual([
       expect.objectContaining({ row: 2, column: "expectedVersion", code: "CONFLICT", currentVersion: v }),
       expect.objectContaining({ row: 3, column: "status", code: "BAD_USER_INPUT" }),
@@ -142,7 +148,9 @@ describe("importStatusUpdates", () => {
 
   it("dry run: the same answer, nothing written", async () => {
     const before = await checksum();
-    const csv = [HEADER, `${TOWN},TRIAL_OPERATION,2020-01-15,,${SRC},${await version(TOWN)}`, `${LAB},SUSPENDED,2020-03-01,,${SRC},${await version(LAB)}`].join("\n");
+    const csv = [HEADER, `${TOWN},TRIAL_OPERATION,2020-01-15,,${SRC},${await version(TOWN)}`, `${LAB},SUSPENDED,2020-03-01,,${SRC},${await version(LAB)}`].join(
+      "\n",
+    );
     const r = await load(csv, tianhe, true);
     expect(r).toMatchObject({ dryRun: true, applied: false, changed: 2, alreadyRecorded: 0, problems: [] });
     expect(r.rows.map((x: any) => x.outcome)).toEqual(["CHANGE", "CHANGE"]);
@@ -152,22 +160,38 @@ describe("importStatusUpdates", () => {
   it("records all rows in one go (BOM, CRLF, blank lines, two steps of one platform); a second load adds nothing", async () => {
     const v = await version(TOWN);
     const vl = await version(LAB);
-    const csv = "\ufeff" + [
-      HEADER,
-      `${TOWN},TRIAL_OPERATION,2020-01-15,"试运行, 第一阶段",${SRC},${v}`,
-      "",
-      `${TOWN},OPERATIONAL,2020-06-30,,${SRC},${v + 1}`,
-      `${LAB},suspended,2020-03-01,,${SRC},${vl}`,
-      ",,,,,,,",
-    ].join("\r\n") + "\r\n";
+    const csv =
+      "\ufeff" +
+      [
+        HEADER,
+        `${TOWN},TRIAL_OPERATION,2020-01-15,"试运行, 第一阶段",${SRC},${v}`,
+        "",
+        `${TOWN},OPERATIONAL,2020-06-30,,${SRC},${v + 1}`,
+        `${LAB},suspended,2020-03-01,,${SRC},${vl}`,
+        ",,,,,,,",
+      ].join("\r\n") +
+      "\r\n";
     const r = await load(csv, tianhe);
     expect(r.problems).toEqual([]);
     expect(r).toMatchObject({ applied: true, changed: 3, alreadyRecorded: 0 });
-    expect(r.rows.map((x: any) => [x.row, x.outcome, x.version])).toEqual([[2, "CHANGE", v + 1], [4, "CHANGE", v + 2], [5, "CHANGE", vl + 1]]);
-    const p = await s.gql(`query($id: ID!) { platform(id: $id) { status version statusHistory { to effectiveDate actor note source { title url publishedAt } } } }`, { id: TOWN });
+    expect(r.rows.map((x: any) => [x.row, x.outcome, x.version])).toEqual([
+      [2, "CHANGE", v + 1],
+      [4, "CHANGE", v + 2],
+      [5, "CHANGE", vl + 1],
+    ]);
+    const p = await s.gql(
+      `query($id: ID!) { platform(id: $id) { status version statusHistory { to effectiveDate actor note source { title url publishedAt } } } }`,
+      { id: TOWN },
+    );
     expect(p.data!.platform).toMatchObject({ status: "OPERATIONAL", version: v + 2 });
     expect(p.data!.platform.statusHistory.slice(0, 2)).toEqual([
-      { to: "OPERATIONAL", effectiveDate: "2020-06-30", actor: "Tianhe office", note: null, source: { title: "天河区2019年重点项目进展通报", url: "https://example.gov.cn/tianhe/2019", publishedAt: "2019-07-01" } },
+      {
+        to: "OPERATIONAL",
+        effectiveDate: "2020-06-30",
+        actor: "Tianhe office",
+        note: null,
+        source: { title: "天河区2019年重点项目进展通报", url: "https://example.gov.cn/tianhe/2019", publishedAt: "2019-07-01" },
+      },
       expect.objectContaining({ to: "TRIAL_OPERATION", note: "试运行, 第一阶段" }),
     ]);
 
@@ -180,7 +204,11 @@ describe("importStatusUpdates", () => {
   });
 
   it("applies scope per row: the admin may load what the editor may not", async () => {
-    const csv = [HEADER, `${HUANGPU},PREPARING,2020-02-01,,${SRC},${await version(HUANGPU)}`, `${BASE},PREPARING,2020-02-01,,${SRC},${await version(BASE)}`].join("\n");
+    const csv = [
+      HEADER,
+      `${HUANGPU},PREPARING,2020-02-01,,${SRC},${await version(HUANGPU)}`,
+      `${BASE},PREPARING,2020-02-01,,${SRC},${await version(BASE)}`,
+    ].join("\n");
     const editor = await load(csv, tianhe);
     expect(editor.problems.map((p: any) => [p.row, p.column, p.code])).toEqual([[2, "id", "FORBIDDEN"]]);
     expect(editor.rows[1].outcome).toBe("CHANGE");
@@ -215,7 +243,15 @@ describe("npm run status:import", () => {
 
   it("exits 1 and prints every problem by row and column; nothing is written", async () => {
     const file = path.join(dir, "bad.csv");
-    fs.writeFileSync(file, [HEADER, `${BASE},UNDER_CONSTRUCTION,2020-05-01,,${SRC},${await version(BASE)}`, `${HUANGPU},UNDER_CONSTRUCTION,2999-05-01,,${SRC},1`, `${HUANGPU},UNDER_CONSTRUCTION,2020-05-01,,${SRC},${await version(HUANGPU)}`].join("\n"));
+    fs.writeFileSync(
+      file,
+      [
+        HEADER,
+        `${BASE},UNDER_CONSTRUCTION,2020-05-01,,${SRC},${await version(BASE)}`,
+        `${HUANGPU},UNDER_CONSTRUCTION,2999-05-01,,${SRC},1`,
+        `${HUANGPU},UNDER_CONSTRUCTION,2020-05-01,,${SRC},${await version(HUANGPU)}`,
+      ].join("\n"),
+    );
     const before = await checksum();
     const r = await cli([file, "--as", tianheId]);
     expect(r.code).toBe(1);

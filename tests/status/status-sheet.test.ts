@@ -70,7 +70,10 @@ async function importFile(bytes: Buffer, token: string, opts: { dryRun?: boolean
 }
 
 async function lastEvent(id: string) {
-  const r = await s.gql(`query($id: ID!) { platform(id: $id) { status version statusHistory { id to effectiveDate actor note source { title url publishedAt } } } }`, { id });
+  const r = await s.gql(
+    `query($id: ID!) { platform(id: $id) { status version statusHistory { id to effectiveDate actor note source { title url publishedAt } } } }`,
+    { id },
+  );
   return { ...r.data!.platform, event: r.data!.platform.statusHistory[0] };
 }
 
@@ -80,7 +83,9 @@ async function cli(script: string, args: string[]): Promise<{ code: number; stdo
   const { DATABASE_URL: _x, ...rest } = process.env;
   try {
     const r = await run(process.execPath, [path.join(__dirname, "..", "..", "dist", "scripts", `${script}.js`), ...args], {
-      env: { ...rest, DATABASE_URL: s.db.url, LOG_LEVEL: "silent" }, encoding: "buffer", maxBuffer: 64 * 1024 * 1024,
+      env: { ...rest, DATABASE_URL: s.db.url, LOG_LEVEL: "silent" },
+      encoding: "buffer",
+      maxBuffer: 64 * 1024 * 1024,
     });
     return { code: 0, stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8") };
   } catch (err) {
@@ -143,15 +148,37 @@ describe("reading the files officials make", () => {
     const [a, b] = (await tianhePlatforms()).filter((x) => x.id !== TOWN);
     const ta = source();
     const tb = source();
-    const bytes = await xlsxFile([{
-      name: "Sheet1",
-      rows: [
-        ["平台编号 id", "新状态 status", "生效日期 effectiveDate", "备注 note", "来源标题 sourceTitle", "来源网址 sourceUrl", "来源发布日期 sourcePublishedAt", "版本 expectedVersion", null, null],
-        [a.id, a.status === "SUSPENDED" ? "运行" : "暂停", new Date(Date.UTC(2021, 5, 1)), 0.1 + 0.2, ta, { text: "https://example.gov.cn/a", hyperlink: "https://example.gov.cn/a" }, new Date(Date.UTC(2021, 5, 2)), a.version],
-        [],
-        [b.nameHant, b.status === "SUSPENDED" ? "運行" : "暫停", "2021年6月3日", `备注 ${RARE}`, tb, null, null, b.version],
-      ],
-    }]);
+    const bytes = await xlsxFile([
+      {
+        name: "Sheet1",
+        rows: [
+          [
+            "平台编号 id",
+            "新状态 status",
+            "生效日期 effectiveDate",
+            "备注 note",
+            "来源标题 sourceTitle",
+            "来源网址 sourceUrl",
+            "来源发布日期 sourcePublishedAt",
+            "版本 expectedVersion",
+            null,
+            null,
+          ],
+          [
+            a.id,
+            a.status === "SUSPENDED" ? "运行" : "暂停",
+            new Date(Date.UTC(2021, 5, 1)),
+            0.1 + 0.2,
+            ta,
+            { text: "https://example.gov.cn/a", hyperlink: "https://example.gov.cn/a" },
+            new Date(Date.UTC(2021, 5, 2)),
+            a.version,
+          ],
+          [],
+          [b.nameHant, b.status === "SUSPENDED" ? "運行" : "暫停", "2021年6月3日", `备注 ${RARE}`, tb, null, null, b.version],
+        ],
+      },
+    ]);
     const before = await checksum();
     const r = await cli("status-import", [file("updates.xlsx", bytes), "--as", tianheId]);
     expect(r.stderr).toBe("");
@@ -160,7 +187,12 @@ describe("reading the files officials make", () => {
     expect(r.stdout).toMatch(/recorded 2 change\(s\)/);
     expect(await checksum()).not.toBe(before);
     const ea = await lastEvent(a.id);
-    expect(ea.event).toMatchObject({ to: next(a), effectiveDate: "2021-06-01", note: "0.3", source: { title: ta, url: "https://example.gov.cn/a", publishedAt: "2021-06-02" } });
+    expect(ea.event).toMatchObject({
+      to: next(a),
+      effectiveDate: "2021-06-01",
+      note: "0.3",
+      source: { title: ta, url: "https://example.gov.cn/a", publishedAt: "2021-06-02" },
+    });
     const eb = await lastEvent(b.id); // named by its Traditional name
     expect(eb.event).toMatchObject({ to: next(b), effectiveDate: "2021-06-03", note: `备注 ${RARE}`, source: { title: tb } });
   });
@@ -181,8 +213,15 @@ describe("reading the files officials make", () => {
   it("takes what Excel writes back: dates, statuses in any case or script, code headers in any case, trailing empty columns", async () => {
     const ps = (await tianhePlatforms()).slice(0, 5);
     // later than the changes the tests above recorded on these platforms (a change may not take effect before a platform's latest one)
-    const forms = [["2022/6/1", "2022-06-01"], ["2022.6.2", "2022-06-02"], ["2022年6月3日", "2022-06-03"], ["2022-6-4", "2022-06-04"], ["2022/06/05 0:00", "2022-06-05"]];
-    const word = (p: Facts, i: number) => (next(p) === "SUSPENDED" ? ["suspended", "暂停", "暫停", "Suspended", "SUSPENDED"][i] : ["operational", "运行", "運行", "Operational", "OPERATIONAL"][i]);
+    const forms = [
+      ["2022/6/1", "2022-06-01"],
+      ["2022.6.2", "2022-06-02"],
+      ["2022年6月3日", "2022-06-03"],
+      ["2022-6-4", "2022-06-04"],
+      ["2022/06/05 0:00", "2022-06-05"],
+    ];
+    const word = (p: Facts, i: number) =>
+      next(p) === "SUSPENDED" ? ["suspended", "暂停", "暫停", "Suspended", "SUSPENDED"][i] : ["operational", "运行", "運行", "Operational", "OPERATIONAL"][i];
     const rows = [["ID", "Status", "EFFECTIVEDATE", "note", "sourceTitle", "sourceUrl", "sourcePublishedAt", "expectedVersion", "", ""]];
     ps.forEach((p, i) => rows.push([p.id, word(p, i), forms[i][0], "", source(), "", forms[(i + 1) % 5][0], String(p.version), "", ""]));
     rows.push(["", "", "", "", "", "", "", "", "", ""]);
@@ -193,7 +232,14 @@ describe("reading the files officials make", () => {
 
   it("names a platform by its exact name in either script; an ambiguous name lists the candidates", async () => {
     const [a, b] = await tianhePlatforms();
-    const r = await importFile(csvFile([HEADER, [a.nameHans, next(a), "2022-06-01", "", source(), "", "", a.version], [b.nameHant, next(b), "2022-06-01", "", source(), "", "", b.version]], "utf8"), tianhe, { dryRun: true });
+    const r = await importFile(
+      csvFile(
+        [HEADER, [a.nameHans, next(a), "2022-06-01", "", source(), "", "", a.version], [b.nameHant, next(b), "2022-06-01", "", source(), "", "", b.version]],
+        "utf8",
+      ),
+      tianhe,
+      { dryRun: true },
+    );
     expect(r.problems).toEqual([]);
     expect(r.rows.map((x: any) => x.platformId)).toEqual([a.id, b.id]);
 
@@ -233,7 +279,8 @@ describe("faults", () => {
     expect((await facts(TOWN)).version).toBe(p.version);
     const c = await cli("status-import", [file("faults.csv", csvFile(rows, "utf8")), "--as", tianheId]);
     expect(c.code).toBe(1);
-    for (const col of ["status", "effectiveDate", "sourceTitle", "sourceUrl", "sourcePublishedAt", "expectedVersion"]) expect(c.stderr).toContain(`row 2, column ${col}: `);
+    for (const col of ["status", "effectiveDate", "sourceTitle", "sourceUrl", "sourcePublishedAt", "expectedVersion"])
+      expect(c.stderr).toContain(`row 2, column ${col}: `);
   });
 
   it("refuses text holding U+FFFD or control characters at its row and column, saying the encoding is probably wrong", async () => {
@@ -242,16 +289,36 @@ describe("faults", () => {
     // what a UTF-8 reader makes of GBK bytes, and what a Latin-1 reader makes of UTF-8
     const garbled = new TextDecoder("utf-8").decode(encode("试运行", "gb18030"));
     const latin1 = Buffer.from("运行", "utf8").toString("latin1");
-    const r = await importFile(csvFile([HEADER, [TOWN, next(p), "2021-06-01", garbled, source(), "", "", p.version], [TOWN, next(p), "2021-06-01", "", latin1, "", "", p.version]], "utf8"), tianhe);
-    expect(r.problems.map((x: any) => [x.row, x.column, x.code])).toEqual([[2, "note", "BAD_USER_INPUT"], [3, "sourceTitle", "BAD_USER_INPUT"]]);
+    const r = await importFile(
+      csvFile(
+        [HEADER, [TOWN, next(p), "2021-06-01", garbled, source(), "", "", p.version], [TOWN, next(p), "2021-06-01", "", latin1, "", "", p.version]],
+        "utf8",
+      ),
+      tianhe,
+    );
+    expect(r.problems.map((x: any) => [x.row, x.column, x.code])).toEqual([
+      [2, "note", "BAD_USER_INPUT"],
+      [3, "sourceTitle", "BAD_USER_INPUT"],
+    ]);
     expect(r.problems[0].message).toMatch(/U\+FFFD at character 1.*probably read with the wrong encoding/);
     expect(r.problems[1].message).toMatch(/U\+0090 at character 3 .*wrong encoding/);
     expect(await checksum()).toBe(before);
 
     // the same rule for the single change (C0 controls are refused for every operation at the door, src/graphql/limits.ts)
-    const one = await s.gql(`mutation($input: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $input) { version } }`, {
-      input: { id: TOWN, status: next(p), effectiveDate: "2021-06-01", note: `ok ${garbled}`, source: { title: `通报${latin1}` }, expectedVersion: p.version },
-    }, { token: tianhe });
+    const one = await s.gql(
+      `mutation($input: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $input) { version } }`,
+      {
+        input: {
+          id: TOWN,
+          status: next(p),
+          effectiveDate: "2021-06-01",
+          note: `ok ${garbled}`,
+          source: { title: `通报${latin1}` },
+          expectedVersion: p.version,
+        },
+      },
+      { token: tianhe },
+    );
     expect(one.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
     expect(one.errors?.[0].message).toMatch(/note: note holds U\+FFFD at character 4 .*wrong encoding/);
     expect(one.errors?.[0].message).toMatch(/source.title: title holds U\+0090 at character 5 .*wrong encoding/);
@@ -265,7 +332,10 @@ describe("faults", () => {
     // the same change twice: the second row would find the first's event, which a dry run never writes
     const r = await importFile(csvFile([HEADER, row, row], "utf8"), tianhe, { dryRun: true });
     expect(r.problems).toEqual([]);
-    expect(r.rows.map((x: any) => [x.outcome, x.eventId])).toEqual([["CHANGE", null], ["ALREADY_RECORDED", null]]);
+    expect(r.rows.map((x: any) => [x.outcome, x.eventId])).toEqual([
+      ["CHANGE", null],
+      ["ALREADY_RECORDED", null],
+    ]);
     // recorded for real, the ids are real
     const real = await importFile(csvFile([HEADER, row, row], "utf8"), tianhe);
     expect(real.applied).toBe(true);
@@ -320,31 +390,67 @@ describe("the pre-filled sheet", () => {
       `SELECT p.id, p.archived_at AS "archivedAt", p.district_code AS "districtCode",
          coalesce((SELECT array_agg(pa.agency_id) FROM platform_agency pa WHERE pa.platform_id = p.id), '{}') AS agencies FROM platform p`,
     );
-    const expected = (v: Viewer) => all.filter((p) => !p.archivedAt && inScope(v, p)).map((p) => p.id).sort();
+    const expected = (v: Viewer) =>
+      all
+        .filter((p) => !p.archivedAt && inScope(v, p))
+        .map((p) => p.id)
+        .sort();
 
     const csv = Buffer.from(await (await get("csv", tianhe)).arrayBuffer());
     expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const records: string[][] = parse(csv.toString("utf8").slice(1), { relax_column_count: true });
     expect(records[0][0]).toMatch(/^# .*新状态 status: PLANNED \(规划\/規劃, Planned\);.*SUSPENDED \(暂停\/暫停, Suspended\)/);
-    expect(records[1]).toEqual(["平台编号 id", "平台名称 nameHans", "英文名称 nameEn", "所在区 district", "类型 kind", "当前状态 currentStatus", "版本 expectedVersion",
-      "新状态 status", "生效日期 effectiveDate", "备注 note", "来源标题 sourceTitle", "来源网址 sourceUrl", "来源发布日期 sourcePublishedAt"]);
-    const ids = records.slice(2).map((r) => r[0]).sort();
+    expect(records[1]).toEqual([
+      "平台编号 id",
+      "平台名称 nameHans",
+      "英文名称 nameEn",
+      "所在区 district",
+      "类型 kind",
+      "当前状态 currentStatus",
+      "版本 expectedVersion",
+      "新状态 status",
+      "生效日期 effectiveDate",
+      "备注 note",
+      "来源标题 sourceTitle",
+      "来源网址 sourceUrl",
+      "来源发布日期 sourcePublishedAt",
+    ]);
+    const ids = records
+      .slice(2)
+      .map((r) => r[0])
+      .sort();
     expect(ids).toEqual(expected(tianheViewer));
     expect(ids).toContain(TOWN);
     expect(ids).not.toContain(HUANGPU);
     const town = records.find((r) => r[0] === TOWN)!;
     const t = await facts(TOWN);
-    expect(town.slice(0, 7)).toEqual([TOWN, t.nameHans, expect.any(String), "天河区", expect.any(String), expect.stringContaining(t.status), String(t.version)]);
+    expect(town.slice(0, 7)).toEqual([
+      TOWN,
+      t.nameHans,
+      expect.any(String),
+      "天河区",
+      expect.any(String),
+      expect.stringContaining(t.status),
+      String(t.version),
+    ]);
     expect(town.slice(7)).toEqual(["", "", "", "", "", ""]);
 
     const x = Buffer.from(await (await get("xlsx", agencyEditor)).arrayBuffer());
     expect(await xlsxSheetNames(x)).toEqual(["状态更新 status", "状态词 statuses"]);
     const agencyViewer = (await new TokenService(s.running.db.dataSource).authenticate(agencyEditor))!;
-    expect((await xlsxRows(x)).slice(1).map((r) => r[0]).sort()).toEqual(expected(agencyViewer));
+    expect(
+      (await xlsxRows(x))
+        .slice(1)
+        .map((r) => r[0])
+        .sort(),
+    ).toEqual(expected(agencyViewer));
     expect((await xlsxRows(x, "状态词 statuses")).map((r) => r[0])).toContain("TRIAL_OPERATION");
     // an agency within a district: only that agency's platforms there
     const within = await createToken(s, { name: "STIC in Huangpu", role: "EDITOR", grants: [{ agency: "gz-stic", district: "440112" }] });
-    const withinIds = (await xlsxRows(Buffer.from(await (await get("xlsx", within.token)).arrayBuffer()))).slice(1).map((r) => String(r[0])).sort();
+    const withinIds = (await xlsxRows(Buffer.from(await (await get("xlsx", within.token)).arrayBuffer())))
+      .slice(1)
+      .map((r) => String(r[0]))
+      .sort();
     expect(withinIds).toEqual(expected((await new TokenService(s.running.db.dataSource).authenticate(within.token))!));
     expect(withinIds.length).toBeGreaterThan(0);
     expect(withinIds.every((id) => all.some((p) => p.id === id && p.districtCode === "440112" && p.agencies.includes("gz-stic")))).toBe(true);
@@ -363,7 +469,11 @@ describe("the pre-filled sheet", () => {
     expect(await checksum()).toBe(before);
 
     const rows = await xlsxRows(sheet);
-    const pick = rows.map((r, i) => ({ row: i + 1, id: String(r[0]), status: String(r[5]) })).slice(1).filter((p) => !p.status.endsWith("CANCELLED")).slice(0, 2);
+    const pick = rows
+      .map((r, i) => ({ row: i + 1, id: String(r[0]), status: String(r[5]) }))
+      .slice(1)
+      .filter((p) => !p.status.endsWith("CANCELLED"))
+      .slice(0, 2);
     const title = source();
     const edits = pick.flatMap((p) => [
       { row: p.row, col: 8, value: p.status.endsWith("SUSPENDED") ? "运行" : "暂停" },
@@ -385,7 +495,9 @@ describe("the pre-filled sheet", () => {
   });
 
   it("round trip (.csv, re-saved by Excel as GB18030 with its dates): one row filled, one change", async () => {
-    const text = Buffer.from(await (await get("csv", tianhe)).arrayBuffer()).toString("utf8").slice(1);
+    const text = Buffer.from(await (await get("csv", tianhe)).arrayBuffer())
+      .toString("utf8")
+      .slice(1);
     const records: string[][] = parse(text, { relax_column_count: true });
     const unchanged = await importFile(encode(csvText(records), "gb18030"), tianhe);
     expect(unchanged).toMatchObject({ applied: false, changed: 0, unchanged: records.length - 2, problems: [] });
@@ -425,7 +537,10 @@ describe("out, cleanly", () => {
     const p = await facts(TOWN);
     const title = source("-1+1 通报");
     const note = "=1+2 核对";
-    const done = await importFile(csvFile([HEADER, [TOWN, next(p), "2021-10-08", note, title, "https://example.gov.cn/h", "2021-10-09", p.version]], "utf8"), tianhe);
+    const done = await importFile(
+      csvFile([HEADER, [TOWN, next(p), "2021-10-08", note, title, "https://example.gov.cn/h", "2021-10-09", p.version]], "utf8"),
+      tianhe,
+    );
     expect(done.applied).toBe(true);
     const eventId = done.rows[0].eventId;
 
@@ -437,10 +552,37 @@ describe("out, cleanly", () => {
     for (const bytes of [web, fs.readFileSync(out)]) {
       expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
       const records: string[][] = parse(bytes.toString("utf8").slice(1));
-      expect(records[0]).toEqual(["eventId", "platformId", "nameHans", "actor", "recordedAt", "from", "to", "effectiveDate", "sourceTitle", "sourceUrl", "sourcePublishedAt", "note", "correction"]);
+      expect(records[0]).toEqual([
+        "eventId",
+        "platformId",
+        "nameHans",
+        "actor",
+        "recordedAt",
+        "from",
+        "to",
+        "effectiveDate",
+        "sourceTitle",
+        "sourceUrl",
+        "sourcePublishedAt",
+        "note",
+        "correction",
+      ]);
       const row = records.find((x) => x[0] === eventId)!;
-      expect(row).toEqual([eventId, TOWN, p.nameHans, "天河区科工信局", expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), p.status, next(p), "2021-10-08",
-        `'${title}`, "https://example.gov.cn/h", "2021-10-09", `'${note}`, ""]);
+      expect(row).toEqual([
+        eventId,
+        TOWN,
+        p.nameHans,
+        "天河区科工信局",
+        expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        p.status,
+        next(p),
+        "2021-10-08",
+        `'${title}`,
+        "https://example.gov.cn/h",
+        "2021-10-09",
+        `'${note}`,
+        "",
+      ]);
     }
     const xlsxOut = path.join(dir, "history.xlsx");
     expect((await cli("export", ["--format", "history-xlsx", "--out", xlsxOut])).code).toBe(0);

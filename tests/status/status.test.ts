@@ -70,23 +70,42 @@ describe("who may write what", () => {
     expect(ok.errors).toBeUndefined();
     expect(ok.data.updatePlatformStatus).toMatchObject({ status: "TRIAL_OPERATION", version: v + 1 });
     expect(ok.data.updatePlatformStatus.statusHistory[0]).toEqual({
-      from: "UNDER_CONSTRUCTION", to: "TRIAL_OPERATION", effectiveDate: "2019-06-30", actor: "Huangpu office", correction: false,
-      note: "试运行", source: SOURCE,
+      from: "UNDER_CONSTRUCTION",
+      to: "TRIAL_OPERATION",
+      effectiveDate: "2019-06-30",
+      actor: "Huangpu office",
+      correction: false,
+      note: "试运行",
+      source: SOURCE,
     });
     before = await checksum();
     const byAgency = await call(UPDATE, { input: input(v + 1, "OPERATIONAL") }, agencyEditor); // gz-stic is responsible for it
     expect(byAgency.errors).toBeUndefined();
     const byAdmin = await call(UPDATE, { input: input(v + 2, "SUSPENDED") }, admin);
     expect(byAdmin.errors).toBeUndefined();
-    expect(byAdmin.data.updatePlatformStatus.statusHistory.map((e: any) => e.to)).toEqual(["SUSPENDED", "OPERATIONAL", "TRIAL_OPERATION", "UNDER_CONSTRUCTION"]);
+    expect(byAdmin.data.updatePlatformStatus.statusHistory.map((e: any) => e.to)).toEqual([
+      "SUSPENDED",
+      "OPERATIONAL",
+      "TRIAL_OPERATION",
+      "UNDER_CONSTRUCTION",
+    ]);
     expect(await checksum()).not.toBe(before);
   });
 
   const CREATE = `mutation($input: CreatePlatformInput!) { createPlatform(input: $input) { id nameHans status version district { code } location { lng lat precision } mentions { excerpt } statusHistory { to actor } } }`;
   const newPlatform = {
-    id: "science-popularisation-test-base", nameHant: "科普基地", nameHans: "科普基地", nameEn: "Science popularisation base",
-    kind: "OTHER", district: "440106", location: { precision: "DISTRICT" }, status: "PLANNED", effectiveDate: "2018-09-14",
-    agencies: ["gz-publicity"], domains: [], mentions: [{ section: "三(五)10", excerpt: "辦好一批有影響力的科普基地", offset: 0 }],
+    id: "science-popularisation-test-base",
+    nameHant: "科普基地",
+    nameHans: "科普基地",
+    nameEn: "Science popularisation base",
+    kind: "OTHER",
+    district: "440106",
+    location: { precision: "DISTRICT" },
+    status: "PLANNED",
+    effectiveDate: "2018-09-14",
+    agencies: ["gz-publicity"],
+    domains: [],
+    mentions: [{ section: "三(五)10", excerpt: "辦好一批有影響力的科普基地", offset: 0 }],
   };
 
   it("createPlatform, updatePlatform and archivePlatform are an admin's", async () => {
@@ -136,7 +155,11 @@ describe("who may write what", () => {
 
   it("createPlatform applies the seed loader's rules", async () => {
     const before = await checksum();
-    const r = await call(CREATE, { input: { ...newPlatform, id: "another-one", district: "440199", mentions: [{ section: "一", excerpt: "不在計劃中的文字", offset: 5 }] } }, admin);
+    const r = await call(
+      CREATE,
+      { input: { ...newPlatform, id: "another-one", district: "440199", mentions: [{ section: "一", excerpt: "不在計劃中的文字", offset: 5 }] } },
+      admin,
+    );
     expect(r.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
     expect(r.errors?.[0].message).toMatch(/unknown district code '440199'/);
     expect(r.errors?.[0].message).toMatch(/not found verbatim/);
@@ -171,7 +194,11 @@ describe("status rules", () => {
 
   it("lets an admin correct backwards, recorded as a correction", async () => {
     const v = await version(KC);
-    const r = await call(UPDATE, { input: { id: KC, status: "PLANNED", effectiveDate: "2018-09-14", note: "mis-keyed", expectedVersion: v, correction: true } }, admin);
+    const r = await call(
+      UPDATE,
+      { input: { id: KC, status: "PLANNED", effectiveDate: "2018-09-14", note: "mis-keyed", expectedVersion: v, correction: true } },
+      admin,
+    );
     expect(r.errors).toBeUndefined();
     expect(r.data.updatePlatformStatus.statusHistory[0]).toMatchObject({ from: "UNDER_CONSTRUCTION", to: "PLANNED", correction: true, source: null });
   });
@@ -181,7 +208,9 @@ describe("status rules", () => {
     const v = await version(id);
     const [{ n: eventsBefore }] = await s.running.db.dataSource.query(`SELECT count(*)::int n FROM status_event WHERE platform_id = $1`, [id]);
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => call(UPDATE, { input: { id, status: "SUSPENDED", effectiveDate: "2020-03-01", source: SOURCE, expectedVersion: v } }, admin)),
+      Array.from({ length: 50 }, () =>
+        call(UPDATE, { input: { id, status: "SUSPENDED", effectiveDate: "2020-03-01", source: SOURCE, expectedVersion: v } }, admin),
+      ),
     );
     const ok = results.filter((r) => !r.errors);
     const conflicts = results.filter((r) => r.errors?.[0].extensions.code === "CONFLICT");
@@ -224,26 +253,44 @@ describe("tokens", () => {
     expect(secret).toHaveLength(43);
     expect(JSON.stringify(rows)).not.toContain(secret);
     const id = "south-china-normal-university";
-    const first = await call(UPDATE, { input: { id, status: "SUSPENDED", effectiveDate: "2020-03-01", source: SOURCE, expectedVersion: await version(id) } }, token);
+    const first = await call(
+      UPDATE,
+      { input: { id, status: "SUSPENDED", effectiveDate: "2020-03-01", source: SOURCE, expectedVersion: await version(id) } },
+      token,
+    );
     expect(first.errors).toBeUndefined();
     await tokens.revoke(info.tokenId);
-    const after = await call(UPDATE, { input: { id, status: "OPERATIONAL", effectiveDate: "2020-04-01", source: SOURCE, expectedVersion: await version(id) } }, token);
+    const after = await call(
+      UPDATE,
+      { input: { id, status: "OPERATIONAL", effectiveDate: "2020-04-01", source: SOURCE, expectedVersion: await version(id) } },
+      token,
+    );
     expect(after.errors?.[0].extensions.code).toBe("UNAUTHENTICATED");
   });
 
   it("come from the CLI, printed alone on the last line", async () => {
     const run = promisify(execFile);
     const { DATABASE_URL: _x, ...env } = process.env;
-    const { stdout } = await run(process.execPath, [path.join(__dirname, "..", "..", "dist", "scripts", "token.js"), "create", "--role", "editor", "--district", "440112", "--name", "cli editor"], {
-      env: { ...env, DATABASE_URL: s.db.url, LOG_LEVEL: "silent" },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [path.join(__dirname, "..", "..", "dist", "scripts", "token.js"), "create", "--role", "editor", "--district", "440112", "--name", "cli editor"],
+      {
+        env: { ...env, DATABASE_URL: s.db.url, LOG_LEVEL: "silent" },
+      },
+    );
     const token = stdout.trim().split("\n").pop()!;
     expect(token).toMatch(/^gzr_[a-z0-9]{12}_\S{43}$/);
-    const list = await run(process.execPath, [path.join(__dirname, "..", "..", "dist", "scripts", "token.js"), "list"], { env: { ...env, DATABASE_URL: s.db.url } });
+    const list = await run(process.execPath, [path.join(__dirname, "..", "..", "dist", "scripts", "token.js"), "list"], {
+      env: { ...env, DATABASE_URL: s.db.url },
+    });
     expect(list.stdout).toContain("cli editor");
     expect(list.stdout).not.toContain(token);
     const id = "guangzhou-science-city"; // Huangpu
-    const r = await call(UPDATE, { input: { id, status: "SUSPENDED", effectiveDate: "2020-03-01", source: SOURCE, expectedVersion: await version(id) } }, token);
+    const r = await call(
+      UPDATE,
+      { input: { id, status: "SUSPENDED", effectiveDate: "2020-03-01", source: SOURCE, expectedVersion: await version(id) } },
+      token,
+    );
     expect(r.errors).toBeUndefined();
   });
 });
@@ -254,8 +301,11 @@ describe("audit feed", () => {
     const seen: any[] = [];
     let after: string | null = null;
     for (let i = 0; i < 100; i++) {
-      const r: any = await call(`query($since: DateTime!, $after: String) { changes(since: $since, first: 2, after: $after) {
-        pageInfo { hasNextPage endCursor } nodes { id from to actor recordedAt platform { id } } } }`, { since, after });
+      const r: any = await call(
+        `query($since: DateTime!, $after: String) { changes(since: $since, first: 2, after: $after) {
+        pageInfo { hasNextPage endCursor } nodes { id from to actor recordedAt platform { id } } } }`,
+        { since, after },
+      );
       expect(r.errors).toBeUndefined();
       seen.push(...r.data.changes.nodes);
       if (!r.data.changes.pageInfo.hasNextPage) break;
@@ -279,7 +329,10 @@ describe("live updates", () => {
       const subscribe = (filter: unknown, into: any[]) =>
         new Promise<() => void>((ready) => {
           const dispose = client.subscribe(
-            { query: `subscription($f: PlatformFilter) { platformStatusChanged(filter: $f) { event { from to actor } platform { id status version } } }`, variables: { f: filter } },
+            {
+              query: `subscription($f: PlatformFilter) { platformStatusChanged(filter: $f) { event { from to actor } platform { id status version } } }`,
+              variables: { f: filter },
+            },
             { next: (m) => into.push(m), error: (e) => into.push({ error: e }), complete: () => undefined },
           );
           setTimeout(() => ready(dispose), 300); // let the subscription register
@@ -291,7 +344,11 @@ describe("live updates", () => {
       // a Huangpu platform, PLANNED (made here: the data set's history moves the plan's ones on)
       const idHp: string = (await createPlatform(s, admin, { status: "PLANNED", district: "440112", effectiveDate: "2018-09-14" })).id;
       const t0 = Date.now();
-      await call(UPDATE, { input: { id: idHp, status: "OPERATIONAL", effectiveDate: "2020-05-01", source: SOURCE, expectedVersion: await version(idHp) } }, admin);
+      await call(
+        UPDATE,
+        { input: { id: idHp, status: "OPERATIONAL", effectiveDate: "2020-05-01", source: SOURCE, expectedVersion: await version(idHp) } },
+        admin,
+      );
       await call(UPDATE, { input: { id, status: "SUSPENDED", effectiveDate: "2020-05-01", source: SOURCE, expectedVersion: await version(id) } }, admin);
       while (received.length < 1 && Date.now() - t0 < 1000) await new Promise((r) => setTimeout(r, 20));
       expect(Date.now() - t0).toBeLessThan(1000);

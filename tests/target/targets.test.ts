@@ -54,7 +54,12 @@ describe("targets: the registry's own counts", () => {
     const withRule = targets.filter((t) => t.countRule);
     // The table covers exactly the targets that have a rule: a new rule needs a hand count here.
     expect(withRule.map((t) => t.id).sort()).toEqual(Object.keys(EXPECTED).sort());
-    expect(withRule.map((t) => t.id).sort()).toEqual(file.filter((t) => t.countRule).map((t) => t.id).sort());
+    expect(withRule.map((t) => t.id).sort()).toEqual(
+      file
+        .filter((t) => t.countRule)
+        .map((t) => t.id)
+        .sort(),
+    );
 
     const got = Object.fromEntries(withRule.map((t) => [t.id, t.registryCount]));
     expect(got).toEqual(EXPECTED);
@@ -69,8 +74,15 @@ describe("targets: the registry's own counts", () => {
       expect(targets.length).toBeGreaterThan(0);
       expect(targets.every((t) => t.year === year)).toBe(true);
       for (const t of targets.filter((t) => t.countRule)) expect(t.registryCount).toBe(EXPECTED[t.id]);
-      const ids = targets.filter((t) => t.countRule).map((t) => t.id).sort();
-      expect(ids).toEqual(Object.keys(EXPECTED).filter((id) => id.startsWith(`${year}-`)).sort());
+      const ids = targets
+        .filter((t) => t.countRule)
+        .map((t) => t.id)
+        .sort();
+      expect(ids).toEqual(
+        Object.keys(EXPECTED)
+          .filter((id) => id.startsWith(`${year}-`))
+          .sort(),
+      );
     }
   });
 

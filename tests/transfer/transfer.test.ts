@@ -14,7 +14,10 @@ const run = promisify(execFile);
 const DIST = path.join(__dirname, "..", "..", "dist", "scripts");
 const { DATABASE_URL: _x, ...baseEnv } = process.env;
 const cli = (script: string, args: string[], url: string) =>
-  run(process.execPath, [path.join(DIST, script), ...args], { env: { ...baseEnv, DATABASE_URL: url, LOG_LEVEL: "silent", SEED_ON_EMPTY: "false" }, maxBuffer: 64 * 1024 * 1024 });
+  run(process.execPath, [path.join(DIST, script), ...args], {
+    env: { ...baseEnv, DATABASE_URL: url, LOG_LEVEL: "silent", SEED_ON_EMPTY: "false" },
+    maxBuffer: 64 * 1024 * 1024,
+  });
 
 let s: TestServer;
 let empty: TestDatabase;
@@ -29,7 +32,12 @@ beforeAll(async () => {
   const uc = await call(`{ platforms(filter: { statuses: [UNDER_CONSTRUCTION] }, first: 100) { nodes { id version } } }`, {});
   const id = uc.data.platforms.nodes.find((n: { version: number }) => n.version === 1).id;
   await recordStatus(s, token, {
-    id, status: "OPERATIONAL", effectiveDate: "2022-09-01", source: { title: "开学", url: "https://example.org/a,b\"c" }, expectedVersion: 1, note: "逗号, 引号\" 换行\n",
+    id,
+    status: "OPERATIONAL",
+    effectiveDate: "2022-09-01",
+    source: { title: "开学", url: 'https://example.org/a,b"c' },
+    expectedVersion: 1,
+    note: '逗号, 引号" 换行\n',
   });
   const a = await call(`mutation { archivePlatform(id: "iflytek-artificial-intelligence-building", expectedVersion: 1) { id } }`, {});
   expect(a.errors).toBeUndefined();
@@ -62,7 +70,9 @@ it("export → import into an empty database → export gives identical files, i
   // the city's figures and the later names travel too (and came back identical above)
   expect(dump.reportedFigures).toHaveLength(seed.figures.length);
   expect(dump.laterNames).toHaveLength(seed.names.length);
-  expect(dump.reportedFigures[0]).toEqual(expect.objectContaining({ target: expect.any(String), year: expect.any(Number), source: expect.objectContaining({ title: expect.any(String) }) }));
+  expect(dump.reportedFigures[0]).toEqual(
+    expect.objectContaining({ target: expect.any(String), year: expect.any(Number), source: expect.objectContaining({ title: expect.any(String) }) }),
+  );
   expect(JSON.stringify(dump)).not.toContain("gzr_"); // no tokens
   const geo = JSON.parse(fs.readFileSync(path.join(dir, "a.geojson"), "utf8"));
   expect(geo.type).toBe("FeatureCollection");
@@ -100,9 +110,21 @@ describe("a dump altered after export is refused, naming the record, and nothing
   const eventsOf = (d: any, id: string) => d.statusEvents.map((e: any, i: number) => [e, i]).filter(([e]: any) => e.platformId === id);
 
   const cases: Array<[string, (d: any) => any, RegExp]> = [
-    ["one record altered, manifest as exported", (d) => ((d.platforms[3].nameEn += " (altered)"), d), /manifest: platforms has \d+ records with SHA-256 [0-9a-f]{64}, but the manifest says/],
-    ["a status that disagrees with its history", (d) => ((d.platforms[hk(d)].status = "SUSPENDED"), rehash(d)), /platforms\[\d+\] \(id hkust-guangzhou\): status SUSPENDED disagrees with its history, whose latest event \(id \d+\) says OPERATIONAL/],
-    ["a version lowered", (d) => ((d.platforms[hk(d)].version = 1), rehash(d)), /platforms\[\d+\] \(id hkust-guangzhou\): version 1 is lower than its [2-9]\d* status events/],
+    [
+      "one record altered, manifest as exported",
+      (d) => ((d.platforms[3].nameEn += " (altered)"), d),
+      /manifest: platforms has \d+ records with SHA-256 [0-9a-f]{64}, but the manifest says/,
+    ],
+    [
+      "a status that disagrees with its history",
+      (d) => ((d.platforms[hk(d)].status = "SUSPENDED"), rehash(d)),
+      /platforms\[\d+\] \(id hkust-guangzhou\): status SUSPENDED disagrees with its history, whose latest event \(id \d+\) says OPERATIONAL/,
+    ],
+    [
+      "a version lowered",
+      (d) => ((d.platforms[hk(d)].version = 1), rehash(d)),
+      /platforms\[\d+\] \(id hkust-guangzhou\): version 1 is lower than its [2-9]\d* status events/,
+    ],
     [
       "a backward move not marked as a correction",
       (d) => {
@@ -126,19 +148,23 @@ describe("a dump altered after export is refused, naming the record, and nothing
     ],
   ];
 
-  it.each(cases)("%s", async (_name, alter, problem) => {
-    const file = path.join(dir, `tampered-${Math.random().toString(36).slice(2)}.json`);
-    fs.writeFileSync(file, JSON.stringify(alter(load()), null, 1));
-    const dry = await cli("import.js", [file, "--dry-run"], empty.url).catch((e) => e);
-    expect(dry.code).toBe(1);
-    expect(dry.stdout).toMatch(problem);
-    // into the database the intact dump was imported into: refused, and not a row changes
-    const before = await cli("export.js", ["--format", "json"], empty.url);
-    const real = await cli("import.js", [file], empty.url).catch((e) => e);
-    expect(real.code).toBe(1);
-    expect(real.stderr).toMatch(problem);
-    expect((await cli("export.js", ["--format", "json"], empty.url)).stdout).toBe(before.stdout);
-  }, 120_000);
+  it.each(cases)(
+    "%s",
+    async (_name, alter, problem) => {
+      const file = path.join(dir, `tampered-${Math.random().toString(36).slice(2)}.json`);
+      fs.writeFileSync(file, JSON.stringify(alter(load()), null, 1));
+      const dry = await cli("import.js", [file, "--dry-run"], empty.url).catch((e) => e);
+      expect(dry.code).toBe(1);
+      expect(dry.stdout).toMatch(problem);
+      // into the database the intact dump was imported into: refused, and not a row changes
+      const before = await cli("export.js", ["--format", "json"], empty.url);
+      const real = await cli("import.js", [file], empty.url).catch((e) => e);
+      expect(real.code).toBe(1);
+      expect(real.stderr).toMatch(problem);
+      expect((await cli("export.js", ["--format", "json"], empty.url)).stdout).toBe(before.stdout);
+    },
+    120_000,
+  );
 
   it("the intact dump carries a manifest that matches it", () => {
     const d = load();

@@ -41,12 +41,26 @@ export const hashToken = (token: string) => createHash("sha256").update(token, "
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 interface TokenRow {
-  id: string; name: string; role: Role; grants: Grant[];
-  created_at: Date; expires_at: Date | null; revoked_at: Date | null; rotated_at: Date | null; last_used_at: Date | null;
+  id: string;
+  name: string;
+  role: Role;
+  grants: Grant[];
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  rotated_at: Date | null;
+  last_used_at: Date | null;
 }
 const toInfo = (r: TokenRow): TokenInfo => ({
-  tokenId: r.id, name: r.name, role: r.role, grants: normaliseGrants(r.grants), expiresAt: r.expires_at,
-  createdAt: r.created_at, revokedAt: r.revoked_at, rotatedAt: r.rotated_at, lastUsedAt: r.last_used_at,
+  tokenId: r.id,
+  name: r.name,
+  role: r.role,
+  grants: normaliseGrants(r.grants),
+  expiresAt: r.expires_at,
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+  rotatedAt: r.rotated_at,
+  lastUsedAt: r.last_used_at,
 });
 
 /** A token's row with its grants, as one statement reads it. */
@@ -79,7 +93,8 @@ export function parseExpiry(text: string, now = new Date()): Date {
     const i = new Date(t);
     if (!Number.isNaN(i.getTime())) at = i;
   }
-  if (!at) throw badInput(`expires: "${text}" is not a duration (30s, 15m, 12h, 90d, 2w), a date (2027-06-30) or an ISO time with offset`, { field: "expires" });
+  if (!at)
+    throw badInput(`expires: "${text}" is not a duration (30s, 15m, 12h, 90d, 2w), a date (2027-06-30) or an ISO time with offset`, { field: "expires" });
   if (at.getTime() <= now.getTime()) throw badInput(`expires: ${at.toISOString()} is not in the future`, { field: "expires" });
   // whole seconds, as `token list` shows it
   return new Date(Math.floor(at.getTime() / 1000) * 1000);
@@ -98,7 +113,12 @@ export class TokenService {
    * with other names for them (the CLI's flags) translates.
    */
   async create(input: {
-    name: string; role: Role; agencies?: string[]; districts?: string[]; grants?: Grant[]; expiresAt?: Date | null;
+    name: string;
+    role: Role;
+    agencies?: string[];
+    districts?: string[];
+    grants?: Grant[];
+    expiresAt?: Date | null;
   }): Promise<{ token: string; info: TokenInfo }> {
     const name = input.name?.trim();
     if (!name || name.length > 200) throw badInput("name is required (1 to 200 characters)", { field: "name" });
@@ -116,11 +136,19 @@ export class TokenService {
     }
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw badInput("expires is not in the future", { field: "expires" });
     await this.checkGrants(grants);
-    const id = randomBytes(9).toString("base64url").toLowerCase().replace(/[^a-z0-9]/g, "0").slice(0, 12);
+    const id = randomBytes(9)
+      .toString("base64url")
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, "0")
+      .slice(0, 12);
     const token = newSecret(id);
     const info = await this.ds.transaction(async (m) => {
       await m.query(`INSERT INTO api_token (id, name, role, token_hash, expires_at) VALUES ($1,$2,$3,$4,$5)`, [
-        id, name, input.role, hashToken(token), input.expiresAt ?? null,
+        id,
+        name,
+        input.role,
+        hashToken(token),
+        input.expiresAt ?? null,
       ]);
       if (grants.length) {
         await m.query(
@@ -263,4 +291,3 @@ export class TokenService {
     };
   }
 }
-

@@ -9,7 +9,9 @@ export enum ViewerRole {
 }
 registerEnumType(ViewerRole, { name: "ViewerRole", description: "ADMIN may do everything; EDITOR changes status within its scope" });
 
-@ObjectType({ description: "Where an editor may act: an agency (all its platforms), a district (all platforms in it), or both (the agency's platforms in that district)" })
+@ObjectType({
+  description: "Where an editor may act: an agency (all its platforms), a district (all platforms in it), or both (the agency's platforms in that district)",
+})
 class TokenGrant {
   @Field(() => ID, { nullable: true, description: "The agency; null: any agency" }) agencyId: string | null;
   @Field(() => String, { nullable: true, description: "The GB/T 2260 district code; null: any district" }) districtCode: string | null;
@@ -17,7 +19,10 @@ class TokenGrant {
 
 @ObjectType({ description: "How many platforms a token may change in one district" })
 class ScopeDistrictCount {
-  @Field(() => String, { nullable: true, description: "GB/T 2260 district code; null for platforms with no district (overseas offices, city-wide designations)" })
+  @Field(() => String, {
+    nullable: true,
+    description: "GB/T 2260 district code; null for platforms with no district (overseas offices, city-wide designations)",
+  })
   districtCode: string | null;
   @Field(() => Int) count: number;
 }
@@ -65,7 +70,10 @@ export class ViewerResolver {
     if (!ctx.auth.presented) return null;
     const v = await requireViewer(ctx.auth);
     return {
-      tokenId: v.tokenId, name: v.name, role: v.role as ViewerRole, expiresAt: v.expiresAt,
+      tokenId: v.tokenId,
+      name: v.name,
+      role: v.role as ViewerRole,
+      expiresAt: v.expiresAt,
       scope: {
         viewer: v,
         grants: v.grants.map((g) => ({ agencyId: g.agency, districtCode: g.district })),

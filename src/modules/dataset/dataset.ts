@@ -31,45 +31,104 @@ import { mentionProblem, PLAN_DATE, PLAN_TITLE, type MentionRecord } from "../so
 const PLAN_PUBLISHER = "廣州市人民政府";
 import { Target } from "../target/target.entity";
 
-export interface SeedDistrict { code: string; nameHant: string; nameHans: string; nameEn: string; centroid: { lng: number; lat: number } }
-export interface SeedAgency { id: string; nameHant: string; nameHans: string; nameEn: string; abbreviations: string[]; level: string | null; note?: string | null }
+export interface SeedDistrict {
+  code: string;
+  nameHant: string;
+  nameHans: string;
+  nameEn: string;
+  centroid: { lng: number; lat: number };
+}
+export interface SeedAgency {
+  id: string;
+  nameHant: string;
+  nameHans: string;
+  nameEn: string;
+  abbreviations: string[];
+  level: string | null;
+  note?: string | null;
+}
 export interface SeedDomain {
-  id: string; parentId: string | null; alsoIn: string[]; nameHant: string; nameHans: string; nameEn: string;
-  isGroup: boolean; mentions: MentionRecord[]; note?: string | null;
+  id: string;
+  parentId: string | null;
+  alsoIn: string[];
+  nameHant: string;
+  nameHans: string;
+  nameEn: string;
+  isGroup: boolean;
+  mentions: MentionRecord[];
+  note?: string | null;
 }
 export type SeedPlatform = PlatformRecord & {
   /** Where the baseline status rests on a public source rather than the plan's wording: that source (its note says why). */
   baselineSource?: SeedSource | null;
 };
 export interface SeedTarget {
-  id: string; section: string; metricHant: string; metricHans: string; metricEn: string; unit: string;
-  year: number | null; scope: string; valueMin: number; valueMax: number; comparator: string | null;
-  excerpt: string; offset: number;
+  id: string;
+  section: string;
+  metricHant: string;
+  metricHans: string;
+  metricEn: string;
+  unit: string;
+  year: number | null;
+  scope: string;
+  valueMin: number;
+  valueMax: number;
+  comparator: string | null;
+  excerpt: string;
+  offset: number;
   /** every clause that states the target, in document order (the first is excerpt/offset) */
   mentions?: MentionRecord[];
   /** ids of targets merged into this one (a target stated in several clauses is one target) */
   formerIds?: string[];
-  countRule: { kinds?: string[]; levels?: string[]; statuses?: string[] } | null; note?: string | null;
+  countRule: { kinds?: string[]; levels?: string[]; statuses?: string[] } | null;
+  note?: string | null;
 }
 /** A published document: every fact after the plan names one. */
-export interface SeedSource { title: string; publisher: string; publishedAt: string; url: string | null }
+export interface SeedSource {
+  title: string;
+  publisher: string;
+  publishedAt: string;
+  url: string | null;
+}
 /** A dated status event after the plan's date (seeds/data/history/events.json). */
 export interface SeedEvent {
-  platform: string; status: string; effectiveDate: string; datePrecision: string; note: string;
-  source: SeedSource; evidence?: string | null;
+  platform: string;
+  status: string;
+  effectiveDate: string;
+  datePrecision: string;
+  note: string;
+  source: SeedSource;
+  evidence?: string | null;
 }
 /** A later name of a platform (seeds/data/history/names.json). */
 export interface SeedName {
-  platform: string; name: string; script: string; effectiveDate: string; datePrecision: string; source: SeedSource; evidence?: string | null;
+  platform: string;
+  name: string;
+  script: string;
+  effectiveDate: string;
+  datePrecision: string;
+  source: SeedSource;
+  evidence?: string | null;
 }
 /** A search of public sources that found nothing (seeds/data/history/searched.json): for a platform's history, or a target's figure. */
-export interface SeedSearch { platform?: string; target?: string; searchedOn: string; queries: string[]; result: string }
+export interface SeedSearch {
+  platform?: string;
+  target?: string;
+  searchedOn: string;
+  queries: string[];
+  result: string;
+}
 /** A figure the city published for a target's indicator (seeds/data/figures.json). */
 export interface SeedFigure {
-  target: string; year: number; value: number; unit: string; note: string | null;
+  target: string;
+  year: number;
+  value: number;
+  unit: string;
+  note: string | null;
   /** false: the figure measures something other than the target's indicator (the note says what); default true */
   comparable?: boolean;
-  source: SeedSource; evidence?: string | null;
+  source: SeedSource;
+  evidence?: string | null;
 }
 export interface SeedData {
   source: string;
@@ -104,7 +163,11 @@ export function readSeedData(seedsDir = path.join(repoRoot(), "seeds")): SeedDat
   const dataDir = path.join(seedsDir, "data");
   const platformDir = path.join(dataDir, "platforms");
   const platforms = fs.existsSync(platformDir)
-    ? fs.readdirSync(platformDir).filter((f) => f.endsWith(".json")).sort().flatMap((f) => readJson<SeedPlatform[]>(path.join(platformDir, f)))
+    ? fs
+        .readdirSync(platformDir)
+        .filter((f) => f.endsWith(".json"))
+        .sort()
+        .flatMap((f) => readJson<SeedPlatform[]>(path.join(platformDir, f)))
     : [];
   const opt = <T>(name: string): T[] => (fs.existsSync(path.join(dataDir, name)) ? readJson<T[]>(path.join(dataDir, name)) : []);
   const history = path.join("history");
@@ -246,7 +309,10 @@ export function validateSeedData(d: SeedData, opts: { requireStatusWording?: boo
     return seen;
   };
 
-  const districtCodes = unique("district", d.districts.map((x) => x.code));
+  const districtCodes = unique(
+    "district",
+    d.districts.map((x) => x.code),
+  );
   for (const x of d.districts) {
     const who = `district '${x.code}'`;
     if (!/^\d{6}$/.test(x.code)) p.push(`${who}: code must be 6 digits (GB/T 2260)`);
@@ -255,14 +321,20 @@ export function validateSeedData(d: SeedData, opts: { requireStatusWording?: boo
       p.push(`${who}: centroid must lie in Guangzhou`);
   }
 
-  const agencyIds = unique("agency", d.agencies.map((x) => x.id));
+  const agencyIds = unique(
+    "agency",
+    d.agencies.map((x) => x.id),
+  );
   for (const x of d.agencies) {
     const who = `agency '${x.id}'`;
     if (!SLUG.test(x.id)) p.push(`${who}: id must be a kebab-case slug`);
     if (![x.nameHans, x.nameHant, x.nameEn].every(nonEmpty)) p.push(`${who}: names are required`);
   }
 
-  const domainIds = unique("domain", d.domains.map((x) => x.id));
+  const domainIds = unique(
+    "domain",
+    d.domains.map((x) => x.id),
+  );
   const domainById = new Map(d.domains.map((x) => [x.id, x]));
   for (const x of d.domains) {
     const who = `domain '${x.id}'`;
@@ -274,12 +346,18 @@ export function validateSeedData(d: SeedData, opts: { requireStatusWording?: boo
     // a parent chain must end
     let cur: SeedDomain | undefined = x;
     for (let i = 0; cur && cur.parentId; i++) {
-      if (i > d.domains.length) { p.push(`${who}: parent chain has a cycle`); break; }
+      if (i > d.domains.length) {
+        p.push(`${who}: parent chain has a cycle`);
+        break;
+      }
       cur = domainById.get(cur.parentId);
     }
   }
 
-  unique("platform", d.platforms.map((x) => x.id));
+  unique(
+    "platform",
+    d.platforms.map((x) => x.id),
+  );
   const platformById = new Map(d.platforms.map((x) => [x.id, x]));
   const rules: PlatformRules = {
     source: d.source,
@@ -303,7 +381,10 @@ export function validateSeedData(d: SeedData, opts: { requireStatusWording?: boo
     byName.set(x.nameHant, x.id);
   }
 
-  unique("target", d.targets.map((x) => x.id));
+  unique(
+    "target",
+    d.targets.map((x) => x.id),
+  );
   for (const x of d.targets) {
     const who = `target '${x.id}'`;
     if (![x.metricHans, x.metricHant, x.metricEn, x.unit, x.section].every(nonEmpty)) p.push(`${who}: metric names, unit and section are required`);
@@ -352,7 +433,8 @@ export async function loadSeed(dataSource: DataSource, data: SeedData = readSeed
 
 /** The first status event's note: the plan's words the status comes from, or the public source that corrects them. */
 export function seedEventNote(x: Pick<SeedPlatform, "statusWording" | "statusInferred" | "baselineSource">): string {
-  if (x.baselineSource) return `Status as of the plan's date from a public source (the plan's wording 「${x.statusWording}」 reads otherwise; see the platform's note)`;
+  if (x.baselineSource)
+    return `Status as of the plan's date from a public source (the plan's wording 「${x.statusWording}」 reads otherwise; see the platform's note)`;
   return `Status as of the plan's date, from its wording 「${x.statusWording}」${x.statusInferred ? " (inferred: the wording does not state the construction state directly)" : ""}`;
 }
 
@@ -377,19 +459,21 @@ async function writeSeed(m: EntityManager, d: SeedData): Promise<SeedResult> {
     const names = new Set([x.nameHans, x.nameHant, x.nameEn, ...x.aliases]);
     const record = { ...x, aliases: [...x.aliases, ...(laterNames.get(x.id) ?? []).filter((n) => !names.has(n))] };
     add(await correctBaseline(m, x));
-    add(await upsertPlatform(m, record, {
-      centroids,
-      firstEvent: {
-        actor: SEED_ACTOR,
-        note: seedEventNote(x),
-        sourceTitle: baselineSourceOf(x).title,
-        sourcePublisher: baselineSourceOf(x).publisher,
-        sourceUrl: baselineSourceOf(x).url,
-        sourcePublishedAt: baselineSourceOf(x).publishedAt,
-        effectiveDate: PLAN_DATE,
-        tokenId: null,
-      },
-    }));
+    add(
+      await upsertPlatform(m, record, {
+        centroids,
+        firstEvent: {
+          actor: SEED_ACTOR,
+          note: seedEventNote(x),
+          sourceTitle: baselineSourceOf(x).title,
+          sourcePublisher: baselineSourceOf(x).publisher,
+          sourceUrl: baselineSourceOf(x).url,
+          sourcePublishedAt: baselineSourceOf(x).publishedAt,
+          effectiveDate: PLAN_DATE,
+          tokenId: null,
+        },
+      }),
+    );
     const h = await writeHistory(m, x.id, events.get(x.id) ?? []);
     add(h.written);
     heldBack.push(...h.heldBack);
@@ -403,7 +487,13 @@ async function writeSeed(m: EntityManager, d: SeedData): Promise<SeedResult> {
 /** The actor of every event the data set records (the registry's own data set, not an official). */
 export const SEED_ACTOR = "seed";
 
-interface StoredEvent { id: string; to_status: string; effective_date: string; actor: string; correction: boolean }
+interface StoredEvent {
+  id: string;
+  to_status: string;
+  effective_date: string;
+  actor: string;
+  correction: boolean;
+}
 
 /**
  * The data set's dated events of one platform, after the plan's date. Idempotent: an event already
@@ -438,9 +528,19 @@ async function writeHistory(m: EntityManager, id: string, events: SeedEvent[]): 
     const before = timeline.filter((t) => t.date <= e.effectiveDate);
     const from = before.length ? before[before.length - 1].to : null;
     await STATUS_EVENT.insert(m, {
-      platformId: id, from, to: e.status, effectiveDate: e.effectiveDate, datePrecision: e.datePrecision, actor: SEED_ACTOR, note: e.note,
-      sourceTitle: e.source.title, sourcePublisher: e.source.publisher, sourceUrl: e.source.url ?? null, sourcePublishedAt: e.source.publishedAt,
-      correction: false, tokenId: null,
+      platformId: id,
+      from,
+      to: e.status,
+      effectiveDate: e.effectiveDate,
+      datePrecision: e.datePrecision,
+      actor: SEED_ACTOR,
+      note: e.note,
+      sourceTitle: e.source.title,
+      sourcePublisher: e.source.publisher,
+      sourceUrl: e.source.url ?? null,
+      sourcePublishedAt: e.source.publishedAt,
+      correction: false,
+      tokenId: null,
     });
     timeline.push({ to: e.status, date: e.effectiveDate });
     timeline.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
@@ -474,9 +574,18 @@ async function correctBaseline(m: EntityManager, x: SeedPlatform): Promise<Recor
   if (!p || p.human || p.baseline === null || p.baseline === x.status) return {};
   const src = baselineSourceOf(x);
   await STATUS_EVENT.insert(m, {
-    platformId: x.id, from: p.baseline, to: x.status, effectiveDate: PLAN_DATE, actor: SEED_ACTOR,
-    note: `Baseline corrected by the data set's review. ${seedEventNote(x)}`, sourceTitle: src.title, sourcePublisher: src.publisher,
-    sourceUrl: src.url, sourcePublishedAt: src.publishedAt, correction: true, tokenId: null,
+    platformId: x.id,
+    from: p.baseline,
+    to: x.status,
+    effectiveDate: PLAN_DATE,
+    actor: SEED_ACTOR,
+    note: `Baseline corrected by the data set's review. ${seedEventNote(x)}`,
+    sourceTitle: src.title,
+    sourcePublisher: src.publisher,
+    sourceUrl: src.url,
+    sourcePublishedAt: src.publishedAt,
+    correction: true,
+    tokenId: null,
   });
   await m.query(
     `UPDATE platform SET ${col.status} = (SELECT e.to_status FROM status_event e WHERE e.platform_id = $1
@@ -528,7 +637,8 @@ export async function writeTargets(m: EntityManager, d: Pick<SeedData, "targets"
 export async function writeFigures(m: EntityManager, d: Pick<SeedData, "figures">): Promise<Record<string, number>> {
   let n = 0;
   for (const f of d.figures) {
-    n += await rowsWritten(m,
+    n += await rowsWritten(
+      m,
       `INSERT INTO reported_figure (target_id, year, value, unit, note, comparable, source_title, source_publisher, source_published_at, source_url)
        VALUES ($1, $2, $3, $4, $5, $10, $6, $7, $8, $9)
        ON CONFLICT (target_id, year, source_title) DO UPDATE SET value = EXCLUDED.value, unit = EXCLUDED.unit, note = EXCLUDED.note,
@@ -538,12 +648,15 @@ export async function writeFigures(m: EntityManager, d: Pick<SeedData, "figures"
               reported_figure.source_published_at, reported_figure.source_url)
          IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.unit, EXCLUDED.note, EXCLUDED.comparable, EXCLUDED.source_publisher, EXCLUDED.source_published_at,
               EXCLUDED.source_url)`,
-      [f.target, f.year, f.value, f.unit, f.note ?? null, f.source.title, f.source.publisher, f.source.publishedAt, f.source.url ?? null, f.comparable ?? true]);
+      [f.target, f.year, f.value, f.unit, f.note ?? null, f.source.title, f.source.publisher, f.source.publishedAt, f.source.url ?? null, f.comparable ?? true],
+    );
   }
-  n += await rowsWritten(m,
+  n += await rowsWritten(
+    m,
     `DELETE FROM reported_figure f WHERE NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::int[], $3::text[]) AS k(t, y, s)
        WHERE k.t = f.target_id AND k.y = f.year AND k.s = f.source_title)`,
-    [d.figures.map((f) => f.target), d.figures.map((f) => f.year), d.figures.map((f) => f.source.title)]);
+    [d.figures.map((f) => f.target), d.figures.map((f) => f.year), d.figures.map((f) => f.source.title)],
+  );
   return { reported_figure: n };
 }
 
@@ -551,7 +664,8 @@ export async function writeFigures(m: EntityManager, d: Pick<SeedData, "figures"
 export async function writeNames(m: EntityManager, d: Pick<SeedData, "names">): Promise<Record<string, number>> {
   let n = 0;
   for (const x of d.names) {
-    n += await rowsWritten(m,
+    n += await rowsWritten(
+      m,
       `INSERT INTO platform_name (platform_id, name, script, effective_date, date_precision, source_title, source_publisher, source_published_at, source_url)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (platform_id, name) DO UPDATE SET script = EXCLUDED.script, effective_date = EXCLUDED.effective_date,
@@ -561,10 +675,13 @@ export async function writeNames(m: EntityManager, d: Pick<SeedData, "names">): 
               platform_name.source_publisher, platform_name.source_published_at, platform_name.source_url)
          IS DISTINCT FROM (EXCLUDED.script, EXCLUDED.effective_date, EXCLUDED.date_precision, EXCLUDED.source_title,
               EXCLUDED.source_publisher, EXCLUDED.source_published_at, EXCLUDED.source_url)`,
-      [x.platform, x.name, x.script, x.effectiveDate, x.datePrecision, x.source.title, x.source.publisher, x.source.publishedAt, x.source.url ?? null]);
+      [x.platform, x.name, x.script, x.effectiveDate, x.datePrecision, x.source.title, x.source.publisher, x.source.publishedAt, x.source.url ?? null],
+    );
   }
-  n += await rowsWritten(m,
+  n += await rowsWritten(
+    m,
     `DELETE FROM platform_name n WHERE NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) AS k(p, name) WHERE k.p = n.platform_id AND k.name = n.name)`,
-    [d.names.map((x) => x.platform), d.names.map((x) => x.name)]);
+    [d.names.map((x) => x.platform), d.names.map((x) => x.name)],
+  );
   return { platform_name: n };
 }

@@ -16,7 +16,13 @@ export class SourceSearch {
   @Field({ description: "What the search found, or why nothing found could be cited" }) result: string;
 }
 
-interface SearchRecord { platform?: string; target?: string; searchedOn: string; queries: string[]; result: string }
+interface SearchRecord {
+  platform?: string;
+  target?: string;
+  searchedOn: string;
+  queries: string[];
+  result: string;
+}
 
 export class SourceSearchService {
   private read?: { platform: Map<string, SourceSearch[]>; target: Map<string, SourceSearch[]> };

@@ -46,7 +46,12 @@ export function maxFileBytes(bodyLimitBytes: number): number {
 
 /** Enum values and limits rendered into the page, so it needs no introspection (which may be off). */
 function pageConfig(bodyLimitBytes: number): string {
-  return JSON.stringify({ kinds: Object.values(PlatformKind), statuses: Object.values(PlatformStatus), maxRows: MAX_ROWS, maxFileBytes: maxFileBytes(bodyLimitBytes) }).replace(/</g, "\\u003c");
+  return JSON.stringify({
+    kinds: Object.values(PlatformKind),
+    statuses: Object.values(PlatformStatus),
+    maxRows: MAX_ROWS,
+    maxFileBytes: maxFileBytes(bodyLimitBytes),
+  }).replace(/</g, "\\u003c");
 }
 
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -81,9 +86,12 @@ export function createDeskRouter(deps: { services: Services; logger: Logger; bod
     try {
       const viewer = currentRequest()?.viewer as Viewer | null | undefined;
       if (!viewer) {
-        res.status(401).set({ ...HEADERS, "WWW-Authenticate": "Bearer" }).json({
-          errors: [{ message: "the sheet needs a token: send Authorization: Bearer <token>", extensions: { code: ErrorCode.UNAUTHENTICATED } }],
-        });
+        res
+          .status(401)
+          .set({ ...HEADERS, "WWW-Authenticate": "Bearer" })
+          .json({
+            errors: [{ message: "the sheet needs a token: send Authorization: Bearer <token>", extensions: { code: ErrorCode.UNAUTHENTICATED } }],
+          });
         return;
       }
       res.set({ ...HEADERS, "Cache-Control": "no-store", "Content-Disposition": `attachment; filename="status-sheet.${ext}"` });

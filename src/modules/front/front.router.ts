@@ -56,7 +56,13 @@ export function frontPage(c: RegistryCounts): string {
     ["/map", "地图", "Map", "按状态着色的平台地图，可筛选、搜索。", "The platforms on a map, coloured by status, with filters and search."],
     ["/desk", "状态登记台", "Status desk", "记录建设状态的变化（逐条或用表格）。", "Record construction status changes, one by one or from a spreadsheet."],
     ["/graphql", "GraphiQL", "GraphiQL", "在浏览器中编写并运行 GraphQL 查询。", "Write and run GraphQL queries in the browser."],
-    ["/collections?f=html", "OGC 要素集合", "OGC collections", "OGC API – Features：GIS 软件（QGIS、GDAL）可直接读取。", "OGC API – Features: GIS software (QGIS, GDAL) reads it directly."],
+    [
+      "/collections?f=html",
+      "OGC 要素集合",
+      "OGC collections",
+      "OGC API – Features：GIS 软件（QGIS、GDAL）可直接读取。",
+      "OGC API – Features: GIS software (QGIS, GDAL) reads it directly.",
+    ],
     ["/schema.graphql", "GraphQL 模式", "GraphQL schema", "API 的全部类型与字段（SDL 文本）。", "Every type and field of the API, as SDL text."],
     ["/README.md", "说明文档", "README", "安装、配置与使用说明（英文）。", "How to install, configure and use the registry."],
   ];

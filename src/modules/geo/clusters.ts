@@ -46,25 +46,31 @@ export class ClusterService {
   /** The grid's cells that hold platforms matching `filter` (whose bbox is required) at `zoom`; one statement. */
   async clusters(filter: PlatformFilter | null | undefined, zoom: number, crs: CoordinateSystem, asOf: string | null): Promise<PlatformClusters> {
     const box = filter?.bbox;
-    if (!box || box.length !== 4) throw badInput("platformClusters needs filter.bbox, the map's view: [minLng, minLat, maxLng, maxLat] (WGS-84)", { field: "filter.bbox" });
+    if (!box || box.length !== 4)
+      throw badInput("platformClusters needs filter.bbox, the map's view: [minLng, minLat, maxLng, maxLat] (WGS-84)", { field: "filter.bbox" });
     if (!Number.isInteger(zoom) || zoom < 0 || zoom > 22) throw badInput("zoom must be a whole number from 0 to 22", { field: "zoom" });
     const cell = (360 / 2 ** zoom) * (CELL_PX / 256);
     const cells = Math.ceil((box[2] - box[0]) / cell + 1) * Math.ceil((box[3] - box[1]) / cell + 1);
     if (cells > MAX_CLUSTER_CELLS) {
-      throw badInput(`the bbox holds about ${cells} cells at zoom ${zoom}; at most ${MAX_CLUSTER_CELLS}: zoom out or narrow the bbox`, { field: "zoom", cells, max: MAX_CLUSTER_CELLS });
+      throw badInput(`the bbox holds about ${cells} cells at zoom ${zoom}; at most ${MAX_CLUSTER_CELLS}: zoom out or narrow the bbox`, {
+        field: "zoom",
+        cells,
+        max: MAX_CLUSTER_CELLS,
+      });
     }
     const read = await this.search.read(filter);
     const c = compileFilter(filter, read?.terms, asOf);
     const p = c.params();
     const size = p.add(cell);
-    const rows: Array<{ n: number; lng: number; lat: number; w: number; s: number; e: number; nn: number; id: string; country: string | null }> = await this.ds.query(
-      `SELECT count(*)::int AS n, avg(p.lng) AS lng, avg(p.lat) AS lat, min(p.lng) AS w, min(p.lat) AS s, max(p.lng) AS e, max(p.lat) AS nn,
+    const rows: Array<{ n: number; lng: number; lat: number; w: number; s: number; e: number; nn: number; id: string; country: string | null }> =
+      await this.ds.query(
+        `SELECT count(*)::int AS n, avg(p.lng) AS lng, avg(p.lat) AS lat, min(p.lng) AS w, min(p.lat) AS s, max(p.lng) AS e, max(p.lat) AS nn,
          min(p.id) AS id, min(p.overseas_country) AS country
        FROM ${c.from} WHERE ${c.where} AND p.lng IS NOT NULL
        GROUP BY floor(p.lng / ${size}::float8), floor(p.lat / ${size}::float8)
        ORDER BY n DESC, id`,
-      p.values,
-    );
+        p.values,
+      );
     let located = 0;
     const clusters = rows.map((r) => {
       located += r.n;

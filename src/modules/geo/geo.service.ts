@@ -142,7 +142,13 @@ export class GeoService {
       // converted in Node (gcoord): read the rows, project each point
       const w = await this.window(c, null, MAX_GEOJSON_FEATURES, MAX_GEOJSON_FEATURES);
       this.refuseTooMany(w.numberMatched);
-      const fc: PlatformFeatureCollection = { type: "FeatureCollection", ...(read ? { searchInterpretation: read.interpretation } : {}), coordinateSystem: crs, numberWithoutLocation: w.numberWithoutLocation, features: w.rows.map((r) => toFeature(r, crs)) };
+      const fc: PlatformFeatureCollection = {
+        type: "FeatureCollection",
+        ...(read ? { searchInterpretation: read.interpretation } : {}),
+        coordinateSystem: crs,
+        numberWithoutLocation: w.numberWithoutLocation,
+        features: w.rows.map((r) => toFeature(r, crs)),
+      };
       return new RawJson(JSON.stringify(fc));
     }
     // WGS-84: PostgreSQL writes the features as compact JSON text, which goes into the answer as it is
@@ -160,7 +166,9 @@ export class GeoService {
     );
     const r = rows[0];
     this.refuseTooMany(r.located);
-    return new RawJson(`{"type":"FeatureCollection"${reading},"coordinateSystem":"WGS84","numberWithoutLocation":${r.unlocated},"features":[${r.features ?? ""}]}`);
+    return new RawJson(
+      `{"type":"FeatureCollection"${reading},"coordinateSystem":"WGS84","numberWithoutLocation":${r.unlocated},"features":[${r.features ?? ""}]}`,
+    );
   }
 
   private refuseTooMany(matched: number): void {
@@ -178,7 +186,10 @@ export class GeoService {
    * neither repeats nor skips rows when others are inserted before it).
    */
   async page(args: {
-    filter: PlatformFilter; crs: CoordinateSystem; limit: number; cursor: string | null;
+    filter: PlatformFilter;
+    crs: CoordinateSystem;
+    limit: number;
+    cursor: string | null;
     /** ISO date: each feature's status on that date */
     asOf?: string | null;
     /** only the platforms with a status change (not the baseline, not a correction) effective within these dates (inclusive; null: open) */

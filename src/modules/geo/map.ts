@@ -55,7 +55,10 @@ export function createMapRouter(): Router {
   }
   // The words shared with the desk (three languages, error sentences, Intl helpers)
   router.get("/map/i18n.js", (_req, res) => {
-    res.sendFile(path.join(MAP_DIR, "..", "..", "i18n", "i18n.js"), { dotfiles: "allow", headers: { "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff" } });
+    res.sendFile(path.join(MAP_DIR, "..", "..", "i18n", "i18n.js"), {
+      dotfiles: "allow",
+      headers: { "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff" },
+    });
   });
   router.use("/map/vendor/leaflet", express.static(packageDir("leaflet"), vendor));
   router.use("/map/vendor/markercluster", express.static(packageDir("leaflet.markercluster"), vendor));

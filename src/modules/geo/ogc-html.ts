@@ -52,18 +52,28 @@ interface CollectionDoc {
 }
 
 export function collectionsPage(collections: CollectionDoc[]): string {
-  return layout("Collections", [["/collections?f=html", "Collections"]], html`<table>
+  return layout(
+    "Collections",
+    [["/collections?f=html", "Collections"]],
+    html`<table>
 <caption>要素集合 <span lang="en">Feature collections</span></caption>
 <thead><tr><th scope="col">id</th><th scope="col">标题 <span lang="en">Title</span></th><th scope="col">说明 <span lang="en">Description</span></th><th scope="col">要素 <span lang="en">Items</span></th></tr></thead>
 <tbody>
 ${collections.map((c) => html`<tr><td><a href="/collections/${c.id}?f=html">${c.id}</a></td><td lang="en">${c.title}</td><td lang="en">${c.description}</td><td><a href="/collections/${c.id}/items?f=html">items</a></td></tr>\n`)}</tbody>
 </table>
-${jsonLink("/collections?f=json")}`);
+${jsonLink("/collections?f=json")}`,
+  );
 }
 
 export function collectionPage(c: CollectionDoc): string {
   const bbox = c.extent?.spatial.bbox[0];
-  return layout(c.title, [["/collections?f=html", "Collections"], [`/collections/${c.id}?f=html`, c.id]], html`<p lang="en">${c.description}</p>
+  return layout(
+    c.title,
+    [
+      ["/collections?f=html", "Collections"],
+      [`/collections/${c.id}?f=html`, c.id],
+    ],
+    html`<p lang="en">${c.description}</p>
 <table>
 <caption>集合 <span lang="en">Collection</span></caption>
 <tbody>
@@ -72,7 +82,8 @@ export function collectionPage(c: CollectionDoc): string {
 </tbody>
 </table>
 ${linksTable(c.links)}
-${jsonLink(`/collections/${c.id}?f=json`)}`);
+${jsonLink(`/collections/${c.id}?f=json`)}`,
+  );
 }
 
 interface QueryablesDoc {
@@ -81,13 +92,20 @@ interface QueryablesDoc {
 }
 
 export function queryablesPage(collectionId: string, q: QueryablesDoc): string {
-  return layout(`${q.title}: queryables`, [["/collections?f=html", "Collections"], [`/collections/${collectionId}?f=html`, collectionId]], html`<table>
+  return layout(
+    `${q.title}: queryables`,
+    [
+      ["/collections?f=html", "Collections"],
+      [`/collections/${collectionId}?f=html`, collectionId],
+    ],
+    html`<table>
 <caption>可筛选属性 <span lang="en">Queryables (each a query parameter of /items)</span></caption>
 <thead><tr><th scope="col">名称 <span lang="en">Name</span></th><th scope="col">标题 <span lang="en">Title</span></th><th scope="col">类型 <span lang="en">Type</span></th><th scope="col">说明 <span lang="en">Description</span></th><th scope="col">取值 <span lang="en">Values</span></th></tr></thead>
 <tbody>
 ${Object.entries(q.properties).map(([name, p]) => html`<tr><td><code>${name}</code></td><td lang="en">${p.title}</td><td>${p.type}</td><td lang="en">${p.description}</td><td>${(p.enum ?? p.items?.enum ?? []).join(", ")}</td></tr>\n`)}</tbody>
 </table>
-${jsonLink(`/collections/${collectionId}/queryables?f=json`)}`);
+${jsonLink(`/collections/${collectionId}/queryables?f=json`)}`,
+  );
 }
 
 interface FeatureDoc {
@@ -109,7 +127,13 @@ export function itemsPage(o: {
   links: Link[];
   extra?: Html;
 }): string {
-  return layout(`${o.title}: items`, [["/collections?f=html", "Collections"], [`/collections/${o.collectionId}?f=html`, o.collectionId]], html`<p>匹配 <span lang="en">Matched</span>: <span id="number-matched">${o.numberMatched}</span> · 本页 <span lang="en">On this page</span>: ${o.features.length}</p>
+  return layout(
+    `${o.title}: items`,
+    [
+      ["/collections?f=html", "Collections"],
+      [`/collections/${o.collectionId}?f=html`, o.collectionId],
+    ],
+    html`<p>匹配 <span lang="en">Matched</span>: <span id="number-matched">${o.numberMatched}</span> · 本页 <span lang="en">On this page</span>: ${o.features.length}</p>
 ${o.extra}
 <table>
 <caption>要素 <span lang="en">Features</span></caption>
@@ -117,17 +141,25 @@ ${o.extra}
 <tbody>
 ${o.features.map((f) => html`<tr><td><a href="/collections/${o.collectionId}/items/${encodeURIComponent(f.id)}?f=html">${f.id}</a></td>${o.columns.map((c) => html`<td>${cell((f.properties as Record<string, unknown>)[c])}</td>`)}<td>${where(f.geometry)}</td></tr>\n`)}</tbody>
 </table>
-${linksTable(o.links)}`);
+${linksTable(o.links)}`,
+  );
 }
 
 export function itemPage(o: { collectionId: string; feature: FeatureDoc; links: Link[] }): string {
   const f = o.feature;
-  return layout(`${o.collectionId}: ${f.id}`, [["/collections?f=html", "Collections"], [`/collections/${o.collectionId}/items?f=html`, o.collectionId]], html`<table>
+  return layout(
+    `${o.collectionId}: ${f.id}`,
+    [
+      ["/collections?f=html", "Collections"],
+      [`/collections/${o.collectionId}/items?f=html`, o.collectionId],
+    ],
+    html`<table>
 <caption>属性 <span lang="en">Properties</span></caption>
 <tbody>
 <tr><th scope="row">id</th><td>${f.id}</td></tr>
 ${Object.entries(f.properties).map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${cell(v)}</td></tr>\n`)}<tr><th scope="row">geometry</th><td>${where(f.geometry)}</td></tr>
 </tbody>
 </table>
-${linksTable(o.links)}`);
+${linksTable(o.links)}`,
+  );
 }

@@ -139,7 +139,9 @@ function checkFormat(query: Query, formats: string[]): void {
 
 /** The query parameter behind each PlatformFilter field, to name parameters in errors (`domains` is also given as `domain`). */
 const PARAM_OF_FIELD: Record<string, string> = Object.fromEntries(
-  Object.entries(FILTER_FIELD_OF_PARAM).filter(([param]) => param !== "domain").map(([param, field]) => [field, param]),
+  Object.entries(FILTER_FIELD_OF_PARAM)
+    .filter(([param]) => param !== "domain")
+    .map(([param, field]) => [field, param]),
 );
 
 function firstMessage(e: ValidationError): string {
@@ -147,7 +149,23 @@ function firstMessage(e: ValidationError): string {
   return e.children?.length ? firstMessage(e.children[0]) : "is invalid";
 }
 
-const ITEMS_PARAMS = ["bbox", "datetime", "limit", "cursor", "crs", "q", "kind", "level", "status", "district", "domains", "domain", "agency", "zone", "f"] as const;
+const ITEMS_PARAMS = [
+  "bbox",
+  "datetime",
+  "limit",
+  "cursor",
+  "crs",
+  "q",
+  "kind",
+  "level",
+  "status",
+  "district",
+  "domains",
+  "domain",
+  "agency",
+  "zone",
+  "f",
+] as const;
 
 const DISTRICT_ITEMS_PARAMS = ["bbox", "datetime", "limit", "cursor", "crs", "code", "f"] as const;
 
@@ -155,9 +173,11 @@ const DISTRICT_ITEMS_PARAMS = ["bbox", "datetime", "limit", "cursor", "crs", "co
 function outlineFeature(o: DistrictOutline, crs: CoordinateSystem) {
   const ring = (r: number[][]) => r.map(([lng, lat]) => project(lng, lat, null, crs));
   const geometry: OutlineGeometry =
-    crs === CoordinateSystem.WGS84 ? o.geometry
-    : o.geometry.type === "Polygon" ? { type: "Polygon", coordinates: o.geometry.coordinates.map(ring) }
-    : { type: "MultiPolygon", coordinates: o.geometry.coordinates.map((p) => p.map(ring)) };
+    crs === CoordinateSystem.WGS84
+      ? o.geometry
+      : o.geometry.type === "Polygon"
+        ? { type: "Polygon", coordinates: o.geometry.coordinates.map(ring) }
+        : { type: "MultiPolygon", coordinates: o.geometry.coordinates.map((p) => p.map(ring)) };
   return { type: "Feature" as const, id: o.id, geometry, properties: o.properties };
 }
 
@@ -204,8 +224,12 @@ export interface DatetimeQuery {
 export function parseDatetime(raw: string | undefined): DatetimeQuery {
   if (raw === undefined) return { asOf: null, changed: null };
   const ends = raw.split("/");
-  const ok = ends.length === 1 ? INSTANT.test(raw) : ends.length === 2 && ends.every((e) => e === "" || e === ".." || INSTANT.test(e)) && ends.some((e) => INSTANT.test(e));
-  const real = (e: string) => !Number.isNaN(Date.parse(e)) && (!/^\d{4}-\d{2}-\d{2}/.test(e) || new Date(`${e.slice(0, 10)}T00:00:00Z`).toISOString().slice(0, 10) === e.slice(0, 10));
+  const ok =
+    ends.length === 1
+      ? INSTANT.test(raw)
+      : ends.length === 2 && ends.every((e) => e === "" || e === ".." || INSTANT.test(e)) && ends.some((e) => INSTANT.test(e));
+  const real = (e: string) =>
+    !Number.isNaN(Date.parse(e)) && (!/^\d{4}-\d{2}-\d{2}/.test(e) || new Date(`${e.slice(0, 10)}T00:00:00Z`).toISOString().slice(0, 10) === e.slice(0, 10));
   if (!ok || ends.some((e) => INSTANT.test(e) && !real(e))) {
     throw invalid("datetime", "datetime must be an RFC 3339 date-time or date, or an interval start/end with .. for an open end");
   }
@@ -235,7 +259,7 @@ export function parseItemsQuery(query: Query) {
   });
   for (const key of Object.keys(filter) as Array<keyof PlatformFilter>) if (filter[key] === undefined) delete filter[key];
   const errors = validateSync(filter, { forbidUnknownValues: false });
-  const paramOf = (field: string) => (field === "domains" ? domainParam : PARAM_OF_FIELD[field] ?? field);
+  const paramOf = (field: string) => (field === "domains" ? domainParam : (PARAM_OF_FIELD[field] ?? field));
   if (errors.length) {
     const param = paramOf(errors[0].property);
     throw invalid(param, `${param}: ${firstMessage(errors[0])}`);
@@ -311,7 +335,12 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
   // Control bytes are refused before any handler reads the path or a parameter (here and on the pages after).
   router.use((req, res, next) => {
     if (ESCAPED_CONTROL.test(req.originalUrl)) {
-      send(res, { code: "InvalidParameterValue", description: "control characters (such as %00) are not accepted in the path or its parameters" }, JSON_TYPE, 400);
+      send(
+        res,
+        { code: "InvalidParameterValue", description: "control characters (such as %00) are not accepted in the path or its parameters" },
+        JSON_TYPE,
+        400,
+      );
     } else next();
   });
   const geo = services.geo;
@@ -340,162 +369,205 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
         { href: `${base}/collections/platforms`, rel: "self", type: JSON_TYPE, title: "This collection" },
         { href: `${base}/collections/platforms/items`, rel: "items", type: GEOJSON, title: "Platforms as GeoJSON" },
         // Part 3 names the relation by its URI; GDAL and older clients look for the short name.
-        { href: `${base}/collections/platforms/queryables`, rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", type: SCHEMA_JSON, title: "Properties to filter on" },
+        {
+          href: `${base}/collections/platforms/queryables`,
+          rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+          type: SCHEMA_JSON,
+          title: "Properties to filter on",
+        },
         { href: `${base}/collections/platforms/queryables`, rel: "queryables", type: SCHEMA_JSON, title: "Properties to filter on" },
       ] satisfies Link[],
     };
   };
 
-  router.get("/", h((req, res) => {
-    checkNames(req.query, ["f"]);
-    checkFormat(req.query, ["json"]);
-    const base = baseUrl(req);
-    send(res, {
-      title: "Guangzhou innovation platform registry",
-      description: "The innovation platforms of Guangzhou's 2018–2020 action plan: OGC API – Features (this), GraphQL at /graphql, a map at /map.",
-      links: [
-        { href: `${base}/`, rel: "self", type: JSON_TYPE, title: "This document" },
-        { href: `${base}/?f=html`, rel: "alternate", type: "text/html", title: "The registry's front page" },
-        { href: `${base}/api`, rel: "service-desc", type: OPENAPI_JSON, title: "The API definition (OpenAPI 3.0)" },
-        { href: `${base}/conformance`, rel: "conformance", type: JSON_TYPE, title: "Conformance classes" },
-        { href: `${base}/collections`, rel: "data", type: JSON_TYPE, title: "Collections" },
-        { href: `${base}/map`, rel: "alternate", type: "text/html", title: "The platforms on a map" },
-      ] satisfies Link[],
-    });
-  }));
+  router.get(
+    "/",
+    h((req, res) => {
+      checkNames(req.query, ["f"]);
+      checkFormat(req.query, ["json"]);
+      const base = baseUrl(req);
+      send(res, {
+        title: "Guangzhou innovation platform registry",
+        description: "The innovation platforms of Guangzhou's 2018–2020 action plan: OGC API – Features (this), GraphQL at /graphql, a map at /map.",
+        links: [
+          { href: `${base}/`, rel: "self", type: JSON_TYPE, title: "This document" },
+          { href: `${base}/?f=html`, rel: "alternate", type: "text/html", title: "The registry's front page" },
+          { href: `${base}/api`, rel: "service-desc", type: OPENAPI_JSON, title: "The API definition (OpenAPI 3.0)" },
+          { href: `${base}/conformance`, rel: "conformance", type: JSON_TYPE, title: "Conformance classes" },
+          { href: `${base}/collections`, rel: "data", type: JSON_TYPE, title: "Collections" },
+          { href: `${base}/map`, rel: "alternate", type: "text/html", title: "The platforms on a map" },
+        ] satisfies Link[],
+      });
+    }),
+  );
 
-  router.get("/api", h(async (req, res) => {
-    checkNames(req.query, ["f"]);
-    checkFormat(req.query, ["json"]);
-    const districts = services.outlines ? (await services.outlines.match()).outlines.map((o) => o.id) : null;
-    send(res, openApiDocument(baseUrl(req), await referenceValues(services), districts), OPENAPI_JSON);
-  }));
+  router.get(
+    "/api",
+    h(async (req, res) => {
+      checkNames(req.query, ["f"]);
+      checkFormat(req.query, ["json"]);
+      const districts = services.outlines ? (await services.outlines.match()).outlines.map((o) => o.id) : null;
+      send(res, openApiDocument(baseUrl(req), await referenceValues(services), districts), OPENAPI_JSON);
+    }),
+  );
 
-  router.get("/conformance", h((req, res) => {
-    checkNames(req.query, ["f"]);
-    checkFormat(req.query, ["json"]);
-    send(res, { conformsTo: CONFORMANCE });
-  }));
+  router.get(
+    "/conformance",
+    h((req, res) => {
+      checkNames(req.query, ["f"]);
+      checkFormat(req.query, ["json"]);
+      send(res, { conformsTo: CONFORMANCE });
+    }),
+  );
 
-  router.get("/collections", h(async (req, res) => {
-    checkNames(req.query, ["f"]);
-    checkFormat(req.query, ["json", "html"]);
-    const base = baseUrl(req);
-    const collections = [await collection(base), ...(services.outlines ? [await districtsCollection(base)] : [])];
-    if (wantsHtml(req)) return sendPage(res, collectionsPage(collections));
-    send(res, {
-      links: [
-        { href: `${base}/collections`, rel: "self", type: JSON_TYPE, title: "Collections" },
-        { href: `${base}/collections?f=html`, rel: "alternate", type: "text/html", title: "Collections as HTML" },
-      ] satisfies Link[],
-      collections,
-    });
-  }));
-
-  router.get("/collections/:collectionId", h(async (req, res) => {
-    if (req.params.collectionId === "districts" && services.outlines) {
+  router.get(
+    "/collections",
+    h(async (req, res) => {
       checkNames(req.query, ["f"]);
       checkFormat(req.query, ["json", "html"]);
-      const c = await districtsCollection(baseUrl(req));
-      return wantsHtml(req) ? sendPage(res, collectionPage(c)) : send(res, c);
-    }
-    if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
-    checkNames(req.query, ["f"]);
-    checkFormat(req.query, ["json", "html"]);
-    const c = await collection(baseUrl(req));
-    if (wantsHtml(req)) return sendPage(res, collectionPage(c));
-    send(res, c);
-  }));
+      const base = baseUrl(req);
+      const collections = [await collection(base), ...(services.outlines ? [await districtsCollection(base)] : [])];
+      if (wantsHtml(req)) return sendPage(res, collectionsPage(collections));
+      send(res, {
+        links: [
+          { href: `${base}/collections`, rel: "self", type: JSON_TYPE, title: "Collections" },
+          { href: `${base}/collections?f=html`, rel: "alternate", type: "text/html", title: "Collections as HTML" },
+        ] satisfies Link[],
+        collections,
+      });
+    }),
+  );
 
-  router.get("/collections/:collectionId/queryables", h(async (req, res) => {
-    if (req.params.collectionId === "districts" && services.outlines) {
+  router.get(
+    "/collections/:collectionId",
+    h(async (req, res) => {
+      if (req.params.collectionId === "districts" && services.outlines) {
+        checkNames(req.query, ["f"]);
+        checkFormat(req.query, ["json", "html"]);
+        const c = await districtsCollection(baseUrl(req));
+        return wantsHtml(req) ? sendPage(res, collectionPage(c)) : send(res, c);
+      }
+      if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
       checkNames(req.query, ["f"]);
       checkFormat(req.query, ["json", "html"]);
-      const schema = districtQueryables(`${baseUrl(req)}/collections/districts/queryables`, (await services.outlines.match()).outlines);
-      return wantsHtml(req, [SCHEMA_JSON, JSON_TYPE]) ? sendPage(res, queryablesPage("districts", schema)) : send(res, schema, SCHEMA_JSON);
-    }
-    if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
-    checkNames(req.query, ["f"]);
-    checkFormat(req.query, ["json", "html"]);
-    const schema = queryablesSchema(`${baseUrl(req)}/collections/platforms/queryables`, await referenceValues(services));
-    if (wantsHtml(req, [SCHEMA_JSON, JSON_TYPE])) return sendPage(res, queryablesPage("platforms", schema));
-    send(res, schema, SCHEMA_JSON);
-  }));
+      const c = await collection(baseUrl(req));
+      if (wantsHtml(req)) return sendPage(res, collectionPage(c));
+      send(res, c);
+    }),
+  );
 
-  router.get("/collections/:collectionId/items", h(async (req, res) => {
-    if (req.params.collectionId === "districts" && services.outlines) return districtItems(req, res, (await services.outlines.match()).outlines);
-    if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
-    const q = parseItemsQuery(req.query);
-    const unknown = await unknownValue(services, q.filter, q.paramOf);
-    if (unknown) {
-      throw invalid(unknown.parameter, `${unknown.parameter}: the registry has no "${unknown.value}"${unknown.known ? `; one of ${unknown.known}` : ""}`);
-    }
-    const page = await geo.page(q);
-    const base = baseUrl(req);
-    const here = new URL(req.originalUrl, base);
-    const links: Link[] = [
-      { href: here.toString(), rel: "self", type: GEOJSON, title: "This page" },
-      { href: `${base}/collections/platforms`, rel: "collection", type: JSON_TYPE, title: "The collection" },
-    ];
-    if (page.next) {
-      // Same parameters, the cursor moved on: a client follows links without building URLs.
-      const next = new URL(here);
-      next.searchParams.set("cursor", page.next);
-      links.push({ href: next.toString(), rel: "next", type: GEOJSON, title: "Next page" });
-    }
-    if (wantsHtml(req, [GEOJSON, JSON_TYPE])) {
-      return sendPage(res, itemsPage({
-        collectionId: "platforms", title: "Innovation platforms", numberMatched: page.numberMatched, links, features: page.features,
-        columns: ["nameHans", "nameEn", "kind", "status", "district"],
-      }));
-    }
-    contentCrs(res, q.crs);
-    send(res, {
-      type: "FeatureCollection",
-      coordinateSystem: q.crs,
-      numberMatched: page.numberMatched,
-      numberReturned: page.features.length,
-      numberWithoutLocation: page.numberWithoutLocation,
-      // Foreign member: how q was read (the districts and domains it names, the terms left for names)
-      ...(page.searchInterpretation ? { searchInterpretation: page.searchInterpretation } : {}),
-      timeStamp: new Date().toISOString(),
-      links,
-      features: page.features,
-    }, GEOJSON);
-  }));
+  router.get(
+    "/collections/:collectionId/queryables",
+    h(async (req, res) => {
+      if (req.params.collectionId === "districts" && services.outlines) {
+        checkNames(req.query, ["f"]);
+        checkFormat(req.query, ["json", "html"]);
+        const schema = districtQueryables(`${baseUrl(req)}/collections/districts/queryables`, (await services.outlines.match()).outlines);
+        return wantsHtml(req, [SCHEMA_JSON, JSON_TYPE]) ? sendPage(res, queryablesPage("districts", schema)) : send(res, schema, SCHEMA_JSON);
+      }
+      if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
+      checkNames(req.query, ["f"]);
+      checkFormat(req.query, ["json", "html"]);
+      const schema = queryablesSchema(`${baseUrl(req)}/collections/platforms/queryables`, await referenceValues(services));
+      if (wantsHtml(req, [SCHEMA_JSON, JSON_TYPE])) return sendPage(res, queryablesPage("platforms", schema));
+      send(res, schema, SCHEMA_JSON);
+    }),
+  );
 
-  router.get("/collections/:collectionId/items/:featureId", h(async (req, res) => {
-    if (req.params.collectionId === "districts" && services.outlines) return districtItem(req, res, (await services.outlines.match()).outlines);
-    if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
-    checkNames(req.query, ["crs", "f"]);
-    checkFormat(req.query, ["json", "geojson", "html"]);
-    const crs = parseCrs(one(req.query, "crs"));
-    const id = String(req.params.featureId);
-    const { exists, feature } = await geo.feature(id, crs);
-    if (!feature) {
-      throw notFound(exists ? `platform "${id}" has no location, so it is not a feature of this collection` : `no platform "${id}"`);
-    }
-    const base = baseUrl(req);
-    const body: PointFeature & { coordinateSystem: CoordinateSystem; links: Link[] } = {
-      ...feature,
-      coordinateSystem: crs,
-      links: [
-        { href: new URL(req.originalUrl, base).toString(), rel: "self", type: GEOJSON, title: "This platform" },
+  router.get(
+    "/collections/:collectionId/items",
+    h(async (req, res) => {
+      if (req.params.collectionId === "districts" && services.outlines) return districtItems(req, res, (await services.outlines.match()).outlines);
+      if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
+      const q = parseItemsQuery(req.query);
+      const unknown = await unknownValue(services, q.filter, q.paramOf);
+      if (unknown) {
+        throw invalid(unknown.parameter, `${unknown.parameter}: the registry has no "${unknown.value}"${unknown.known ? `; one of ${unknown.known}` : ""}`);
+      }
+      const page = await geo.page(q);
+      const base = baseUrl(req);
+      const here = new URL(req.originalUrl, base);
+      const links: Link[] = [
+        { href: here.toString(), rel: "self", type: GEOJSON, title: "This page" },
         { href: `${base}/collections/platforms`, rel: "collection", type: JSON_TYPE, title: "The collection" },
-      ],
-    };
-    if (wantsHtml(req, [GEOJSON, JSON_TYPE])) return sendPage(res, itemPage({ collectionId: "platforms", feature, links: body.links }));
-    contentCrs(res, crs);
-    send(res, body, GEOJSON);
-  }));
+      ];
+      if (page.next) {
+        // Same parameters, the cursor moved on: a client follows links without building URLs.
+        const next = new URL(here);
+        next.searchParams.set("cursor", page.next);
+        links.push({ href: next.toString(), rel: "next", type: GEOJSON, title: "Next page" });
+      }
+      if (wantsHtml(req, [GEOJSON, JSON_TYPE])) {
+        return sendPage(
+          res,
+          itemsPage({
+            collectionId: "platforms",
+            title: "Innovation platforms",
+            numberMatched: page.numberMatched,
+            links,
+            features: page.features,
+            columns: ["nameHans", "nameEn", "kind", "status", "district"],
+          }),
+        );
+      }
+      contentCrs(res, q.crs);
+      send(
+        res,
+        {
+          type: "FeatureCollection",
+          coordinateSystem: q.crs,
+          numberMatched: page.numberMatched,
+          numberReturned: page.features.length,
+          numberWithoutLocation: page.numberWithoutLocation,
+          // Foreign member: how q was read (the districts and domains it names, the terms left for names)
+          ...(page.searchInterpretation ? { searchInterpretation: page.searchInterpretation } : {}),
+          timeStamp: new Date().toISOString(),
+          links,
+          features: page.features,
+        },
+        GEOJSON,
+      );
+    }),
+  );
+
+  router.get(
+    "/collections/:collectionId/items/:featureId",
+    h(async (req, res) => {
+      if (req.params.collectionId === "districts" && services.outlines) return districtItem(req, res, (await services.outlines.match()).outlines);
+      if (req.params.collectionId !== "platforms") throw notFound(`no collection "${req.params.collectionId}"; the one collection is "platforms"`);
+      checkNames(req.query, ["crs", "f"]);
+      checkFormat(req.query, ["json", "geojson", "html"]);
+      const crs = parseCrs(one(req.query, "crs"));
+      const id = String(req.params.featureId);
+      const { exists, feature } = await geo.feature(id, crs);
+      if (!feature) {
+        throw notFound(exists ? `platform "${id}" has no location, so it is not a feature of this collection` : `no platform "${id}"`);
+      }
+      const base = baseUrl(req);
+      const body: PointFeature & { coordinateSystem: CoordinateSystem; links: Link[] } = {
+        ...feature,
+        coordinateSystem: crs,
+        links: [
+          { href: new URL(req.originalUrl, base).toString(), rel: "self", type: GEOJSON, title: "This platform" },
+          { href: `${base}/collections/platforms`, rel: "collection", type: JSON_TYPE, title: "The collection" },
+        ],
+      };
+      if (wantsHtml(req, [GEOJSON, JSON_TYPE])) return sendPage(res, itemPage({ collectionId: "platforms", feature, links: body.links }));
+      contentCrs(res, crs);
+      send(res, body, GEOJSON);
+    }),
+  );
 
   const districtsCollection = async (base: string) => {
     const { outlines } = await services.outlines!.match();
-    const b = outlines.length ? outlines.map((o) => o.bbox).reduce((a, x) => [Math.min(a[0], x[0]), Math.min(a[1], x[1]), Math.max(a[2], x[2]), Math.max(a[3], x[3])]) : null;
+    const b = outlines.length
+      ? outlines.map((o) => o.bbox).reduce((a, x) => [Math.min(a[0], x[0]), Math.min(a[1], x[1]), Math.max(a[2], x[2]), Math.max(a[3], x[3])])
+      : null;
     return {
       id: "districts",
       title: "District outlines",
-      description: "Outlines of Guangzhou's districts (GB/T 2260), one Polygon or MultiPolygon feature per district, from the file the operator supplied (DISTRICT_OUTLINES); its source and licence are the operator's.",
+      description:
+        "Outlines of Guangzhou's districts (GB/T 2260), one Polygon or MultiPolygon feature per district, from the file the operator supplied (DISTRICT_OUTLINES); its source and licence are the operator's.",
       // the credit the outlines' licence asks for (DISTRICT_OUTLINES_ATTRIBUTION), as OGC API – Common names it
       ...(services.outlines!.attribution ? { attribution: services.outlines!.attribution } : {}),
       itemType: "feature",
@@ -506,7 +578,12 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
       links: [
         { href: `${base}/collections/districts`, rel: "self", type: JSON_TYPE, title: "This collection" },
         { href: `${base}/collections/districts/items`, rel: "items", type: GEOJSON, title: "District outlines as GeoJSON" },
-        { href: `${base}/collections/districts/queryables`, rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", type: SCHEMA_JSON, title: "Properties to filter on" },
+        {
+          href: `${base}/collections/districts/queryables`,
+          rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+          type: SCHEMA_JSON,
+          title: "Properties to filter on",
+        },
         { href: `${base}/collections/districts/queryables`, rel: "queryables", type: SCHEMA_JSON, title: "Properties to filter on" },
       ] satisfies Link[],
     };
@@ -526,7 +603,9 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
     const cursor = one(req.query, "cursor");
     const after = cursor === undefined ? null : decodeCursor(cursor, "district", ["text"], "cursor", "a cursor of this collection: follow the next link")[0];
     // a bounding-box test: an outline whose box meets the bbox matches
-    const matched = outlines.filter((o) => (!codes || codes.includes(o.id)) && (!bbox || (o.bbox[0] <= bbox[2] && o.bbox[2] >= bbox[0] && o.bbox[1] <= bbox[3] && o.bbox[3] >= bbox[1])));
+    const matched = outlines.filter(
+      (o) => (!codes || codes.includes(o.id)) && (!bbox || (o.bbox[0] <= bbox[2] && o.bbox[2] >= bbox[0] && o.bbox[1] <= bbox[3] && o.bbox[3] >= bbox[1])),
+    );
     const rest = after === null ? matched : matched.filter((o) => o.id > after);
     const pageItems = rest.slice(0, limit);
     const base = baseUrl(req);
@@ -542,10 +621,25 @@ export function createOgcRouter({ services, logger, publicUrl }: { services: Ser
     }
     const features = pageItems.map((o) => outlineFeature(o, crs));
     if (wantsHtml(req, [GEOJSON, JSON_TYPE])) {
-      return sendPage(res, itemsPage({ collectionId: "districts", title: "District outlines", numberMatched: matched.length, links, features, columns: ["nameHans", "nameEn"] }));
+      return sendPage(
+        res,
+        itemsPage({ collectionId: "districts", title: "District outlines", numberMatched: matched.length, links, features, columns: ["nameHans", "nameEn"] }),
+      );
     }
     contentCrs(res, crs);
-    send(res, { type: "FeatureCollection", coordinateSystem: crs, numberMatched: matched.length, numberReturned: features.length, timeStamp: new Date().toISOString(), links, features }, GEOJSON);
+    send(
+      res,
+      {
+        type: "FeatureCollection",
+        coordinateSystem: crs,
+        numberMatched: matched.length,
+        numberReturned: features.length,
+        timeStamp: new Date().toISOString(),
+        links,
+        features,
+      },
+      GEOJSON,
+    );
   };
 
   const districtItem = (req: Request, res: Response, outlines: DistrictOutline[]) => {

@@ -39,7 +39,11 @@ export function openApiDocument(base: string, ref: ReferenceValues, districts: s
     "404": { $ref: "#/components/responses/NotFound" },
     "500": { $ref: "#/components/responses/ServerError" },
   };
-  const f = (formats: string[]) => query("f", formats.includes("html") ? "Format of the response: JSON (the default) or an HTML page." : "Format of the response; JSON is the only one.", { type: "string", enum: formats });
+  const f = (formats: string[]) =>
+    query("f", formats.includes("html") ? "Format of the response: JSON (the default) or an HTML page." : "Format of the response; JSON is the only one.", {
+      type: "string",
+      enum: formats,
+    });
   const json = (description: string, schema: Schema = { type: "object" }) => ({ description, content: { [JSON_TYPE]: { schema } } });
   return {
     openapi: "3.0.3",
@@ -54,7 +58,15 @@ export function openApiDocument(base: string, ref: ReferenceValues, districts: s
     servers: [{ url: base }],
     tags: [{ name: "Capabilities" }, { name: "Platforms" }, ...(districts ? [{ name: "Districts" }] : [])],
     paths: {
-      "/": { get: { tags: ["Capabilities"], summary: "Landing page", operationId: "getLandingPage", parameters: [f(["json", "html"])], responses: { "200": json("Links to the API's resources"), ...errors } } },
+      "/": {
+        get: {
+          tags: ["Capabilities"],
+          summary: "Landing page",
+          operationId: "getLandingPage",
+          parameters: [f(["json", "html"])],
+          responses: { "200": json("Links to the API's resources"), ...errors },
+        },
+      },
       "/api": {
         get: {
           tags: ["Capabilities"],
@@ -64,13 +76,31 @@ export function openApiDocument(base: string, ref: ReferenceValues, districts: s
         },
       },
       "/conformance": {
-        get: { tags: ["Capabilities"], summary: "Conformance classes", operationId: "getConformance", parameters: [f(["json"])], responses: { "200": json("The conformance classes", { $ref: "#/components/schemas/ConfClasses" }), ...errors } },
+        get: {
+          tags: ["Capabilities"],
+          summary: "Conformance classes",
+          operationId: "getConformance",
+          parameters: [f(["json"])],
+          responses: { "200": json("The conformance classes", { $ref: "#/components/schemas/ConfClasses" }), ...errors },
+        },
       },
       "/collections": {
-        get: { tags: ["Capabilities"], summary: "The collections (one: platforms)", operationId: "getCollections", parameters: [f(["json", "html"])], responses: { "200": json("The collections"), ...errors } },
+        get: {
+          tags: ["Capabilities"],
+          summary: "The collections (one: platforms)",
+          operationId: "getCollections",
+          parameters: [f(["json", "html"])],
+          responses: { "200": json("The collections"), ...errors },
+        },
       },
       "/collections/platforms": {
-        get: { tags: ["Platforms"], summary: "The platforms collection and its extent", operationId: "getPlatformsCollection", parameters: [f(["json", "html"])], responses: { "200": json("The collection"), ...errors } },
+        get: {
+          tags: ["Platforms"],
+          summary: "The platforms collection and its extent",
+          operationId: "getPlatformsCollection",
+          parameters: [f(["json", "html"])],
+          responses: { "200": json("The collection"), ...errors },
+        },
       },
       "/collections/platforms/queryables": {
         get: {
@@ -89,12 +119,20 @@ export function openApiDocument(base: string, ref: ReferenceValues, districts: s
           parameters: [
             query("limit", `Features per page, 1 to ${MAX_LIMIT}.`, { type: "integer", minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT }),
             query("bbox", "minLng,minLat,maxLng,maxLat in CRS84 (6 numbers with heights, which are ignored); no antimeridian crossing.", {
-              type: "array", minItems: 4, maxItems: 6, items: { type: "number" },
+              type: "array",
+              minItems: 4,
+              maxItems: 6,
+              items: { type: "number" },
             }),
-            query("datetime", "An instant (date or date-time, read as its date in Guangzhou): every feature with its status on that date. An interval (start/end, .. for an open end): the platforms whose status changed within it, with their status at its end.", { type: "string" }),
+            query(
+              "datetime",
+              "An instant (date or date-time, read as its date in Guangzhou): every feature with its status on that date. An interval (start/end, .. for an open end): the platforms whose status changed within it, with their status at its end.",
+              { type: "string" },
+            ),
             query("cursor", "Opaque; from a next link.", { type: "string" }),
             query("crs", "Coordinate system of the output: WGS84 (default), GCJ02 (AMap, Tencent), BD09 (Baidu), or the CRS84 URI.", {
-              type: "string", enum: [...Object.values(CoordinateSystem), CRS84],
+              type: "string",
+              enum: [...Object.values(CoordinateSystem), CRS84],
             }),
             query("q", "Any name: Simplified, Traditional, English (any case), aliases, pinyin in full or by initials.", { type: "string", maxLength: 100 }),
             query("district", "GB/T 2260 district codes (queryable).", csv({ type: "string", enum: ref.districts.map((d) => d.code) })),
@@ -102,7 +140,11 @@ export function openApiDocument(base: string, ref: ReferenceValues, districts: s
             query("level", "Administrative levels, any case (queryable).", csv({ type: "string", enum: Object.values(PlatformLevel) })),
             query("status", "Construction statuses, any case (queryable).", csv({ type: "string", enum: Object.values(PlatformStatus) })),
             query("zone", "A zone's id: platforms inside it at any depth (queryable).", { type: "string" }),
-            query("domains", "Domain ids; a parent or group domain also matches its subdomains and members (queryable).", csv({ type: "string", enum: ref.domains.map((d) => d.id) })),
+            query(
+              "domains",
+              "Domain ids; a parent or group domain also matches its subdomains and members (queryable).",
+              csv({ type: "string", enum: ref.domains.map((d) => d.id) }),
+            ),
             query("domain", "The same as domains.", csv({ type: "string", enum: ref.domains.map((d) => d.id) })),
             query("agency", "Ids of responsible agencies.", csv({ type: "string" })),
             f(["json", "geojson", "html"]),
@@ -182,9 +224,15 @@ export function openApiDocument(base: string, ref: ReferenceValues, districts: s
         },
       },
       responses: {
-        InvalidParameter: { description: "A parameter the endpoint does not define, or a value it does not accept", content: { [JSON_TYPE]: { schema: { $ref: "#/components/schemas/Exception" } } } },
+        InvalidParameter: {
+          description: "A parameter the endpoint does not define, or a value it does not accept",
+          content: { [JSON_TYPE]: { schema: { $ref: "#/components/schemas/Exception" } } },
+        },
         NotFound: { description: "No such resource", content: { [JSON_TYPE]: { schema: { $ref: "#/components/schemas/Exception" } } } },
-        ServerError: { description: "A server error (details go to the server's log only)", content: { [JSON_TYPE]: { schema: { $ref: "#/components/schemas/Exception" } } } },
+        ServerError: {
+          description: "A server error (details go to the server's log only)",
+          content: { [JSON_TYPE]: { schema: { $ref: "#/components/schemas/Exception" } } },
+        },
       },
     },
   };
@@ -192,14 +240,26 @@ export function openApiDocument(base: string, ref: ReferenceValues, districts: s
 
 /** The paths of the districts collection (district outlines from DISTRICT_OUTLINES). */
 function districtPaths(codes: string[], f: (formats: string[]) => Schema, json: (description: string) => Schema, errors: Schema): Record<string, Schema> {
-  const crs = query("crs", "Coordinate system of the output: WGS84 (default), GCJ02, BD09, or the CRS84 URI.", { type: "string", enum: [...Object.values(CoordinateSystem), CRS84] });
+  const crs = query("crs", "Coordinate system of the output: WGS84 (default), GCJ02, BD09, or the CRS84 URI.", {
+    type: "string",
+    enum: [...Object.values(CoordinateSystem), CRS84],
+  });
   return {
     "/collections/districts": {
-      get: { tags: ["Districts"], summary: "The district outlines collection and its extent", operationId: "getDistrictsCollection", parameters: [f(["json", "html"])], responses: { "200": json("The collection"), ...errors } },
+      get: {
+        tags: ["Districts"],
+        summary: "The district outlines collection and its extent",
+        operationId: "getDistrictsCollection",
+        parameters: [f(["json", "html"])],
+        responses: { "200": json("The collection"), ...errors },
+      },
     },
     "/collections/districts/queryables": {
       get: {
-        tags: ["Districts"], summary: "Properties to filter district outlines on", operationId: "getDistrictsQueryables", parameters: [f(["json", "html"])],
+        tags: ["Districts"],
+        summary: "Properties to filter district outlines on",
+        operationId: "getDistrictsQueryables",
+        parameters: [f(["json", "html"])],
         responses: { "200": { description: "A JSON Schema of the queryables", content: { [SCHEMA_JSON]: { schema: { type: "object" } } } }, ...errors },
       },
     },
@@ -210,7 +270,12 @@ function districtPaths(codes: string[], f: (formats: string[]) => Schema, json: 
         operationId: "getDistricts",
         parameters: [
           query("limit", `Features per page, 1 to ${MAX_LIMIT}.`, { type: "integer", minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT }),
-          query("bbox", "minLng,minLat,maxLng,maxLat in CRS84: outlines whose bounding box meets it.", { type: "array", minItems: 4, maxItems: 6, items: { type: "number" } }),
+          query("bbox", "minLng,minLat,maxLng,maxLat in CRS84: outlines whose bounding box meets it.", {
+            type: "array",
+            minItems: 4,
+            maxItems: 6,
+            items: { type: "number" },
+          }),
           query("datetime", "Checked, then ignored: outlines have no temporal geometry.", { type: "string" }),
           query("cursor", "Opaque; from a next link.", { type: "string" }),
           crs,
@@ -225,7 +290,11 @@ function districtPaths(codes: string[], f: (formats: string[]) => Schema, json: 
         tags: ["Districts"],
         summary: "One district's outline",
         operationId: "getDistrict",
-        parameters: [{ name: "featureId", in: "path", required: true, description: "The district's GB/T 2260 code", schema: { type: "string" } }, crs, f(["json", "geojson", "html"])],
+        parameters: [
+          { name: "featureId", in: "path", required: true, description: "The district's GB/T 2260 code", schema: { type: "string" } },
+          crs,
+          f(["json", "geojson", "html"]),
+        ],
         responses: { "200": { description: "The outline", content: { [GEOJSON]: { schema: { type: "object" } } } }, ...errors },
       },
     },

@@ -13,9 +13,7 @@ import type { DistrictService } from "../district/district.service";
 import type { SearchInterpreter } from "../platform/search-interpretation";
 import { normalizeForSearch } from "../platform/search";
 
-export type OutlineGeometry =
-  | { type: "Polygon"; coordinates: number[][][] }
-  | { type: "MultiPolygon"; coordinates: number[][][][] };
+export type OutlineGeometry = { type: "Polygon"; coordinates: number[][][] } | { type: "MultiPolygon"; coordinates: number[][][][] };
 
 /** One feature of the file, checked, before it is matched to a district. */
 export interface OutlineInput {
@@ -45,7 +43,13 @@ export class OutlinesError extends Error {
 
 const CODE = /^\d{6}$/;
 const NAME_PROPERTIES = ["name", "nameHans", "nameHant", "nameEn", "name_zh", "name:zh", "name_en", "name:en", "NAME", "shapeName", "fullname"];
-const CRS84 = ["urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "http://www.opengis.net/def/crs/OGC/1.3/CRS84", "urn:ogc:def:crs:EPSG::4326", "EPSG:4326"];
+const CRS84 = [
+  "urn:ogc:def:crs:OGC:1.3:CRS84",
+  "urn:ogc:def:crs:OGC::CRS84",
+  "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+  "urn:ogc:def:crs:EPSG::4326",
+  "EPSG:4326",
+];
 
 /** Line and column of a character offset, for messages. */
 function lineCol(text: string, offset: number): string {
@@ -66,14 +70,19 @@ export function readOutlines(file: string): OutlineInput[] {
     const shown = issues.slice(0, 3).map((i) => `${i.message} (at ${lineCol(text, i.from)})`);
     throw new OutlinesError(file, `is not valid GeoJSON: ${shown.join("; ")}${issues.length > 3 ? `; and ${issues.length - 3} more` : ""}`);
   }
-  const doc = JSON.parse(text) as { type: string; crs?: { properties?: { name?: string } }; features?: Array<{ geometry: { type: string; coordinates: unknown } | null; properties: Record<string, unknown> | null }> };
+  const doc = JSON.parse(text) as {
+    type: string;
+    crs?: { properties?: { name?: string } };
+    features?: Array<{ geometry: { type: string; coordinates: unknown } | null; properties: Record<string, unknown> | null }>;
+  };
   if (doc.type !== "FeatureCollection") throw new OutlinesError(file, `must be a FeatureCollection, not a ${doc.type}`);
   const crs = doc.crs?.properties?.name;
   if (crs !== undefined && !CRS84.includes(crs)) throw new OutlinesError(file, `is in ${crs}; the outlines must be in WGS-84 (longitude, latitude)`);
   return doc.features!.map((f, index) => {
     const where = `feature ${index}`;
     const g = f.geometry;
-    if (!g || (g.type !== "Polygon" && g.type !== "MultiPolygon")) throw new OutlinesError(file, `${where} is a ${g ? g.type : "feature without geometry"}; each outline must be a Polygon or MultiPolygon`);
+    if (!g || (g.type !== "Polygon" && g.type !== "MultiPolygon"))
+      throw new OutlinesError(file, `${where} is a ${g ? g.type : "feature without geometry"}; each outline must be a Polygon or MultiPolygon`);
     const geometry = g as OutlineGeometry;
     const rings = geometry.type === "Polygon" ? geometry.coordinates : geometry.coordinates.flat();
     const bbox: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];

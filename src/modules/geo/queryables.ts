@@ -64,7 +64,12 @@ export function queryablesSchema(id: string, ref: ReferenceValues) {
       enum: ref.districts.map((d) => d.code),
     },
     kind: { title: "Kind", description: list("what kind of platform the plan names (any case)."), type: "string", enum: Object.values(PlatformKind) },
-    level: { title: "Level", description: list("administrative level, where the name or the plan states it (any case)."), type: "string", enum: Object.values(PlatformLevel) },
+    level: {
+      title: "Level",
+      description: list("administrative level, where the name or the plan states it (any case)."),
+      type: "string",
+      enum: Object.values(PlatformLevel),
+    },
     status: { title: "Construction status", description: list("construction status (any case)."), type: "string", enum: Object.values(PlatformStatus) },
     zone: {
       title: "Enclosing zone",
@@ -114,11 +119,31 @@ export async function unknownValue(
   ]);
   const missing = (given: string[] | undefined, have: string[] | undefined) => (given && have ? given.find((v) => !have.includes(v)) : undefined);
   let v: string | undefined;
-  if (districts && (v = missing(filter.districts, districts.map((d) => d.code)))) {
+  if (
+    districts &&
+    (v = missing(
+      filter.districts,
+      districts.map((d) => d.code),
+    ))
+  ) {
     return { parameter: paramOf("districts"), value: v, known: districts.map((d) => d.code).join(", ") };
   }
-  if (domains && (v = missing(filter.domains, domains.map((d) => d.id)))) return { parameter: paramOf("domains"), value: v };
-  if (agencies && (v = missing(filter.agencies, agencies.map((a) => a.id)))) return { parameter: paramOf("agencies"), value: v };
+  if (
+    domains &&
+    (v = missing(
+      filter.domains,
+      domains.map((d) => d.id),
+    ))
+  )
+    return { parameter: paramOf("domains"), value: v };
+  if (
+    agencies &&
+    (v = missing(
+      filter.agencies,
+      agencies.map((a) => a.id),
+    ))
+  )
+    return { parameter: paramOf("agencies"), value: v };
   if (zone && !zone[0]) return { parameter: paramOf("zone"), value: filter.zone! };
   return null;
 }

@@ -83,8 +83,19 @@ function columnsOf(table: Columns, computed: Computed, always: string, fields: I
  * compares every field read alone with the whole row.
  */
 const COMPUTED: Readonly<Record<string, readonly Column[]>> = {
-  __typename: [], location: ["lng", "lat", "precision"], overseas: ["overseasCity", "overseasCountry"], district: ["districtCode"], zone: ["zoneId"],
-  distanceMeters: [], children: [], laterNames: [], sourceSearches: [], domains: [], agencies: [], mentions: [], statusHistory: [],
+  __typename: [],
+  location: ["lng", "lat", "precision"],
+  overseas: ["overseasCity", "overseasCountry"],
+  district: ["districtCode"],
+  zone: ["zoneId"],
+  distanceMeters: [],
+  children: [],
+  laterNames: [],
+  sourceSearches: [],
+  domains: [],
+  agencies: [],
+  mentions: [],
+  statusHistory: [],
 };
 
 /** The columns that the given Platform fields need, or null when one of them needs them all. */
@@ -99,7 +110,11 @@ export function platformColumns(fields: Iterable<string>): Column[] | null {
 export type ProjectedRelation = "district" | "domains" | "agencies";
 const RELATION_READS: Record<ProjectedRelation, { table: Columns; key: string; computed: Computed }> = {
   district: { table: DISTRICT_TABLE, key: "code", computed: { __typename: [], platformCount: [] } },
-  domains: { table: DOMAIN_TABLE, key: "id", computed: { __typename: [], platformCount: [], parent: ["parentId"], children: [], groups: ["alsoIn"], members: [] } },
+  domains: {
+    table: DOMAIN_TABLE,
+    key: "id",
+    computed: { __typename: [], platformCount: [], parent: ["parentId"], children: [], groups: ["alsoIn"], members: [] },
+  },
   agencies: { table: AGENCY_TABLE, key: "id", computed: { __typename: [], platformCount: [] } },
 };
 

@@ -20,11 +20,7 @@ export class PlatformWriteResolver {
   }
 
   @Mutation(() => Platform, { description: "Archive a platform (admin): left out of queries unless includeArchived; its id stays valid" })
-  async archivePlatform(
-    @Arg("id", () => ID) id: string,
-    @Arg("expectedVersion", () => Int) expectedVersion: number,
-    @Ctx() ctx: Context,
-  ): Promise<Platform> {
+  async archivePlatform(@Arg("id", () => ID) id: string, @Arg("expectedVersion", () => Int) expectedVersion: number, @Ctx() ctx: Context): Promise<Platform> {
     await ctx.services.writes.archive(await requireViewer(ctx.auth), id, expectedVersion);
     return (await ctx.services.platforms.findById(id))!;
   }

@@ -28,7 +28,10 @@ export class NearInput {
 
 @InputType({ description: "Given fields combine with AND; a list matches any of its values" })
 export class PlatformFilter {
-  @Field({ nullable: true, description: "Any name: Simplified, Traditional, English (any case), aliases, pinyin in full or by initials. At most 100 characters." })
+  @Field({
+    nullable: true,
+    description: "Any name: Simplified, Traditional, English (any case), aliases, pinyin in full or by initials. At most 100 characters.",
+  })
   @IsOptional()
   @MaxLength(100)
   search?: string;

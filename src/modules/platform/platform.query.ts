@@ -95,8 +95,7 @@ export function compileFilter(filter: PlatformFilter | undefined | null, terms?:
   }
   // One value compiles to `=`: with `= ANY($n)` PostgreSQL cannot use an index's order (it must
   // assume several values), and walks the name index instead (measured: bench/README.md, S1).
-  const oneOf = (col: string, values: string[]) =>
-    new Set(values).size === 1 ? `${col} = ${$(values[0])}` : `${col} = ANY(${$(values)}::text[])`;
+  const oneOf = (col: string, values: string[]) => (new Set(values).size === 1 ? `${col} = ${$(values[0])}` : `${col} = ANY(${$(values)}::text[])`);
   if (f.kinds?.length) conds.push(oneOf("p.kind", f.kinds));
   if (f.levels?.length) conds.push(oneOf("p.level", f.levels));
   if (f.statuses?.length) conds.push(oneOf("p.status", f.statuses));
@@ -134,7 +133,8 @@ export function compileFilter(filter: PlatformFilter | undefined | null, terms?:
   if (f.near) {
     const { lng, lat, radiusMeters } = f.near;
     if (![lng, lat, radiusMeters].every(Number.isFinite)) throw badInput("near needs finite lng, lat and radiusMeters", { field: "near" });
-    const pl = $(lng), pt = $(lat);
+    const pl = $(lng),
+      pt = $(lat);
     distance = `(2 * ${EARTH_RADIUS_M} * asin(sqrt(power(sin(radians(p.lat - ${pt}::float8) / 2), 2) + cos(radians(${pt}::float8)) * cos(radians(p.lat)) * power(sin(radians(p.lng - ${pl}::float8) / 2), 2))))`;
     // A box that holds the circle lets the GiST index narrow the rows; the haversine decides.
     const dLat = (radiusMeters / (Math.PI * EARTH_RADIUS_M)) * 180 * 1.01;

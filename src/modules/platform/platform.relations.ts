@@ -30,7 +30,10 @@ interface RelationDef {
   json(only: readonly string[] | null): string;
 }
 
-const pd = PLATFORM_DOMAIN.c, pa = PLATFORM_AGENCY.c, pm = PLATFORM_MENTION.c, e = STATUS_EVENT.c;
+const pd = PLATFORM_DOMAIN.c,
+  pa = PLATFORM_AGENCY.c,
+  pm = PLATFORM_MENTION.c,
+  e = STATUS_EVENT.c;
 
 /** A status event as JSON, with its dates as text (the shape rowToEvent reads). */
 const EVENT_JSON = `json_build_object('id', e.id::text, 'platform_id', e.${e.platformId}, 'from_status', e.${e.from},

@@ -17,7 +17,8 @@ import { isoDate } from "./platform.query";
 import { SourceSearch } from "../dataset/source-search";
 import { GraphQLDate } from "graphql-scalars";
 
-export const AS_OF = "A date (YYYY-MM-DD): each platform's status as it stood on that date (its latest status event effective on or before it, else its baseline)";
+export const AS_OF =
+  "A date (YYYY-MM-DD): each platform's status as it stood on that date (its latest status event effective on or before it, else its baseline)";
 
 @ArgsType()
 class PlatformsArgs {
@@ -25,11 +26,15 @@ class PlatformsArgs {
   @Field(() => PlatformOrder, { nullable: true, description: "Default: RELEVANCE with search, DISTANCE with near, else NAME" })
   orderBy?: PlatformOrder;
   @Field(() => Int, { nullable: true, description: `Page size, default 20, at most ${MAX_PAGE}` })
-  @IsOptional() @Min(0) @Max(MAX_PAGE)
+  @IsOptional()
+  @Min(0)
+  @Max(MAX_PAGE)
   first?: number;
   @Field(() => String, { nullable: true }) after?: string;
   @Field(() => Int, { nullable: true, description: `Page size from the end, at most ${MAX_PAGE}` })
-  @IsOptional() @Min(0) @Max(MAX_PAGE)
+  @IsOptional()
+  @Min(0)
+  @Max(MAX_PAGE)
   last?: number;
   @Field(() => String, { nullable: true }) before?: string;
   @Field(() => GraphQLDate, { nullable: true, description: `${AS_OF}; filter.statuses, facets and totalCount apply to it` })

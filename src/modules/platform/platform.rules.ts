@@ -7,14 +7,27 @@ import { LocationPrecision, PlatformKind, PlatformLevel, PlatformStatus } from "
 
 /** A platform as the data set, a dump and the API's writes describe it (the seed format, seeds/FORMAT.md). */
 export interface PlatformRecord {
-  id: string; nameHant: string; nameHans: string; nameEn: string; nameEnEstablished: boolean; aliases: string[];
-  kind: string; level: string | null; domains: string[]; district: string | null;
-  overseas: { city: string; country: string } | null; zone: string | null;
+  id: string;
+  nameHant: string;
+  nameHans: string;
+  nameEn: string;
+  nameEnEstablished: boolean;
+  aliases: string[];
+  kind: string;
+  level: string | null;
+  domains: string[];
+  district: string | null;
+  overseas: { city: string; country: string } | null;
+  zone: string | null;
   location: { lng?: number; lat?: number; precision: string } | null;
   /** Where the point comes from, or why there is none. */
   locationNote?: string | null;
-  status: string; statusWording: string; statusInferred: boolean; agencies: string[];
-  mentions: MentionRecord[]; note: string | null;
+  status: string;
+  statusWording: string;
+  statusInferred: boolean;
+  agencies: string[];
+  mentions: MentionRecord[];
+  note: string | null;
 }
 
 /** Guangzhou's extent, for sanity checks of coordinates. */
@@ -72,7 +85,10 @@ export function platformProblems(x: PlatformRecord, r: PlatformRules): string[] 
     else {
       let cur: string | null | undefined = r.zoneOf(x.zone);
       for (let i = 0; cur; i++) {
-        if (i > 10_000 || cur === x.id) { p.push(`${who}: zone chain has a cycle`); break; }
+        if (i > 10_000 || cur === x.id) {
+          p.push(`${who}: zone chain has a cycle`);
+          break;
+        }
         cur = r.zoneOf(cur);
       }
     }

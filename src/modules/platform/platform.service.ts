@@ -48,8 +48,11 @@ interface PlatformRow extends Record<string, unknown> {
   /** the sort keys, as PostgreSQL's text of a text[] (parsed only when a cursor is asked for) */
   _k?: string;
   // relations read with the row (relationColumns), as JSON
-  _district?: Record<string, unknown> | null; _domains?: Array<Record<string, unknown>>; _agencies?: Array<Record<string, unknown>>;
-  _mentions?: Mention[]; _history?: EventJson[];
+  _district?: Record<string, unknown> | null;
+  _domains?: Array<Record<string, unknown>>;
+  _agencies?: Array<Record<string, unknown>>;
+  _mentions?: Mention[];
+  _history?: EventJson[];
 }
 
 /** A status event as platform.relations.ts reads it (JSON: its timestamp as text). */
@@ -92,7 +95,8 @@ const byIdSql = perNode(
 
 /** findById's statement with the platform's status on a date ($2). */
 const byIdAsOfSql = perNode(
-  (read: Partial<PlatformSelection>): string => `SELECT ${platformSelect(read.columns ?? null)}${relationColumns(read)} FROM ${platformsAsOf("$2")} WHERE p.id = $1`,
+  (read: Partial<PlatformSelection>): string =>
+    `SELECT ${platformSelect(read.columns ?? null)}${relationColumns(read)} FROM ${platformsAsOf("$2")} WHERE p.id = $1`,
 );
 
 function prefetchedOf(r: PlatformRow): Prefetched | undefined {
@@ -158,7 +162,10 @@ export class PlatformService {
    */
   async page(args: PageArgs, read: Partial<PlatformSelection> = {}): Promise<PlatformPage> {
     const { first, last, after, before } = args;
-    for (const [name, v] of [["first", first], ["last", last]] as const) {
+    for (const [name, v] of [
+      ["first", first],
+      ["last", last],
+    ] as const) {
       if (v !== undefined && v !== null && (!Number.isInteger(v) || v < 0 || v > MAX_PAGE)) {
         throw badInput(`${name} must be between 0 and ${MAX_PAGE}`, { field: name, max: MAX_PAGE });
       }
@@ -233,7 +240,9 @@ export class PlatformService {
        ORDER BY n DESC, 1, 2, 3`,
       c.values as unknown[],
     );
-    const kind: FacetCount[] = [], status: FacetCount[] = [], district: FacetCount[] = [];
+    const kind: FacetCount[] = [],
+      status: FacetCount[] = [],
+      district: FacetCount[] = [];
     for (const r of rows) {
       // GROUPING bits: kind=4, status=2, district=1 (a set bit = not grouped by that column)
       if (r.g === 3) kind.push({ value: r.kind, count: Number(r.n) });
@@ -255,7 +264,12 @@ export class PlatformService {
       `SELECT ${PLATFORM_SELECT} FROM platform p WHERE p.${col.zoneId} = ANY($1::text[]) AND p.${col.archivedAt} IS NULL ORDER BY p.${col.sortKey}, p.id`,
       [zoneIds],
     );
-    return groupBy(zoneIds, rows.map(rowToPlatform), (p) => p.zoneId!, (p) => p);
+    return groupBy(
+      zoneIds,
+      rows.map(rowToPlatform),
+      (p) => p.zoneId!,
+      (p) => p,
+    );
   }
 
   async domainsOf(ids: readonly string[]): Promise<Domain[][]> {
@@ -279,10 +293,20 @@ export class PlatformService {
        FROM platform_name n WHERE n.platform_id = ANY($1::text[]) ORDER BY n.effective_date, n.id`,
       [ids],
     );
-    return groupBy(ids, rows, (r) => r.platform_id, (r) => Object.assign(new PlatformName(), {
-      platformId: r.platform_id, name: r.name, script: r.script, effectiveDate: r.effective_date, datePrecision: r.date_precision,
-      source: { title: r.source_title, publisher: r.source_publisher, publishedAt: r.source_published_at, url: r.source_url },
-    }));
+    return groupBy(
+      ids,
+      rows,
+      (r) => r.platform_id,
+      (r) =>
+        Object.assign(new PlatformName(), {
+          platformId: r.platform_id,
+          name: r.name,
+          script: r.script,
+          effectiveDate: r.effective_date,
+          datePrecision: r.date_precision,
+          source: { title: r.source_title, publisher: r.source_publisher, publishedAt: r.source_published_at, url: r.source_url },
+        }),
+    );
   }
 
   /** Status history, newest first. */

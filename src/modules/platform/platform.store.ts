@@ -15,7 +15,9 @@ import type { PlatformRecord } from "./platform.rules";
 import { buildSearchDocument } from "./search";
 
 export const PLATFORM = new Table(Platform);
-const pd = PLATFORM_DOMAIN.c, pa = PLATFORM_AGENCY.c, pm = PLATFORM_MENTION.c;
+const pd = PLATFORM_DOMAIN.c,
+  pa = PLATFORM_AGENCY.c,
+  pm = PLATFORM_MENTION.c;
 
 /** Quoted column names by property, for SQL written by hand: `p.${col.districtCode}`. */
 export const col = PLATFORM.c;
@@ -64,7 +66,9 @@ export interface RestoredState {
 /** The descriptive columns of a record. */
 function descriptive(x: PlatformRecord, centroids: Map<string, { lng: number; lat: number }>): Partial<Record<keyof Platform, unknown>> {
   const doc = buildSearchDocument(x);
-  let lng: number | null = null, lat: number | null = null, precision: string | null = null;
+  let lng: number | null = null,
+    lat: number | null = null,
+    precision: string | null = null;
   if (x.location) {
     precision = x.location.precision;
     if (precision === LocationPrecision.DISTRICT && (x.location.lng === undefined || x.location.lat === undefined)) {
@@ -72,10 +76,26 @@ function descriptive(x: PlatformRecord, centroids: Map<string, { lng: number; la
     } else ({ lng, lat } = x.location as { lng: number; lat: number });
   }
   return {
-    id: x.id, nameHans: x.nameHans, nameHant: x.nameHant, nameEn: x.nameEn, nameEnEstablished: x.nameEnEstablished, aliases: x.aliases,
-    kind: x.kind, level: x.level, districtCode: x.district, zoneId: x.zone, overseasCity: x.overseas?.city ?? null,
-    overseasCountry: x.overseas?.country ?? null, lng, lat, precision, locationNote: x.locationNote ?? null, note: x.note,
-    searchText: doc.text, searchGrams: doc.grams, sortKey: doc.sortKey,
+    id: x.id,
+    nameHans: x.nameHans,
+    nameHant: x.nameHant,
+    nameEn: x.nameEn,
+    nameEnEstablished: x.nameEnEstablished,
+    aliases: x.aliases,
+    kind: x.kind,
+    level: x.level,
+    districtCode: x.district,
+    zoneId: x.zone,
+    overseasCity: x.overseas?.city ?? null,
+    overseasCountry: x.overseas?.country ?? null,
+    lng,
+    lat,
+    precision,
+    locationNote: x.locationNote ?? null,
+    note: x.note,
+    searchText: doc.text,
+    searchGrams: doc.grams,
+    sortKey: doc.sortKey,
   };
 }
 
@@ -97,12 +117,23 @@ export async function upsertPlatform(
   let row;
   if (opts.restore) {
     const r = opts.restore;
-    row = await PLATFORM.upsert(m, { ...values, status: r.status, version: r.version, archivedAt: r.archivedAt, createdAt: r.createdAt, updatedAt: r.updatedAt });
-  } else {
-    row = await PLATFORM.upsert(m, { ...values, status: x.status }, {
-      insertOnly: ["status"],
-      onUpdate: [`${col.version} = ${PLATFORM.name}.${col.version} + 1`, `${col.updatedAt} = now()`],
+    row = await PLATFORM.upsert(m, {
+      ...values,
+      status: r.status,
+      version: r.version,
+      archivedAt: r.archivedAt,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
     });
+  } else {
+    row = await PLATFORM.upsert(
+      m,
+      { ...values, status: x.status },
+      {
+        insertOnly: ["status"],
+        onUpdate: [`${col.version} = ${PLATFORM.name}.${col.version} + 1`, `${col.updatedAt} = now()`],
+      },
+    );
   }
   add("platform", row ? 1 : 0);
 
@@ -111,8 +142,18 @@ export async function upsertPlatform(
     const hasEvent: unknown[] = await m.query(`SELECT 1 FROM status_event WHERE platform_id = $1 LIMIT 1`, [x.id]);
     if (!hasEvent.length) {
       await STATUS_EVENT.insert(m, {
-        platformId: x.id, from: null, to: x.status, effectiveDate: e.effectiveDate, actor: e.actor, note: e.note, sourceTitle: e.sourceTitle,
-        sourceUrl: e.sourceUrl ?? null, sourcePublishedAt: e.sourcePublishedAt, correction: false, tokenId: e.tokenId, sourcePublisher: e.sourcePublisher ?? null,
+        platformId: x.id,
+        from: null,
+        to: x.status,
+        effectiveDate: e.effectiveDate,
+        actor: e.actor,
+        note: e.note,
+        sourceTitle: e.sourceTitle,
+        sourceUrl: e.sourceUrl ?? null,
+        sourcePublishedAt: e.sourcePublishedAt,
+        correction: false,
+        tokenId: e.tokenId,
+        sourcePublisher: e.sourcePublisher ?? null,
       });
       add("status_event", 1);
     }
@@ -143,26 +184,32 @@ export async function writePlatformRelations(
   const written: Record<string, number> = {};
   const add = (k: string, n: number) => (written[k] = (written[k] ?? 0) + n);
   const [D, A, M] = [PLATFORM_DOMAIN.name, PLATFORM_AGENCY.name, PLATFORM_MENTION.name];
-  add(D, await rowsWritten(m,
-    `DELETE FROM ${D} WHERE ${pd.platformId} = $1 AND NOT (${pd.domainId} = ANY($2::text[]))`, [x.id, x.domains]));
-  add(D, await rowsWritten(m,
-    `INSERT INTO ${D} (${pd.platformId}, ${pd.domainId}) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [x.id, x.domains]));
-  add(A, await rowsWritten(m,
-    `DELETE FROM ${A} WHERE ${pa.platformId} = $1 AND NOT (${pa.agencyId} = ANY($2::text[]))`, [x.id, x.agencies]));
-  add(A, await rowsWritten(m,
-    `INSERT INTO ${A} (${pa.platformId}, ${pa.agencyId}, ${pa.position})
+  add(D, await rowsWritten(m, `DELETE FROM ${D} WHERE ${pd.platformId} = $1 AND NOT (${pd.domainId} = ANY($2::text[]))`, [x.id, x.domains]));
+  add(D, await rowsWritten(m, `INSERT INTO ${D} (${pd.platformId}, ${pd.domainId}) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [x.id, x.domains]));
+  add(A, await rowsWritten(m, `DELETE FROM ${A} WHERE ${pa.platformId} = $1 AND NOT (${pa.agencyId} = ANY($2::text[]))`, [x.id, x.agencies]));
+  add(
+    A,
+    await rowsWritten(
+      m,
+      `INSERT INTO ${A} (${pa.platformId}, ${pa.agencyId}, ${pa.position})
      SELECT $1, a, ord::int FROM unnest($2::text[]) WITH ORDINALITY AS t(a, ord)
      ON CONFLICT (${pa.platformId}, ${pa.agencyId}) DO UPDATE SET ${pa.position} = EXCLUDED.${pa.position} WHERE ${A}.${pa.position} <> EXCLUDED.${pa.position}`,
-    [x.id, x.agencies]));
-  add(M, await rowsWritten(m,
-    `DELETE FROM ${M} WHERE ${pm.platformId} = $1 AND ${pm.position} > $2`, [x.id, x.mentions.length]));
+      [x.id, x.agencies],
+    ),
+  );
+  add(M, await rowsWritten(m, `DELETE FROM ${M} WHERE ${pm.platformId} = $1 AND ${pm.position} > $2`, [x.id, x.mentions.length]));
   const kept = [pm.section, pm.excerpt, pm.offset];
   for (const [i, mm] of x.mentions.entries()) {
-    add(M, await rowsWritten(m,
-      `INSERT INTO ${M} (${pm.platformId}, ${pm.position}, ${kept.join(", ")}) VALUES ($1,$2,$3,$4,$5)
+    add(
+      M,
+      await rowsWritten(
+        m,
+        `INSERT INTO ${M} (${pm.platformId}, ${pm.position}, ${kept.join(", ")}) VALUES ($1,$2,$3,$4,$5)
        ON CONFLICT (${pm.platformId}, ${pm.position}) DO UPDATE SET ${kept.map((k) => `${k} = EXCLUDED.${k}`).join(", ")}
        WHERE (${kept.map((k) => `${M}.${k}`).join(", ")}) IS DISTINCT FROM (${kept.map((k) => `EXCLUDED.${k}`).join(", ")})`,
-      [x.id, i + 1, mm.section, mm.excerpt, mm.offset]));
+        [x.id, i + 1, mm.section, mm.excerpt, mm.offset],
+      ),
+    );
   }
   return written;
 }
@@ -190,13 +237,28 @@ export async function readPlatformRecords(q: Queryable, ids?: readonly string[])
   return rows.map((r) => {
     const p = rowToPlatform(r);
     return {
-      id: p.id, nameHant: p.nameHant, nameHans: p.nameHans, nameEn: p.nameEn, nameEnEstablished: p.nameEnEstablished,
-      aliases: p.aliases, kind: p.kind, level: p.level, domains: idsOf(r._domains), district: p.districtCode,
-      overseas: p.overseasCity ? { city: p.overseasCity, country: p.overseasCountry! } : null, zone: p.zoneId,
+      id: p.id,
+      nameHant: p.nameHant,
+      nameHans: p.nameHans,
+      nameEn: p.nameEn,
+      nameEnEstablished: p.nameEnEstablished,
+      aliases: p.aliases,
+      kind: p.kind,
+      level: p.level,
+      domains: idsOf(r._domains),
+      district: p.districtCode,
+      overseas: p.overseasCity ? { city: p.overseasCity, country: p.overseasCountry! } : null,
+      zone: p.zoneId,
       location: p.lng === null ? null : { lng: p.lng, lat: p.lat!, precision: p.precision! },
       locationNote: p.locationNote,
-      status: p.status, agencies: idsOf(r._agencies), mentions: r._mentions, note: p.note,
-      version: p.version, archivedAt: r._archived, createdAt: r._created, updatedAt: r._updated,
+      status: p.status,
+      agencies: idsOf(r._agencies),
+      mentions: r._mentions,
+      note: p.note,
+      version: p.version,
+      archivedAt: r._archived,
+      createdAt: r._created,
+      updatedAt: r._updated,
     };
   });
 }

@@ -38,7 +38,10 @@ export class PlatformConnection {
   @Field(() => [PlatformEdge]) edges: PlatformEdge[];
   @Field(() => [Platform]) nodes: Platform[];
   @Field(() => PageInfo) pageInfo: PageInfo;
-  @Field(() => SearchInterpretation, { nullable: true, description: "How filter.search was read (districts and domains it names, the terms left for names); null without a search" })
+  @Field(() => SearchInterpretation, {
+    nullable: true,
+    description: "How filter.search was read (districts and domains it names, the terms left for names); null without a search",
+  })
   searchInterpretation: SearchInterpretation | null;
   /** The compiled filter, for the totalCount and facets field resolvers. */
   query: CompiledFilter;

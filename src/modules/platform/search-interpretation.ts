@@ -117,8 +117,10 @@ export function splitTerms(search: string): string[] {
 export function interpretSearch(search: string, lexicon: SearchLexicon): { terms: SearchTerms; interpretation: SearchInterpretation } | null {
   const raw = splitTerms(search);
   if (!raw.length) return null;
-  const districts: LexiconDistrict[] = [], domains: LexiconDomain[] = [], text: string[] = [];
-  for (let i = 0; i < raw.length; ) {
+  const districts: LexiconDistrict[] = [],
+    domains: LexiconDomain[] = [],
+    text: string[] = [];
+  for (let i = 0; i < raw.length;) {
     let matched = 0;
     for (let n = Math.min(MAX_RUN, raw.length - i); n >= 1 && !matched; n--) {
       const e = lexicon.lookup(normalizeForSearch(raw.slice(i, i + n).join("")));

@@ -29,12 +29,15 @@ export interface SheetText {
 
 /** A file that cannot be read as a status spreadsheet; the message says what to do. */
 export class SheetReadError extends Error {
-  constructor(message: string, readonly row = 1) {
+  constructor(
+    message: string,
+    readonly row = 1,
+  ) {
     super(message);
   }
 }
 
-const SAVE_AS = "save it in Excel as \"Excel Workbook (*.xlsx)\" or \"CSV UTF-8 (逗号分隔)(*.csv)\" and upload that file";
+const SAVE_AS = 'save it in Excel as "Excel Workbook (*.xlsx)" or "CSV UTF-8 (逗号分隔)(*.csv)" and upload that file';
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");

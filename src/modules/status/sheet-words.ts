@@ -42,7 +42,11 @@ export const COLUMN_WORDS: Record<string, Words> = {
 /** The template's bilingual header cell: "生效日期 effectiveDate". */
 export const columnLabel = (code: string): string => `${COLUMN_WORDS[code]?.hans ?? ""} ${code}`.trim();
 
-const norm = (s: string) => s.normalize("NFKC").toLowerCase().replace(/[\s_\-.]+/g, "");
+const norm = (s: string) =>
+  s
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[\s_\-.]+/g, "");
 // CJK runs and Latin runs of a cell: "在建 · Under construction" → 在建, Under construction
 const RUNS = /[\u3400-\u9fff\uf900-\ufaff\u{20000}-\u{3ffff}]+|[A-Za-z][A-Za-z0-9 _\-.()]*[A-Za-z0-9)]|[A-Za-z]/gu;
 

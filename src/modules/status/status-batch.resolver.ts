@@ -12,7 +12,8 @@ export enum StatusImportOutcome {
 }
 registerEnumType(StatusImportOutcome, {
   name: "StatusImportOutcome",
-  description: "CHANGE: the row changes the status (recorded unless a dry run or another row has a problem); ALREADY_RECORDED: the same change (platform, status, effective date, source) is in the history, skipped; INVALID: see problems",
+  description:
+    "CHANGE: the row changes the status (recorded unless a dry run or another row has a problem); ALREADY_RECORDED: the same change (platform, status, effective date, source) is in the history, skipped; INVALID: see problems",
 });
 
 @ObjectType({ description: "One row of a status spreadsheet" })
@@ -23,7 +24,8 @@ class StatusImportRow {
   @Field(() => StatusImportOutcome) outcome: StatusImportOutcome;
   @Field(() => PlatformStatus, { nullable: true, description: "The status before this row (CHANGE)" }) from: PlatformStatus | null;
   @Field(() => Int, { nullable: true, description: "The platform's version after this row (CHANGE) or now (ALREADY_RECORDED)" }) version: number | null;
-  @Field(() => ID, { nullable: true, description: "The status event written, or the one recorded before (never one only a dry run wrote)" }) eventId: string | null;
+  @Field(() => ID, { nullable: true, description: "The status event written, or the one recorded before (never one only a dry run wrote)" }) eventId:
+    string | null;
   @Field(() => String, { nullable: true, description: "The effective date as read (YYYY-MM-DD once understood)" }) effectiveDate: string | null;
   @Field(() => String, { nullable: true, description: "The note as read: a wrong encoding shows here" }) note: string | null;
   @Field(() => String, { nullable: true, description: "The source title as read: a wrong encoding shows here" }) sourceTitle: string | null;
@@ -32,7 +34,8 @@ class StatusImportRow {
 @ObjectType({ description: "A problem with one cell, row or the header of a status spreadsheet" })
 class StatusImportProblem {
   @Field(() => Int, { description: "Spreadsheet row number; the header is row 1" }) row: number;
-  @Field(() => String, { nullable: true, description: `The column at fault (${CSV_COLUMNS.join(", ")}, or an unknown column's name); null for the whole row` }) column: string | null;
+  @Field(() => String, { nullable: true, description: `The column at fault (${CSV_COLUMNS.join(", ")}, or an unknown column's name); null for the whole row` })
+  column: string | null;
   @Field({ description: "BAD_USER_INPUT, FORBIDDEN, NOT_FOUND or CONFLICT, as the single change would get" }) code: string;
   @Field() message: string;
   @Field(() => Int, { nullable: true, description: "With CONFLICT: the platform's version now" }) currentVersion: number | null;
@@ -41,7 +44,8 @@ class StatusImportProblem {
 @ObjectType({ description: "What a status spreadsheet did, or would do" })
 class StatusImportResult {
   @Field() dryRun: boolean;
-  @Field({ description: "True when every change was recorded (one transaction); false with any problem or in a dry run: nothing was written" }) applied: boolean;
+  @Field({ description: "True when every change was recorded (one transaction); false with any problem or in a dry run: nothing was written" })
+  applied: boolean;
   @Field(() => Int, { description: "Rows that change a status" }) changed: number;
   @Field(() => Int, { description: "Rows already recorded, skipped" }) alreadyRecorded: number;
   @Field(() => Int, { description: "Rows that ask for no change (the change columns left empty, as the pre-filled sheet comes), skipped" }) unchanged: number;
@@ -61,10 +65,12 @@ export class StatusBatchResolver {
     @Arg("dryRun", () => Boolean, { defaultValue: false }) dryRun: boolean,
     @Ctx() ctx: Context,
     @Arg("file", () => String, { nullable: true, description: "The spreadsheet file's bytes, base64" }) file?: string | null,
-    @Arg("expectedHash", () => String, { nullable: true, description: "The contentHash of the preview: a different content gets CONFLICT and nothing is done" }) expectedHash?: string | null,
+    @Arg("expectedHash", () => String, { nullable: true, description: "The contentHash of the preview: a different content gets CONFLICT and nothing is done" })
+    expectedHash?: string | null,
   ): Promise<StatusImportResult> {
     const viewer = await requireViewer(ctx.auth);
-    if ((csv == null) === (file == null)) throw new AppError(ErrorCode.BAD_USER_INPUT, "give the spreadsheet as csv (text) or as file (base64), one of the two");
+    if ((csv == null) === (file == null))
+      throw new AppError(ErrorCode.BAD_USER_INPUT, "give the spreadsheet as csv (text) or as file (base64), one of the two");
     const opts = { dryRun, expectedHash };
     if (csv != null) return (await ctx.services.statusBatch.importCsv(viewer, csv, opts)) as StatusImportResult;
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(file!)) throw new AppError(ErrorCode.BAD_USER_INPUT, "file must be the file's bytes in base64", { field: "file" });

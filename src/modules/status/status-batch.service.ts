@@ -165,8 +165,16 @@ export class StatusBatchService {
     const problems: BatchProblem[] = [];
     const { rows: parsed, unchanged } = await this.parseRows(viewer, records, problems);
     const rows: BatchRow[] = parsed.map((p) => ({
-      row: p.row, platformId: p.input.id || p.cells.id, status: p.input.status ?? null, outcome: "INVALID", from: null, version: null, eventId: null,
-      note: p.input.note ?? null, sourceTitle: p.input.source?.title || null, effectiveDate: p.cells.effectiveDate || null,
+      row: p.row,
+      platformId: p.input.id || p.cells.id,
+      status: p.input.status ?? null,
+      outcome: "INVALID",
+      from: null,
+      version: null,
+      eventId: null,
+      note: p.input.note ?? null,
+      sourceTitle: p.input.source?.title || null,
+      effectiveDate: p.cells.effectiveDate || null,
     }));
     // Events this load writes: never cited unless the load is kept
     const written = new Set<string>();
@@ -174,8 +182,19 @@ export class StatusBatchService {
     if (checkable.length) {
       try {
         await this.ds.transaction(async (m) => {
-          await lockInOrder(m, checkable.map((p) => p.input.id));
-          for (const p of checkable) await this.applyRow(m, viewer, p, rows.find((r) => r.row === p.row)!, problems, written);
+          await lockInOrder(
+            m,
+            checkable.map((p) => p.input.id),
+          );
+          for (const p of checkable)
+            await this.applyRow(
+              m,
+              viewer,
+              p,
+              rows.find((r) => r.row === p.row)!,
+              problems,
+              written,
+            );
           if (problems.length || dryRun) throw new RollBack();
         });
         markWrite();
@@ -264,7 +283,8 @@ export class StatusBatchService {
       const status = cells.status ? parseStatus(cells.status) : null;
       if (!cells.status) problem(row, "status", `status is required: one of ${statusWordList()}`);
       else if (!status) problem(row, "status", `"${cells.status}" is not a status; write one of ${statusWordList()}`);
-      if (!/^[1-9]\d{0,8}$/.test(cells.expectedVersion)) problem(row, "expectedVersion", "expectedVersion must be a whole number from 1 (the version you read)");
+      if (!/^[1-9]\d{0,8}$/.test(cells.expectedVersion))
+        problem(row, "expectedVersion", "expectedVersion must be a whole number from 1 (the version you read)");
       if (!cells.effectiveDate) problem(row, "effectiveDate", "effectiveDate is required (YYYY-MM-DD)");
       cells.effectiveDate = normaliseDate(cells.effectiveDate);
       cells.sourcePublishedAt = normaliseDate(cells.sourcePublishedAt);
@@ -316,7 +336,10 @@ export class StatusBatchService {
       if (fits.length === 1) r.input.id = fits[0].id;
       else if (fits.length > 1) {
         problems.push({
-          row: r.row, column: "id", code: ErrorCode.BAD_USER_INPUT, currentVersion: null,
+          row: r.row,
+          column: "id",
+          code: ErrorCode.BAD_USER_INPUT,
+          currentVersion: null,
           message: `"${name}" is the name of ${fits.length} platforms: ${fits.map((f) => `${f.id} (${f.nameHans})`).join(", ")}; write the id`,
         });
         r.complete = false;
@@ -367,9 +390,14 @@ export class StatusBatchService {
         refuse(err);
       }
     }
-    if (input.status && locked.status === input.status) refuse(new AppError(ErrorCode.BAD_USER_INPUT, `platform ${locked.id} is already ${locked.status}`, { field: "status" }));
+    if (input.status && locked.status === input.status)
+      refuse(new AppError(ErrorCode.BAD_USER_INPUT, `platform ${locked.id} is already ${locked.status}`, { field: "status" }));
     else if (input.status && !isAllowedTransition(locked.status, input.status)) {
-      refuse(new AppError(ErrorCode.BAD_USER_INPUT, `${locked.status} → ${input.status} is not a lifecycle step; an admin may record it as a correction`, { field: "status" }));
+      refuse(
+        new AppError(ErrorCode.BAD_USER_INPUT, `${locked.status} → ${input.status} is not a lifecycle step; an admin may record it as a correction`, {
+          field: "status",
+        }),
+      );
     }
     if (!p.complete || problems.length > before) return;
     try {
@@ -386,14 +414,24 @@ export class StatusBatchService {
 /** A preview's hash that is not the content's: the file changed since it was checked. */
 function checkHash(hash: string, expected: string | null | undefined): void {
   if (expected && expected !== hash) {
-    throw new AppError(ErrorCode.CONFLICT, "this is not the file that was previewed: check and preview it again before recording", { contentHash: hash, expectedHash: expected });
+    throw new AppError(ErrorCode.CONFLICT, "this is not the file that was previewed: check and preview it again before recording", {
+      contentHash: hash,
+      expectedHash: expected,
+    });
   }
 }
 
 /** The answer for a file that could not be read at all. */
 function refused(err: SheetReadError, dryRun: boolean, format: string, contentHash: string): BatchResult {
   return {
-    dryRun, applied: false, changed: 0, alreadyRecorded: 0, unchanged: 0, rows: [], format, contentHash,
+    dryRun,
+    applied: false,
+    changed: 0,
+    alreadyRecorded: 0,
+    unchanged: 0,
+    rows: [],
+    format,
+    contentHash,
     problems: [{ row: err.row, column: null, code: ErrorCode.BAD_USER_INPUT, message: err.message, currentVersion: null }],
   };
 }

@@ -43,18 +43,40 @@ export const STATUS_EVENT = new Table(StatusEvent);
 
 /** A status_event row as selected with `e.*, e.recorded_at::text AS at, e.effective_date::text AS effective_date, e.source_published_at::text AS source_published_at`. */
 export interface EventRow {
-  id: string; platform_id: string; from_status: PlatformStatus | null; to_status: PlatformStatus; effective_date: string;
-  recorded_at: Date; actor: string; note: string | null; source_title: string | null; source_url: string | null;
-  source_published_at: string | null; correction: boolean; token_id: string | null; at: string;
-  date_precision?: DatePrecision; source_publisher?: string | null;
+  id: string;
+  platform_id: string;
+  from_status: PlatformStatus | null;
+  to_status: PlatformStatus;
+  effective_date: string;
+  recorded_at: Date;
+  actor: string;
+  note: string | null;
+  source_title: string | null;
+  source_url: string | null;
+  source_published_at: string | null;
+  correction: boolean;
+  token_id: string | null;
+  at: string;
+  date_precision?: DatePrecision;
+  source_publisher?: string | null;
 }
 
 export function rowToEvent(r: EventRow): StatusEvent {
   return Object.assign(new StatusEvent(), {
-    id: String(r.id), platformId: r.platform_id, from: r.from_status, to: r.to_status, effectiveDate: r.effective_date,
-    recordedAt: r.recorded_at, actor: r.actor, note: r.note, sourceTitle: r.source_title, sourceUrl: r.source_url,
-    sourcePublishedAt: r.source_published_at, correction: r.correction, tokenId: r.token_id,
-    datePrecision: r.date_precision ?? DatePrecision.DAY, sourcePublisher: r.source_publisher ?? null,
+    id: String(r.id),
+    platformId: r.platform_id,
+    from: r.from_status,
+    to: r.to_status,
+    effectiveDate: r.effective_date,
+    recordedAt: r.recorded_at,
+    actor: r.actor,
+    note: r.note,
+    sourceTitle: r.source_title,
+    sourceUrl: r.source_url,
+    sourcePublishedAt: r.source_published_at,
+    correction: r.correction,
+    tokenId: r.token_id,
+    datePrecision: r.date_precision ?? DatePrecision.DAY,
+    sourcePublisher: r.source_publisher ?? null,
   });
 }
-

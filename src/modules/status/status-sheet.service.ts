@@ -26,7 +26,21 @@ import { inScope } from "./status.service";
 export const SHEET_COLUMNS = ["id", ...INFO_COLUMNS, "expectedVersion", ...CSV_COLUMNS.filter((c) => c !== "id" && c !== "expectedVersion")] as const;
 
 /** The status history's columns. */
-export const HISTORY_COLUMNS = ["eventId", "platformId", "nameHans", "actor", "recordedAt", "from", "to", "effectiveDate", "sourceTitle", "sourceUrl", "sourcePublishedAt", "note", "correction"] as const;
+export const HISTORY_COLUMNS = [
+  "eventId",
+  "platformId",
+  "nameHans",
+  "actor",
+  "recordedAt",
+  "from",
+  "to",
+  "effectiveDate",
+  "sourceTitle",
+  "sourceUrl",
+  "sourcePublishedAt",
+  "note",
+  "correction",
+] as const;
 
 /** The note above the CSV sheet's header (the .xlsx has it as a second sheet). */
 export const SHEET_NOTE =
@@ -62,7 +76,19 @@ export class StatusSheetService {
 
   private async sheetRows(viewer: Viewer): Promise<unknown[][]> {
     return (await this.platformsToChange(viewer)).map((p) => [
-      p.id, p.nameHans, p.nameEn, p.district ?? "", p.kind, `${STATUS_WORDS[p.status].hans} ${p.status}`, p.version, "", "", "", "", "", "",
+      p.id,
+      p.nameHans,
+      p.nameEn,
+      p.district ?? "",
+      p.kind,
+      `${STATUS_WORDS[p.status].hans} ${p.status}`,
+      p.version,
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
     ]);
   }
 
@@ -75,7 +101,12 @@ export class StatusSheetService {
   async sheetXlsx(viewer: Viewer): Promise<Buffer> {
     const next = new Map(allowedTransitions().map((t) => [t.from, t.to]));
     return toXlsx([
-      { name: SHEET_NAME, header: SHEET_COLUMNS.map(columnLabel), rows: await this.sheetRows(viewer), widths: [40, 30, 40, 10, 18, 24, 10, 20, 14, 30, 30, 30, 14] },
+      {
+        name: SHEET_NAME,
+        header: SHEET_COLUMNS.map(columnLabel),
+        rows: await this.sheetRows(viewer),
+        widths: [40, 30, 40, 10, 18, 24, 10, 20, 14, 30, 30, 30, 14],
+      },
       {
         name: "状态词 statuses",
         header: ["status", "简体", "繁體", "English", "可改为 may become (lifecycle)"],
@@ -92,8 +123,21 @@ export class StatusSheetService {
          e.source_published_at::text AS source_published_at, e.note, e.correction
        FROM status_event e JOIN platform p ON p.id = e.platform_id ORDER BY e.recorded_at, e.id`,
     );
-    return rows.map((r) => [String(r.id), r.platform_id, r.name_hans, r.actor, r.recorded_at, r.from_status, r.to_status, r.effective_date,
-      r.source_title, r.source_url, r.source_published_at, r.note, r.correction ? "correction" : ""]);
+    return rows.map((r) => [
+      String(r.id),
+      r.platform_id,
+      r.name_hans,
+      r.actor,
+      r.recorded_at,
+      r.from_status,
+      r.to_status,
+      r.effective_date,
+      r.source_title,
+      r.source_url,
+      r.source_published_at,
+      r.note,
+      r.correction ? "correction" : "",
+    ]);
   }
 
   /** Every status change, oldest first, as CSV. */
@@ -103,6 +147,8 @@ export class StatusSheetService {
 
   /** Every status change, oldest first, as .xlsx. */
   async historyXlsx(): Promise<Buffer> {
-    return toXlsx([{ name: "status history", header: HISTORY_COLUMNS, rows: await this.historyRows(), widths: [8, 40, 30, 20, 21, 20, 20, 12, 40, 40, 12, 40, 10] }]);
+    return toXlsx([
+      { name: "status history", header: HISTORY_COLUMNS, rows: await this.historyRows(), widths: [8, 40, 30, 20, 21, 20, 20, 12, 40, 40, 12, 40, 10] },
+    ]);
   }
 }

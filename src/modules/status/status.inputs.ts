@@ -22,14 +22,17 @@ export function garbledAt(text: unknown): string | null {
 
 /** Refuses text holding U+FFFD or a control character (see garbledAt). */
 export function IsCleanText(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy({
-    name: "isCleanText",
-    validator: {
-      validate: (value) => garbledAt(value) === null,
-      defaultMessage: (a) =>
-        `${a?.property} holds ${garbledAt(a?.value)} (a replacement or control character): the text was probably read with the wrong encoding; save the file as UTF-8 or .xlsx, or retype it`,
+  return ValidateBy(
+    {
+      name: "isCleanText",
+      validator: {
+        validate: (value) => garbledAt(value) === null,
+        defaultMessage: (a) =>
+          `${a?.property} holds ${garbledAt(a?.value)} (a replacement or control character): the text was probably read with the wrong encoding; save the file as UTF-8 or .xlsx, or retype it`,
+      },
     },
-  }, options);
+    options,
+  );
 }
 
 @InputType({ description: "The document a change rests on" })

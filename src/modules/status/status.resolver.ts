@@ -109,4 +109,3 @@ async function* changesFor(ctx: Context, filter: PlatformFilter | null): AsyncGe
     await notices.return?.();
   }
 }
-

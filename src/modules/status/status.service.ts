@@ -17,7 +17,6 @@ import { markWrite, type Queryable } from "../../db/reader";
 import { rowToEvent, STATUS_EVENT, type EventRow, type StatusEvent } from "./status-event.entity";
 import type { UpdatePlatformStatusInput } from "./status.inputs";
 
-
 /** Today in Guangzhou (UTC+8, no daylight saving): the latest effective date allowed. */
 export function todayInGuangzhou(now = new Date()): string {
   return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
@@ -55,7 +54,9 @@ export async function lockPlatform(m: EntityManager, id: string): Promise<Locked
 export function checkVersion(p: { id: string; version: number }, expected: number): void {
   if (p.version !== expected) {
     throw new AppError(ErrorCode.CONFLICT, `platform ${p.id} is at version ${p.version}, not ${expected}: read it again`, {
-      id: p.id, currentVersion: p.version, expectedVersion: expected,
+      id: p.id,
+      currentVersion: p.version,
+      expectedVersion: expected,
     });
   }
 }
@@ -96,24 +97,41 @@ export async function applyStatusChange(
   if (p.status === input.status) throw badInput(`platform ${p.id} is already ${p.status}`, { field: "status" });
   if (!input.correction && !isAllowedTransition(p.status, input.status)) {
     throw badInput(`${p.status} → ${input.status} is not a lifecycle step; an admin may record it as a correction`, {
-      field: "status", from: p.status, to: input.status,
+      field: "status",
+      from: p.status,
+      to: input.status,
     });
   }
   // A platform's status is its latest event by effective date: a change dated before that event could not be the status.
   const latest = p.latestEffective;
   if (latest && input.effectiveDate < latest) {
-    throw badInput(`platform ${p.id}'s latest status event took effect on ${latest}; a change cannot take effect before it`, { field: "effectiveDate", latest });
+    throw badInput(`platform ${p.id}'s latest status event took effect on ${latest}; a change cannot take effect before it`, {
+      field: "effectiveDate",
+      latest,
+    });
   }
   // TypeORM answers an UPDATE as [rows, rowCount]
   const [[updated]]: [Array<{ version: number }>, number] = await m.query(
     `UPDATE platform SET ${col.status} = $2, ${col.version} = ${col.version} + 1, ${col.updatedAt} = now() WHERE id = $1 RETURNING ${col.version} AS version`,
     [p.id, input.status],
   );
-  const event = (await STATUS_EVENT.insert(m, {
-    platformId: p.id, from: p.status, to: input.status, effectiveDate: input.effectiveDate, actor: viewer.name, note: input.note ?? null,
-    sourceTitle: input.source?.title ?? null, sourceUrl: input.source?.url ?? null, sourcePublishedAt: input.source?.publishedAt ?? null,
-    correction: input.correction, tokenId: viewer.tokenId,
-  }, ["id"]))!;
+  const event = (await STATUS_EVENT.insert(
+    m,
+    {
+      platformId: p.id,
+      from: p.status,
+      to: input.status,
+      effectiveDate: input.effectiveDate,
+      actor: viewer.name,
+      note: input.note ?? null,
+      sourceTitle: input.source?.title ?? null,
+      sourceUrl: input.source?.url ?? null,
+      sourcePublishedAt: input.source?.publishedAt ?? null,
+      correction: input.correction,
+      tokenId: viewer.tokenId,
+    },
+    ["id"],
+  ))!;
   // Delivered to listeners when (and only if) the transaction commits.
   await m.query(`SELECT pg_notify($1, $2)`, [STATUS_CHANNEL, JSON.stringify({ eventId: String(event.id), platformId: p.id })]);
   return { platformId: p.id, eventId: String(event.id), version: updated.version };
@@ -167,7 +185,10 @@ export class StatusService {
   }
 
   async eventById(id: string): Promise<StatusEvent | null> {
-    const rows: EventRow[] = await this.reader.query(`SELECT e.*, e.recorded_at::text AS at, e.effective_date::text AS effective_date, e.source_published_at::text AS source_published_at FROM status_event e WHERE e.id = $1`, [id]);
+    const rows: EventRow[] = await this.reader.query(
+      `SELECT e.*, e.recorded_at::text AS at, e.effective_date::text AS effective_date, e.source_published_at::text AS source_published_at FROM status_event e WHERE e.id = $1`,
+      [id],
+    );
     return rows[0] ? rowToEvent(rows[0]) : null;
   }
 
@@ -194,4 +215,3 @@ export class StatusService {
     };
   }
 }
-

@@ -23,11 +23,17 @@ const num = (n: number) => (Number.isInteger(n) ? n.toLocaleString("en-US") : St
 /** The report's Markdown (without the markers), from what the registry holds. */
 export async function planReport(q: Queryable): Promise<string> {
   const platforms = new PlatformService(q);
-  const dates: Array<[string, string | null]> = [[`${PLAN_DATE} (plan issued)`, PLAN_DATE], [`${PLAN_END} (plan's end)`, PLAN_END], ["now", todayInGuangzhou()]];
-  const byDate = await Promise.all(dates.map(async ([, d]) => {
-    const f = await platforms.facets(compileFilter(null, null, d));
-    return new Map(f.status.map((x) => [x.value, x.count]));
-  }));
+  const dates: Array<[string, string | null]> = [
+    [`${PLAN_DATE} (plan issued)`, PLAN_DATE],
+    [`${PLAN_END} (plan's end)`, PLAN_END],
+    ["now", todayInGuangzhou()],
+  ];
+  const byDate = await Promise.all(
+    dates.map(async ([, d]) => {
+      const f = await platforms.facets(compileFilter(null, null, d));
+      return new Map(f.status.map((x) => [x.value, x.count]));
+    }),
+  );
   const lines: string[] = [];
   const total = (m: Map<string | null, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   lines.push(
@@ -66,13 +72,15 @@ export async function planReport(q: Queryable): Promise<string> {
 
 /** The README with its report block replaced; throws when the markers are missing. */
 export function withReport(readme: string, report: string): string {
-  const a = readme.indexOf(REPORT_START), b = readme.indexOf(REPORT_END);
+  const a = readme.indexOf(REPORT_START),
+    b = readme.indexOf(REPORT_END);
   if (a < 0 || b < a) throw new Error(`README.md has no report block (${REPORT_START} … ${REPORT_END})`);
   return `${readme.slice(0, a + REPORT_START.length)}\n${report}${readme.slice(b)}`;
 }
 
 /** The report block of a README, or null. */
 export function reportIn(readme: string): string | null {
-  const a = readme.indexOf(REPORT_START), b = readme.indexOf(REPORT_END);
+  const a = readme.indexOf(REPORT_START),
+    b = readme.indexOf(REPORT_END);
   return a < 0 || b < a ? null : readme.slice(a + REPORT_START.length + 1, b);
 }

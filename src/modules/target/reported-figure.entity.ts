@@ -39,5 +39,6 @@ export enum PlanProgress {
 }
 registerEnumType(PlanProgress, {
   name: "PlanProgress",
-  description: "MET: the figure published for the target's year reaches the plan's (valueMin); BEHIND: it does not; NO_PUBLIC_FIGURE: the registry holds no published figure for that year",
+  description:
+    "MET: the figure published for the target's year reaches the plan's (valueMin); BEHIND: it does not; NO_PUBLIC_FIGURE: the registry holds no published figure for that year",
 });

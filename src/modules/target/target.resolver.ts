@@ -9,7 +9,9 @@ const AS_OF = "A date (YYYY-MM-DD): count the registry's platforms with their st
 
 @Resolver(() => Target)
 export class TargetResolver {
-  @Query(() => [Target], { description: "The plan's numeric targets, each with the figures the city published and the registry's own count where a rule exists" })
+  @Query(() => [Target], {
+    description: "The plan's numeric targets, each with the figures the city published and the registry's own count where a rule exists",
+  })
   targets(
     @Arg("year", () => Int, { nullable: true }) year: number | null,
     @Arg("asOf", () => GraphQLDate, { nullable: true, description: AS_OF }) asOf: Date | null,

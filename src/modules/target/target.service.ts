@@ -6,8 +6,15 @@ import { PlanProgress, ReportedFigure } from "./reported-figure.entity";
 
 /** A reported_figure row as json_build_object writes it below. */
 interface FigureJson {
-  year: number; value: number; unit: string; note: string | null; comparable: boolean;
-  title: string; publisher: string; publishedAt: string; url: string | null;
+  year: number;
+  value: number;
+  unit: string;
+  note: string | null;
+  comparable: boolean;
+  title: string;
+  publisher: string;
+  publishedAt: string;
+  url: string | null;
 }
 
 /**
@@ -55,15 +62,36 @@ export class TargetService {
       asOf === null ? params : [...params, asOf],
     );
     return rows.map((r) => {
-      const reported = (r.reported as FigureJson[]).map((f) => Object.assign(new ReportedFigure(), {
-        year: f.year, value: f.value, unit: f.unit, note: f.note, comparable: f.comparable,
-        source: { title: f.title, publisher: f.publisher, publishedAt: f.publishedAt, url: f.url },
-      }));
+      const reported = (r.reported as FigureJson[]).map((f) =>
+        Object.assign(new ReportedFigure(), {
+          year: f.year,
+          value: f.value,
+          unit: f.unit,
+          note: f.note,
+          comparable: f.comparable,
+          source: { title: f.title, publisher: f.publisher, publishedAt: f.publishedAt, url: f.url },
+        }),
+      );
       const t = Object.assign(new Target(), {
-        id: r.id, section: r.section, metricHant: r.metric_hant, metricHans: r.metric_hans, metricEn: r.metric_en, unit: r.unit,
-        year: r.year, scope: r.scope, valueMin: r.value_min, valueMax: r.value_max, comparator: r.comparator, excerpt: r.excerpt,
-        offset: r.offset, mentions: r.mentions, formerIds: r.former_ids, countRule: r.count_rule, note: r.note,
-        registryCount: r.registry_count, reported,
+        id: r.id,
+        section: r.section,
+        metricHant: r.metric_hant,
+        metricHans: r.metric_hans,
+        metricEn: r.metric_en,
+        unit: r.unit,
+        year: r.year,
+        scope: r.scope,
+        valueMin: r.value_min,
+        valueMax: r.value_max,
+        comparator: r.comparator,
+        excerpt: r.excerpt,
+        offset: r.offset,
+        mentions: r.mentions,
+        formerIds: r.former_ids,
+        countRule: r.count_rule,
+        note: r.note,
+        registryCount: r.registry_count,
+        reported,
       });
       t.progress = progressOf(t, reported);
       return t;

@@ -11,8 +11,17 @@ import type { DataSource } from "typeorm";
 import { isAllowedTransition } from "../status/lifecycle";
 import { STATUS_EVENT } from "../status/status-event.entity";
 import {
-  validateSeedData, writeFigures, writeNames, writeReference, writeTargets,
-  type SeedAgency, type SeedDistrict, type SeedDomain, type SeedFigure, type SeedName, type SeedTarget,
+  validateSeedData,
+  writeFigures,
+  writeNames,
+  writeReference,
+  writeTargets,
+  type SeedAgency,
+  type SeedDistrict,
+  type SeedDomain,
+  type SeedFigure,
+  type SeedName,
+  type SeedTarget,
 } from "../dataset/dataset";
 import { PlatformStatus } from "../platform/platform.enums";
 import { readPlatformRecords, upsertPlatform, type StoredPlatform } from "../platform/platform.store";
@@ -51,9 +60,43 @@ export function manifestOf(d: Partial<Pick<Dump, DumpSection>>, version = DUMP_V
 }
 
 /** A row that cites a source, its date as text (pub). */
-interface SourcedRow { source_title: string; source_publisher: string; pub: string; source_url: string | null }
-interface FigureRow extends SourcedRow { target_id: string; year: number; value: number; unit: string; note: string | null; comparable: boolean }
-interface NameRow extends SourcedRow { platform_id: string; name: string; script: string; eff: string; date_precision: string }
+interface SourcedRow {
+  source_title: string;
+  source_publisher: string;
+  pub: string;
+  source_url: string | null;
+}
+interface FigureRow extends SourcedRow {
+  target_id: string;
+  year: number;
+  value: number;
+  unit: string;
+  note: string | null;
+  comparable: boolean;
+}
+interface EventDumpRow {
+  eid: string;
+  platform_id: string;
+  from_status: string | null;
+  to_status: string;
+  eff: string;
+  rec: string;
+  actor: string;
+  note: string | null;
+  source_title: string | null;
+  source_url: string | null;
+  pub: string | null;
+  source_publisher: string | null;
+  correction: boolean;
+  date_precision: string;
+}
+interface NameRow extends SourcedRow {
+  platform_id: string;
+  name: string;
+  script: string;
+  eff: string;
+  date_precision: string;
+}
 
 /** A platform with everything it had: its status, version and timestamps included. */
 export type DumpPlatform = StoredPlatform;
@@ -99,47 +142,102 @@ export async function exportDump(ds: DataSource, onProgress: (table: string, n: 
     const [{ name: schema }] = await m.query(`SELECT name FROM typeorm_migrations ORDER BY id DESC LIMIT 1`);
     // rows become entities through each table's column definitions (src/db/table.ts), then the seed format's key order
     const districts = (await m.query(`SELECT * FROM district ORDER BY code`)).map(rowToDistrict).map((d: District) => ({
-      code: d.code, nameHant: d.nameHant, nameHans: d.nameHans, nameEn: d.nameEn, centroid: { lng: d.centroidLng, lat: d.centroidLat },
+      code: d.code,
+      nameHant: d.nameHant,
+      nameHans: d.nameHans,
+      nameEn: d.nameEn,
+      centroid: { lng: d.centroidLng, lat: d.centroidLat },
     }));
     onProgress("districts", districts.length);
     const agencies = (await m.query(`SELECT * FROM agency ORDER BY id`)).map(rowToAgency).map((a: Agency) => ({
-      id: a.id, nameHant: a.nameHant, nameHans: a.nameHans, nameEn: a.nameEn, abbreviations: a.abbreviations, level: a.level, note: a.note,
+      id: a.id,
+      nameHant: a.nameHant,
+      nameHans: a.nameHans,
+      nameEn: a.nameEn,
+      abbreviations: a.abbreviations,
+      level: a.level,
+      note: a.note,
     }));
     onProgress("agencies", agencies.length);
     const domains = (await m.query(`SELECT * FROM domain ORDER BY id`)).map(rowToDomain).map((d: Domain) => ({
-      id: d.id, parentId: d.parentId, alsoIn: d.alsoIn, nameHant: d.nameHant, nameHans: d.nameHans, nameEn: d.nameEn,
-      isGroup: d.isGroup, mentions: d.mentions, note: d.note,
+      id: d.id,
+      parentId: d.parentId,
+      alsoIn: d.alsoIn,
+      nameHant: d.nameHant,
+      nameHans: d.nameHans,
+      nameEn: d.nameEn,
+      isGroup: d.isGroup,
+      mentions: d.mentions,
+      note: d.note,
     }));
     onProgress("domains", domains.length);
-    const targets = (await m.query(`SELECT * FROM target ORDER BY id`)).map((r: Record<string, unknown>) => TARGET_TABLE.fromRow(r)).map((t: Target) => ({
-      id: t.id, section: t.section, metricHant: t.metricHant, metricHans: t.metricHans, metricEn: t.metricEn, unit: t.unit,
-      year: t.year, scope: t.scope, valueMin: t.valueMin, valueMax: t.valueMax, comparator: t.comparator, excerpt: t.excerpt,
-      offset: t.offset, mentions: t.mentions, formerIds: t.formerIds, countRule: t.countRule, note: t.note,
-    }));
+    const targets = (await m.query(`SELECT * FROM target ORDER BY id`))
+      .map((r: Record<string, unknown>) => TARGET_TABLE.fromRow(r))
+      .map((t: Target) => ({
+        id: t.id,
+        section: t.section,
+        metricHant: t.metricHant,
+        metricHans: t.metricHans,
+        metricEn: t.metricEn,
+        unit: t.unit,
+        year: t.year,
+        scope: t.scope,
+        valueMin: t.valueMin,
+        valueMax: t.valueMax,
+        comparator: t.comparator,
+        excerpt: t.excerpt,
+        offset: t.offset,
+        mentions: t.mentions,
+        formerIds: t.formerIds,
+        countRule: t.countRule,
+        note: t.note,
+      }));
     onProgress("targets", targets.length);
     const platforms: DumpPlatform[] = await readPlatformRecords(m);
     onProgress("platforms", platforms.length);
-    const statusEvents: DumpEvent[] = (await m.query(
-      `SELECT e.*, e.id::text AS eid, e.effective_date::text AS eff, e.source_published_at::text AS pub, ${UTC("e.recorded_at")} AS rec
+    const statusEvents: DumpEvent[] = (
+      await m.query(
+        `SELECT e.*, e.id::text AS eid, e.effective_date::text AS eff, e.source_published_at::text AS pub, ${UTC("e.recorded_at")} AS rec
        FROM status_event e ORDER BY e.id`,
-    )).map((r: any) => ({ // eslint-disable-line @typescript-eslint/no-explicit-any -- a raw SQL row
-      id: r.eid, platformId: r.platform_id, from: r.from_status, to: r.to_status, effectiveDate: r.eff, recordedAt: r.rec,
-      actor: r.actor, note: r.note,
+      )
+    ).map((r: EventDumpRow) => ({
+      id: r.eid,
+      platformId: r.platform_id,
+      from: r.from_status,
+      to: r.to_status,
+      effectiveDate: r.eff,
+      recordedAt: r.rec,
+      actor: r.actor,
+      note: r.note,
       source: r.source_title ? { title: r.source_title, url: r.source_url, publishedAt: r.pub, publisher: r.source_publisher } : null,
-      correction: r.correction, datePrecision: r.date_precision,
+      correction: r.correction,
+      datePrecision: r.date_precision,
     }));
     onProgress("status events", statusEvents.length);
     const src = (r: SourcedRow) => ({ title: r.source_title, publisher: r.source_publisher, publishedAt: r.pub, url: r.source_url });
-    const reportedFigures: SeedFigure[] = (await m.query(
-      `SELECT f.*, f.source_published_at::text AS pub FROM reported_figure f ORDER BY f.target_id, f.year, f.source_title`,
-    )).map((r: FigureRow) => ({
-      target: r.target_id, year: r.year, value: r.value, unit: r.unit, note: r.note, comparable: r.comparable, source: src(r),
+    const reportedFigures: SeedFigure[] = (
+      await m.query(`SELECT f.*, f.source_published_at::text AS pub FROM reported_figure f ORDER BY f.target_id, f.year, f.source_title`)
+    ).map((r: FigureRow) => ({
+      target: r.target_id,
+      year: r.year,
+      value: r.value,
+      unit: r.unit,
+      note: r.note,
+      comparable: r.comparable,
+      source: src(r),
     }));
     onProgress("reported figures", reportedFigures.length);
-    const laterNames: SeedName[] = (await m.query(
-      `SELECT n.*, n.effective_date::text AS eff, n.source_published_at::text AS pub FROM platform_name n ORDER BY n.platform_id, n.effective_date, n.name`,
-    )).map((r: NameRow) => ({
-      platform: r.platform_id, name: r.name, script: r.script, effectiveDate: r.eff, datePrecision: r.date_precision, source: src(r),
+    const laterNames: SeedName[] = (
+      await m.query(
+        `SELECT n.*, n.effective_date::text AS eff, n.source_published_at::text AS pub FROM platform_name n ORDER BY n.platform_id, n.effective_date, n.name`,
+      )
+    ).map((r: NameRow) => ({
+      platform: r.platform_id,
+      name: r.name,
+      script: r.script,
+      effectiveDate: r.eff,
+      datePrecision: r.date_precision,
+      source: src(r),
     }));
     onProgress("later names", laterNames.length);
     const sections = { districts, agencies, domains, targets, platforms, statusEvents, reportedFigures, laterNames };
@@ -156,7 +254,8 @@ export function validateDump(d: unknown): string[] {
   const dump = d as Dump;
   if (!dump || typeof dump !== "object") return ["the file is not a JSON object"];
   if (dump.format !== DUMP_FORMAT) return [`format must be "${DUMP_FORMAT}"`];
-  if (![1, 2, DUMP_VERSION].includes(dump.formatVersion)) return [`formatVersion ${dump.formatVersion} is not supported (this build reads 1 to ${DUMP_VERSION})`];
+  if (![1, 2, DUMP_VERSION].includes(dump.formatVersion))
+    return [`formatVersion ${dump.formatVersion} is not supported (this build reads 1 to ${DUMP_VERSION})`];
   for (const key of sectionsOf(dump.formatVersion)) {
     if (!Array.isArray(dump[key])) return [`${key} must be a list`];
   }
@@ -165,8 +264,14 @@ export function validateDump(d: unknown): string[] {
   const problems = validateSeedData(
     {
       source: planText(),
-      districts: dump.districts, agencies: dump.agencies, domains: dump.domains, targets: dump.targets,
-      events: [], names: dump.laterNames ?? [], searched: [], figures: dump.reportedFigures ?? [],
+      districts: dump.districts,
+      agencies: dump.agencies,
+      domains: dump.domains,
+      targets: dump.targets,
+      events: [],
+      names: dump.laterNames ?? [],
+      searched: [],
+      figures: dump.reportedFigures ?? [],
       // a dump carries the centroid a DISTRICT location stands for; the seed rules want it implied
       platforms: dump.platforms.map((x) => ({
         ...x,
@@ -185,7 +290,11 @@ export function validateDump(d: unknown): string[] {
   dump.platforms.forEach((x, i) => {
     const who = `platforms[${i}] (id ${x.id})`;
     if (!Number.isInteger(x.version) || x.version < 1) p.push(`${who}: version must be a positive integer`);
-    for (const [k, v] of [["createdAt", x.createdAt], ["updatedAt", x.updatedAt]] as const) if (!ISO_TS.test(v ?? "")) p.push(`${who}: ${k} must be a UTC timestamp`);
+    for (const [k, v] of [
+      ["createdAt", x.createdAt],
+      ["updatedAt", x.updatedAt],
+    ] as const)
+      if (!ISO_TS.test(v ?? "")) p.push(`${who}: ${k} must be a UTC timestamp`);
     if (x.archivedAt !== null && !ISO_TS.test(x.archivedAt ?? "")) p.push(`${who}: archivedAt must be a UTC timestamp or null`);
   });
   const statuses = Object.values(PlatformStatus) as string[];
@@ -217,7 +326,9 @@ function manifestProblems(dump: Dump): string[] {
   for (const k of sectionsOf(dump.formatVersion)) {
     const said = m[k];
     if (!said || said.count !== now[k]!.count || said.sha256 !== now[k]!.sha256) {
-      p.push(`manifest: ${k} has ${now[k]!.count} records with SHA-256 ${now[k]!.sha256}, but the manifest says ${said ? `${said.count} with ${said.sha256}` : "nothing"}: the file was changed after export`);
+      p.push(
+        `manifest: ${k} has ${now[k]!.count} records with SHA-256 ${now[k]!.sha256}, but the manifest says ${said ? `${said.count} with ${said.sha256}` : "nothing"}: the file was changed after export`,
+      );
     }
   }
   return p;
@@ -242,11 +353,14 @@ function historyProblems(dump: Dump): string[] {
     const who = `platforms[${i}] (id ${x.id})`;
     const events = byPlatform.get(x.id) ?? [];
     if (!events.length) return void p.push(`${who}: has no status history; its first event is missing`);
-    if (events[0].from !== null) p.push(`${ev(events[0])}: the history of ${x.id} starts by moving it from ${events[0].from}: the event that created it is missing`);
+    if (events[0].from !== null)
+      p.push(`${ev(events[0])}: the history of ${x.id} starts by moving it from ${events[0].from}: the event that created it is missing`);
     events.forEach((e, j) => {
       const before = events[j - 1];
       if (before && e.from !== before.to) {
-        p.push(`${ev(e)}: moves ${x.id} from ${e.from}, but the event before it (id ${before.id}) left it ${before.to}: an event between them is missing or altered`);
+        p.push(
+          `${ev(e)}: moves ${x.id} from ${e.from}, but the event before it (id ${before.id}) left it ${before.to}: an event between them is missing or altered`,
+        );
       }
       if (e.from !== null && !e.correction && !isAllowedTransition(e.from as PlatformStatus, e.to as PlatformStatus)) {
         p.push(`${ev(e)}: ${e.from} → ${e.to} is not a lifecycle step and is not marked as a correction`);
@@ -272,7 +386,11 @@ export class DumpValidationError extends Error {
  * Validates the whole dump, then writes it in one transaction: upserts by id, touching a row only
  * when it differs, so importing the same dump twice changes nothing. Returns rows written per table.
  */
-export async function importDump(ds: DataSource, dump: Dump, onProgress: (table: string, n: number) => void = () => undefined): Promise<Record<string, number>> {
+export async function importDump(
+  ds: DataSource,
+  dump: Dump,
+  onProgress: (table: string, n: number) => void = () => undefined,
+): Promise<Record<string, number>> {
   const problems = validateDump(dump);
   if (problems.length) throw new DumpValidationError(problems);
   return ds.transaction(async (m) => {
@@ -294,11 +412,42 @@ export async function importDump(ds: DataSource, dump: Dump, onProgress: (table:
     onProgress("platforms", done);
     add(await writeTargets(m, dump));
     for (const e of dump.statusEvents) {
-      const row = await STATUS_EVENT.upsert(m, {
-        id: e.id, platformId: e.platformId, from: e.from, to: e.to, effectiveDate: e.effectiveDate, recordedAt: e.recordedAt, actor: e.actor,
-        note: e.note, sourceTitle: e.source?.title ?? null, sourceUrl: e.source?.url ?? null, sourcePublishedAt: e.source?.publishedAt ?? null,
-        correction: e.correction, sourcePublisher: e.source?.publisher ?? null, datePrecision: e.datePrecision ?? "DAY",
-      }, { insertOnly: ["platformId", "from", "to", "effectiveDate", "recordedAt", "actor", "note", "sourceTitle", "sourceUrl", "sourcePublishedAt", "correction", "sourcePublisher", "datePrecision"] });
+      const row = await STATUS_EVENT.upsert(
+        m,
+        {
+          id: e.id,
+          platformId: e.platformId,
+          from: e.from,
+          to: e.to,
+          effectiveDate: e.effectiveDate,
+          recordedAt: e.recordedAt,
+          actor: e.actor,
+          note: e.note,
+          sourceTitle: e.source?.title ?? null,
+          sourceUrl: e.source?.url ?? null,
+          sourcePublishedAt: e.source?.publishedAt ?? null,
+          correction: e.correction,
+          sourcePublisher: e.source?.publisher ?? null,
+          datePrecision: e.datePrecision ?? "DAY",
+        },
+        {
+          insertOnly: [
+            "platformId",
+            "from",
+            "to",
+            "effectiveDate",
+            "recordedAt",
+            "actor",
+            "note",
+            "sourceTitle",
+            "sourceUrl",
+            "sourcePublishedAt",
+            "correction",
+            "sourcePublisher",
+            "datePrecision",
+          ],
+        },
+      );
       written.status_event = (written.status_event ?? 0) + (row ? 1 : 0);
     }
     onProgress("status events", dump.statusEvents.length);
@@ -315,28 +464,87 @@ export async function importDump(ds: DataSource, dump: Dump, onProgress: (table:
  * src/csv.ts: a byte-order mark first, formula-like cells neutralised (the dump keeps them verbatim).
  */
 export function platformsCsv(dump: Dump): string {
-  const header = ["id", "nameHans", "nameHant", "nameEn", "aliases", "kind", "level", "status", "district", "zone", "overseasCity", "overseasCountry",
-    "lng", "lat", "precision", "domains", "agencies", "version", "archivedAt", "updatedAt", "firstMentionSection", "firstMentionExcerpt"];
-  const rows = dump.platforms.map((x) => [x.id, x.nameHans, x.nameHant, x.nameEn, x.aliases, x.kind, x.level, x.status, x.district, x.zone,
-    x.overseas?.city, x.overseas?.country, x.location?.lng, x.location?.lat, x.location?.precision, x.domains, x.agencies, x.version,
-    x.archivedAt, x.updatedAt, x.mentions[0]?.section, x.mentions[0]?.excerpt]);
+  const header = [
+    "id",
+    "nameHans",
+    "nameHant",
+    "nameEn",
+    "aliases",
+    "kind",
+    "level",
+    "status",
+    "district",
+    "zone",
+    "overseasCity",
+    "overseasCountry",
+    "lng",
+    "lat",
+    "precision",
+    "domains",
+    "agencies",
+    "version",
+    "archivedAt",
+    "updatedAt",
+    "firstMentionSection",
+    "firstMentionExcerpt",
+  ];
+  const rows = dump.platforms.map((x) => [
+    x.id,
+    x.nameHans,
+    x.nameHant,
+    x.nameEn,
+    x.aliases,
+    x.kind,
+    x.level,
+    x.status,
+    x.district,
+    x.zone,
+    x.overseas?.city,
+    x.overseas?.country,
+    x.location?.lng,
+    x.location?.lat,
+    x.location?.precision,
+    x.domains,
+    x.agencies,
+    x.version,
+    x.archivedAt,
+    x.updatedAt,
+    x.mentions[0]?.section,
+    x.mentions[0]?.excerpt,
+  ]);
   return toCsv(header, rows);
 }
 
 /** Platforms as an RFC 7946 FeatureCollection (located ones; the rest counted). Export only. */
 export function platformsGeoJson(dump: Dump): string {
   const located = dump.platforms.filter((x) => x.location && x.location.lng !== undefined && x.location.lat !== undefined);
-  return JSON.stringify({
-    type: "FeatureCollection",
-    numberWithoutLocation: dump.platforms.length - located.length,
-    features: located.map((x) => ({
-      type: "Feature",
-      id: x.id,
-      geometry: { type: "Point", coordinates: [x.location!.lng, x.location!.lat] },
-      properties: {
-        nameHans: x.nameHans, nameHant: x.nameHant, nameEn: x.nameEn, kind: x.kind, level: x.level, status: x.status,
-        district: x.district, domains: x.domains, precision: x.location!.precision, locationNote: x.locationNote ?? null, version: x.version, updatedAt: x.updatedAt,
+  return (
+    JSON.stringify(
+      {
+        type: "FeatureCollection",
+        numberWithoutLocation: dump.platforms.length - located.length,
+        features: located.map((x) => ({
+          type: "Feature",
+          id: x.id,
+          geometry: { type: "Point", coordinates: [x.location!.lng, x.location!.lat] },
+          properties: {
+            nameHans: x.nameHans,
+            nameHant: x.nameHant,
+            nameEn: x.nameEn,
+            kind: x.kind,
+            level: x.level,
+            status: x.status,
+            district: x.district,
+            domains: x.domains,
+            precision: x.location!.precision,
+            locationNote: x.locationNote ?? null,
+            version: x.version,
+            updatedAt: x.updatedAt,
+          },
+        })),
       },
-    })),
-  }, null, 1) + "\n";
+      null,
+      1,
+    ) + "\n"
+  );
 }

@@ -40,11 +40,27 @@
     coordinatesShort: ["coordinates {crs}", "坐标系 {crs}", "座標系 {crs}"],
     groupsOfPlan: ["Groups of the plan", "计划中的分组", "計劃中的分組"],
     sectors: ["Sectors", "行业", "行業"],
-    tilesFailed: ["Basemap tiles could not be loaded, so the map has a plain background; markers and district centres are all shown.", "底图无法加载，地图改为纯色背景；平台标记和区中心照常显示。", "底圖無法加載，地圖改為純色背景；平台標記和區中心照常顯示。"],
+    tilesFailed: [
+      "Basemap tiles could not be loaded, so the map has a plain background; markers and district centres are all shown.",
+      "底图无法加载，地图改为纯色背景；平台标记和区中心照常显示。",
+      "底圖無法加載，地圖改為純色背景；平台標記和區中心照常顯示。",
+    ],
     retry: ["Retry", "重试", "重試"],
-    badTiles: ["The tiles parameter must be an http(s) URL template with {x}, {y} and {z}; showing no basemap.", "tiles 参数须为含 {x}、{y}、{z} 的 http(s) 网址模板；不显示底图。", "tiles 參數須為含 {x}、{y}、{z} 的 http(s) 網址模板；不顯示底圖。"],
-    badTileCrs: ["tileCrs must be WGS84 or GCJ02 (Baidu's BD-09 tiles use their own tiling); showing no basemap.", "tileCrs 须为 WGS84 或 GCJ02（百度 BD-09 瓦片另有切分方式）；不显示底图。", "tileCrs 須為 WGS84 或 GCJ02（百度 BD-09 瓦片另有切分方式）；不顯示底圖。"],
-    unknownBasemap: ["Unknown basemap \u201c{name}\u201d (osm, amap or none); using OpenStreetMap.", "未知底图“{name}”（可选 osm、amap、none）；改用 OpenStreetMap。", "未知底圖“{name}”（可選 osm、amap、none）；改用 OpenStreetMap。"],
+    badTiles: [
+      "The tiles parameter must be an http(s) URL template with {x}, {y} and {z}; showing no basemap.",
+      "tiles 参数须为含 {x}、{y}、{z} 的 http(s) 网址模板；不显示底图。",
+      "tiles 參數須為含 {x}、{y}、{z} 的 http(s) 網址模板；不顯示底圖。",
+    ],
+    badTileCrs: [
+      "tileCrs must be WGS84 or GCJ02 (Baidu's BD-09 tiles use their own tiling); showing no basemap.",
+      "tileCrs 须为 WGS84 或 GCJ02（百度 BD-09 瓦片另有切分方式）；不显示底图。",
+      "tileCrs 須為 WGS84 或 GCJ02（百度 BD-09 瓦片另有切分方式）；不顯示底圖。",
+    ],
+    unknownBasemap: [
+      "Unknown basemap \u201c{name}\u201d (osm, amap or none); using OpenStreetMap.",
+      "未知底图“{name}”（可选 osm、amap、none）；改用 OpenStreetMap。",
+      "未知底圖“{name}”（可選 osm、amap、none）；改用 OpenStreetMap。",
+    ],
     basemap: ["Basemap: {host}", "底图：{host}", "底圖：{host}"],
     loadFailed: ["Could not load the platforms: {reason}", "无法加载平台：{reason}", "無法加載平台：{reason}"],
     registryFailed: ["Could not load the registry: {reason}", "无法加载登记库：{reason}", "無法加載登記庫：{reason}"],
@@ -77,20 +93,46 @@
     registryNote: ["Registry note", "登记库备注", "登記庫備註"],
   };
   var PLURALS = {
-    onMap: { one: ["{n} platform on the map", "地图上有 {n} 个平台", "地圖上有 {n} 個平台"], other: ["{n} platforms on the map", "地图上有 {n} 个平台", "地圖上有 {n} 個平台"] },
-    noLocation: { one: ["{n} more matches but has no location", "另有 {n} 个平台符合条件但没有位置", "另有 {n} 個平台符合條件但沒有位置"], other: ["{n} more match but have no location", "另有 {n} 个平台符合条件但没有位置", "另有 {n} 個平台符合條件但沒有位置"] },
+    onMap: {
+      one: ["{n} platform on the map", "地图上有 {n} 个平台", "地圖上有 {n} 個平台"],
+      other: ["{n} platforms on the map", "地图上有 {n} 个平台", "地圖上有 {n} 個平台"],
+    },
+    noLocation: {
+      one: ["{n} more matches but has no location", "另有 {n} 个平台符合条件但没有位置", "另有 {n} 個平台符合條件但沒有位置"],
+      other: ["{n} more match but have no location", "另有 {n} 个平台符合条件但没有位置", "另有 {n} 個平台符合條件但沒有位置"],
+    },
   };
-  function word(key, vars) { return I.pick(T[key], lang, vars); }
-  function nameOf(x) { return I.nameOf(x, lang); }
+  function word(key, vars) {
+    return I.pick(T[key], lang, vars);
+  }
+  function nameOf(x) {
+    return I.nameOf(x, lang);
+  }
   /** The second name in small type: English under Chinese, Simplified under English. */
-  function otherName(x) { return I.nameOf(x, lang === "en" ? "zh-CN" : "en"); }
-  function otherLang() { return lang === "en" ? "zh-CN" : "en"; }
-  function errorText(err) { return I.errorText(err && err.code ? err.code : "NETWORK", err && err.field, lang); }
+  function otherName(x) {
+    return I.nameOf(x, lang === "en" ? "zh-CN" : "en");
+  }
+  function otherLang() {
+    return lang === "en" ? "zh-CN" : "en";
+  }
+  function errorText(err) {
+    return I.errorText(err && err.code ? err.code : "NETWORK", err && err.field, lang);
+  }
 
   // Basemaps. Tiles are only pictures under the markers: the page works without them.
   var PRESETS = {
-    osm: { url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png", crs: "WGS84", maxZoom: 19, attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors' },
-    amap: { url: "https://webrd02.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}", crs: "GCJ02", maxZoom: 18, attribution: "&copy; 高德地图 AutoNavi" },
+    osm: {
+      url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+      crs: "WGS84",
+      maxZoom: 19,
+      attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    },
+    amap: {
+      url: "https://webrd02.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+      crs: "GCJ02",
+      maxZoom: 18,
+      attribution: "&copy; 高德地图 AutoNavi",
+    },
     none: null,
   };
 
@@ -123,24 +165,39 @@
   }
 
   function hostOf(url) {
-    try { return new URL(url.replace(/\{[a-z]\}/gi, "a")).host; } catch (e) { return url; }
+    try {
+      return new URL(url.replace(/\{[a-z]\}/gi, "a")).host;
+    } catch (e) {
+      return url;
+    }
   }
 
   function escapeHtml(s) {
-    return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return "&#" + c.charCodeAt(0) + ";";
+    });
   }
 
-  function noticesText() { return notices.map(function (n) { return word(n.key, n.vars); }).join(" "); }
+  function noticesText() {
+    return notices
+      .map(function (n) {
+        return word(n.key, n.vars);
+      })
+      .join(" ");
+  }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
-    if (attrs) for (var k in attrs) {
-      if (attrs[k] === undefined || attrs[k] === null) continue;
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "class") node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    }
-    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    if (attrs)
+      for (var k in attrs) {
+        if (attrs[k] === undefined || attrs[k] === null) continue;
+        if (k === "text") node.textContent = attrs[k];
+        else if (k === "class") node.className = attrs[k];
+        else node.setAttribute(k, attrs[k]);
+      }
+    (children || []).forEach(function (c) {
+      if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
     return node;
   }
 
@@ -151,24 +208,30 @@
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
       body: JSON.stringify({ query: query, variables: variables || {} }),
-    }).then(function (res) {
-      return res.json().catch(function () { throw new Error("The server answered " + res.status + " without JSON."); });
-    }).then(function (body) {
-      if (body.errors && body.errors.length) {
-        var err = new Error(body.errors[0].message);
-        var ext = body.errors[0].extensions || {};
-        err.code = ext.code;
-        err.field = ext.field || (ext.fields && ext.fields[0] && ext.fields[0].field);
-        throw err;
-      }
-      return body.data;
-    });
+    })
+      .then(function (res) {
+        return res.json().catch(function () {
+          throw new Error("The server answered " + res.status + " without JSON.");
+        });
+      })
+      .then(function (body) {
+        if (body.errors && body.errors.length) {
+          var err = new Error(body.errors[0].message);
+          var ext = body.errors[0].extensions || {};
+          err.code = ext.code;
+          err.field = ext.field || (ext.fields && ext.fields[0] && ext.fields[0].field);
+          throw err;
+        }
+        return body.data;
+      });
   }
 
-  var REFERENCE = "{ districts { code nameHans nameEn centroidLng centroidLat platformCount } " +
+  var REFERENCE =
+    "{ districts { code nameHans nameEn centroidLng centroidLat platformCount } " +
     "domains { id nameHans nameHant nameEn isGroup platformCount parent { id } } }";
   var FEATURES = "query ($filter: PlatformFilter, $crs: CoordinateSystem, $asOf: Date) { platformsGeoJSON(filter: $filter, crs: $crs, asOf: $asOf) }";
-  var DETAIL = "query ($id: ID!, $asOf: Date) { platform(id: $id, asOf: $asOf) { id nameHans nameHant nameEn nameEnEstablished aliases kind level status note " +
+  var DETAIL =
+    "query ($id: ID!, $asOf: Date) { platform(id: $id, asOf: $asOf) { id nameHans nameHant nameEn nameEnEstablished aliases kind level status note " +
     "district { code nameHans nameHant nameEn } overseas { city country } location { lng lat precision } locationNote zone { id nameHans nameHant nameEn } " +
     "domains { id nameHans nameHant nameEn } agencies { id nameHans nameHant nameEn } " +
     "statusHistory { from to effectiveDate datePrecision note correction source { title url publishedAt publisher } } " +
@@ -181,7 +244,9 @@
   // Half zoom steps let the whole city fill the map rather than a quarter of it.
   var map = L.map("map", { zoomControl: true, worldCopyJump: false, minZoom: 2, maxZoom: 18, zoomSnap: 0.5 });
   // Zoomed out, the central districts' names overlap: keep only the Chinese name there.
-  map.on("zoomend", function () { map.getContainer().classList.toggle("zoomed-out", map.getZoom() < 10.5); });
+  map.on("zoomend", function () {
+    map.getContainer().classList.toggle("zoomed-out", map.getZoom() < 10.5);
+  });
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   map.createPane("districts").style.zIndex = 450; // under the markers (600), over the tiles (200)
 
@@ -190,18 +255,25 @@
   var tileStats = { ok: 0, failed: 0 };
   if (basemap) {
     tileLayer = L.tileLayer(basemap.url, { maxZoom: Math.min(basemap.maxZoom, 18), attribution: basemap.attribution });
-    tileLayer.on("tileload", function () { tileStats.ok++; });
+    tileLayer.on("tileload", function () {
+      tileStats.ok++;
+    });
     tileLayer.on("tileerror", function () {
       tileStats.failed++;
       if (tilesFailed) return;
       tilesFailed = true;
       document.getElementById("map").classList.add("no-tiles");
-      showMessage(function () { return word("tilesFailed"); }, retryTiles);
+      showMessage(function () {
+        return word("tilesFailed");
+      }, retryTiles);
     });
     // When not one tile loaded (offline), stop asking: every pan would fire more doomed requests.
     tileLayer.on("load", function () {
       // (After this handler: the layer still finishes its own bookkeeping for the event.)
-      if (tileStats.ok === 0 && tileStats.failed > 0) setTimeout(function () { if (map.hasLayer(tileLayer)) map.removeLayer(tileLayer); }, 0);
+      if (tileStats.ok === 0 && tileStats.failed > 0)
+        setTimeout(function () {
+          if (map.hasLayer(tileLayer)) map.removeLayer(tileLayer);
+        }, 0);
     });
     tileLayer.addTo(map);
   } else {
@@ -269,7 +341,8 @@
       var node = el("div", { class: "district-label-inner" }, [
         el("span", { class: "district-dot" }),
         el("span", { class: "district-name" }, [
-          el("span", { lang: lang === "zh-TW" ? "zh-TW" : "zh-CN", text: lang === "zh-TW" ? d.nameHant : d.nameHans }), " ",
+          el("span", { lang: lang === "zh-TW" ? "zh-TW" : "zh-CN", text: lang === "zh-TW" ? d.nameHant : d.nameHans }),
+          " ",
           el("span", { class: "district-en", lang: "en", text: d.nameEn.replace(/ District$/, "") }),
         ]),
       ]);
@@ -285,16 +358,33 @@
   // District outlines, when the registry serves them (DISTRICT_OUTLINES): under the district names and
   // the markers, not clickable, with the attribution their licence asks for. Without them, nothing.
   function drawOutlines() {
-    var json = function (res) { return res.ok ? res.json() : null; };
-    return fetch("/collections", { headers: { Accept: "application/json" } }).then(json).then(function (doc) {
-      var c = doc && doc.collections.filter(function (x) { return x.id === "districts"; })[0];
-      if (!c) return null;
-      if (c.attribution) map.attributionControl.addAttribution(escapeHtml(c.attribution));
-      return fetch("/collections/districts/items?limit=1000&crs=" + crs, { headers: { Accept: "application/geo+json" } }).then(json);
-    }).then(function (fc) {
-      if (!fc || !fc.features.length) return;
-      L.geoJSON(fc, { interactive: false, style: function () { return { className: "district-outline", color: "#4a5868", weight: 1.5, fillColor: "#4a5868", fillOpacity: 0.04 }; } }).addTo(map);
-    }).catch(function () { /* the map stays as it is without outlines */ });
+    var json = function (res) {
+      return res.ok ? res.json() : null;
+    };
+    return fetch("/collections", { headers: { Accept: "application/json" } })
+      .then(json)
+      .then(function (doc) {
+        var c =
+          doc &&
+          doc.collections.filter(function (x) {
+            return x.id === "districts";
+          })[0];
+        if (!c) return null;
+        if (c.attribution) map.attributionControl.addAttribution(escapeHtml(c.attribution));
+        return fetch("/collections/districts/items?limit=1000&crs=" + crs, { headers: { Accept: "application/geo+json" } }).then(json);
+      })
+      .then(function (fc) {
+        if (!fc || !fc.features.length) return;
+        L.geoJSON(fc, {
+          interactive: false,
+          style: function () {
+            return { className: "district-outline", color: "#4a5868", weight: 1.5, fillColor: "#4a5868", fillOpacity: 0.04 };
+          },
+        }).addTo(map);
+      })
+      .catch(function () {
+        /* the map stays as it is without outlines */
+      });
   }
 
   function markerIcon(f, selected) {
@@ -310,9 +400,15 @@
     markers.clear();
     var layers = features.map(function (f) {
       var c = f.geometry.coordinates;
-      var m = L.marker([c[1], c[0]], { icon: markerIcon(f, f.id === selectedId), title: nameOf(f.properties) + " · " + otherName(f.properties), alt: nameOf(f.properties) });
+      var m = L.marker([c[1], c[0]], {
+        icon: markerIcon(f, f.id === selectedId),
+        title: nameOf(f.properties) + " · " + otherName(f.properties),
+        alt: nameOf(f.properties),
+      });
       m.featureId = f.id;
-      m.on("click", function () { select(f.id, { fromMap: true }); });
+      m.on("click", function () {
+        select(f.id, { fromMap: true });
+      });
       markers.set(f.id, m);
       return m;
     });
@@ -333,7 +429,9 @@
   var PLAN_DATE = "2018-09-14";
 
   // Today in Guangzhou (UTC+8), as the registry counts dates.
-  function today() { return new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10); }
+  function today() {
+    return new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10);
+  }
   inputs.asOf.max = today();
   // The status "as of" a date: empty means now. A date the server would refuse is not sent.
   function currentAsOf() {
@@ -352,13 +450,23 @@
   function refill(select, fill) {
     var keep = select.value;
     while (select.options.length > 1) select.remove(1);
-    Array.prototype.slice.call(select.querySelectorAll("optgroup")).forEach(function (g) { select.removeChild(g); });
+    Array.prototype.slice.call(select.querySelectorAll("optgroup")).forEach(function (g) {
+      select.removeChild(g);
+    });
     fill();
     select.value = keep;
   }
   function fillEnums() {
-    refill(inputs.kind, function () { config.kinds.forEach(function (k) { inputs.kind.appendChild(el("option", { value: k, text: I.kind(k, lang) })); }); });
-    refill(inputs.status, function () { config.statuses.forEach(function (s) { inputs.status.appendChild(el("option", { value: s, text: I.status(s, lang) })); }); });
+    refill(inputs.kind, function () {
+      config.kinds.forEach(function (k) {
+        inputs.kind.appendChild(el("option", { value: k, text: I.kind(k, lang) }));
+      });
+    });
+    refill(inputs.status, function () {
+      config.statuses.forEach(function (s) {
+        inputs.status.appendChild(el("option", { value: s, text: I.status(s, lang) }));
+      });
+    });
   }
 
   function fillDistricts() {
@@ -372,7 +480,9 @@
   var domainList = [];
   function fillDomains(domains) {
     domainList = domains;
-    refill(inputs.domain, function () { addDomains(domains); });
+    refill(inputs.domain, function () {
+      addDomains(domains);
+    });
   }
   function addDomains(domains) {
     // Groups (IAB, clusters, ...) first, then the sector tree, children indented under parents.
@@ -387,9 +497,13 @@
     function add(d, depth) {
       var text = new Array(depth + 1).join("\u00a0\u00a0\u00a0") + nameOf(d) + " " + otherName(d) + " (" + I.number(d.platformCount, lang) + ")";
       (d.isGroup ? groups : sectors).appendChild(el("option", { value: d.id, text: text }));
-      (byParent.get(d.id) || []).forEach(function (c) { add(c, depth + 1); });
+      (byParent.get(d.id) || []).forEach(function (c) {
+        add(c, depth + 1);
+      });
     }
-    (byParent.get("") || []).forEach(function (d) { add(d, 0); });
+    (byParent.get("") || []).forEach(function (d) {
+      add(d, 0);
+    });
     inputs.domain.appendChild(groups);
     inputs.domain.appendChild(sectors);
   }
@@ -419,7 +533,8 @@
     var p = new URLSearchParams(location.search);
     ["q", "district", "kind", "domain", "status", "asOf"].forEach(function (k) {
       var v = k === "q" ? inputs.q.value.trim() : k === "asOf" ? currentAsOf() : inputs[k].value;
-      if (v) p.set(k, v); else p.delete(k);
+      if (v) p.set(k, v);
+      else p.delete(k);
     });
     var qs = p.toString();
     history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
@@ -428,7 +543,13 @@
   function readUrl() {
     ["district", "kind", "domain", "status"].forEach(function (k) {
       var v = params.get(k);
-      if (v && Array.prototype.some.call(inputs[k].options, function (o) { return o.value === v; })) inputs[k].value = v;
+      if (
+        v &&
+        Array.prototype.some.call(inputs[k].options, function (o) {
+          return o.value === v;
+        })
+      )
+        inputs[k].value = v;
     });
     if (params.get("q")) inputs.q.value = params.get("q").slice(0, 100);
     var asOf = params.get("asOf");
@@ -440,8 +561,14 @@
     clearTimeout(debounce);
     debounce = setTimeout(reload, e.target === inputs.q ? 300 : 0);
   });
-  form.addEventListener("submit", function (e) { e.preventDefault(); clearTimeout(debounce); reload(); });
-  form.addEventListener("reset", function () { setTimeout(reload, 0); });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    clearTimeout(debounce);
+    reload();
+  });
+  form.addEventListener("reset", function () {
+    setTimeout(reload, 0);
+  });
 
   // ---- loading ----
 
@@ -450,7 +577,9 @@
   var lastQuery = null;
   var numberWithoutLocation = 0;
 
-  function setState(s) { document.body.setAttribute("data-state", s); }
+  function setState(s) {
+    document.body.setAttribute("data-state", s);
+  }
 
   function reload(opts) {
     var mine = ++generation;
@@ -460,38 +589,52 @@
     setState("loading");
     writeUrl();
     markPresets();
-    return gql(FEATURES, { filter: filter, crs: crs, asOf: asOf }).then(function (data) {
-      if (mine !== generation) return; // a newer filter won
-      var fc = data.platformsGeoJSON;
-      features = fc.features;
-      searchReading = fc.searchInterpretation || null;
-      renderSearchReading();
-      numberWithoutLocation = fc.numberWithoutLocation;
-      drawFeatures();
-      renderList();
-      hideMessage();
-      if (selectedId && !markers.has(selectedId)) closeDetail();
-      if (!(opts && opts.keepView)) fitToFeatures();
-      loaded = mine;
-      setState("ready");
-    }).catch(function (err) {
-      if (mine !== generation) return;
-      features = [];
-      drawFeatures();
-      renderList();
-      showMessage(function () { return err.code === "BAD_USER_INPUT" ? errorText(err) : word("loadFailed", { reason: errorText(err) }); });
-      loaded = mine;
-      setState("ready");
-    });
+    return gql(FEATURES, { filter: filter, crs: crs, asOf: asOf })
+      .then(function (data) {
+        if (mine !== generation) return; // a newer filter won
+        var fc = data.platformsGeoJSON;
+        features = fc.features;
+        searchReading = fc.searchInterpretation || null;
+        renderSearchReading();
+        numberWithoutLocation = fc.numberWithoutLocation;
+        drawFeatures();
+        renderList();
+        hideMessage();
+        if (selectedId && !markers.has(selectedId)) closeDetail();
+        if (!(opts && opts.keepView)) fitToFeatures();
+        loaded = mine;
+        setState("ready");
+      })
+      .catch(function (err) {
+        if (mine !== generation) return;
+        features = [];
+        drawFeatures();
+        renderList();
+        showMessage(function () {
+          return err.code === "BAD_USER_INPUT" ? errorText(err) : word("loadFailed", { reason: errorText(err) });
+        });
+        loaded = mine;
+        setState("ready");
+      });
   }
 
   function fitToFeatures() {
     // Frame the Guangzhou points; overseas offices would zoom the map out to the whole world.
-    var home = features.filter(function (f) { var c = f.geometry.coordinates; return c[0] > 110 && c[0] < 117 && c[1] > 20 && c[1] < 26; });
-    var pts = (home.length ? home : features).map(function (f) { return [f.geometry.coordinates[1], f.geometry.coordinates[0]]; });
+    var home = features.filter(function (f) {
+      var c = f.geometry.coordinates;
+      return c[0] > 110 && c[0] < 117 && c[1] > 20 && c[1] < 26;
+    });
+    var pts = (home.length ? home : features).map(function (f) {
+      return [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+    });
     // Unfiltered (or nothing found), frame the whole city: every district centre too.
     if (!pts.length || !Object.keys(lastQuery.filter).length) {
-      pts = pts.concat(districts.map(function (d) { var p = toMapCrs(d.centroidLng, d.centroidLat); return [p[1], p[0]]; }));
+      pts = pts.concat(
+        districts.map(function (d) {
+          var p = toMapCrs(d.centroidLng, d.centroidLat);
+          return [p[1], p[0]];
+        }),
+      );
     }
     if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.1), fitOptions(13));
     else map.setView([23.13, 113.26], 9);
@@ -514,21 +657,29 @@
   function renderList() {
     list.textContent = "";
     var collator = new Intl.Collator(lang);
-    var sorted = features.slice().sort(function (a, b) { return collator.compare(nameOf(a.properties), nameOf(b.properties)); });
+    var sorted = features.slice().sort(function (a, b) {
+      return collator.compare(nameOf(a.properties), nameOf(b.properties));
+    });
     sorted.forEach(function (f) {
       var p = f.properties;
       var btn = el("button", { type: "button", class: "item", "data-id": f.id }, [
         el("span", { class: "swatch status-" + p.status, title: I.status(p.status, lang) }),
-        el("span", { class: "item-names" }, [el("span", { class: "item-hans", lang: lang, text: nameOf(p) }), el("span", { class: "item-en", lang: otherLang(), text: otherName(p) })]),
+        el("span", { class: "item-names" }, [
+          el("span", { class: "item-hans", lang: lang, text: nameOf(p) }),
+          el("span", { class: "item-en", lang: otherLang(), text: otherName(p) }),
+        ]),
         el("span", { class: "item-meta", text: I.kind(p.kind, lang) }),
       ]);
-      btn.addEventListener("click", function () { select(f.id, { fromList: true }); });
+      btn.addEventListener("click", function () {
+        select(f.id, { fromList: true });
+      });
       list.appendChild(el("li", { class: f.id === selectedId ? "selected" : null }, [btn]));
     });
     renderSummary();
   }
   function renderSummary() {
-    summary.textContent = I.plural(PLURALS.onMap, features.length, lang) +
+    summary.textContent =
+      I.plural(PLURALS.onMap, features.length, lang) +
       (numberWithoutLocation ? " · " + I.plural(PLURALS.noLocation, numberWithoutLocation, lang) : "") +
       (crs !== "WGS84" ? " · " + word("coordinatesShort", { crs: crs }) : "") +
       (lastQuery && lastQuery.asOf ? " · " + word("statusAsOf", { date: I.date(lastQuery.asOf, lang) }) : "");
@@ -539,7 +690,11 @@
     selectedId = id;
     [prev, id].forEach(function (x) {
       var m = x && markers.get(x);
-      var f = x && features.find(function (g) { return g.id === x; });
+      var f =
+        x &&
+        features.find(function (g) {
+          return g.id === x;
+        });
       if (m && f) m.setIcon(markerIcon(f, x === id));
     });
     Array.prototype.forEach.call(list.children, function (li) {
@@ -599,19 +754,24 @@
     detail.setAttribute("data-state", "loading");
     detailBody.textContent = "";
     detailBody.appendChild(el("p", { text: word("loading") }));
-    return gql(DETAIL, { id: id, asOf: currentAsOf() }).then(function (data) {
-      if (mine !== detailGeneration) return;
-      detailBody.textContent = "";
-      if (!data.platform) { detailBody.appendChild(el("p", { text: word("gone") })); return; }
-      renderDetail(data.platform);
-      detail.setAttribute("data-id", id);
-      detail.setAttribute("data-state", "ready");
-    }).catch(function (err) {
-      if (mine !== detailGeneration) return;
-      detailBody.textContent = "";
-      detailBody.appendChild(el("p", { class: "error", text: word("detailFailed", { reason: errorText(err) }) }));
-      detail.setAttribute("data-state", "error");
-    });
+    return gql(DETAIL, { id: id, asOf: currentAsOf() })
+      .then(function (data) {
+        if (mine !== detailGeneration) return;
+        detailBody.textContent = "";
+        if (!data.platform) {
+          detailBody.appendChild(el("p", { text: word("gone") }));
+          return;
+        }
+        renderDetail(data.platform);
+        detail.setAttribute("data-id", id);
+        detail.setAttribute("data-state", "ready");
+      })
+      .catch(function (err) {
+        if (mine !== detailGeneration) return;
+        detailBody.textContent = "";
+        detailBody.appendChild(el("p", { class: "error", text: word("detailFailed", { reason: errorText(err) }) }));
+        detail.setAttribute("data-state", "error");
+      });
   }
 
   function section(title, children) {
@@ -619,7 +779,9 @@
   }
 
   // A date as precisely as its source states it: 2019-03-28, 2019-03 or 2019.
-  function datePart(d, precision) { return I.datePart(d, precision, lang); }
+  function datePart(d, precision) {
+    return I.datePart(d, precision, lang);
+  }
 
   function safeUrl(u) {
     return typeof u === "string" && /^https?:\/\//i.test(u) ? u : null;
@@ -633,7 +795,9 @@
       { cls: "name-hant", l: "zh-TW", text: p.nameHant },
       { cls: "name-en", l: "en", text: p.nameEn + (p.nameEnEstablished ? "" : " " + word("registryTranslation")) },
     ];
-    names.sort(function (a, b) { return (b.l === lang) - (a.l === lang); });
+    names.sort(function (a, b) {
+      return (b.l === lang) - (a.l === lang);
+    });
     names.forEach(function (n, i) {
       if (n.l === "zh-TW" && p.nameHant === p.nameHans && lang !== "zh-TW") return;
       if (n.l === "zh-CN" && p.nameHant === p.nameHans && lang === "zh-TW") return;
@@ -649,56 +813,116 @@
     var asOf = currentAsOf();
     fact("kind", word("kind"), I.kind(p.kind, lang));
     fact("level", word("level"), p.level && I.level(p.level, lang));
-    fact("status", word("status"), I.status(p.status, lang) + (asOf ? " " + word("asOfParen", { date: I.date(asOf, lang) }) : ""), el("span", { class: "swatch status-" + p.status }));
+    fact(
+      "status",
+      word("status"),
+      I.status(p.status, lang) + (asOf ? " " + word("asOfParen", { date: I.date(asOf, lang) }) : ""),
+      el("span", { class: "swatch status-" + p.status }),
+    );
     fact("district", word("district"), p.district && nameOf(p.district) + " " + otherName(p.district));
     fact("overseas", word("overseas"), p.overseas && p.overseas.city + ", " + p.overseas.country);
     fact("inside", word("inside"), p.zone && nameOf(p.zone) + " " + otherName(p.zone));
-    fact("location", word("location"), p.location && p.location.lat.toFixed(3) + ", " + p.location.lng.toFixed(3) + " (WGS-84, " + I.precision(p.location.precision, lang) + ")");
+    fact(
+      "location",
+      word("location"),
+      p.location && p.location.lat.toFixed(3) + ", " + p.location.lng.toFixed(3) + " (WGS-84, " + I.precision(p.location.precision, lang) + ")",
+    );
     fact(p.location ? "point-from" : "not-on-the-map", word(p.location ? "pointFrom" : "notOnMap"), p.locationNote);
     fact("domains", word("domains"), p.domains.map(nameOf).join(sep));
     fact("also-called", word("aliases"), p.aliases.join(sep));
     body.appendChild(facts);
 
-    body.appendChild(section(word("statusHistory"), [el("ol", { class: "history" }, p.statusHistory.map(function (e) {
-      var src = e.source;
-      var url = src && safeUrl(src.url);
-      return el("li", null, [
-        el("time", { datetime: e.effectiveDate, text: datePart(e.effectiveDate, e.datePrecision) }), " ",
-        (e.from ? I.status(e.from, lang) + " → " : "") + I.status(e.to, lang),
-        e.correction ? word("correction") : "",
-        e.note ? el("div", { class: "muted", text: e.note }) : null,
-        src ? el("div", { class: "muted" }, [word("source"), url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: src.title }) : src.title,
-          src.publisher ? " (" + src.publisher + (src.publishedAt ? ", " + src.publishedAt : "") + ")" : ""]) : null,
-      ]);
-    }))]));
+    body.appendChild(
+      section(word("statusHistory"), [
+        el(
+          "ol",
+          { class: "history" },
+          p.statusHistory.map(function (e) {
+            var src = e.source;
+            var url = src && safeUrl(src.url);
+            return el("li", null, [
+              el("time", { datetime: e.effectiveDate, text: datePart(e.effectiveDate, e.datePrecision) }),
+              " ",
+              (e.from ? I.status(e.from, lang) + " → " : "") + I.status(e.to, lang),
+              e.correction ? word("correction") : "",
+              e.note ? el("div", { class: "muted", text: e.note }) : null,
+              src
+                ? el("div", { class: "muted" }, [
+                    word("source"),
+                    url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: src.title }) : src.title,
+                    src.publisher ? " (" + src.publisher + (src.publishedAt ? ", " + src.publishedAt : "") + ")" : "",
+                  ])
+                : null,
+            ]);
+          }),
+        ),
+      ]),
+    );
     if (p.laterNames && p.laterNames.length) {
-      body.appendChild(section(word("laterNames"), [el("ul", { class: "later-names" }, p.laterNames.map(function (n) {
-        var url = safeUrl(n.source.url);
-        return el("li", null, [
-          el("span", { text: n.name }), " ", el("span", { class: "muted", text: word("from", { date: datePart(n.effectiveDate, n.datePrecision) }) }),
-          el("div", { class: "muted" }, [word("source"), url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: n.source.title }) : n.source.title,
-            " (" + n.source.publisher + ", " + n.source.publishedAt + ")"]),
-        ]);
-      }))]));
+      body.appendChild(
+        section(word("laterNames"), [
+          el(
+            "ul",
+            { class: "later-names" },
+            p.laterNames.map(function (n) {
+              var url = safeUrl(n.source.url);
+              return el("li", null, [
+                el("span", { text: n.name }),
+                " ",
+                el("span", { class: "muted", text: word("from", { date: datePart(n.effectiveDate, n.datePrecision) }) }),
+                el("div", { class: "muted" }, [
+                  word("source"),
+                  url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: n.source.title }) : n.source.title,
+                  " (" + n.source.publisher + ", " + n.source.publishedAt + ")",
+                ]),
+              ]);
+            }),
+          ),
+        ]),
+      );
     }
 
-    body.appendChild(section(word("agencies"), [el("ol", { class: "agencies" }, p.agencies.map(function (a) {
-      return el("li", null, [el("span", { lang: lang === "en" ? "en" : lang, text: nameOf(a) }), el("div", { class: "muted", lang: otherLang(), text: otherName(a) })]);
-    }))]));
+    body.appendChild(
+      section(word("agencies"), [
+        el(
+          "ol",
+          { class: "agencies" },
+          p.agencies.map(function (a) {
+            return el("li", null, [
+              el("span", { lang: lang === "en" ? "en" : lang, text: nameOf(a) }),
+              el("div", { class: "muted", lang: otherLang(), text: otherName(a) }),
+            ]);
+          }),
+        ),
+      ]),
+    );
 
-    body.appendChild(section(word("inPlan"), p.mentions.map(function (m) {
-      return el("figure", { class: "mention" }, [
-        el("blockquote", { lang: "zh-Hant", text: m.excerpt }),
-        el("figcaption", { class: "muted", text: word("mentionAt", { section: m.section, offset: I.number(m.offset, lang) }) }),
-      ]);
-    })));
+    body.appendChild(
+      section(
+        word("inPlan"),
+        p.mentions.map(function (m) {
+          return el("figure", { class: "mention" }, [
+            el("blockquote", { lang: "zh-Hant", text: m.excerpt }),
+            el("figcaption", { class: "muted", text: word("mentionAt", { section: m.section, offset: I.number(m.offset, lang) }) }),
+          ]);
+        }),
+      ),
+    );
     if (p.note) body.appendChild(section(word("registryNote"), [el("p", { class: "muted", text: p.note })]));
   }
 
   var message = document.getElementById("message");
   var shown = null; // what the message says, as a function of the language, so a switch redraws it
   function showMessage(text, retry) {
-    shown = { text: typeof text === "function" ? text : function () { return text; }, retry: retry };
+    shown = {
+      text:
+        typeof text === "function"
+          ? text
+          : function () {
+              return text;
+            },
+      retry: retry,
+    };
     message.textContent = shown.text();
     if (retry) {
       var btn = el("button", { type: "button", class: "retry", text: word("retry") });
@@ -710,7 +934,10 @@
   }
   function hideMessage() {
     // The tiles notice stays: it describes the map, not the last query.
-    if (tilesFailed) showMessage(function () { return word("tilesFailed"); }, retryTiles);
+    if (tilesFailed)
+      showMessage(function () {
+        return word("tilesFailed");
+      }, retryTiles);
     else if (notices.length) showMessage(noticesText);
     else message.hidden = true;
   }
@@ -719,28 +946,48 @@
 
   window.__registryMap = {
     /** Markers in the cluster group (one per feature of the last response). */
-    markerCount: function () { return clusters.getLayers().length; },
+    markerCount: function () {
+      return clusters.getLayers().length;
+    },
     /** Markers drawn in the current view: single marker icons plus the children of cluster icons. */
     drawnCount: function () {
       var single = document.querySelectorAll("#map .leaflet-marker-pane .platform-marker").length;
       var inClusters = 0;
-      document.querySelectorAll("#map .leaflet-marker-pane .marker-cluster").forEach(function (c) { inClusters += Number(c.textContent.trim()) || 0; });
+      document.querySelectorAll("#map .leaflet-marker-pane .marker-cluster").forEach(function (c) {
+        inClusters += Number(c.textContent.trim()) || 0;
+      });
       return single + inClusters;
     },
-    listCount: function () { return list.children.length; },
-    listIds: function () { return Array.prototype.map.call(list.querySelectorAll("button.item"), function (b) { return b.getAttribute("data-id"); }); },
+    listCount: function () {
+      return list.children.length;
+    },
+    listIds: function () {
+      return Array.prototype.map.call(list.querySelectorAll("button.item"), function (b) {
+        return b.getAttribute("data-id");
+      });
+    },
     /** Where each marker is, [lng, lat] in the page's coordinate system. */
     markerPositions: function () {
       var out = {};
-      markers.forEach(function (m, id) { var ll = m.getLatLng(); out[id] = [ll.lng, ll.lat]; });
+      markers.forEach(function (m, id) {
+        var ll = m.getLatLng();
+        out[id] = [ll.lng, ll.lat];
+      });
       return out;
     },
     districtLabels: function () {
       var out = [];
-      districtLayer.eachLayer(function (m) { var ll = m.getLatLng(); out.push({ text: m.getElement() ? m.getElement().textContent : null, lng: ll.lng, lat: ll.lat }); });
+      districtLayer.eachLayer(function (m) {
+        var ll = m.getLatLng();
+        out.push({ text: m.getElement() ? m.getElement().textContent : null, lng: ll.lng, lat: ll.lat });
+      });
       return out;
     },
-    featureIds: function () { return features.map(function (f) { return f.id; }); },
+    featureIds: function () {
+      return features.map(function (f) {
+        return f.id;
+      });
+    },
     /** Each drawn marker's status, from its icon's class (id → status). */
     markerStatuses: function () {
       var out = {};
@@ -755,15 +1002,28 @@
       return new Promise(function (resolve) {
         var b = clusters.getBounds();
         if (!b.isValid()) return resolve();
-        map.once("moveend", function () { setTimeout(resolve, 50); });
+        map.once("moveend", function () {
+          setTimeout(resolve, 50);
+        });
         map.fitBounds(b.pad(0.05), fitOptions(18));
       });
     },
-    select: function (id) { return select(id, { fromList: true }); },
+    select: function (id) {
+      return select(id, { fromList: true });
+    },
     /** The status a marker shows now. */
-    statusOf: function (id) { var f = features.find(function (g) { return g.id === id; }); return f ? f.properties.status : null; },
-    get live() { return { state: liveState, events: liveEvents }; },
-    get state() { return { generation: generation, loaded: loaded, query: lastQuery, crs: crs, tilesFailed: tilesFailed, numberWithoutLocation: numberWithoutLocation }; },
+    statusOf: function (id) {
+      var f = features.find(function (g) {
+        return g.id === id;
+      });
+      return f ? f.properties.status : null;
+    },
+    get live() {
+      return { state: liveState, events: liveEvents };
+    },
+    get state() {
+      return { generation: generation, loaded: loaded, query: lastQuery, crs: crs, tilesFailed: tilesFailed, numberWithoutLocation: numberWithoutLocation };
+    },
   };
 
   // ---- live updates ----
@@ -781,10 +1041,18 @@
     var client = window.graphqlWs.createClient({
       url: (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/graphql",
       retryAttempts: Infinity,
-      shouldRetry: function () { return true; },
+      shouldRetry: function () {
+        return true;
+      },
       on: {
-        connected: function () { liveState = "connected"; document.body.setAttribute("data-live", "connected"); },
-        closed: function () { liveState = "closed"; document.body.setAttribute("data-live", "closed"); },
+        connected: function () {
+          liveState = "connected";
+          document.body.setAttribute("data-live", "connected");
+        },
+        closed: function () {
+          liveState = "closed";
+          document.body.setAttribute("data-live", "closed");
+        },
       },
     });
     client.subscribe(
@@ -795,21 +1063,30 @@
           if (!change) return;
           liveEvents++;
           var id = change.platform.id;
-          var f = features.find(function (g) { return g.id === id; });
+          var f = features.find(function (g) {
+            return g.id === id;
+          });
           // a past date's map is not today's: it is redrawn below, not patched with the current status
           if (f && !currentAsOf()) {
             f.properties.status = change.platform.status;
             f.properties.version = change.platform.version;
             var m = markers.get(id);
             if (m) m.setIcon(markerIcon(f, id === selectedId));
-            var props = f.properties, ev = change.event;
-            showMessage(function () { return nameOf(props) + (lang === "en" ? ": " : "：") + (ev.from ? I.status(ev.from, lang) + " → " : "") + I.status(ev.to, lang); });
+            var props = f.properties,
+              ev = change.event;
+            showMessage(function () {
+              return nameOf(props) + (lang === "en" ? ": " : "：") + (ev.from ? I.status(ev.from, lang) + " → " : "") + I.status(ev.to, lang);
+            });
           }
           if (selectedId === id) showDetail(id);
           clearTimeout(liveReload);
-          liveReload = setTimeout(function () { reload({ keepView: true }); }, 300);
+          liveReload = setTimeout(function () {
+            reload({ keepView: true });
+          }, 300);
         },
-        error: function () { liveState = "error"; },
+        error: function () {
+          liveState = "error";
+        },
         complete: function () {},
       },
     );
@@ -827,8 +1104,12 @@
     h1.appendChild(el("span", { class: "title-first", text: word("title") }));
     h1.appendChild(document.createTextNode(" "));
     h1.appendChild(el("span", { class: "title-second", lang: otherLang(), text: I.pick(T.title, otherLang()) }));
-    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (n) { n.textContent = word(n.getAttribute("data-i18n")); });
-    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-aria]"), function (n) { n.setAttribute("aria-label", word(n.getAttribute("data-i18n-aria"))); });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (n) {
+      n.textContent = word(n.getAttribute("data-i18n"));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-aria]"), function (n) {
+      n.setAttribute("aria-label", word(n.getAttribute("data-i18n-aria")));
+    });
     inputs.q.placeholder = word("searchPlaceholder");
     document.getElementById("side").setAttribute("aria-label", word("filtersAndList"));
     list.setAttribute("aria-label", word("listLabel"));
@@ -837,7 +1118,10 @@
     var box = document.getElementById("legend");
     if (box) fillLegend(box);
     fillEnums();
-    if (districts.length) { fillDistricts(); drawDistricts(); }
+    if (districts.length) {
+      fillDistricts();
+      drawDistricts();
+    }
     if (domainList.length) fillDomains(domainList);
     I.renderSwitch(document.getElementById("lang-switch"), lang, chooseLanguage);
   }
@@ -858,17 +1142,21 @@
   summary.textContent = word("loading");
   if (notices.length) showMessage(noticesText);
   map.setView([23.13, 113.4], 9);
-  gql(REFERENCE).then(function (data) {
-    districts = data.districts;
-    fillDistricts();
-    fillDomains(data.domains);
-    drawDistricts();
-    drawOutlines();
-    readUrl();
-    startLive();
-    return reload();
-  }).catch(function (err) {
-    showMessage(function () { return word("registryFailed", { reason: errorText(err) }); });
-    setState("error");
-  });
+  gql(REFERENCE)
+    .then(function (data) {
+      districts = data.districts;
+      fillDistricts();
+      fillDomains(data.domains);
+      drawDistricts();
+      drawOutlines();
+      readUrl();
+      startLive();
+      return reload();
+    })
+    .catch(function (err) {
+      showMessage(function () {
+        return word("registryFailed", { reason: errorText(err) });
+      });
+      setState("error");
+    });
 })();
