@@ -97,6 +97,10 @@
       one: ["{n} platform on the map", "地图上有 {n} 个平台", "地圖上有 {n} 個平台"],
       other: ["{n} platforms on the map", "地图上有 {n} 个平台", "地圖上有 {n} 個平台"],
     },
+    inView: {
+      one: ["{n} platform in this view: zoom in to list it", "此视图内有 {n} 个平台：放大后列出", "此視圖內有 {n} 個平台：放大後列出"],
+      other: ["{n} platforms in this view: zoom in to list them", "此视图内有 {n} 个平台：放大后列出", "此視圖內有 {n} 個平台：放大後列出"],
+    },
     noLocation: {
       one: ["{n} more matches but has no location", "另有 {n} 个平台符合条件但没有位置", "另有 {n} 個平台符合條件但沒有位置"],
       other: ["{n} more match but have no location", "另有 {n} 个平台符合条件但没有位置", "另有 {n} 個平台符合條件但沒有位置"],
@@ -219,6 +223,7 @@
           var err = new Error(body.errors[0].message);
           var ext = body.errors[0].extensions || {};
           err.code = ext.code;
+          err.max = ext.max;
           err.field = ext.field || (ext.fields && ext.fields[0] && ext.fields[0].field);
           throw err;
         }
@@ -230,6 +235,10 @@
     "{ districts { code nameHans nameEn centroidLng centroidLat platformCount } " +
     "domains { id nameHans nameHant nameEn isGroup platformCount parent { id } } }";
   var FEATURES = "query ($filter: PlatformFilter, $crs: CoordinateSystem, $asOf: Date) { platformsGeoJSON(filter: $filter, crs: $crs, asOf: $asOf) }";
+  // More platforms match than platformsGeoJSON answers: the view's platforms, grouped by the server.
+  var CELLS =
+    "query ($filter: PlatformFilter!, $zoom: Int!, $crs: CoordinateSystem, $asOf: Date) " +
+    "{ platformClusters(filter: $filter, zoom: $zoom, crs: $crs, asOf: $asOf) { located clusters { count lng lat bbox platformId } } }";
   var DETAIL =
     "query ($id: ID!, $asOf: Date) { platform(id: $id, asOf: $asOf) { id nameHans nameHant nameEn nameEnEstablished aliases kind level status note " +
     "district { code nameHans nameHant nameEn } overseas { city country } location { lng lat precision } locationNote zone { id nameHans nameHant nameEn } " +
@@ -304,6 +313,14 @@
   });
   clusters.addTo(map);
   var districtLayer = L.layerGroup().addTo(map);
+  // View mode: the filter matches more platforms than one answer holds (platformsGeoJSON's max), so the
+  // page asks for the view alone: its platforms when they are few (VIEW_FEATURES), else the server's
+  // cells (platformClusters), drawn here, on every move.
+  var cellLayer = L.layerGroup().addTo(map);
+  var VIEW_FEATURES = 2000;
+  var viewMode = false;
+  var cells = [];
+  var cellsLocated = 0;
   var markers = new Map(); // platform id → marker
   var features = [];
   var selectedId = null;
@@ -397,6 +414,7 @@
 
   function drawFeatures() {
     clusters.clearLayers();
+    cellLayer.clearLayers();
     markers.clear();
     var layers = features.map(function (f) {
       var c = f.geometry.coordinates;
@@ -593,6 +611,8 @@
       .then(function (data) {
         if (mine !== generation) return; // a newer filter won
         var fc = data.platformsGeoJSON;
+        viewMode = false;
+        cells = [];
         features = fc.features;
         searchReading = fc.searchInterpretation || null;
         renderSearchReading();
@@ -607,6 +627,14 @@
       })
       .catch(function (err) {
         if (mine !== generation) return;
+        if (err.code === "BAD_USER_INPUT" && err.max) {
+          // too many for one answer: the whole city framed, then what is in view
+          viewMode = true;
+          features = [];
+          hideMessage();
+          if (!(opts && opts.keepView)) fitToFeatures();
+          return loadView();
+        }
         features = [];
         drawFeatures();
         renderList();
@@ -617,6 +645,100 @@
         setState("ready");
       });
   }
+
+  /** The map's view as a WGS-84 bbox (a GCJ-02 map's view widened by the shift, about 0.01°). */
+  function viewBox() {
+    var b = map.getBounds();
+    var pad = crs === "WGS84" ? 0 : 0.01;
+    var clamp = function (x, lo, hi) {
+      return Math.max(lo, Math.min(hi, x));
+    };
+    return [clamp(b.getWest() - pad, -180, 180), clamp(b.getSouth() - pad, -90, 90), clamp(b.getEast() + pad, -180, 180), clamp(b.getNorth() + pad, -90, 90)];
+  }
+
+  /** View mode: the platforms in view when they are few enough to draw and list, else the server's cells. */
+  function loadView() {
+    var mine = ++generation;
+    var q = lastQuery;
+    var filter = Object.assign({}, q.filter, { bbox: viewBox() });
+    var zoom = Math.max(0, Math.min(22, Math.floor(map.getZoom())));
+    setState("loading");
+    return gql(CELLS, { filter: filter, zoom: zoom, crs: crs, asOf: q.asOf })
+      .then(function (data) {
+        if (mine !== generation) return;
+        var c = data.platformClusters;
+        if (c.located <= VIEW_FEATURES) {
+          return gql(FEATURES, { filter: filter, crs: crs, asOf: q.asOf }).then(function (d) {
+            if (mine !== generation) return;
+            cells = [];
+            features = d.platformsGeoJSON.features;
+            numberWithoutLocation = 0;
+            drawFeatures();
+            return true;
+          });
+        }
+        features = [];
+        cells = c.clusters;
+        cellsLocated = c.located;
+        drawCells();
+        return true;
+      })
+      .then(function (drawn) {
+        if (!drawn || mine !== generation) return;
+        renderList();
+        hideMessage();
+        if (selectedId && !markers.has(selectedId)) closeDetail();
+        loaded = mine;
+        setState("ready");
+      })
+      .catch(function (err) {
+        if (mine !== generation) return;
+        showMessage(function () {
+          return err.code === "BAD_USER_INPUT" ? errorText(err) : word("loadFailed", { reason: errorText(err) });
+        });
+        loaded = mine;
+        setState("ready");
+      });
+  }
+
+  /** The server's cells: a count to zoom into, or the platform a cell holds alone. */
+  function drawCells() {
+    clusters.clearLayers();
+    cellLayer.clearLayers();
+    markers.clear();
+    cells.forEach(function (c) {
+      if (c.platformId) {
+        var m = L.marker([c.lat, c.lng], { icon: L.divIcon({ className: "platform-marker cell-single", iconSize: [14, 14], html: "" }) });
+        m.featureId = c.platformId;
+        m.on("click", function () {
+          select(c.platformId, { fromMap: true });
+        });
+        markers.set(c.platformId, m);
+        cellLayer.addLayer(m);
+        return;
+      }
+      var size = c.count < 10 ? 30 : c.count < 100 ? 36 : c.count < 1000 ? 42 : 48;
+      var icon = L.divIcon({
+        className: "marker-cluster platform-cluster server-cluster",
+        html: el("div", null, [el("span", { text: String(c.count) })]),
+        iconSize: [size, size],
+      });
+      var cluster = L.marker([c.lat, c.lng], { icon: icon, title: String(c.count) });
+      cluster.on("click", function () {
+        var b = L.latLngBounds([c.bbox[1], c.bbox[0]], [c.bbox[3], c.bbox[2]]);
+        if (b.getNorthEast().equals(b.getSouthWest())) map.setView(b.getCenter(), Math.min(18, map.getZoom() + 3));
+        else map.fitBounds(b.pad(0.1), fitOptions(18));
+      });
+      cellLayer.addLayer(cluster);
+    });
+  }
+
+  var viewTimer = null;
+  map.on("moveend", function () {
+    if (!viewMode) return;
+    clearTimeout(viewTimer);
+    viewTimer = setTimeout(loadView, 120);
+  });
 
   function fitToFeatures() {
     // Frame the Guangzhou points; overseas offices would zoom the map out to the whole world.
@@ -679,7 +801,7 @@
   }
   function renderSummary() {
     summary.textContent =
-      I.plural(PLURALS.onMap, features.length, lang) +
+      (cells.length ? I.plural(PLURALS.inView, cellsLocated, lang) : I.plural(PLURALS.onMap, features.length, lang)) +
       (numberWithoutLocation ? " · " + I.plural(PLURALS.noLocation, numberWithoutLocation, lang) : "") +
       (crs !== "WGS84" ? " · " + word("coordinatesShort", { crs: crs }) : "") +
       (lastQuery && lastQuery.asOf ? " · " + word("statusAsOf", { date: I.date(lastQuery.asOf, lang) }) : "");
@@ -1011,6 +1133,15 @@
     select: function (id) {
       return select(id, { fromList: true });
     },
+    /** Moves the map (no animation); the view's platforms reload after it in view mode. */
+    setView: function (lat, lng, zoom) {
+      map.setView([lat, lng], zoom, { animate: false });
+    },
+    /** The view: [west, south, east, north] in the page's coordinate system, and the zoom. */
+    view: function () {
+      var b = map.getBounds();
+      return { bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], zoom: map.getZoom() };
+    },
     /** The status a marker shows now. */
     statusOf: function (id) {
       var f = features.find(function (g) {
@@ -1022,7 +1153,17 @@
       return { state: liveState, events: liveEvents };
     },
     get state() {
-      return { generation: generation, loaded: loaded, query: lastQuery, crs: crs, tilesFailed: tilesFailed, numberWithoutLocation: numberWithoutLocation };
+      return {
+        generation: generation,
+        loaded: loaded,
+        query: lastQuery,
+        crs: crs,
+        tilesFailed: tilesFailed,
+        numberWithoutLocation: numberWithoutLocation,
+        viewMode: viewMode,
+        cells: cells.length,
+        cellsLocated: cellsLocated,
+      };
     },
   };
 

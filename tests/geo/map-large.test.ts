@@ -1,0 +1,122 @@
+/**
+ * The map page when more platforms match than one platformsGeoJSON answer holds (10,000): it asks
+ * for its view alone, drawing the server's cells (platformClusters) zoomed out and the platforms
+ * themselves zoomed in, with every platform in view counted once; a filter that fits one answer
+ * brings the ordinary map back. Real Chromium, real server, 12,000 extra platforms.
+ */
+import fs from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { col } from "../../src/modules/platform/platform.store";
+import { CHROMIUM, ARGS } from "../support/browser";
+import { startTestServer, type TestServer } from "../support/server";
+
+let s: TestServer;
+let browser: Browser;
+const EXTRA = 12_000;
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`The map tests need Chromium at ${CHROMIUM}, which is missing: apt-get install -y chromium`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  s = await startTestServer();
+  // 12,000 platforms on a 120 × 100 grid around Tianhe (about 1.2 km apart), no district
+  await s.write(
+    `INSERT INTO platform (id, ${col.nameHans}, ${col.nameHant}, ${col.nameEn}, kind, status, lng, lat, precision, ${col.sortKey})
+     SELECT 'zz-many-' || lpad(i::text, 5, '0'), '测试' || i, '測試' || i, 'Test ' || i, 'OTHER', 'PLANNED',
+            113.30 + (i % 120) * 0.0012, 23.10 + (i / 120) * 0.0011, 'APPROXIMATE', 'zz'
+     FROM generate_series(0, ${EXTRA - 1}) AS i`,
+  );
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await s?.close();
+});
+
+const mapState = (page: Page) => page.evaluate(() => (globalThis as any).__registryMap.state);
+
+async function settled(page: Page, generation: number): Promise<void> {
+  await page.waitForFunction(
+    (g) => {
+      const m = (globalThis as any).__registryMap;
+      return !!m && m.state.generation > g && m.state.loaded === m.state.generation && (globalThis as any).document.body.dataset.state === "ready";
+    },
+    generation,
+    { timeout: 30_000 },
+  );
+}
+
+/** Moves the map and waits for the view's answer (the page reloads its view after each move). */
+async function moveTo(page: Page, lat: number, lng: number, zoom: number): Promise<void> {
+  const g = (await mapState(page)).generation;
+  await page.evaluate(([a, b, z]) => (globalThis as any).__registryMap.setView(a, b, z), [lat, lng, zoom] as const);
+  await settled(page, g);
+}
+
+/** What the API counts in the page's current view (the same filter, the view's WGS-84 box). */
+async function locatedInView(page: Page): Promise<number> {
+  const box = await page.evaluate(() => (globalThis as any).__registryMap.view().bbox);
+  const r = await s.gql(`query($f: PlatformFilter!) { platformClusters(filter: $f, zoom: 3) { located } }`, { f: { bbox: box } });
+  return r.data!.platformClusters.located;
+}
+
+it("draws the server's cells zoomed out, the platforms zoomed in, and the ordinary map for a narrower filter", async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: "en-US" });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.route(
+    (url) => url.host !== new URL(s.url).host,
+    (route) => route.abort("internetdisconnected"),
+  );
+  try {
+    await page.goto(`${s.url}/map`);
+    await settled(page, 0);
+    // the whole city: cells, each platform in view counted once, and no error shown
+    let st = await mapState(page);
+    expect(st.viewMode).toBe(true);
+    expect(st.cells).toBeGreaterThan(0);
+    expect(st.cellsLocated).toBe(await locatedInView(page));
+    expect(st.cellsLocated).toBeGreaterThan(EXTRA);
+    expect(await page.locator("#message").textContent()).not.toMatch(/could not load|at most/i);
+    const drawn = await page.evaluate(() => {
+      let n = 0;
+      document.querySelectorAll("#map .server-cluster").forEach((c) => (n += Number(c.textContent!.trim())));
+      return n + document.querySelectorAll("#map .cell-single").length;
+    });
+    expect(drawn).toBe(st.cellsLocated);
+    expect(await page.locator("#summary").textContent()).toMatch(/platforms in this view: zoom in to list them/);
+
+    // zoomed in on the grid: few enough to draw and list, one marker each
+    await moveTo(page, 23.15, 113.36, 17);
+    st = await mapState(page);
+    expect(st.viewMode).toBe(true);
+    expect(st.cells).toBe(0);
+    const inView = await locatedInView(page);
+    expect(inView).toBeGreaterThan(0);
+    expect(inView).toBeLessThanOrEqual(2000);
+    const counts = await page.evaluate(() => ({
+      markers: (globalThis as any).__registryMap.markerCount(),
+      list: (globalThis as any).__registryMap.listCount(),
+    }));
+    expect(counts).toEqual({ markers: inView, list: inView });
+
+    // a cell zoomed into from the city: a click zooms to its platforms
+    await moveTo(page, 23.13, 113.3, 10);
+    const before = (await page.evaluate(() => (globalThis as any).__registryMap.view().zoom)) as number;
+    const g = (await mapState(page)).generation;
+    await page.locator("#map .server-cluster").first().click();
+    await settled(page, g);
+    expect((await page.evaluate(() => (globalThis as any).__registryMap.view().zoom)) as number).toBeGreaterThan(before);
+
+    // a filter one answer holds: the ordinary map again
+    const g2 = (await mapState(page)).generation;
+    await page.selectOption("#f-district", "440112");
+    await settled(page, g2);
+    st = await mapState(page);
+    expect(st.viewMode).toBe(false);
+    const api = await s.gql(`{ platformsGeoJSON(filter: { districts: ["440112"] }) }`);
+    expect(await page.evaluate(() => (globalThis as any).__registryMap.markerCount())).toBe(api.data!.platformsGeoJSON.features.length);
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}, 120_000);
