@@ -11,6 +11,12 @@ const fmt = (x, d = 1) =>
   x === undefined || x === null || Number.isNaN(x) ? "–" : Number(x).toLocaleString("en", { minimumFractionDigits: d, maximumFractionDigits: d });
 const size = (n) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
 const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : "–");
+/**
+ * A ratio against PostGraphile, or "n/c" (not comparable) where its sample answer held other ids than
+ * ours: two servers answering different questions are not compared.
+ */
+const comparable = (sz, sc) => sz.preflight?.[sc]?.peer?.sameAsOurs !== "different ids";
+const pgRatio = (sz, sc, a, b) => (comparable(sz, sc) ? ratio(a, b) : "n/c");
 
 const SCENARIO_TITLES = {
   S1: "district + domain, first 50, with district/domains/agencies",
@@ -75,10 +81,21 @@ export function renderMarkdown(report) {
   for (const sz of report.sizes) {
     for (const [sc, r] of Object.entries(sz.results)) {
       out.push(
-        `| ${size(sz.size)} | ${sc} | ${ratio(r.ours?.rps, r.peer?.rps)} | ${ratio(r.ours?.rps, r.floor?.rps)} | ${ratio(r.ours?.p50, r.peer?.p50)} | ${ratio(r.ours?.p50, r.floor?.p50)} | ` +
-          `${ratio(r.uncached?.rps, r.peer?.rps)} | ${ratio(r.uncached?.rps, r.floor?.rps)} | ${ratio(r.uncached?.p50, r.floor?.p50)} |`,
+        `| ${size(sz.size)} | ${sc} | ${pgRatio(sz, sc, r.ours?.rps, r.peer?.rps)} | ${ratio(r.ours?.rps, r.floor?.rps)} | ${pgRatio(sz, sc, r.ours?.p50, r.peer?.p50)} | ${ratio(r.ours?.p50, r.floor?.p50)} | ` +
+          `${pgRatio(sz, sc, r.uncached?.rps, r.peer?.rps)} | ${ratio(r.uncached?.rps, r.floor?.rps)} | ${ratio(r.uncached?.p50, r.floor?.p50)} |`,
       );
     }
+  }
+  const notComparable = report.sizes.flatMap((sz) =>
+    Object.keys(sz.results)
+      .filter((sc) => !comparable(sz, sc))
+      .map((sc) => `${sc} at ${size(sz.size)}`),
+  );
+  if (notComparable.length) {
+    out.push("");
+    out.push(
+      `n/c: not comparable. PostGraphile's sample answer held other ids than ours (${notComparable.join(", ")}), so its throughput there is not set against ours.`,
+    );
   }
   out.push("");
   if (report.sizes.some((sz) => Object.values(sz.results).some((r) => r.baseline))) {
