@@ -35,6 +35,7 @@ import { runLoad, percentile } from "./lib/load.mjs";
 import { foreignCpuSeconds, memoryOf, serverNode, serverSpecs, startServer } from "./lib/servers.mjs";
 import { chooseParameters, oursHasGeoJSON, requestsFor, resyncWritten, sampleRequest, summarise, waitForIdle } from "./lib/scenarios.mjs";
 import { renderMarkdown } from "./lib/report.mjs";
+import { measureMap } from "./lib/map-draw.mjs";
 import { appendHistory, runKind } from "./lib/history.mjs";
 import { cacheCounters, chooseTraffic, readBody, startWriter } from "./lib/traffic.mjs";
 
@@ -57,6 +58,8 @@ function parseArgs(argv) {
     // S3a (the same area at every size) serves the 1M growth goal: the quick run leaves it out to stay under 10 minutes with S6
     scenarios: String(a.scenarios ?? (full ? "S1,S2,S3,S3a,S4,S5,S6" : "S1,S2,S3,S4,S5,S6")).split(","),
     writeRate: Number(a["write-rate"] ?? 5),
+    // the map page in Chromium at each size (time to draw, pan and zoom): with --full, or --map
+    map: a.map === undefined ? full : a.map !== "false",
     servers: String(a.servers ?? "ours,uncached,peer,floor").split(","),
     seed: String(a.seed ?? "gz-bench-1"),
     logLevel: String(a["log-level"] ?? "silent"),
@@ -395,6 +398,18 @@ async function main() {
             };
           }
         }
+      }
+      if (opts.map) {
+        log("  map: /map in Chromium (first draw, pan, zoom)");
+        sizeReport.map = await measureMap(byName.ours.url).catch((err) => ({ error: err.message }));
+        const mp = sizeReport.map;
+        log(
+          mp.skipped
+            ? `  map: skipped (${mp.skipped})`
+            : mp.error
+              ? `  map: ERROR ${mp.error}`
+              : `  map: first draw ${mp.firstDrawMs} ms; ${mp.steps.map((x) => `${x.step} ${x.ms} ms`).join(", ")}; page errors ${mp.errors.length}`,
+        );
       }
       report.sizes.push(sizeReport);
       await cleanup();

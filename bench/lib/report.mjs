@@ -259,5 +259,31 @@ export function renderMarkdown(report) {
       ".",
   );
   out.push("");
+  // The map page in Chromium (with --full, or --map)
+  const maps = report.sizes.filter((sz) => sz.map);
+  if (maps.length) {
+    out.push("");
+    out.push(
+      "The map page in Chromium (our server as deployed, tiles blocked): time until the page reports its view drawn, first on opening `/map`, then after each move. " +
+        "*view mode*: more platforms match than one platformsGeoJSON answer holds, so the page draws the server's cells (platformClusters) or, zoomed in, the view's platforms.",
+    );
+    out.push("");
+    out.push("| size | step | ms | view mode | markers | server cells (platforms in them) | page errors |");
+    out.push("|---|---|---:|---|---:|---:|---:|");
+    for (const sz of maps) {
+      const mp = sz.map;
+      if (mp.skipped || mp.error) {
+        out.push(`| ${size(sz.size)} | ${mp.skipped ? `skipped: ${mp.skipped}` : `error: ${mp.error}`} | – | – | – | – | – |`);
+        continue;
+      }
+      const rows = [{ step: "open /map", ms: mp.firstDrawMs, ...mp.first }, ...mp.steps];
+      for (const r of rows) {
+        out.push(
+          `| ${size(sz.size)} | ${r.step} | ${r.ms} | ${r.viewMode ? "yes" : "no"} | ${r.markers} | ${r.cells} (${r.inCells}) | ${mp.errors.length}${mp.message ? ` (${mp.message})` : ""} |`,
+        );
+      }
+    }
+  }
+
   return out.join("\n") + "\n";
 }
