@@ -19,6 +19,15 @@ export interface Queryable {
   query<T = any>(sql: string, params?: unknown[]): Promise<T>;
 }
 
+/**
+ * The rows a statement's RETURNING gave, whoever ran it: TypeORM answers an UPDATE or DELETE with
+ * [rows, rowCount], a pg client (the benchmark's floor, the pool reader) with the rows alone.
+ */
+export function returnedRows<T>(result: unknown): T[] {
+  const r = result as unknown[];
+  return (r.length === 2 && Array.isArray(r[0]) && typeof r[1] === "number" ? r[0] : r) as T[];
+}
+
 export const LSN = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
 
 export function hasReplicas(ds: DataSource): boolean {

@@ -79,8 +79,8 @@ it("draws the server's cells zoomed out, the platforms zoomed in, and the ordina
     expect(await page.locator("#message").textContent()).not.toMatch(/could not load|at most/i);
     const drawn = await page.evaluate(() => {
       let n = 0;
-      document.querySelectorAll("#map .server-cluster").forEach((c) => (n += Number(c.textContent!.trim())));
-      return n + document.querySelectorAll("#map .cell-single").length;
+      (globalThis as any).document.querySelectorAll("#map .server-cluster").forEach((c: { textContent: string }) => (n += Number(c.textContent.trim())));
+      return n + (globalThis as any).document.querySelectorAll("#map .cell-single").length;
     });
     expect(drawn).toBe(st.cellsLocated);
     expect(await page.locator("#summary").textContent()).toMatch(/platforms in this view: zoom in to list them/);

@@ -13,7 +13,7 @@ import type { PlatformStatus } from "../platform/platform.enums";
 import { STATUS_CHANNEL } from "../../db/change-bus";
 import { inScope } from "../auth/scope";
 import { isAllowedTransition } from "./lifecycle";
-import { markWrite, type Queryable } from "../../db/reader";
+import { markWrite, returnedRows, type Queryable } from "../../db/reader";
 import { rowToEvent, STATUS_EVENT, type EventRow, type StatusEvent } from "./status-event.entity";
 import type { UpdatePlatformStatusInput } from "./status.inputs";
 
@@ -110,10 +110,11 @@ export async function applyStatusChange(
       latest,
     });
   }
-  // TypeORM answers an UPDATE as [rows, rowCount]
-  const [[updated]]: [Array<{ version: number }>, number] = await m.query(
-    `UPDATE platform SET ${col.status} = $2, ${col.version} = ${col.version} + 1, ${col.updatedAt} = now() WHERE id = $1 RETURNING ${col.version} AS version`,
-    [p.id, input.status],
+  const [updated] = returnedRows<{ version: number }>(
+    await m.query(
+      `UPDATE platform SET ${col.status} = $2, ${col.version} = ${col.version} + 1, ${col.updatedAt} = now() WHERE id = $1 RETURNING ${col.version} AS version`,
+      [p.id, input.status],
+    ),
   );
   const event = (await STATUS_EVENT.insert(
     m,
