@@ -44,56 +44,33 @@ it("reads the house (a sanity check of the reader itself)", () => {
   expect(graph.get(path.join(SRC, "server.ts"))!.map(rel)).toContain("src/context.ts");
 });
 
-it("feature modules never import the HTTP door, the GraphQL server or the composition root", () => {
-  const above = (p: string) =>
-    p.startsWith(path.join(SRC, "http") + path.sep) ||
-    p.startsWith(path.join(SRC, "graphql") + path.sep) ||
-    ["server.ts", "bootstrap.ts", "index.ts"].some((f) => p === path.join(SRC, f));
-  const bad = files
-    .filter((f) => f.startsWith(path.join(SRC, "modules") + path.sep))
+/** Inside `dir` (a folder of src/), the imports of a file it must not import, as "from -> to". */
+const forbidden = (dir: string, bad: (to: string) => boolean): string[] =>
+  files
+    .filter((f) => f.startsWith(path.join(SRC, dir) + path.sep))
     .flatMap((f) =>
       graph
         .get(f)!
-        .filter(above)
+        .filter(bad)
         .map((to) => `${rel(f)} -> ${rel(to)}`),
     );
-  expect(bad).toEqual([]);
+const inside = (dir: string) => (p: string) => p.startsWith(path.join(SRC, dir) + path.sep);
+
+it("feature modules never import the HTTP door, the GraphQL server or the composition root", () => {
+  const root = (p: string) => ["server.ts", "bootstrap.ts", "index.ts"].some((f) => p === path.join(SRC, f));
+  expect(forbidden("modules", (p) => inside("http")(p) || inside("graphql")(p) || root(p))).toEqual([]);
 });
 
 it("src/db never imports a feature module", () => {
-  const bad = files
-    .filter((f) => f.startsWith(path.join(SRC, "db") + path.sep))
-    .flatMap((f) =>
-      graph
-        .get(f)!
-        .filter((to) => to.startsWith(path.join(SRC, "modules") + path.sep))
-        .map((to) => `${rel(f)} -> ${rel(to)}`),
-    );
-  expect(bad).toEqual([]);
+  expect(forbidden("db", inside("modules"))).toEqual([]);
 });
 
 it("src/db never imports the DataSource's definition (the root hands its builder in)", () => {
-  const bad = files
-    .filter((f) => f.startsWith(path.join(SRC, "db") + path.sep))
-    .flatMap((f) =>
-      graph
-        .get(f)!
-        .filter((to) => to === path.join(ROOT, "ormconfig.ts"))
-        .map((to) => `${rel(f)} -> ${rel(to)}`),
-    );
-  expect(bad).toEqual([]);
+  expect(forbidden("db", (to) => to === path.join(ROOT, "ormconfig.ts"))).toEqual([]);
 });
 
 it("the HTTP door never imports the GraphQL server", () => {
-  const bad = files
-    .filter((f) => f.startsWith(path.join(SRC, "http") + path.sep))
-    .flatMap((f) =>
-      graph
-        .get(f)!
-        .filter((to) => to.startsWith(path.join(SRC, "graphql") + path.sep))
-        .map((to) => `${rel(f)} -> ${rel(to)}`),
-    );
-  expect(bad).toEqual([]);
+  expect(forbidden("http", inside("graphql"))).toEqual([]);
 });
 
 it("modules take only types from src/context.ts", () => {

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { col } from "../../src/modules/platform/platform.store";
-import { CHROMIUM, ARGS } from "../support/browser";
+import { CHROMIUM, ARGS, mapSettled } from "../support/browser";
 import { startTestServer, type TestServer } from "../support/server";
 
 let s: TestServer;
@@ -33,16 +33,7 @@ afterAll(async () => {
 
 const mapState = (page: Page) => page.evaluate(() => (globalThis as any).__registryMap.state);
 
-async function settled(page: Page, generation: number): Promise<void> {
-  await page.waitForFunction(
-    (g) => {
-      const m = (globalThis as any).__registryMap;
-      return !!m && m.state.generation > g && m.state.loaded === m.state.generation && (globalThis as any).document.body.dataset.state === "ready";
-    },
-    generation,
-    { timeout: 30_000 },
-  );
-}
+const settled = (page: Page, generation: number) => mapSettled(page, generation, 30_000);
 
 /** Moves the map and waits for the view's answer (the page reloads its view after each move). */
 async function moveTo(page: Page, lat: number, lng: number, zoom: number): Promise<void> {

@@ -10,7 +10,7 @@ import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { createToken, recordStatus } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
-import { CHROMIUM, ARGS } from "../support/browser";
+import { CHROMIUM, ARGS, mapSettled } from "../support/browser";
 
 const ARTIFACTS = path.join(__dirname, "..", "artifacts");
 const OSM = "tile.openstreetmap.org";
@@ -55,16 +55,7 @@ async function open(query = ""): Promise<Opened> {
 }
 
 /** Waits until the page has finished the load after `generation` (filters reload the markers). */
-async function settled(page: Page, generation: number): Promise<void> {
-  await page.waitForFunction(
-    (g) => {
-      const m = (globalThis as any).__registryMap;
-      return !!m && m.state.generation > g && m.state.loaded === m.state.generation && (globalThis as any).document.body.dataset.state === "ready";
-    },
-    generation,
-    { timeout: 20_000 },
-  );
-}
+const settled = (page: Page, generation: number) => mapSettled(page, generation, 20_000);
 
 const generation = (page: Page) => page.evaluate(() => (globalThis as any).__registryMap.state.generation as number);
 

@@ -20,6 +20,18 @@ export const ARGS = [
 ];
 export const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
+/** Waits until the map page has finished its load after `generation` (a filter or, in view mode, a move starts one). */
+export async function mapSettled(page: Page, generation: number, timeout = 20_000): Promise<void> {
+  await page.waitForFunction(
+    (g) => {
+      const m = (globalThis as any).__registryMap;
+      return !!m && m.state.generation > g && m.state.loaded === m.state.generation && (globalThis as any).document.body.dataset.state === "ready";
+    },
+    generation,
+    { timeout },
+  );
+}
+
 /** axe-core on the page as it is: no serious or critical violation (named with the view, and each violation's nodes). */
 export async function expectAccessible(page: Page, view: string): Promise<void> {
   await page.evaluate(AXE);
