@@ -15,7 +15,7 @@ const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : "–");
  * A ratio against PostGraphile, or "n/c" (not comparable) where its sample answer held other ids than
  * ours: two servers answering different questions are not compared.
  */
-const comparable = (sz, sc) => sz.preflight?.[sc]?.peer?.sameAsOurs !== "different ids";
+const comparable = (sz, sc) => sz.preflight?.[sc]?.peer?.sameAsOurs !== "different ids" && !sz.preflight?.[sc]?.ours?.clusters;
 const pgRatio = (sz, sc, a, b) => (comparable(sz, sc) ? ratio(a, b) : "n/c");
 
 const SCENARIO_TITLES = {
@@ -94,7 +94,8 @@ export function renderMarkdown(report) {
   if (notComparable.length) {
     out.push("");
     out.push(
-      `n/c: not comparable. PostGraphile's sample answer held other ids than ours (${notComparable.join(", ")}), so its throughput there is not set against ours.`,
+      `n/c: not comparable (${notComparable.join(", ")}): PostGraphile's sample answer held other ids than ours, or ours answered with the map's cells ` +
+        "(platformClusters: the box holds more than one platformsGeoJSON answer) where PostGraphile lists every point; its throughput there is not set against ours.",
     );
   }
   out.push("");

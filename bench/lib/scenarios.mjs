@@ -14,8 +14,12 @@ import pg from "pg";
 
 // Guangzhou Science City (广州科学城), a real zone: the centre of the S3 boxes.
 export const S3_CENTRE = [113.45, 23.17];
-/** Half-size in degrees of the fixed-area box of S3a (≈ 2.4 km × 2.6 km): ~5 located platforms at 1k, ~570 at 100k, ~5,600 at 1M. */
+/** Half-size in degrees of the fixed-area box of S3a (≈ 2.4 km × 2.6 km): ~20 located platforms at 1k, ~1,800 at 100k, ~18,000 at 1M. */
 export const S3A_HALF = 0.0117;
+/** platformsGeoJSON's most features: a box holding more is drawn by the map from platformClusters. */
+export const GEOJSON_MAX = 10_000;
+/** The zoom at which the map frames S3a's box in a 1400-pixel-wide view. */
+export const S3A_ZOOM = 16;
 
 const OURS = {
   S1: `query S1($districts: [String!], $domains: [ID!]) {
@@ -28,6 +32,8 @@ const OURS = {
   platforms(filter: { search: $search }, first: 20) { nodes { id nameHans nameEn kind status } }
 }`,
   S3: `query S3($bbox: [Float!]) { platformsGeoJSON(filter: { bbox: $bbox }) }`,
+  // S3a where the box holds more than one platformsGeoJSON answer: what the map asks (its cells)
+  S3C: `query S3a($bbox: [Float!], $zoom: Int!) { platformClusters(filter: { bbox: $bbox }, zoom: $zoom) { located clusters { count lng lat bbox platformId } } }`,
   S4: `query S4($id: ID!) {
   platform(id: $id) {
     id nameHans nameEn kind status version
@@ -201,6 +207,11 @@ export function requestsFor(scenario, server, params, { token, geojson = true } 
       const bbox = boxOf();
       const [minLng, minLat, maxLng, maxLat] = bbox;
       const peer = gql(PEER.S3, { minLng, minLat, maxLng, maxLat });
+      if (clustered(scenario, params) && server !== "peer") {
+        // ours (and the floor, with the same service) answer as the map asks: cells at the view's zoom
+        const v = { bbox, zoom: S3A_ZOOM };
+        return { path: server === "floor" ? "/s3c" : "/graphql", body: () => (server === "floor" ? floor(v) : gql(OURS.S3C, v)) };
+      }
       const ours = gql(geojson ? OURS.S3 : OURS_S3_FALLBACK, { bbox });
       const fl = floor({ bbox });
       return { path, body: () => (server === "peer" ? peer : server === "ours" ? ours : fl) };
@@ -248,6 +259,9 @@ export function requestsFor(scenario, server, params, { token, geojson = true } 
   throw new Error(`unknown scenario ${scenario}`);
 }
 
+/** Whether S3a is answered with cells: its box holds more than one platformsGeoJSON answer. */
+export const clustered = (scenario, params) => scenario === "S3a" && params.s3a.features > GEOJSON_MAX;
+
 /** One request, parsed, for the preflight check. */
 export async function sampleRequest(baseUrl, req) {
   const body = req.body(0, {});
@@ -292,6 +306,9 @@ export function summarise(scenario, server, json) {
     }
     case "S3": {
       if (server === "peer") return { ok: !!d.allPlatforms, items: d.allPlatforms?.nodes.length ?? 0, total: d.allPlatforms?.totalCount };
+      // cells: the platforms they count, which must be the peer's number of points
+      const cells = d.platformClusters;
+      if (cells) return { ok: Array.isArray(cells.clusters), items: cells.located, cells: cells.clusters.length, clusters: true };
       const fc = d.platformsGeoJSON;
       if (fc) return { ok: fc.type === "FeatureCollection", items: fc.features.length, ids: fc.features.map((f) => f.id) };
       return { ok: !!d.platforms, items: d.platforms?.nodes.length ?? 0, fallback: true };

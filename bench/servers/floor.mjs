@@ -55,6 +55,8 @@ const ds = {
 
 const { PlatformService } = dist("src/modules/platform/platform.service.js");
 const { GeoService } = dist("src/modules/geo/geo.service.js");
+const { ClusterService } = dist("src/modules/geo/clusters.js");
+const { SearchInterpreter } = dist("src/modules/platform/search-interpretation.js");
 const { TokenService } = dist("src/modules/auth/token.service.js");
 const { StatusService } = dist("src/modules/status/status.service.js");
 const { AppError } = dist("src/errors.js");
@@ -65,6 +67,7 @@ const { stringifyWithRaw } = dist("src/raw-json.js");
 
 const platforms = new PlatformService(ds);
 const geo = new GeoService(ds);
+const cells = new ClusterService(ds, new SearchInterpreter(ds));
 const tokens = new TokenService(ds);
 const status = new StatusService(ds);
 
@@ -113,6 +116,12 @@ const handlers = {
   /** S3: platformsGeoJSON(filter: {bbox}). */
   async s3({ bbox }) {
     return { platformsGeoJSON: await geo.featureCollection({ bbox }, "WGS84") };
+  },
+
+  /** S3a beyond platformsGeoJSON's most: platformClusters(filter: {bbox}, zoom). */
+  async s3c({ bbox, zoom }) {
+    const c = await cells.clusters({ bbox }, zoom, "WGS84", null);
+    return { platformClusters: { located: c.located, clusters: c.clusters } };
   },
 
   /** S4: platform(id) with statusHistory (one statement, as ours). */
