@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadSeed, readSeedData, type SeedData, type SeedEvent } from "../../src/modules/dataset/dataset";
-import { todayInGuangzhou } from "../../src/modules/status/status.service";
+import { todayInGuangzhou } from "../../src/dates";
 import { createPlatform, createToken, recordStatus } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 

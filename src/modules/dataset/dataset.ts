@@ -22,7 +22,7 @@ import { DOMAIN_TABLE } from "../domain/domain.entity";
 import { DatePrecision, PlatformKind, PlatformLevel, PlatformStatus } from "../platform/platform.enums";
 import { isAllowedTransition } from "../status/lifecycle";
 import { STATUS_EVENT } from "../status/status-event.entity";
-import { isValidDate, todayInGuangzhou } from "../status/status.service";
+import { isValidDate, todayInGuangzhou } from "../../dates";
 import { finite, inEnum, inGuangzhou, nonEmpty, platformProblems, SLUG, type PlatformRecord, type PlatformRules } from "../platform/platform.rules";
 import { col, districtCentroids, rowsWritten, upsertPlatform } from "../platform/platform.store";
 import { mentionProblem, PLAN_DATE, PLAN_TITLE, type MentionRecord } from "../source/plan";

@@ -1,4 +1,4 @@
-import { col } from "../platform/platform.store";
+import { countPlatformsBy } from "../platform/platform.relations";
 import type { Queryable } from "../../db/reader";
 import { rowToDistrict, type District } from "./district.entity";
 
@@ -19,12 +19,6 @@ export class DistrictService {
 
   /** Non-archived platforms per district, for a batch of codes (one statement). */
   async countPlatforms(codes: readonly string[]): Promise<number[]> {
-    const rows: Array<{ code: string; n: number }> = await this.ds.query(
-      `SELECT ${col.districtCode} AS code, count(*)::int AS n FROM platform
-       WHERE ${col.districtCode} = ANY($1::text[]) AND ${col.archivedAt} IS NULL GROUP BY ${col.districtCode}`,
-      [codes],
-    );
-    const byCode = new Map(rows.map((r) => [r.code, r.n]));
-    return codes.map((c) => byCode.get(c) ?? 0);
+    return countPlatformsBy(this.ds, "district", codes);
   }
 }

@@ -7,11 +7,11 @@ import type { DataSource, EntityManager } from "typeorm";
 import { AppError, badInput, ErrorCode } from "../../errors";
 import { PLAN_DATE, PLAN_TITLE, planText } from "../source/plan";
 import { platformProblems, type PlatformRecord } from "./platform.rules";
-import { col, districtCentroids, readPlatformRecords, upsertPlatform } from "./platform.store";
+import { checkVersion, col, districtCentroids, lockPlatform, readPlatformRecords, upsertPlatform } from "./platform.store";
 import { requireAdmin } from "../auth/auth";
 import { markWrite } from "../../db/reader";
 import type { Viewer } from "../auth/token.service";
-import { checkVersion, isValidDate, lockPlatform, todayInGuangzhou } from "../status/status.service";
+import { isValidDate, todayInGuangzhou } from "../../dates";
 import type { CreatePlatformInput, UpdatePlatformInput } from "./platform-write.inputs";
 
 export class PlatformWriteService {

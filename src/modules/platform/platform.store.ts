@@ -5,6 +5,8 @@
  * entity (src/db/table.ts), so a new column is an edit to the entity and its migration.
  */
 import type { EntityManager } from "typeorm";
+import { AppError, ErrorCode } from "../../errors";
+import type { PlatformStatus } from "./platform.enums";
 import { Table } from "../../db/table";
 import { STATUS_EVENT } from "../status/status-event.entity";
 import type { Queryable } from "../../db/reader";
@@ -261,4 +263,40 @@ export async function readPlatformRecords(q: Queryable, ids?: readonly string[])
       updatedAt: r._updated,
     };
   });
+}
+
+/* ---- the version lock ---- */
+
+export interface LockedPlatform {
+  id: string;
+  status: PlatformStatus;
+  version: number;
+  districtCode: string | null;
+  archivedAt: Date | null;
+  agencies: string[];
+  /** the effective date (YYYY-MM-DD) of its latest status event, null for none */
+  latestEffective: string | null;
+}
+
+/** Locks a platform row for the rest of the transaction and reads what the rules need, in one statement. */
+export async function lockPlatform(m: EntityManager, id: string): Promise<LockedPlatform> {
+  const rows: LockedPlatform[] = await m.query(
+    `SELECT p.id, p.status, p.version, p.${col.districtCode} AS "districtCode", p.${col.archivedAt} AS "archivedAt",
+       coalesce((SELECT array_agg(pa.agency_id) FROM platform_agency pa WHERE pa.platform_id = p.id), '{}') AS agencies,
+       (SELECT max(e.effective_date)::text FROM status_event e WHERE e.platform_id = p.id) AS "latestEffective"
+     FROM platform p WHERE p.id = $1 FOR UPDATE OF p`,
+    [id],
+  );
+  if (!rows[0]) throw new AppError(ErrorCode.NOT_FOUND, `no platform with id ${id}`, { id });
+  return rows[0];
+}
+
+export function checkVersion(p: { id: string; version: number }, expected: number): void {
+  if (p.version !== expected) {
+    throw new AppError(ErrorCode.CONFLICT, `platform ${p.id} is at version ${p.version}, not ${expected}: read it again`, {
+      id: p.id,
+      currentVersion: p.version,
+      expectedVersion: expected,
+    });
+  }
 }

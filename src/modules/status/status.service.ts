@@ -2,64 +2,20 @@
  * Status changes: the lifecycle, scope, optimistic concurrency and the audit trail, each write
  * one transaction (the platform row, its status event and the notification commit together).
  */
-import { col } from "../platform/platform.store";
+import { checkVersion, col, lockPlatform, type LockedPlatform } from "../platform/platform.store";
+import { isValidDate, todayInGuangzhou } from "../../dates";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import type { DataSource, EntityManager } from "typeorm";
 import { AppError, badInput, ErrorCode, isDatabaseUnavailable } from "../../errors";
 import type { Platform } from "../platform/platform.entity";
 import { PlatformService } from "../platform/platform.service";
 import type { Viewer } from "../auth/token.service";
-import type { PlatformStatus } from "../platform/platform.enums";
 import { STATUS_CHANNEL } from "../../db/change-bus";
 import { inScope } from "../auth/scope";
 import { isAllowedTransition } from "./lifecycle";
 import { markWrite, returnedRows, type Queryable } from "../../db/reader";
 import { rowToEvent, STATUS_EVENT, type EventRow, type StatusEvent } from "./status-event.entity";
 import type { UpdatePlatformStatusInput } from "./status.inputs";
-
-/** Today in Guangzhou (UTC+8, no daylight saving): the latest effective date allowed. */
-export function todayInGuangzhou(now = new Date()): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
-
-export function isValidDate(iso: string): boolean {
-  const d = new Date(`${iso}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso;
-}
-
-export interface LockedPlatform {
-  id: string;
-  status: PlatformStatus;
-  version: number;
-  districtCode: string | null;
-  archivedAt: Date | null;
-  agencies: string[];
-  /** the effective date (YYYY-MM-DD) of its latest status event, null for none */
-  latestEffective: string | null;
-}
-
-/** Locks a platform row for the rest of the transaction and reads what the rules need, in one statement. */
-export async function lockPlatform(m: EntityManager, id: string): Promise<LockedPlatform> {
-  const rows: LockedPlatform[] = await m.query(
-    `SELECT p.id, p.status, p.version, p.${col.districtCode} AS "districtCode", p.${col.archivedAt} AS "archivedAt",
-       coalesce((SELECT array_agg(pa.agency_id) FROM platform_agency pa WHERE pa.platform_id = p.id), '{}') AS agencies,
-       (SELECT max(e.effective_date)::text FROM status_event e WHERE e.platform_id = p.id) AS "latestEffective"
-     FROM platform p WHERE p.id = $1 FOR UPDATE OF p`,
-    [id],
-  );
-  if (!rows[0]) throw new AppError(ErrorCode.NOT_FOUND, `no platform with id ${id}`, { id });
-  return rows[0];
-}
-
-export function checkVersion(p: { id: string; version: number }, expected: number): void {
-  if (p.version !== expected) {
-    throw new AppError(ErrorCode.CONFLICT, `platform ${p.id} is at version ${p.version}, not ${expected}: read it again`, {
-      id: p.id,
-      currentVersion: p.version,
-      expectedVersion: expected,
-    });
-  }
-}
 
 /** An editor's scope (src/modules/auth/scope.ts): one of its grants applies to the platform. */
 export { inScope } from "../auth/scope";

@@ -8,7 +8,7 @@ import { PlatformStatus } from "../platform/platform.enums";
 import { compileFilter } from "../platform/platform.query";
 import { PlatformService } from "../platform/platform.service";
 import { PLAN_DATE } from "../source/plan";
-import { todayInGuangzhou } from "../status/status.service";
+import { todayInGuangzhou } from "../../dates";
 import { PlanProgress } from "./reported-figure.entity";
 import { TargetService } from "./target.service";
 
