@@ -10,6 +10,7 @@ import type { Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
 import type { PlatformFilter } from "../platform/platform.inputs";
 import { compileFilter } from "../platform/platform.query";
+import { col } from "../platform/platform.tables";
 import type { SearchInterpreter } from "../platform/search-interpretation";
 import { CoordinateSystem, project } from "./crs";
 
@@ -65,7 +66,7 @@ export class ClusterService {
     const rows: Array<{ n: number; lng: number; lat: number; w: number; s: number; e: number; nn: number; id: string; country: string | null }> =
       await this.ds.query(
         `SELECT count(*)::int AS n, avg(p.lng) AS lng, avg(p.lat) AS lat, min(p.lng) AS w, min(p.lat) AS s, max(p.lng) AS e, max(p.lat) AS nn,
-         min(p.id) AS id, min(p.overseas_country) AS country
+         min(p.id) AS id, min(p.${col.overseasCountry}) AS country
        FROM ${c.from} WHERE ${c.where} AND p.lng IS NOT NULL
        GROUP BY floor(p.lng / ${size}::float8), floor(p.lat / ${size}::float8)
        ORDER BY n DESC, id`,

@@ -8,18 +8,10 @@
  * So the order and the shape of a relation cannot differ between the paths.
  */
 import type { Queryable } from "../../db/reader";
-import { Table } from "../../db/table";
 import { AGENCY_TABLE } from "../agency/agency.entity";
 import { DOMAIN_TABLE } from "../domain/domain.entity";
 import { STATUS_EVENT } from "../status/status-event.entity";
-import { Platform, PlatformAgency, PlatformDomain, PlatformMention } from "./platform.entity";
-
-/** The join tables: a platform's domains, its agencies in the plan's order, and its mentions. */
-export const PLATFORM_DOMAIN = new Table(PlatformDomain);
-export const PLATFORM_AGENCY = new Table(PlatformAgency);
-export const PLATFORM_MENTION = new Table(PlatformMention);
-/** The platform table's columns, for the counts (platform.store.ts holds the platform's own reads and writes). */
-const PLATFORM = new Table(Platform);
+import { PLATFORM, PLATFORM_AGENCY, PLATFORM_DOMAIN, PLATFORM_MENTION } from "./platform.tables";
 
 export type ListRelation = "domains" | "agencies" | "mentions" | "statusHistory";
 
@@ -92,15 +84,12 @@ export async function readRelation(q: Queryable, name: ListRelation, ids: readon
 /** What platforms are counted by: their district, the agencies responsible, their domains (with the domain's subtree and, for a group, its members). */
 export type CountKey = "district" | "agency" | "domain";
 
-const COUNT_SQL: Record<CountKey, () => string> = {
-  district: () =>
-    `SELECT p.${PLATFORM.c.districtCode} AS k, count(*)::int AS n FROM platform p
+const COUNT_SQL: Record<CountKey, string> = {
+  district: `SELECT p.${PLATFORM.c.districtCode} AS k, count(*)::int AS n FROM platform p
      WHERE p.${PLATFORM.c.districtCode} = ANY($1::text[]) AND p.${PLATFORM.c.archivedAt} IS NULL GROUP BY 1`,
-  agency: () =>
-    `SELECT pa.${pa.agencyId} AS k, count(*)::int AS n FROM ${PLATFORM_AGENCY.name} pa JOIN platform p ON p.id = pa.${pa.platformId}
+  agency: `SELECT pa.${pa.agencyId} AS k, count(*)::int AS n FROM ${PLATFORM_AGENCY.name} pa JOIN platform p ON p.id = pa.${pa.platformId}
      WHERE pa.${pa.agencyId} = ANY($1::text[]) AND p.${PLATFORM.c.archivedAt} IS NULL GROUP BY 1`,
-  domain: () =>
-    `WITH RECURSIVE reach(root, id) AS (
+  domain: `WITH RECURSIVE reach(root, id) AS (
        SELECT id, id FROM ${DOMAIN_TABLE.name} WHERE id = ANY($1::text[])
        UNION SELECT r.root, c.id FROM ${DOMAIN_TABLE.name} c JOIN reach r ON c.${DOMAIN_TABLE.c.parentId} = r.id OR r.id = ANY(c.${DOMAIN_TABLE.c.alsoIn}))
      SELECT r.root AS k, count(DISTINCT pd.${pd.platformId})::int AS n
@@ -110,7 +99,7 @@ const COUNT_SQL: Record<CountKey, () => string> = {
 
 /** Non-archived platforms per key (districts, agencies or domains), for a batch of keys, in one statement; 0 where none. */
 export async function countPlatformsBy(q: Queryable, by: CountKey, keys: readonly string[]): Promise<number[]> {
-  const rows: Array<{ k: string; n: number }> = await q.query(COUNT_SQL[by](), [keys]);
+  const rows: Array<{ k: string; n: number }> = await q.query(COUNT_SQL[by], [keys]);
   const byKey = new Map(rows.map((r) => [r.k, r.n]));
   return keys.map((k) => byKey.get(k) ?? 0);
 }

@@ -7,22 +7,20 @@
 import type { EntityManager } from "typeorm";
 import { AppError, ErrorCode } from "../../errors";
 import type { PlatformStatus } from "./platform.enums";
-import { Table } from "../../db/table";
 import { STATUS_EVENT } from "../status/status-event.entity";
-import type { Queryable } from "../../db/reader";
+import { returnedRows, type Queryable } from "../../db/reader";
 import { LocationPrecision } from "./platform.enums";
 import { Platform } from "./platform.entity";
-import { PLATFORM_AGENCY, PLATFORM_DOMAIN, PLATFORM_MENTION, relationSubquery } from "./platform.relations";
+import { relationSubquery } from "./platform.relations";
+import { col, PLATFORM, PLATFORM_AGENCY, PLATFORM_DOMAIN, PLATFORM_MENTION } from "./platform.tables";
 import type { PlatformRecord } from "./platform.rules";
 import { buildSearchDocument } from "./search";
 
-export const PLATFORM = new Table(Platform);
+export { col, PLATFORM };
 const pd = PLATFORM_DOMAIN.c,
   pa = PLATFORM_AGENCY.c,
   pm = PLATFORM_MENTION.c;
 
-/** Quoted column names by property, for SQL written by hand: `p.${col.districtCode}`. */
-export const col = PLATFORM.c;
 
 /** The columns a Platform object needs (the search columns stay in the database), on alias `p`. */
 const SEARCH_COLUMNS: Array<keyof Platform> = ["searchText", "searchGrams", "sortKey"];
@@ -171,11 +169,9 @@ export async function upsertPlatform(
   return written;
 }
 
-/** Rows a statement wrote. TypeORM answers UPDATE and DELETE with [rows, affected], INSERT with rows. */
+/** Rows a statement wrote (one returned row each, however the driver answers: returnedRows). */
 export async function rowsWritten(m: Queryable, sql: string, params: unknown[]): Promise<number> {
-  const res: unknown[] = await m.query(sql + " RETURNING 1", params);
-  if (res.length === 2 && Array.isArray(res[0]) && typeof res[1] === "number") return res[1];
-  return res.length;
+  return returnedRows(await m.query(sql + " RETURNING 1", params)).length;
 }
 
 /** Brings a platform's domains, agencies (in order) and mentions in line with the record. Rows written per table. */
