@@ -122,6 +122,14 @@ export class Table<T extends object> {
     return into;
   }
 
+  /** The columns a write gives, in the table's order, with their placeholders (array columns cast) and values. */
+  private bind(values: Partial<Record<keyof T, unknown>>): { given: TableColumn[]; p: Params; placeholders: string[] } {
+    const given = this.columns.filter((col) => Object.prototype.hasOwnProperty.call(values, col.property));
+    const p = new Params();
+    const placeholders = given.map((col) => `${p.add(this.param(col, values[col.property as keyof T]))}${col.array ? `::${col.type}[]` : ""}`);
+    return { given, p, placeholders };
+  }
+
   /** A value as pg must receive it: JSON columns as JSON text (pg would send an array as a PostgreSQL array). */
   private param(col: TableColumn, value: unknown): unknown {
     if (value === undefined) return null;
@@ -138,15 +146,24 @@ export class Table<T extends object> {
     values: Partial<Record<keyof T, unknown>>,
     returning: readonly K[] = [],
   ): Promise<Pick<Record<keyof T, unknown>, K> | undefined> {
-    const given = this.columns.filter((col) => Object.prototype.hasOwnProperty.call(values, col.property));
-    const p = new Params();
-    const placeholders = given.map((col) => `${p.add(this.param(col, values[col.property as keyof T]))}${col.array ? `::${col.type}[]` : ""}`);
+    const { given, p, placeholders } = this.bind(values);
     const ret = returning.length ? ` RETURNING ${returning.map((k) => `${quote(this.column(k).name)} AS "${String(k)}"`).join(", ")}` : "";
     const rows: unknown = await q.query(
       `INSERT INTO ${quote(this.name)} (${given.map((col) => quote(col.name)).join(", ")}) VALUES (${placeholders.join(", ")})${ret}`,
       p.values,
     );
     return Array.isArray(rows) ? (rows[0] as Pick<Record<keyof T, unknown>, K> | undefined) : undefined;
+  }
+
+  /** Inserts a row unless one with the same primary key exists (which is left as it is); whether it inserted. */
+  async insertIfAbsent(q: Queryable, values: Partial<Record<keyof T, unknown>>): Promise<boolean> {
+    const { given, p, placeholders } = this.bind(values);
+    const key = this.columns.filter((c) => c.primary).map((c) => quote(c.name));
+    const rows: unknown[] = await q.query(
+      `INSERT INTO ${quote(this.name)} (${given.map((col) => quote(col.name)).join(", ")}) VALUES (${placeholders.join(", ")}) ON CONFLICT (${key.join(", ")}) DO NOTHING RETURNING 1`,
+      p.values,
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -161,9 +178,7 @@ export class Table<T extends object> {
     opts: { key?: ReadonlyArray<keyof T>; insertOnly?: ReadonlyArray<keyof T>; onUpdate?: string[] } = {},
   ): Promise<{ inserted: boolean } | null> {
     const key = (opts.key ?? this.columns.filter((c) => c.primary).map((c) => c.property as keyof T)).map((k) => this.column(k));
-    const given = this.columns.filter((col) => Object.prototype.hasOwnProperty.call(values, col.property));
-    const p = new Params();
-    const placeholders = given.map((col) => `${p.add(this.param(col, values[col.property as keyof T]))}${col.array ? `::${col.type}[]` : ""}`);
+    const { given, p, placeholders } = this.bind(values);
     const keyNames = new Set(key.map((k) => k.name));
     const insertOnly = new Set((opts.insertOnly ?? []).map((k) => this.column(k).name));
     const updated = given.filter((col) => !keyNames.has(col.name) && !insertOnly.has(col.name));

@@ -545,13 +545,18 @@ async function writeHistory(m: EntityManager, id: string, events: SeedEvent[]): 
     timeline.push({ to: e.status, date: e.effectiveDate });
     timeline.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   }
+  await statusFromHistory(m, id, missing.length);
+  return { written: { status_event: missing.length, platform: 1 }, heldBack: [] };
+}
+
+/** Sets a platform's status to its latest event's (by effective date) and raises its version by the events added. */
+async function statusFromHistory(m: EntityManager, id: string, added: number): Promise<void> {
   await m.query(
     `UPDATE platform SET ${col.status} = (SELECT e.to_status FROM status_event e WHERE e.platform_id = $1
          ORDER BY e.effective_date DESC, e.recorded_at DESC, e.id DESC LIMIT 1),
        ${col.version} = ${col.version} + $2, ${col.updatedAt} = now() WHERE id = $1`,
-    [id, missing.length],
+    [id, added],
   );
-  return { written: { status_event: missing.length, platform: 1 }, heldBack: [] };
 }
 
 /**
@@ -587,12 +592,7 @@ async function correctBaseline(m: EntityManager, x: SeedPlatform): Promise<Recor
     correction: true,
     tokenId: null,
   });
-  await m.query(
-    `UPDATE platform SET ${col.status} = (SELECT e.to_status FROM status_event e WHERE e.platform_id = $1
-         ORDER BY e.effective_date DESC, e.recorded_at DESC, e.id DESC LIMIT 1),
-       ${col.version} = ${col.version} + 1, ${col.updatedAt} = now() WHERE id = $1`,
-    [x.id],
-  );
+  await statusFromHistory(m, x.id, 1);
   return { platform: 1, status_event: 1 };
 }
 

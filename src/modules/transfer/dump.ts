@@ -412,43 +412,23 @@ export async function importDump(
     onProgress("platforms", done);
     add(await writeTargets(m, dump));
     for (const e of dump.statusEvents) {
-      const row = await STATUS_EVENT.upsert(
-        m,
-        {
-          id: e.id,
-          platformId: e.platformId,
-          from: e.from,
-          to: e.to,
-          effectiveDate: e.effectiveDate,
-          recordedAt: e.recordedAt,
-          actor: e.actor,
-          note: e.note,
-          sourceTitle: e.source?.title ?? null,
-          sourceUrl: e.source?.url ?? null,
-          sourcePublishedAt: e.source?.publishedAt ?? null,
-          correction: e.correction,
-          sourcePublisher: e.source?.publisher ?? null,
-          datePrecision: e.datePrecision ?? "DAY",
-        },
-        {
-          insertOnly: [
-            "platformId",
-            "from",
-            "to",
-            "effectiveDate",
-            "recordedAt",
-            "actor",
-            "note",
-            "sourceTitle",
-            "sourceUrl",
-            "sourcePublishedAt",
-            "correction",
-            "sourcePublisher",
-            "datePrecision",
-          ],
-        },
-      );
-      written.status_event = (written.status_event ?? 0) + (row ? 1 : 0);
+      const inserted = await STATUS_EVENT.insertIfAbsent(m, {
+        id: e.id,
+        platformId: e.platformId,
+        from: e.from,
+        to: e.to,
+        effectiveDate: e.effectiveDate,
+        recordedAt: e.recordedAt,
+        actor: e.actor,
+        note: e.note,
+        sourceTitle: e.source?.title ?? null,
+        sourceUrl: e.source?.url ?? null,
+        sourcePublishedAt: e.source?.publishedAt ?? null,
+        correction: e.correction,
+        sourcePublisher: e.source?.publisher ?? null,
+        datePrecision: e.datePrecision ?? "DAY",
+      });
+      written.status_event = (written.status_event ?? 0) + (inserted ? 1 : 0);
     }
     onProgress("status events", dump.statusEvents.length);
     await m.query(`SELECT setval(pg_get_serial_sequence('status_event', 'id'), greatest((SELECT max(id) FROM status_event), 1))`);
