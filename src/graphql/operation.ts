@@ -73,14 +73,7 @@ export class OperationSteps {
     return this.o.guards.readiness.refusal();
   }
 
-  /** 2. Who pays for the operation: the token looked up as the database has it now, the budget charged. */
-  async caller(authorization: string | undefined, ip: string): Promise<Caller> {
-    const caller = await this.o.guards.identify(authorization, ip);
-    await this.o.guards.charge(caller);
-    return caller;
-  }
-
-  /** 2, again for an operation on a connection whose caller is known: the token looked up again, the budget charged. */
+  /** 2. Who pays for an operation on a connection whose caller is known: the token looked up again as the database has it now, the budget charged. */
   async recharge(caller: Caller, authorization: string | undefined): Promise<Caller> {
     const again = caller.tokenId ? await this.o.guards.identify(authorization, caller.ip) : caller;
     await this.o.guards.charge(again);
