@@ -66,18 +66,19 @@ export async function measureMap(url, { timeout = 120_000 } = {}) {
     const firstDrawMs = Math.round(performance.now() - t0);
     const first = { ...(await drawn(page)), viewMode: (await state(page)).viewMode };
     const steps = [];
-    for (const [step, lat, lng, zoom] of [
-      ["pan 5 km east", null, 0.05, null],
-      ["zoom in to 13", null, 0, 13],
-      ["zoom in to 17", null, 0, 17],
-      ["zoom out to 9", null, 0, 9],
+    // each step from the centre of the view before it: [name, degrees east, zoom (null: keep)]
+    for (const [step, east, zoom] of [
+      ["pan 5 km east", 0.05, null],
+      ["zoom in to 13", 0, 13],
+      ["zoom in to 17", 0, 17],
+      ["zoom out to 9", 0, 9],
     ]) {
       const view = await page.evaluate(() => globalThis.__registryMap.view());
-      const cLat = (view.bbox[1] + view.bbox[3]) / 2;
-      const cLng = (view.bbox[0] + view.bbox[2]) / 2 + lng;
+      const lat = (view.bbox[1] + view.bbox[3]) / 2;
+      const lng = (view.bbox[0] + view.bbox[2]) / 2 + east;
       const before = await state(page);
       const t = performance.now();
-      await page.evaluate(([a, b, z]) => globalThis.__registryMap.setView(a, b, z), [lat ?? cLat, cLng, zoom ?? Math.round(view.zoom)]);
+      await page.evaluate(([a, b, z]) => globalThis.__registryMap.setView(a, b, z), [lat, lng, zoom ?? Math.round(view.zoom)]);
       // in view mode a move reloads the view; otherwise the markers are all loaded and redrawn at once
       if (before.viewMode) await settled(page, before.generation, timeout);
       else await page.evaluate(() => new Promise((r) => globalThis.requestAnimationFrame(() => globalThis.requestAnimationFrame(r))));

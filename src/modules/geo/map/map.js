@@ -618,12 +618,8 @@
         renderSearchReading();
         numberWithoutLocation = fc.numberWithoutLocation;
         drawFeatures();
-        renderList();
-        hideMessage();
-        if (selectedId && !markers.has(selectedId)) closeDetail();
         if (!(opts && opts.keepView)) fitToFeatures();
-        loaded = mine;
-        setState("ready");
+        loadDone(mine);
       })
       .catch(function (err) {
         if (mine !== generation) return;
@@ -638,12 +634,25 @@
         features = [];
         drawFeatures();
         renderList();
-        showMessage(function () {
-          return err.code === "BAD_USER_INPUT" ? errorText(err) : word("loadFailed", { reason: errorText(err) });
-        });
-        loaded = mine;
-        setState("ready");
+        loadFailed(mine, err);
       });
+  }
+
+  /** A load drawn: the list, the message line and an open detail follow it. */
+  function loadDone(mine) {
+    renderList();
+    hideMessage();
+    if (selectedId && !markers.has(selectedId)) closeDetail();
+    loaded = mine;
+    setState("ready");
+  }
+  /** A load refused or failed: said on the message line (a refusal in the server's words). */
+  function loadFailed(mine, err) {
+    showMessage(function () {
+      return err.code === "BAD_USER_INPUT" ? errorText(err) : word("loadFailed", { reason: errorText(err) });
+    });
+    loaded = mine;
+    setState("ready");
   }
 
   /** The map's view as a WGS-84 bbox (a GCJ-02 map's view widened by the shift, about 0.01°). */
@@ -684,20 +693,10 @@
         return true;
       })
       .then(function (drawn) {
-        if (!drawn || mine !== generation) return;
-        renderList();
-        hideMessage();
-        if (selectedId && !markers.has(selectedId)) closeDetail();
-        loaded = mine;
-        setState("ready");
+        if (drawn && mine === generation) loadDone(mine);
       })
       .catch(function (err) {
-        if (mine !== generation) return;
-        showMessage(function () {
-          return err.code === "BAD_USER_INPUT" ? errorText(err) : word("loadFailed", { reason: errorText(err) });
-        });
-        loaded = mine;
-        setState("ready");
+        if (mine === generation) loadFailed(mine, err);
       });
   }
 
