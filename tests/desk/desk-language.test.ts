@@ -8,7 +8,7 @@
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { createToken } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
-import { CHROMIUM, ARGS, expectAccessible } from "../support/browser";
+import { CHROMIUM, ARGS, expectAccessible, offlineContext, watchPage } from "../support/browser";
 
 declare const document: any, location: any, localStorage: any;
 
@@ -61,17 +61,9 @@ const LANGS = [
 ];
 
 async function open(locale: string, hash = ""): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale });
+  const context = await offlineContext(browser, s.url, { locale });
   contexts.push(context);
-  await context.route(
-    (url) => url.host !== new URL(s.url).host,
-    (route) => route.abort("internetdisconnected"),
-  );
-  const page = await context.newPage();
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console: ${m.text()}`);
-  });
+  const page = watchPage(await context.newPage(), problems);
   await page.goto(`${s.url}/desk${hash}`);
   await ready(page);
   return page;

@@ -7,7 +7,7 @@
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { createPlatform, createToken, recordStatus } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
-import { CHROMIUM, ARGS, AXE } from "../support/browser";
+import { CHROMIUM, ARGS, AXE, offlineContext, watchPage } from "../support/browser";
 
 declare const document: any, window: any, getComputedStyle: any;
 
@@ -19,11 +19,7 @@ const problems: string[] = [];
 beforeAll(async () => {
   s = await startTestServer();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
-  await context.route(
-    (url) => url.host !== new URL(s.url).host,
-    (route) => route.abort("internetdisconnected"),
-  );
+  context = await offlineContext(browser, s.url);
 });
 afterAll(async () => {
   await context?.close().catch(() => undefined);
@@ -35,14 +31,7 @@ afterEach(() => {
 });
 
 async function open(): Promise<Page> {
-  const page = await context.newPage();
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console: ${m.text()}`);
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
-  });
+  const page = watchPage(await context.newPage(), problems, { responses: true });
   await page.goto(`${s.url}/desk#/progress`);
   await page.locator("#target-rows tr").first().waitFor();
   await settled(page);

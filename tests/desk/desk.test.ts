@@ -20,7 +20,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { createToken } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 import { csvFile, xlsxFile, xlsxRows } from "../support/sheets";
-import { CHROMIUM, ARGS, expectAccessible } from "../support/browser";
+import { CHROMIUM, ARGS, expectAccessible, offlineContext, watchPage } from "../support/browser";
 
 // Functions passed to page.evaluate run in the browser; the tests compile without the DOM library, so its globals are loosely typed here
 declare const document: any, location: any, sessionStorage: any, localStorage: any, window: any;
@@ -45,25 +45,14 @@ async function platform(id: string): Promise<{ status: string; version: number; 
 }
 
 async function newContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
+  const context = await offlineContext(browser, s.url);
   contexts.push(context);
-  await context.route(
-    (url) => url.host !== new URL(s.url).host,
-    (route) => route.abort("internetdisconnected"),
-  );
   return context;
 }
 
 /** A tab on /desk that records page errors, console errors and failed responses. */
 async function open(context: BrowserContext, hash = ""): Promise<Page> {
-  const page = await context.newPage();
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console: ${m.text()}`);
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
-  });
+  const page = watchPage(await context.newPage(), problems, { responses: true });
   await page.goto(`${s.url}/desk${hash}`);
   await ready(page);
   return page;

@@ -6,7 +6,7 @@
  */
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { startTestServer, type TestServer } from "../support/server";
-import { CHROMIUM, ARGS, expectAccessible } from "../support/browser";
+import { CHROMIUM, ARGS, expectAccessible, mapSettled, offlineContext, watchPage } from "../support/browser";
 
 declare const document: any, localStorage: any;
 
@@ -70,32 +70,16 @@ const LANGS = [
 ];
 
 async function open(locale: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale });
+  const context = await offlineContext(browser, s.url, { locale, width: 1400 });
   contexts.push(context);
-  await context.route(
-    (url) => url.host !== new URL(s.url).host,
-    (route) => route.abort("internetdisconnected"),
-  );
-  const page = await context.newPage();
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 400/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
+  // a 400 is the answer to a search the test makes invalid on purpose
+  const page = watchPage(await context.newPage(), problems, { allowConsole: /status of 400/ });
   await page.goto(`${s.url}/map?basemap=none`);
   await settled(page, 0);
   return page;
 }
 
-async function settled(page: Page, generation: number): Promise<void> {
-  await page.waitForFunction(
-    (g) => {
-      const m = (globalThis as any).__registryMap;
-      return !!m && m.state.generation > g && m.state.loaded === m.state.generation && document.body.dataset.state === "ready";
-    },
-    generation,
-    { timeout: 20_000 },
-  );
-}
+const settled = (page: Page, generation: number) => mapSettled(page, generation);
 
 beforeAll(async () => {
   s = await startTestServer();

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { col } from "../../src/modules/platform/platform.store";
-import { CHROMIUM, ARGS, mapSettled } from "../support/browser";
+import { CHROMIUM, ARGS, mapSettled, offlineContext, watchPage } from "../support/browser";
 import { startTestServer, type TestServer } from "../support/server";
 
 let s: TestServer;
@@ -50,14 +50,10 @@ async function locatedInView(page: Page): Promise<number> {
 }
 
 it("draws the server's cells zoomed out, the platforms zoomed in, and the ordinary map for a narrower filter", async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: "en-US" });
-  const page = await context.newPage();
+  const context = await offlineContext(browser, s.url, { width: 1400 });
   const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.route(
-    (url) => url.host !== new URL(s.url).host,
-    (route) => route.abort("internetdisconnected"),
-  );
+  // the blocked tile requests are the browser's own reports; anything else is a fault
+  const page = watchPage(await context.newPage(), errors, { allowConsole: /Failed to load resource/ });
   try {
     await page.goto(`${s.url}/map`);
     await settled(page, 0);

@@ -3,7 +3,7 @@
  * background networking: this machine has no internet), axe-core's script, and the accessibility check.
  */
 import fs from "node:fs";
-import type { Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 
 declare const document: unknown;
 
@@ -19,6 +19,37 @@ export const ARGS = [
   "--disable-sync",
 ];
 export const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * A browser context as on a machine without internet (this one, and CI): every request not to
+ * `serverUrl`'s host fails as a DNS failure would.
+ */
+export async function offlineContext(browser: Browser, serverUrl: string, opts: { locale?: string; width?: number } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: 900 }, locale: opts.locale ?? "en-US" });
+  const host = new URL(serverUrl).host;
+  await context.route(
+    (url) => url.host !== host,
+    (route) => route.abort("internetdisconnected"),
+  );
+  return context;
+}
+
+/**
+ * Records what goes wrong on a page into `problems`: uncaught errors, console errors (but those
+ * `allowConsole` matches: answers a test provokes on purpose) and, with `responses`, answers of 400 or more.
+ */
+export function watchPage(page: Page, problems: string[], opts: { allowConsole?: RegExp; responses?: boolean } = {}): Page {
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !opts.allowConsole?.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  if (opts.responses) {
+    page.on("response", (r) => {
+      if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
+    });
+  }
+  return page;
+}
 
 /** Waits until the map page has finished its load after `generation` (a filter or, in view mode, a move starts one). */
 export async function mapSettled(page: Page, generation: number, timeout = 20_000): Promise<void> {
