@@ -21,7 +21,6 @@ const pd = PLATFORM_DOMAIN.c,
   pa = PLATFORM_AGENCY.c,
   pm = PLATFORM_MENTION.c;
 
-
 /** The columns a Platform object needs (the search columns stay in the database), on alias `p`. */
 const SEARCH_COLUMNS: Array<keyof Platform> = ["searchText", "searchGrams", "sortKey"];
 export const PLATFORM_SELECT = PLATFORM.select("p", SEARCH_COLUMNS);
