@@ -24,6 +24,7 @@ import { LocationNote1764400000000 } from "./src/migrations/1764400000000-Locati
 import { SearchIndexNoPendingList1764500000000 } from "./src/migrations/1764500000000-SearchIndexNoPendingList";
 import { TokenGrants1764600000000 } from "./src/migrations/1764600000000-TokenGrants";
 import { History1764700000000 } from "./src/migrations/1764700000000-History";
+import { ChangeDetail1764800000000 } from "./src/migrations/1764800000000-ChangeDetail";
 
 export const entities = [
   District,
@@ -49,6 +50,7 @@ export const migrations = [
   SearchIndexNoPendingList1764500000000,
   TokenGrants1764600000000,
   History1764700000000,
+  ChangeDetail1764800000000,
 ];
 
 export interface DataSourceOptions {
