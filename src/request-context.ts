@@ -13,6 +13,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Logger as TypeOrmLogger } from "typeorm";
+import { addReads, type Change, type ReadDecl, type Reads } from "./db/reads";
 
 export interface RequestState<V = unknown> {
   requestId: string;
@@ -27,6 +28,12 @@ export interface RequestState<V = unknown> {
   replicaCaughtUp?: boolean;
   /** the answer may go into the response cache (a query that succeeded; see http/response-cache.ts) */
   cacheable?: boolean;
+  /** what the request's answer was read from, statement by statement (see db/reads.ts) */
+  reads?: Reads;
+  /** what the next statement of the pool reader reads, declared just before it runs (db/reads.ts) */
+  nextReads?: ReadDecl;
+  /** what the request's writes changed, as their services declared it (db/reader.ts markWrite); null: a write did not say */
+  changes?: Change[] | null;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestState>();
@@ -41,10 +48,18 @@ export function currentRequest(): RequestState | undefined {
   return requestContext.getStore();
 }
 
-/** Counts one SQL statement against the request being served (TypeORM's and the pg Pool reader's). */
-export function countStatement(): void {
+/**
+ * Counts one SQL statement against the request being served (TypeORM's and the pg Pool reader's).
+ * `declared`: the statement is the pool reader's, which takes what was declared for it; any other
+ * statement is one whose reads nobody declared, so the answer depends on everything.
+ */
+export function countStatement(declared = false): void {
   const store = requestContext.getStore();
-  if (store) store.statements++;
+  if (!store) return;
+  store.statements++;
+  const decl = declared ? store.nextReads : undefined;
+  store.nextReads = undefined;
+  store.reads = addReads(store.reads, decl);
 }
 
 /** A TypeORM logger that counts statements and otherwise stays silent (errors reach formatError). */

@@ -12,6 +12,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import type { Pool } from "pg";
 import type { DataSource } from "typeorm";
 import { countStatement, requestContext } from "../request-context";
+import type { Change, ReadDecl } from "./reads";
 
 /** What read services need: a DataSource qualifies, and so does the replica-aware reader. */
 export interface Queryable {
@@ -60,7 +61,7 @@ function poolReader(ds: DataSource, prepared: boolean): Queryable {
   };
   return {
     async query(sql, params) {
-      countStatement();
+      countStatement(true);
       // the pool is read at each call: the driver creates it when the DataSource initialises
       const r = await driver.master.query({ text: sql, values: params as unknown[] | undefined, name: nameOf(sql) });
       return r.rows as never;
@@ -88,10 +89,33 @@ export function createReader(ds: DataSource, { preparedStatements = true }: { pr
   };
 }
 
-/** Marks the current request as one that wrote (its later reads go to the primary; its response carries the LSN). */
-export function markWrite(): void {
+/**
+ * Declares what the next read of the pool reader depends on (see db/reads.ts); call it right before
+ * the query, with nothing awaited in between. Through any other path (TypeORM, replicas) the
+ * declaration is not taken, and the answer depends on everything.
+ */
+export function declareReads(decl: ReadDecl): void {
   const store = requestContext.getStore();
-  if (store) store.wrote = true;
+  if (store) store.nextReads = decl;
+}
+
+/** Adds platforms whose rows the answer shows, known once a declared read's rows are back. */
+export function readPlatforms(ids: Iterable<string>): void {
+  const reads = requestContext.getStore()?.reads;
+  if (reads) for (const id of ids) reads.platforms.add(id);
+}
+
+/**
+ * Marks the current request as one that wrote (its later reads go to the primary; its response
+ * carries the LSN). `changes`: what the write changed, as the database's triggers announce it
+ * (db/reads.ts), so that this instance's response cache drops only what it touched before the
+ * response is sent; without it (or after any write that did not say), the cache is emptied.
+ */
+export function markWrite(changes?: Change[]): void {
+  const store = requestContext.getStore();
+  if (!store) return;
+  store.changes = changes && store.changes !== null ? [...(store.changes ?? []), ...changes] : null;
+  store.wrote = true;
 }
 
 /**

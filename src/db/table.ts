@@ -89,6 +89,11 @@ export class Table<T extends object> {
     return col;
   }
 
+  /** What a read of these columns depends on (db/reads.ts): `table.column` each; with none, `table.*` (any column). */
+  reads(...properties: Array<keyof T>): string[] {
+    return properties.length ? properties.map((p) => `${this.name}.${this.column(p).name}`) : [`${this.name}.*`];
+  }
+
   /** `alias.col, alias.col2, …` for every column but the ones left out (or, given `only`, for those alone). */
   select(alias: string, except: ReadonlyArray<keyof T> = [], only?: ReadonlyArray<keyof T>): string {
     return this.columns

@@ -6,12 +6,18 @@
  * - Only what anyone may read: requests without `Authorization`, without a read-your-writes LSN
  *   (header or cookie), that Apollo would accept as non-CSRF, whose operation is a `query` that
  *   answered 200 with no errors. Mutations, subscriptions, errors and token holders never touch it.
- * - Any committed change empties it, on every instance: triggers announce every change on
- *   `registry_changed` (migration ChangeNotify), the ChangeBus's LISTEN connection hears it. The
- *   instance that wrote also empties it before its write's response is sent, so a writer's next
- *   read on the same instance never sees the old answer, even before the notice arrives.
- * - A response computed before a change is never stored after it: each entry is stored only if
- *   the cache's generation is still the one the request started in.
+ * - Each answer is kept with what it was read from (db/reads.ts): the columns its rows, their order
+ *   and its counts depend on, and the platforms it shows. A statement that did not declare what it
+ *   reads makes the answer depend on everything.
+ * - Every committed change drops the answers it can alter, on every instance: triggers announce each
+ *   change on `registry_changed` with the platforms and columns it touched (migrations ChangeNotify,
+ *   ChangeDetail), the ChangeBus's LISTEN connection hears it. A change that names no rows (a large
+ *   statement, a district, domain or agency, TRUNCATE) empties the cache. The instance that wrote also
+ *   drops what its write touched before the write's response is sent (as the write's service declares
+ *   it; a write that does not say empties the cache), so a writer's next read on the same instance
+ *   never sees the old answer, even before the notice arrives.
+ * - A response computed before a change is never stored after it: an answer is stored only if no
+ *   change heard since its request started can alter it.
  * - While the LISTEN connection is down notices are lost, so the cache neither serves nor stores;
  *   it is emptied again when the connection is back.
  * - With read replicas, a change's WAL position is asked of the primary when it is heard, and a
@@ -29,11 +35,16 @@ import type { Logger } from "../logger";
 import { hasReplicas } from "../db/reader";
 import { requestContext } from "../request-context";
 import type { ChangeListener } from "../db/change-bus";
+import { alters, noReads, parseChange, readsSize, type Change, type Reads } from "../db/reads";
 
 interface Entry {
   body: Buffer;
   contentType: string;
+  reads: Reads;
 }
+
+/** How many recent changes are kept to check answers still being computed against; older requests are not stored. */
+const RECENT_CHANGES = 1000;
 
 export interface ResponseCacheOptions {
   maxBytes: number;
@@ -47,6 +58,9 @@ export interface ResponseCacheOptions {
 export class ResponseCache implements ChangeListener {
   private readonly lru: LRUCache<string, Entry>;
   private generation = 0;
+  /** changes heard (and made here), numbered: an answer is stored only if none since its request started alters it */
+  private seq = 0;
+  private readonly recent: Array<{ seq: number; change: Change }> = [];
   /** replicas only: changes heard so far, so that only the last one's WAL position is kept */
   private changes = 0;
   private listening = false;
@@ -56,12 +70,14 @@ export class ResponseCache implements ChangeListener {
   private changedAtLsn: string | undefined;
   private readonly replicas: boolean;
   private readonly lookups?: Counter<"result">;
+  private readonly dropped?: Counter;
+  private readonly emptied?: Counter;
 
   constructor(private readonly opts: ResponseCacheOptions) {
     this.lru = new LRUCache<string, Entry>({
       maxSize: opts.maxBytes,
       maxEntrySize: Math.max(1024, Math.floor(opts.maxBytes / 4)),
-      sizeCalculation: (v, k) => v.body.length + k.length * 2 + 64,
+      sizeCalculation: (v, k) => v.body.length + k.length * 2 + readsSize(v.reads),
       ttl: opts.ttlSeconds * 1000,
     });
     this.replicas = hasReplicas(opts.dataSource);
@@ -71,6 +87,12 @@ export class ResponseCache implements ChangeListener {
         name: "registry_response_cache_total",
         help: "Response cache lookups: hit, miss (stored if it may be), bypass",
         labelNames: ["result"] as const,
+        registers,
+      });
+      this.dropped = new Counter({ name: "registry_response_cache_dropped_total", help: "Answers dropped because a change could alter them", registers });
+      this.emptied = new Counter({
+        name: "registry_response_cache_emptied_total",
+        help: "Times the response cache was emptied: a change that names no rows, a write that does not say what it changed, the change listener down or back",
         registers,
       });
       const lru = this.lru;
@@ -96,11 +118,35 @@ export class ResponseCache implements ChangeListener {
   /** Forget everything; responses being computed now will not be stored. */
   invalidate(): void {
     this.generation++;
+    this.emptied?.inc();
     this.lru.clear();
   }
 
-  changed(): void {
-    this.invalidate();
+  /** Drops the answers `change` can alter; answers being computed are checked against it before they are stored. */
+  apply(change: Change): void {
+    if (change.platforms === null) {
+      this.invalidate();
+      return;
+    }
+    this.recent.push({ seq: ++this.seq, change });
+    if (this.recent.length > RECENT_CHANGES) this.recent.splice(0, this.recent.length - RECENT_CHANGES);
+    const altered: string[] = [];
+    for (const [key, entry] of this.lru.entries()) if (alters(change, entry.reads)) altered.push(key);
+    for (const key of altered) this.lru.delete(key);
+    this.dropped?.inc(altered.length);
+  }
+
+  /** Whether an answer read from `reads` by a request that started at `since` is still true: no change heard since alters it. */
+  private unchangedSince(since: number, reads: Reads): boolean {
+    if (since === this.seq) return true;
+    const first = this.recent[0]?.seq ?? this.seq + 1;
+    if (first > since + 1) return false; // some changes since are no longer kept
+    for (let i = since + 1 - first; i < this.recent.length; i++) if (alters(this.recent[i].change, reads)) return false;
+    return true;
+  }
+
+  changed(what: string): void {
+    this.apply(parseChange(what));
     if (!this.replicas) return;
     this.lsnPending = true;
     // Counted apart from the generation: the writer's own invalidate() (or any other) while this
@@ -149,6 +195,7 @@ export class ResponseCache implements ChangeListener {
       res.setHeader("X-Cache", "MISS");
       if (this.replicas && this.changedAtLsn) store.minLsn = this.changedAtLsn;
       const generation = this.generation;
+      const since = this.seq;
       // Apollo's Express integration answers a single result with one res.end(body).
       const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
       res.end = ((...args: unknown[]) => {
@@ -162,7 +209,10 @@ export class ResponseCache implements ChangeListener {
           (typeof chunk === "string" || Buffer.isBuffer(chunk))
         ) {
           const contentType = res.getHeader("Content-Type");
-          if (typeof contentType === "string") this.lru.set(key, { body: Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), contentType });
+          const reads = store.reads ?? noReads();
+          if (typeof contentType === "string" && this.unchangedSince(since, reads)) {
+            this.lru.set(key, { body: Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), contentType, reads });
+          }
         }
         return end(...args);
       }) as typeof res.end;
@@ -170,7 +220,7 @@ export class ResponseCache implements ChangeListener {
     };
   }
 
-  /** Marks answers that may be cached, and empties the cache before a write's response is sent. */
+  /** Marks answers that may be cached, and drops what a write touched before its response is sent. */
   plugin<T extends object>(): ApolloServerPlugin<T> {
     return {
       requestDidStart: async () => ({
@@ -178,7 +228,8 @@ export class ResponseCache implements ChangeListener {
           const store = requestContext.getStore();
           if (!store) return;
           if (store.wrote) {
-            this.invalidate();
+            if (store.changes) for (const change of store.changes) this.apply(change);
+            else this.invalidate();
             return;
           }
           store.cacheable =

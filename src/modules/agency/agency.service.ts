@@ -1,12 +1,13 @@
 import { countPlatformsBy } from "../platform/platform.relations";
-import type { Queryable } from "../../db/reader";
-import { rowToAgency, type Agency } from "./agency.entity";
+import { declareReads, type Queryable } from "../../db/reader";
+import { AGENCY_TABLE, rowToAgency, type Agency } from "./agency.entity";
 
 export class AgencyService {
   constructor(private readonly ds: Queryable) {}
 
   /** All agencies by id. */
   async list(): Promise<Agency[]> {
+    declareReads({ columns: AGENCY_TABLE.reads() });
     const rows: Array<Record<string, unknown>> = await this.ds.query(`SELECT * FROM agency ORDER BY id`);
     return rows.map(rowToAgency);
   }

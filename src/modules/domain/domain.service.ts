@@ -1,12 +1,13 @@
 import { countPlatformsBy } from "../platform/platform.relations";
-import type { Queryable } from "../../db/reader";
-import { rowToDomain, type Domain } from "./domain.entity";
+import { declareReads, type Queryable } from "../../db/reader";
+import { DOMAIN_TABLE, rowToDomain, type Domain } from "./domain.entity";
 
 export class DomainService {
   constructor(private readonly ds: Queryable) {}
 
   /** All domains (a small table): groups first, then by id. */
   async list(): Promise<Domain[]> {
+    declareReads({ columns: DOMAIN_TABLE.reads() });
     const rows: Array<Record<string, unknown>> = await this.ds.query(`SELECT * FROM domain ORDER BY is_group DESC, id`);
     return rows.map(rowToDomain);
   }

@@ -6,11 +6,11 @@
  * platforms match (platformsGeoJSON stops at MAX_GEOJSON_FEATURES).
  */
 import { Field, Float, ID, Int, ObjectType } from "type-graphql";
-import type { Queryable } from "../../db/reader";
+import { declareReads, type Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
 import type { PlatformFilter } from "../platform/platform.inputs";
 import { compileFilter } from "../platform/platform.query";
-import { col } from "../platform/platform.tables";
+import { col, PLATFORM } from "../platform/platform.tables";
 import type { SearchInterpreter } from "../platform/search-interpretation";
 import { CoordinateSystem, project } from "./crs";
 
@@ -63,6 +63,7 @@ export class ClusterService {
     const c = compileFilter(filter, read?.terms, asOf);
     const p = c.params();
     const size = p.add(cell);
+    declareReads({ columns: [...c.reads, ...PLATFORM.reads("lng", "lat", "overseasCountry")] });
     const rows: Array<{ n: number; lng: number; lat: number; w: number; s: number; e: number; nn: number; id: string; country: string | null }> =
       await this.ds.query(
         `SELECT count(*)::int AS n, avg(p.lng) AS lng, avg(p.lat) AS lat, min(p.lng) AS w, min(p.lat) AS s, max(p.lng) AS e, max(p.lat) AS nn,

@@ -8,10 +8,11 @@
  * Platforms without coordinates (no honest point: corridors, a vessel, unsited facilities) are
  * not features; each response counts them in the foreign member `numberWithoutLocation`.
  */
-import type { Queryable } from "../../db/reader";
+import { declareReads, readPlatforms, type Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
-import { col } from "../platform/platform.store";
+import { col, PLATFORM } from "../platform/platform.store";
+import { STATUS_EVENT } from "../status/status-event.entity";
 import type { PlatformFilter } from "../platform/platform.inputs";
 import { compileFilter, type CompiledFilter } from "../platform/platform.query";
 import { SearchInterpreter, type SearchInterpretation } from "../platform/search-interpretation";
@@ -154,17 +155,19 @@ export class GeoService {
     // WGS-84: PostgreSQL writes the features as compact JSON text, which goes into the answer as it is
     const sqlParams = c.params();
     const cap = sqlParams.add(MAX_GEOJSON_FEATURES);
-    const rows: Array<{ located: number; unlocated: number; features: string | null }> = await this.ds.query(
+    declareReads({ columns: c.reads });
+    const rows: Array<{ located: number; unlocated: number; features: string | null; ids: string[] | null }> = await this.ds.query(
       `WITH n AS (
          SELECT (count(*) FILTER (WHERE p.lng IS NOT NULL))::int AS located, (count(*) FILTER (WHERE p.lng IS NULL))::int AS unlocated
          FROM ${c.from} WHERE ${c.where})
-       SELECT n.located, n.unlocated,
-         (SELECT string_agg(f.text, ',' ORDER BY f.id)
-          FROM (SELECT p.id, ${FEATURE_TEXT} AS text FROM ${c.from} WHERE ${c.where} AND p.lng IS NOT NULL AND n.located <= ${cap}) f) AS features
-       FROM n`,
+       SELECT n.located, n.unlocated, f.features, f.ids
+       FROM n LEFT JOIN LATERAL (
+         SELECT string_agg(f.text, ',' ORDER BY f.id) AS features, array_agg(f.id) AS ids
+         FROM (SELECT p.id, ${FEATURE_TEXT} AS text FROM ${c.from} WHERE ${c.where} AND p.lng IS NOT NULL AND n.located <= ${cap}) f) f ON true`,
       sqlParams.values,
     );
     const r = rows[0];
+    readPlatforms(r.ids ?? []);
     this.refuseTooMany(r.located);
     return new RawJson(
       `{"type":"FeatureCollection"${reading},"coordinateSystem":"WGS84","numberWithoutLocation":${r.unlocated},"features":[${r.features ?? ""}]}`,
@@ -204,7 +207,7 @@ export class GeoService {
       const conds = [`ch.platform_id = p.id`, `ch.from_status IS NOT NULL`, `NOT ch.correction`];
       if (from) conds.push(`ch.effective_date >= ${sqlParams.add(from)}::date`);
       if (to) conds.push(`ch.effective_date <= ${sqlParams.add(to)}::date`);
-      c = c.and(`EXISTS (SELECT 1 FROM status_event ch WHERE ${conds.join(" AND ")})`, sqlParams);
+      c = c.and(`EXISTS (SELECT 1 FROM status_event ch WHERE ${conds.join(" AND ")})`, sqlParams, STATUS_EVENT.reads());
     }
     const w = await this.window(c, after, args.limit);
     const more = w.rows.length > args.limit;
@@ -223,6 +226,7 @@ export class GeoService {
    * `exists` tells an unknown id from a platform that has no point.
    */
   async feature(id: string, crs: CoordinateSystem): Promise<{ exists: boolean; feature: PointFeature | null }> {
+    declareReads({ platforms: [id] });
     const rows: Array<{ f: FeatureRow }> = await this.ds.query(`SELECT ${FEATURE_ROW} AS f FROM platform p WHERE p.id = $1`, [id]);
     if (!rows.length) return { exists: false, feature: null };
     const f = rows[0].f;
@@ -231,6 +235,7 @@ export class GeoService {
 
   /** [minLng, minLat, maxLng, maxLat] (WGS-84) of the located, non-archived platforms; null when none. */
   async extent(): Promise<[number, number, number, number] | null> {
+    declareReads({ columns: PLATFORM.reads("lng", "lat", "archivedAt") });
     const [r]: Array<{ b: [number, number, number, number] | null }> = await this.ds.query(
       `SELECT CASE WHEN count(*) > 0 THEN ARRAY[min(lng), min(lat), max(lng), max(lat)] END AS b
        FROM platform WHERE lng IS NOT NULL AND ${col.archivedAt} IS NULL`,
@@ -256,7 +261,9 @@ export class GeoService {
           FROM (SELECT p.id, ${FEATURE_ROW} AS row FROM ${c.from}
                 WHERE ${c.where} AND p.lng IS NOT NULL${afterCond}${capCond} ORDER BY p.id LIMIT ${$(limit + 1)}) f) AS rows
        FROM n`;
+    declareReads({ columns: c.reads });
     const rows: Array<{ located: number; unlocated: number; rows: FeatureRow[] }> = await this.ds.query(sql, sqlParams.values);
+    readPlatforms(rows[0].rows.map((r) => r.id));
     return { numberMatched: rows[0].located, numberWithoutLocation: rows[0].unlocated, rows: rows[0].rows };
   }
 }

@@ -6,6 +6,10 @@
 import { badInput } from "../../errors";
 import { Params } from "../../db/table";
 import { col, PLATFORM } from "./platform.store";
+import { PLATFORM_AGENCY, PLATFORM_DOMAIN } from "./platform.tables";
+import { DOMAIN_TABLE } from "../domain/domain.entity";
+import { STATUS_EVENT } from "../status/status-event.entity";
+import type { Platform } from "./platform.entity";
 import type { CursorKeyType } from "../../db/cursor";
 import { normalizeForSearch, queryGrams } from "./search";
 import type { PlatformFilter } from "./platform.inputs";
@@ -30,6 +34,8 @@ export class CompiledFilter {
     readonly distance: string | null,
     /** SQL rank for search: 0 exact name, 1 prefix, 2 contains. */
     readonly rank: string | null,
+    /** the columns which platforms match depends on (db/reads.ts), declared by every statement built on this filter */
+    readonly reads: readonly string[],
   ) {}
 
   /** Parameters for SQL built on this filter: its own values first, then what the caller adds. */
@@ -37,9 +43,9 @@ export class CompiledFilter {
     return new Params(this.values);
   }
 
-  /** This filter and one more condition, whose placeholders came from `params` (made by params()). */
-  and(condition: string, params: Params): CompiledFilter {
-    return new CompiledFilter(this.from, `${this.where} AND ${condition}`, params.values, this.distance, this.rank);
+  /** This filter and one more condition, whose placeholders came from `params` (made by params()); `reads`: what the condition depends on. */
+  and(condition: string, params: Params, reads: readonly string[]): CompiledFilter {
+    return new CompiledFilter(this.from, `${this.where} AND ${condition}`, params.values, this.distance, this.rank, [...this.reads, ...reads]);
   }
 }
 
@@ -78,13 +84,18 @@ export function compileFilter(filter: PlatformFilter | undefined | null, terms?:
   const $ = (v: unknown) => sqlParams.add(v);
   const from = asOf === null ? "platform p" : platformsAsOf($(asOf));
   const conds: string[] = [];
+  // what the conditions read: a platform's status as of a date comes from its events
+  const reads: string[] = asOf === null ? [] : [...STATUS_EVENT.reads(), ...PLATFORM.reads("status")];
+  const read = (...properties: Array<keyof Platform>) => reads.push(...PLATFORM.reads(...properties));
   let distance: string | null = null;
   let rank: string | null = null;
 
   if (!f.includeArchived) conds.push(`p.${col.archivedAt} IS NULL`);
+  read("archivedAt");
 
   const texts = terms ? terms.text : f.search !== undefined && f.search !== null ? [normalizeForSearch(f.search)] : [];
   if (texts.some((q) => !q)) throw badInput("search must contain at least one letter or digit", { field: "search" });
+  if (texts.length) read("searchGrams", "searchText");
   for (const q of texts) {
     // q holds letters and digits only (normalizeForSearch), so it needs no LIKE escaping; the
     // GIN index on grams narrows, strpos confirms. Rank (by the first term) uses the same parameter,
@@ -96,11 +107,18 @@ export function compileFilter(filter: PlatformFilter | undefined | null, terms?:
   // One value compiles to `=`: with `= ANY($n)` PostgreSQL cannot use an index's order (it must
   // assume several values), and walks the name index instead (measured: bench/README.md, S1).
   const oneOf = (col: string, values: string[]) => (new Set(values).size === 1 ? `${col} = ${$(values[0])}` : `${col} = ANY(${$(values)}::text[])`);
-  if (f.kinds?.length) conds.push(oneOf("p.kind", f.kinds));
-  if (f.levels?.length) conds.push(oneOf("p.level", f.levels));
-  if (f.statuses?.length) conds.push(oneOf("p.status", f.statuses));
+  const on = (property: keyof Platform & ("kind" | "level" | "status"), values: string[] | null | undefined) => {
+    if (!values?.length) return;
+    conds.push(oneOf(`p.${col[property]}`, values));
+    read(property);
+  };
+  on("kind", f.kinds);
+  on("level", f.levels);
+  on("status", f.statuses);
+  if (f.districts?.length || terms?.districts.length) read("districtCode");
   if (f.districts?.length) conds.push(oneOf(`p.${col.districtCode}`, f.districts));
   if (f.zone) {
+    read("zoneId");
     conds.push(`p.id IN (WITH RECURSIVE z(id) AS (
         SELECT c.id FROM platform c WHERE c.${col.zoneId} = ${$(f.zone)}
         UNION SELECT c.id FROM platform c JOIN z ON c.${col.zoneId} = z.id)
@@ -114,13 +132,16 @@ export function compileFilter(filter: PlatformFilter | undefined | null, terms?:
           SELECT id FROM domain WHERE id = ANY(${$(ids)}::text[])
           UNION SELECT c.id FROM domain c JOIN d ON c.parent_id = d.id OR d.id = ANY(c.also_in))
         SELECT id FROM d)))`;
+  if (f.domains?.length || terms?.domains.length) reads.push(...PLATFORM_DOMAIN.reads(), ...DOMAIN_TABLE.reads());
   if (f.domains?.length) conds.push(inDomains(f.domains));
   // what the search names, on top of (AND) the filter's own districts and domains
   if (terms?.districts.length) conds.push(oneOf(`p.${col.districtCode}`, terms.districts));
   if (terms?.domains.length) conds.push(inDomains(terms.domains));
   if (f.agencies?.length) {
+    reads.push(...PLATFORM_AGENCY.reads());
     conds.push(`EXISTS (SELECT 1 FROM platform_agency pa WHERE pa.platform_id = p.id AND pa.agency_id = ANY(${$(f.agencies)}::text[]))`);
   }
+  if (f.bbox || f.near) read("lng", "lat");
   if (f.bbox) {
     const b = f.bbox;
     if (b.length !== 4 || !b.every(Number.isFinite)) throw badInput("bbox must be [minLng, minLat, maxLng, maxLat]", { field: "bbox" });
@@ -145,7 +166,7 @@ export function compileFilter(filter: PlatformFilter | undefined | null, terms?:
       `${distance} <= ${$(radiusMeters)}`,
     );
   }
-  return new CompiledFilter(from, conds.length ? conds.join(" AND ") : "TRUE", sqlParams.values, distance, rank);
+  return new CompiledFilter(from, conds.length ? conds.join(" AND ") : "TRUE", sqlParams.values, distance, rank, reads);
 }
 
 const STATUS_RANK = `array_position(ARRAY['PLANNED','PREPARING','UNDER_CONSTRUCTION','TRIAL_OPERATION','OPERATIONAL','SUSPENDED','CANCELLED']::text[], p.status::text)`;
@@ -156,21 +177,23 @@ export interface OrderSpec {
   /** SQL type of each key, to read a cursor's text values back exactly. */
   types: CursorKeyType[];
   dir: "ASC" | "DESC";
+  /** the columns the order depends on (db/reads.ts) */
+  reads: string[];
 }
 
 export function orderSpec(order: PlatformOrder, c: CompiledFilter): OrderSpec {
   switch (order) {
     case PlatformOrder.NAME:
-      return { keys: [`p.${col.sortKey}`, "p.id"], types: ["text", "text"], dir: "ASC" };
+      return { keys: [`p.${col.sortKey}`, "p.id"], types: ["text", "text"], dir: "ASC", reads: PLATFORM.reads("sortKey") };
     case PlatformOrder.STATUS:
-      return { keys: [STATUS_RANK, `p.${col.sortKey}`, "p.id"], types: ["int", "text", "text"], dir: "ASC" };
+      return { keys: [STATUS_RANK, `p.${col.sortKey}`, "p.id"], types: ["int", "text", "text"], dir: "ASC", reads: PLATFORM.reads("status", "sortKey") };
     case PlatformOrder.UPDATED_AT:
-      return { keys: [`p.${col.updatedAt}`, "p.id"], types: ["timestamptz", "text"], dir: "DESC" };
+      return { keys: [`p.${col.updatedAt}`, "p.id"], types: ["timestamptz", "text"], dir: "DESC", reads: PLATFORM.reads("updatedAt") };
     case PlatformOrder.DISTANCE:
       if (!c.distance) throw badInput("orderBy DISTANCE needs filter.near", { field: "orderBy" });
-      return { keys: [c.distance, "p.id"], types: ["float8", "text"], dir: "ASC" };
+      return { keys: [c.distance, "p.id"], types: ["float8", "text"], dir: "ASC", reads: PLATFORM.reads("lng", "lat") };
     case PlatformOrder.RELEVANCE:
       if (!c.rank) throw badInput("orderBy RELEVANCE needs filter.search", { field: "orderBy" });
-      return { keys: [c.rank, `p.${col.sortKey}`, "p.id"], types: ["int", "text", "text"], dir: "ASC" };
+      return { keys: [c.rank, `p.${col.sortKey}`, "p.id"], types: ["int", "text", "text"], dir: "ASC", reads: PLATFORM.reads("searchText", "sortKey") };
   }
 }

@@ -7,7 +7,7 @@
  * - the whole-record read (export, update), which asks the subquery for the ids alone.
  * So the order and the shape of a relation cannot differ between the paths.
  */
-import type { Queryable } from "../../db/reader";
+import { declareReads, type Queryable } from "../../db/reader";
 import { AGENCY_TABLE } from "../agency/agency.entity";
 import { DOMAIN_TABLE } from "../domain/domain.entity";
 import { STATUS_EVENT } from "../status/status-event.entity";
@@ -18,6 +18,8 @@ export type ListRelation = "domains" | "agencies" | "mentions" | "statusHistory"
 interface RelationDef {
   /** FROM items; the platform's id is `key` */
   from: string;
+  /** what the rows depend on besides the platform's own (db/reads.ts): the table they name */
+  reads: string[];
   key: string;
   order: string;
   /** a row as a JSON object; `only`: these columns of the related table (null: all) */
@@ -39,24 +41,28 @@ const EVENT_JSON = `json_build_object('id', e.id::text, 'platform_id', e.${e.pla
 const RELATIONS: Record<ListRelation, RelationDef> = {
   domains: {
     from: `${PLATFORM_DOMAIN.name} pd JOIN ${DOMAIN_TABLE.name} d ON d.id = pd.${pd.domainId}`,
+    reads: DOMAIN_TABLE.reads(),
     key: `pd.${pd.platformId}`,
     order: "d.id",
     json: (only) => DOMAIN_TABLE.json("d", only),
   },
   agencies: {
     from: `${PLATFORM_AGENCY.name} pa JOIN ${AGENCY_TABLE.name} a ON a.id = pa.${pa.agencyId}`,
+    reads: AGENCY_TABLE.reads(),
     key: `pa.${pa.platformId}`,
     order: `pa.${pa.position}`,
     json: (only) => AGENCY_TABLE.json("a", only),
   },
   mentions: {
     from: `${PLATFORM_MENTION.name} m`,
+    reads: [],
     key: `m.${pm.platformId}`,
     order: `m.${pm.position}`,
     json: () => `json_build_object('section', m.${pm.section}, 'excerpt', m.${pm.excerpt}, 'offset', m.${pm.offset})`,
   },
   statusHistory: {
     from: `${STATUS_EVENT.name} e`,
+    reads: [],
     key: `e.${e.platformId}`,
     order: `e.${e.recordedAt} DESC, e.id DESC`,
     json: () => EVENT_JSON,
@@ -72,6 +78,7 @@ export function relationSubquery(name: ListRelation, only: readonly string[] | n
 /** The relation of each platform given, in one statement: the rows (JSON objects) of each id, in the relation's order. */
 export async function readRelation(q: Queryable, name: ListRelation, ids: readonly string[]): Promise<Array<Array<Record<string, unknown>>>> {
   const r = RELATIONS[name];
+  declareReads({ platforms: ids, columns: r.reads });
   const rows: Array<{ k: string; r: Record<string, unknown> }> = await q.query(
     `SELECT ${r.key} AS k, ${r.json(null)} AS r FROM ${r.from} WHERE ${r.key} = ANY($1::text[]) ORDER BY ${r.order}`,
     [ids],
@@ -83,6 +90,13 @@ export async function readRelation(q: Queryable, name: ListRelation, ids: readon
 
 /** What platforms are counted by: their district, the agencies responsible, their domains (with the domain's subtree and, for a group, its members). */
 export type CountKey = "district" | "agency" | "domain";
+
+/** What each count depends on (db/reads.ts): which platforms are counted, and under which key. */
+const COUNT_READS: Record<CountKey, string[]> = {
+  district: PLATFORM.reads("districtCode", "archivedAt"),
+  agency: [...PLATFORM.reads("archivedAt"), ...PLATFORM_AGENCY.reads()],
+  domain: [...PLATFORM.reads("archivedAt"), ...PLATFORM_DOMAIN.reads(), ...DOMAIN_TABLE.reads()],
+};
 
 const COUNT_SQL: Record<CountKey, string> = {
   district: `SELECT p.${PLATFORM.c.districtCode} AS k, count(*)::int AS n FROM platform p
@@ -99,6 +113,7 @@ const COUNT_SQL: Record<CountKey, string> = {
 
 /** Non-archived platforms per key (districts, agencies or domains), for a batch of keys, in one statement; 0 where none. */
 export async function countPlatformsBy(q: Queryable, by: CountKey, keys: readonly string[]): Promise<number[]> {
+  declareReads({ columns: COUNT_READS[by] });
   const rows: Array<{ k: string; n: number }> = await q.query(COUNT_SQL[by], [keys]);
   const byKey = new Map(rows.map((r) => [r.k, r.n]));
   return keys.map((k) => byKey.get(k) ?? 0);

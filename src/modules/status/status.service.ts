@@ -2,7 +2,7 @@
  * Status changes: the lifecycle, scope, optimistic concurrency and the audit trail, each write
  * one transaction (the platform row, its status event and the notification commit together).
  */
-import { checkVersion, col, lockPlatform, type LockedPlatform } from "../platform/platform.store";
+import { checkVersion, col, lockPlatform, PLATFORM, type LockedPlatform } from "../platform/platform.store";
 import { isValidDate, todayInGuangzhou } from "../../dates";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import type { DataSource, EntityManager } from "typeorm";
@@ -14,6 +14,7 @@ import { STATUS_CHANNEL } from "../../db/change-bus";
 import { inScope } from "../auth/scope";
 import { isAllowedTransition } from "./lifecycle";
 import { markWrite, returnedRows, type Queryable } from "../../db/reader";
+import type { Change } from "../../db/reads";
 import { rowToEvent, STATUS_EVENT, type EventRow, type StatusEvent } from "./status-event.entity";
 import type { UpdatePlatformStatusInput } from "./status.inputs";
 
@@ -94,6 +95,18 @@ export async function applyStatusChange(
   return { platformId: p.id, eventId: String(event.id), version: updated.version };
 }
 
+/**
+ * What applyStatusChange changes, as the database's triggers announce it (migration ChangeDetail):
+ * three columns of the platform's row and a new status event. tests/http/response-cache.test.ts
+ * holds this against the notices the triggers send.
+ */
+export function statusChangeTouches(platformId: string): Change[] {
+  return [
+    { table: PLATFORM.name, platforms: [platformId], columns: PLATFORM.reads("status", "version", "updatedAt").map((c) => c.slice(PLATFORM.name.length + 1)) },
+    { table: STATUS_EVENT.name, platforms: [platformId], columns: null },
+  ];
+}
+
 /** A change whose COMMIT got no answer: it may or may not be recorded; the event id tells which. */
 function outcomeUnknown(w: { platformId: string; eventId: string; version: number }, expectedVersion: number): AppError {
   return new AppError(
@@ -132,7 +145,7 @@ export class StatusService {
         written = change;
         return { ...change, platform: platform! };
       });
-      markWrite();
+      markWrite(statusChangeTouches(r.platformId));
       return r;
     } catch (err) {
       // every statement ran; only COMMIT's answer is missing

@@ -1,0 +1,105 @@
+/**
+ * What an answer was read from, and whether a change can alter it: the response cache keeps each
+ * answer until a change touches what it was read from (src/http/response-cache.ts).
+ *
+ * A read statement declares, just before it runs (db/reader.ts `declareReads`):
+ * - the columns its set of rows, their order or its aggregates depend on (`platform.district_code`;
+ *   `platform_domain.*` for any column of a table), and
+ * - the platforms whose rows it shows (added after it ran, from its rows: `readPlatforms`).
+ * A statement that declares nothing (any TypeORM statement, any read not written for this) makes the
+ * answer depend on everything, so forgetting a declaration costs hits, never freshness.
+ *
+ * Changes come from the database's triggers (migration ChangeDetail): the table, the platforms whose
+ * rows changed, and for an update of `platform` the columns that changed. A change that names no rows
+ * (a large statement, TRUNCATE, a table that is not a platform's) alters everything.
+ */
+
+/** Tables whose rows belong to one platform: a change names the platforms (`platform_id`, or `id` for platform). */
+export const PLATFORM_KEYED: ReadonlySet<string> = new Set([
+  "platform",
+  "platform_domain",
+  "platform_agency",
+  "platform_mention",
+  "platform_name",
+  "status_event",
+]);
+
+export interface Reads {
+  /** something was read that no statement declared: any change may alter the answer */
+  everything: boolean;
+  /** `table.column` or `table.*` */
+  columns: Set<string>;
+  /** the tables of `columns` */
+  tables: Set<string>;
+  /** the platforms whose rows the answer shows */
+  platforms: Set<string>;
+}
+
+/** What one statement declares it reads. */
+export interface ReadDecl {
+  columns?: readonly string[];
+  platforms?: readonly string[];
+}
+
+export interface Change {
+  table: string;
+  /** the platforms whose rows changed; null: not known (every row may have) */
+  platforms: readonly string[] | null;
+  /** the columns that changed; null: every column (an insert or a delete, or not known) */
+  columns: readonly string[] | null;
+}
+
+export function noReads(): Reads {
+  return { everything: false, columns: new Set(), tables: new Set(), platforms: new Set() };
+}
+
+/** `reads` after one more statement, which declared `decl` (undefined: declared nothing). */
+export function addReads(reads: Reads | undefined, decl: ReadDecl | undefined): Reads {
+  const r = reads ?? noReads();
+  if (!decl) {
+    r.everything = true;
+    return r;
+  }
+  for (const c of decl.columns ?? []) {
+    r.columns.add(c);
+    r.tables.add(c.slice(0, c.indexOf(".")));
+  }
+  for (const id of decl.platforms ?? []) r.platforms.add(id);
+  return r;
+}
+
+/** Whether `change` can alter an answer read from `reads`. */
+export function alters(change: Change, reads: Reads): boolean {
+  if (reads.everything || change.platforms === null) return true;
+  if (PLATFORM_KEYED.has(change.table) && change.platforms.some((id) => reads.platforms.has(id))) return true;
+  if (!reads.tables.has(change.table)) return false;
+  if (change.columns === null || reads.columns.has(`${change.table}.*`)) return true;
+  return change.columns.some((c) => reads.columns.has(`${change.table}.${c}`));
+}
+
+/**
+ * A change as the trigger announced it: JSON `{"t": table, "ids": [...], "cols": [...] | null}`, or a
+ * table's name alone (nothing known of the rows).
+ */
+export function parseChange(payload: string): Change {
+  if (payload.startsWith("{")) {
+    try {
+      const j = JSON.parse(payload) as { t?: unknown; ids?: unknown; cols?: unknown };
+      if (typeof j.t === "string") {
+        const strings = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : null);
+        return { table: j.t, platforms: strings(j.ids), columns: strings(j.cols) };
+      }
+    } catch {
+      // not ours: treated as a change to everything
+    }
+  }
+  return { table: payload, platforms: null, columns: null };
+}
+
+/** How many bytes the reads hold, roughly (counted with the answer in the cache's bound). */
+export function readsSize(r: Reads): number {
+  let n = 64;
+  for (const id of r.platforms) n += 48 + id.length * 2;
+  for (const c of r.columns) n += 48 + c.length * 2;
+  return n;
+}
