@@ -291,7 +291,7 @@ async function main() {
           checkErrors: ws.checkErrors,
           sampleProblem: ws.sampleProblem,
           writeLatencies: ws.writeLatencies,
-          cache: before && after ? { hit: after.hit - before.hit, miss: after.miss - before.miss, bypass: after.bypass - before.bypass } : null,
+          cache: before && after ? Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]])) : null,
         };
         return res;
       };
@@ -382,7 +382,7 @@ async function main() {
           if (sc === "S6") {
             const sum = (f) => c.runs.reduce((s, x) => s + (f(x.s6) ?? 0), 0);
             const wl = Float64Array.from(c.writeLatencies ?? []).sort();
-            const cache = c.runs[0].s6.cache ? { hit: sum((x) => x.cache.hit), miss: sum((x) => x.cache.miss), bypass: sum((x) => x.cache.bypass) } : null;
+            const cache = c.runs[0].s6.cache ? Object.fromEntries(Object.keys(c.runs[0].s6.cache).map((k) => [k, sum((x) => x.cache[k])])) : null;
             sizeReport.results[sc][name].s6 = {
               writes: sum((x) => x.writes),
               writeErrors: sum((x) => x.writeErrors),

@@ -142,6 +142,15 @@ export function renderMarkdown(report) {
     }
     out.push("");
     for (const sz of s6sizes) {
+      const c = sz.results.S6.ours?.s6?.cache;
+      if (c?.dropped === undefined) continue;
+      out.push(
+        `- ${size(sz.size)}, ours: ${fmt(c.miss, 0)} misses of ${fmt(c.hit + c.miss, 0)} lookups; meanwhile ${fmt(c.dropped, 0)} answers were dropped by changes, ` +
+          `${fmt(c.evicted, 0)} evicted for room (RESPONSE_CACHE_MAX_BYTES), and the cache was emptied ${fmt(c.emptied, 0)} times.`,
+      );
+    }
+    out.push("");
+    for (const sz of s6sizes) {
       const p = sz.parameters.s6;
       if (!p) continue;
       const problems = Object.entries(sz.results.S6)

@@ -283,12 +283,16 @@ export function startWriter(o) {
   };
 }
 
-/** The response cache's lookup counters from our /metrics (hit, miss, bypass), or null. */
+/**
+ * The response cache's counters from our /metrics, or null: lookups (hit, miss, bypass), answers
+ * dropped by changes, evicted for room, and how often it was emptied.
+ */
 export async function cacheCounters(baseUrl) {
   try {
     const text = await (await fetch(baseUrl + "/metrics")).text();
-    const out = { hit: 0, miss: 0, bypass: 0 };
+    const out = { hit: 0, miss: 0, bypass: 0, dropped: 0, evicted: 0, emptied: 0 };
     for (const m of text.matchAll(/^registry_response_cache_total\{result="(\w+)"\} (\d+)/gm)) out[m[1]] = Number(m[2]);
+    for (const m of text.matchAll(/^registry_response_cache_(dropped|evicted|emptied)_total (\d+)/gm)) out[m[1]] = Number(m[2]);
     return out;
   } catch {
     return null;

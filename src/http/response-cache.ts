@@ -71,6 +71,7 @@ export class ResponseCache implements ChangeListener {
   private readonly replicas: boolean;
   private readonly lookups?: Counter<"result">;
   private readonly dropped?: Counter;
+  private readonly evicted?: Counter;
   private readonly emptied?: Counter;
 
   constructor(private readonly opts: ResponseCacheOptions) {
@@ -79,6 +80,9 @@ export class ResponseCache implements ChangeListener {
       maxEntrySize: Math.max(1024, Math.floor(opts.maxBytes / 4)),
       sizeCalculation: (v, k) => v.body.length + k.length * 2 + readsSize(v.reads),
       ttl: opts.ttlSeconds * 1000,
+      dispose: (_v, _k, reason) => {
+        if (reason === "evict") this.evicted?.inc();
+      },
     });
     this.replicas = hasReplicas(opts.dataSource);
     if (opts.registry) {
@@ -90,6 +94,11 @@ export class ResponseCache implements ChangeListener {
         registers,
       });
       this.dropped = new Counter({ name: "registry_response_cache_dropped_total", help: "Answers dropped because a change could alter them", registers });
+      this.evicted = new Counter({
+        name: "registry_response_cache_evicted_total",
+        help: "Answers evicted to make room (RESPONSE_CACHE_MAX_BYTES), least recently used first",
+        registers,
+      });
       this.emptied = new Counter({
         name: "registry_response_cache_emptied_total",
         help: "Times the response cache was emptied: a change that names no rows, a write that does not say what it changed, the change listener down or back",
