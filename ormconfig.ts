@@ -25,6 +25,7 @@ import { SearchIndexNoPendingList1764500000000 } from "./src/migrations/17645000
 import { TokenGrants1764600000000 } from "./src/migrations/1764600000000-TokenGrants";
 import { History1764700000000 } from "./src/migrations/1764700000000-History";
 import { ChangeDetail1764800000000 } from "./src/migrations/1764800000000-ChangeDetail";
+import { ArchivedIndex1764900000000 } from "./src/migrations/1764900000000-ArchivedIndex";
 
 export const entities = [
   District,
@@ -51,6 +52,7 @@ export const migrations = [
   TokenGrants1764600000000,
   History1764700000000,
   ChangeDetail1764800000000,
+  ArchivedIndex1764900000000,
 ];
 
 export interface DataSourceOptions {

@@ -122,6 +122,38 @@ describe("the plan's data through the API", () => {
     for (const d of p.domains) expect(d.platformCount).toBeGreaterThanOrEqual(platforms.filter((x) => x.domains.some((y: any) => y.id === d.id)).length);
   });
 
+  it("counts a platform once under each domain whose subtree or group holds it, and leaves archived platforms out", async () => {
+    const tree: Array<{ id: string; parent_id: string | null; also_in: string[] | null }> = await s.running.db.dataSource.query(
+      `SELECT id, parent_id, also_in FROM domain`,
+    );
+    const reach = (root: string) => {
+      const out = new Set([root]);
+      for (let grew = true; grew;) {
+        grew = false;
+        for (const d of tree) {
+          if (!out.has(d.id) && ((d.parent_id && out.has(d.parent_id)) || (d.also_in ?? []).some((x) => out.has(x)))) grew = !!out.add(d.id);
+        }
+      }
+      return out;
+    };
+    const gone = platforms.find((p) => p.domains.length > 1 && p.agencies.length > 0)!;
+    await s.write(`UPDATE platform SET archived_at = now() WHERE id = $1`, [gone.id]);
+    try {
+      const r = await s.gql(`{ agencies { id platformCount } domains { id platformCount } }`);
+      expect(r.errors).toBeUndefined();
+      const kept = platforms.filter((p) => p.id !== gone.id);
+      for (const d of r.data!.domains) {
+        const under = reach(d.id);
+        expect({ id: d.id, n: d.platformCount }).toEqual({ id: d.id, n: kept.filter((p) => p.domains.some((x: any) => under.has(x.id))).length });
+      }
+      for (const a of r.data!.agencies) {
+        expect({ id: a.id, n: a.platformCount }).toEqual({ id: a.id, n: kept.filter((p) => p.agencies.some((x: any) => x.id === a.id)).length });
+      }
+    } finally {
+      await s.write(`UPDATE platform SET archived_at = NULL WHERE id = $1`, [gone.id]);
+    }
+  });
+
   it("exposes the plan's targets with the registry's own counts", async () => {
     const r = await s.gql(`{ targets(year: 2020) { id year scope valueMin valueMax unit comparator excerpt offset
       countRule { kinds levels statuses } registryCount } }`);
