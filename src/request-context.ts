@@ -13,7 +13,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Logger as TypeOrmLogger } from "typeorm";
-import { addReads, type Change, type ReadDecl, type Reads } from "./db/reads";
+import { addReads, type Change, type ReadDecl, type Reads } from "./reads";
 
 export interface RequestState<V = unknown> {
   requestId: string;
@@ -28,9 +28,9 @@ export interface RequestState<V = unknown> {
   replicaCaughtUp?: boolean;
   /** the answer may go into the response cache (a query that succeeded; see http/response-cache.ts) */
   cacheable?: boolean;
-  /** what the request's answer was read from, statement by statement (see db/reads.ts) */
+  /** what the request's answer was read from, statement by statement (see src/reads.ts) */
   reads?: Reads;
-  /** what the next statement of the pool reader reads, declared just before it runs (db/reads.ts) */
+  /** what the next statement of the pool reader reads, declared just before it runs (src/reads.ts) */
   nextReads?: ReadDecl;
   /** what the request's writes changed, as their services declared it (db/reader.ts markWrite); null: a write did not say */
   changes?: Change[] | null;

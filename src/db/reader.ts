@@ -12,7 +12,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import type { Pool } from "pg";
 import type { DataSource } from "typeorm";
 import { countStatement, requestContext } from "../request-context";
-import type { Change, ReadDecl } from "./reads";
+import type { Change, ReadDecl } from "../reads";
 
 /** What read services need: a DataSource qualifies, and so does the replica-aware reader. */
 export interface Queryable {
@@ -90,7 +90,7 @@ export function createReader(ds: DataSource, { preparedStatements = true }: { pr
 }
 
 /**
- * Declares what the next read of the pool reader depends on (see db/reads.ts); call it right before
+ * Declares what the next read of the pool reader depends on (see src/reads.ts); call it right before
  * the query, with nothing awaited in between. Through any other path (TypeORM, replicas) the
  * declaration is not taken, and the answer depends on everything.
  */
@@ -108,7 +108,7 @@ export function readPlatforms(ids: Iterable<string>): void {
 /**
  * Marks the current request as one that wrote (its later reads go to the primary; its response
  * carries the LSN). `changes`: what the write changed, as the database's triggers announce it
- * (db/reads.ts), so that this instance's response cache drops only what it touched before the
+ * (src/reads.ts), so that this instance's response cache drops only what it touched before the
  * response is sent; without it (or after any write that did not say), the cache is emptied.
  */
 export function markWrite(changes?: Change[]): void {

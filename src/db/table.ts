@@ -89,7 +89,7 @@ export class Table<T extends object> {
     return col;
   }
 
-  /** What a read of these columns depends on (db/reads.ts): `table.column` each; with none, `table.*` (any column). */
+  /** What a read of these columns depends on (src/reads.ts): `table.column` each; with none, `table.*` (any column). */
   reads(...properties: Array<keyof T>): string[] {
     return properties.length ? properties.map((p) => `${this.name}.${this.column(p).name}`) : [`${this.name}.*`];
   }

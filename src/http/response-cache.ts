@@ -6,7 +6,7 @@
  * - Only what anyone may read: requests without `Authorization`, without a read-your-writes LSN
  *   (header or cookie), that Apollo would accept as non-CSRF, whose operation is a `query` that
  *   answered 200 with no errors. Mutations, subscriptions, errors and token holders never touch it.
- * - Each answer is kept with what it was read from (db/reads.ts): the columns its rows, their order
+ * - Each answer is kept with what it was read from (src/reads.ts): the columns its rows, their order
  *   and its counts depend on, and the platforms it shows. A statement that did not declare what it
  *   reads makes the answer depend on everything.
  * - Every committed change drops the answers it can alter, on every instance: triggers announce each
@@ -35,7 +35,7 @@ import type { Logger } from "../logger";
 import { hasReplicas } from "../db/reader";
 import { requestContext } from "../request-context";
 import type { ChangeListener } from "../db/change-bus";
-import { alters, noReads, parseChange, readsSize, type Change, type Reads } from "../db/reads";
+import { alters, noReads, parseChange, readsSize, type Change, type Reads } from "../reads";
 
 interface Entry {
   body: Buffer;

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
  * Changes announced with what they touched, so that a response cache drops only the answers a change
- * can alter (src/db/reads.ts). For the tables whose rows belong to one platform, each statement's
+ * can alter (src/reads.ts). For the tables whose rows belong to one platform, each statement's
  * notice on `registry_changed` is JSON: `{"t": table, "ids": [platform ids], "cols": [columns] | null}`,
  * read from the statement's transition tables; `cols` names the columns that changed in an UPDATE of
  * `platform`, and is null for an insert, a delete, or any change to the other tables. A statement that

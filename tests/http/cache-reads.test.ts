@@ -1,10 +1,10 @@
 /**
- * The response cache keeps what a change cannot alter (src/db/reads.ts, src/http/response-cache.ts):
+ * The response cache keeps what a change cannot alter (src/src/reads.ts, src/http/response-cache.ts):
  * a status change drops the answers that show the platform, and the lists its change can reorder or
  * refill, and nothing else; the database's triggers say what each change touched.
  */
 import pg from "pg";
-import { parseChange, type Change } from "../../src/db/reads";
+import { parseChange, type Change } from "../../src/reads";
 import { statusChangeTouches } from "../../src/modules/status/status.service";
 import { createToken } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";

@@ -34,7 +34,7 @@ export class CompiledFilter {
     readonly distance: string | null,
     /** SQL rank for search: 0 exact name, 1 prefix, 2 contains. */
     readonly rank: string | null,
-    /** the columns which platforms match depends on (db/reads.ts), declared by every statement built on this filter */
+    /** the columns which platforms match depends on (src/reads.ts), declared by every statement built on this filter */
     readonly reads: readonly string[],
   ) {}
 
@@ -177,7 +177,7 @@ export interface OrderSpec {
   /** SQL type of each key, to read a cursor's text values back exactly. */
   types: CursorKeyType[];
   dir: "ASC" | "DESC";
-  /** the columns the order depends on (db/reads.ts) */
+  /** the columns the order depends on (src/reads.ts) */
   reads: string[];
 }
 

@@ -18,7 +18,7 @@ export type ListRelation = "domains" | "agencies" | "mentions" | "statusHistory"
 interface RelationDef {
   /** FROM items; the platform's id is `key` */
   from: string;
-  /** what the rows depend on besides the platform's own (db/reads.ts): the table they name */
+  /** what the rows depend on besides the platform's own (src/reads.ts): the table they name */
   reads: string[];
   key: string;
   order: string;
@@ -91,7 +91,7 @@ export async function readRelation(q: Queryable, name: ListRelation, ids: readon
 /** What platforms are counted by: their district, the agencies responsible, their domains (with the domain's subtree and, for a group, its members). */
 export type CountKey = "district" | "agency" | "domain";
 
-/** What each count depends on (db/reads.ts): which platforms are counted, and under which key. */
+/** What each count depends on (src/reads.ts): which platforms are counted, and under which key. */
 const COUNT_READS: Record<CountKey, string[]> = {
   district: PLATFORM.reads("districtCode", "archivedAt"),
   agency: [...PLATFORM.reads("archivedAt"), ...PLATFORM_AGENCY.reads()],

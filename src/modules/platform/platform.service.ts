@@ -87,7 +87,7 @@ function relationColumns(read: Partial<PlatformSelection>): string {
 }
 
 /**
- * What the relations read with a row depend on besides the platform's own rows (db/reads.ts): the
+ * What the relations read with a row depend on besides the platform's own rows (src/reads.ts): the
  * districts, domains and agencies they name.
  */
 function relationReads(read: Partial<PlatformSelection>): string[] {

@@ -14,7 +14,7 @@ import { STATUS_CHANNEL } from "../../db/change-bus";
 import { inScope } from "../auth/scope";
 import { isAllowedTransition } from "./lifecycle";
 import { markWrite, returnedRows, type Queryable } from "../../db/reader";
-import type { Change } from "../../db/reads";
+import type { Change } from "../../reads";
 import { rowToEvent, STATUS_EVENT, type EventRow, type StatusEvent } from "./status-event.entity";
 import type { UpdatePlatformStatusInput } from "./status.inputs";
 
