@@ -107,3 +107,29 @@ it("draws the server's cells zoomed out, the platforms zoomed in, and the ordina
     await context.close();
   }
 }, 120_000);
+
+it("refuses one GeoJSON answer for the whole city without counting every platform, and says how to narrow it", async () => {
+  const whole = await s.gql(`{ platformsGeoJSON }`);
+  expect(whole.errors?.[0].message).toMatch(/^more than 10000 located platforms match; platformsGeoJSON returns at most 10000\./);
+  expect(whole.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "filter", max: 10_000, matchedAtLeast: 10_001 });
+  // converted in Node, the rows are counted exactly
+  const gcj = await s.gql(`{ platformsGeoJSON(crs: GCJ02) }`);
+  expect(gcj.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", max: 10_000, matched: await located() });
+  // an answer that fits counts the platforms without a point exactly; a bbox holds none
+  const districts = await s.gql(`{ platformsGeoJSON(filter: { districts: ["440106"] }) }`);
+  const [{ n }] = await s.running.db.dataSource.query(
+    `SELECT count(*)::int AS n FROM platform WHERE district_code = '440106' AND lng IS NULL AND archived_at IS NULL`,
+  );
+  expect(districts.data!.platformsGeoJSON.numberWithoutLocation).toBe(n);
+  const box = await s.gql(`{ platformsGeoJSON(filter: { bbox: [113.2, 23.0, 113.5, 23.2] }) }`);
+  expect(box.errors?.[0].extensions?.matchedAtLeast).toBe(10_001);
+  const small = await s.gql(`{ platformsGeoJSON(filter: { bbox: [113.3, 23.1, 113.31, 23.11] }) }`);
+  expect(small.data!.platformsGeoJSON.numberWithoutLocation).toBe(0);
+  expect(small.data!.platformsGeoJSON.features.length).toBeGreaterThan(0);
+});
+
+/** Located, non-archived platforms in the database. */
+async function located(): Promise<number> {
+  const [{ n }] = await s.running.db.dataSource.query(`SELECT count(*)::int AS n FROM platform WHERE lng IS NOT NULL AND archived_at IS NULL`);
+  return n;
+}

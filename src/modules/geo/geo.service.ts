@@ -152,15 +152,16 @@ export class GeoService {
       };
       return new RawJson(JSON.stringify(fc));
     }
-    // WGS-84: PostgreSQL writes the features as compact JSON text, which goes into the answer as it is
+    // WGS-84: PostgreSQL writes the features as compact JSON text, which goes into the answer as it is.
+    // The located platforms are counted only up to one past the most (a refusal need not count a
+    // million), and the ones without a point only for an answer (none match a bbox or near).
     const sqlParams = c.params();
     const cap = sqlParams.add(MAX_GEOJSON_FEATURES);
+    const unlocated = filter?.bbox || filter?.near ? "0" : `(SELECT count(*)::int FROM ${c.from} WHERE ${c.where} AND p.lng IS NULL AND n.located <= ${cap})`;
     declareReads({ columns: c.reads });
     const rows: Array<{ located: number; unlocated: number; features: string | null; ids: string[] | null }> = await this.ds.query(
-      `WITH n AS (
-         SELECT (count(*) FILTER (WHERE p.lng IS NOT NULL))::int AS located, (count(*) FILTER (WHERE p.lng IS NULL))::int AS unlocated
-         FROM ${c.from} WHERE ${c.where})
-       SELECT n.located, n.unlocated, f.features, f.ids
+      `WITH n AS (SELECT count(*)::int AS located FROM (SELECT 1 FROM ${c.from} WHERE ${c.where} AND p.lng IS NOT NULL LIMIT ${cap} + 1) x)
+       SELECT n.located, ${unlocated} AS unlocated, f.features, f.ids
        FROM n LEFT JOIN LATERAL (
          SELECT string_agg(f.text, ',' ORDER BY f.id) AS features, array_agg(f.id) AS ids
          FROM (SELECT p.id, ${FEATURE_TEXT} AS text FROM ${c.from} WHERE ${c.where} AND p.lng IS NOT NULL AND n.located <= ${cap}) f) f ON true`,
@@ -168,18 +169,19 @@ export class GeoService {
     );
     const r = rows[0];
     readPlatforms(r.ids ?? []);
-    this.refuseTooMany(r.located);
+    this.refuseTooMany(r.located, r.located > MAX_GEOJSON_FEATURES);
     return new RawJson(
       `{"type":"FeatureCollection"${reading},"coordinateSystem":"WGS84","numberWithoutLocation":${r.unlocated},"features":[${r.features ?? ""}]}`,
     );
   }
 
-  private refuseTooMany(matched: number): void {
+  /** `matched`: how many located platforms match, or (`atLeast`) a lower bound when counting stopped past the most. */
+  private refuseTooMany(matched: number, atLeast = false): void {
     if (matched > MAX_GEOJSON_FEATURES) {
       throw badInput(
-        `${matched} located platforms match; platformsGeoJSON returns at most ${MAX_GEOJSON_FEATURES}. ` +
+        `${atLeast ? `more than ${MAX_GEOJSON_FEATURES}` : matched} located platforms match; platformsGeoJSON returns at most ${MAX_GEOJSON_FEATURES}. ` +
           "Narrow the filter (filter.bbox, districts, kinds, ...) or page through GET /collections/platforms/items.",
-        { field: "filter", max: MAX_GEOJSON_FEATURES, matched },
+        { field: "filter", max: MAX_GEOJSON_FEATURES, ...(atLeast ? { matchedAtLeast: matched } : { matched }) },
       );
     }
   }
