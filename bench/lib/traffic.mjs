@@ -73,7 +73,7 @@ const PEER = {
  *
  * - S1: every (district, leaf domain) pair with a platform × page sizes 5, 10, 20, 50;
  * - S2: S2's fragments plus 2–3 character fragments of platform names;
- * - S3: squares of 0.1–1.3 km half-size around located platforms;
+ * - S3: squares of 0.1–1.3 km half-size around located platforms, halved until one GeoJSON answer holds them;
  * - S4: platform ids (the written platforms among them).
  */
 export async function chooseTraffic(dbUrl, { seed = "gz-bench-1", distinct = 6000, sequenceLength = 200_000, zipf = 1.0 } = {}) {
@@ -114,10 +114,24 @@ export async function chooseTraffic(dbUrl, { seed = "gz-bench-1", distinct = 600
       )
     ).rows;
     const round = (x) => +x.toFixed(6);
-    const s3 = centres.map(({ lng, lat }) => {
-      const h = 0.001 + rng() * 0.011;
-      return { shape: "S3", bbox: [round(lng - h), round(lat - h), round(lng + h), round(lat + h)] };
-    });
+    const s3 = [];
+    for (const { lng, lat } of centres) {
+      // a box one platformsGeoJSON answer holds (at most 10,000 located platforms), as the map asks for
+      // one: halved until it does (at 1M the larger squares around dense places hold more)
+      let h = 0.001 + rng() * 0.011;
+      let bbox;
+      for (;;) {
+        bbox = [round(lng - h), round(lat - h), round(lng + h), round(lat + h)];
+        const { rows } = await c.query(
+          `SELECT count(*)::int AS n FROM (SELECT 1 FROM platform WHERE archived_at IS NULL AND lng IS NOT NULL
+             AND point(lng, lat) <@ box(point($1, $2), point($3, $4)) LIMIT 10001) x`,
+          bbox,
+        );
+        if (rows[0].n <= 10_000) break;
+        h /= 2;
+      }
+      s3.push({ shape: "S3", bbox });
+    }
 
     const s4n = Math.max(1000, distinct - s1.length - s2.length - s3.length);
     const ids = (await c.query(`SELECT id, status, version FROM platform WHERE archived_at IS NULL ORDER BY md5(id || 's6-ids') LIMIT $1`, [s4n])).rows;
