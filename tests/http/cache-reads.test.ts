@@ -161,4 +161,19 @@ describe("a status change keeps the answers it cannot alter", () => {
     expect(await read(inDomain)).toEqual({ cache: "MISS", data: { platforms: { totalCount: n2 + 1 } } });
     expect((await read(b)).cache).toBe("HIT");
   });
+  it("a platform given a point, by SQL, joins the GeoJSON answers of its district", async () => {
+    const [p] = await s.running.db.dataSource.query(
+      `SELECT id, district_code, lng, lat, precision FROM platform WHERE lng IS NOT NULL AND district_code IS NOT NULL AND archived_at IS NULL
+       AND id NOT IN ($1, $2) ORDER BY id LIMIT 1`,
+      [A, B],
+    );
+    await s.write(`UPDATE platform SET lng = NULL, lat = NULL, precision = NULL WHERE id = $1`, [p.id]);
+    const q = `{ platformsGeoJSON(filter: { districts: ["${p.district_code}"] }) }`;
+    const before = (await warm(q)).platformsGeoJSON;
+    await s.write(`UPDATE platform SET lng = $2, lat = $3, precision = $4 WHERE id = $1`, [p.id, p.lng, p.lat, p.precision]);
+    const after = await read(q);
+    expect(after.cache).toBe("MISS");
+    expect(after.data.platformsGeoJSON.features.length).toBe(before.features.length + 1);
+    expect(after.data.platformsGeoJSON.numberWithoutLocation).toBe(before.numberWithoutLocation - 1);
+  });
 });

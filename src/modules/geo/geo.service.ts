@@ -118,6 +118,9 @@ function toFeature(r: FeatureRow, crs: CoordinateSystem): PointFeature {
   };
 }
 
+/** What telling located platforms from the rest reads (src/reads.ts): a point set or cleared moves a platform between them. */
+const LOCATED = PLATFORM.reads("lng", "lat");
+
 const encodeId = (id: string) => encodeCursor("id", [id]);
 const decodeId = (cursor: string) => decodeCursor(cursor, "id", ["text"], "cursor", "a cursor of this collection: follow the next link")[0];
 
@@ -158,7 +161,7 @@ export class GeoService {
     const sqlParams = c.params();
     const cap = sqlParams.add(MAX_GEOJSON_FEATURES);
     const unlocated = filter?.bbox || filter?.near ? "0" : `(SELECT count(*)::int FROM ${c.from} WHERE ${c.where} AND p.lng IS NULL AND n.located <= ${cap})`;
-    declareReads({ columns: c.reads });
+    declareReads({ columns: [...c.reads, ...LOCATED] });
     const rows: Array<{ located: number; unlocated: number; features: string | null; ids: string[] | null }> = await this.ds.query(
       `WITH n AS (SELECT count(*)::int AS located FROM (SELECT 1 FROM ${c.from} WHERE ${c.where} AND p.lng IS NOT NULL LIMIT ${cap} + 1) x)
        SELECT n.located, ${unlocated} AS unlocated, f.features, f.ids
@@ -263,7 +266,7 @@ export class GeoService {
           FROM (SELECT p.id, ${FEATURE_ROW} AS row FROM ${c.from}
                 WHERE ${c.where} AND p.lng IS NOT NULL${afterCond}${capCond} ORDER BY p.id LIMIT ${$(limit + 1)}) f) AS rows
        FROM n`;
-    declareReads({ columns: c.reads });
+    declareReads({ columns: [...c.reads, ...LOCATED] });
     const rows: Array<{ located: number; unlocated: number; rows: FeatureRow[] }> = await this.ds.query(sql, sqlParams.values);
     readPlatforms(rows[0].rows.map((r) => r.id));
     return { numberMatched: rows[0].located, numberWithoutLocation: rows[0].unlocated, rows: rows[0].rows };
