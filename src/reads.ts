@@ -103,3 +103,68 @@ export function readsSize(r: Reads): number {
   for (const c of r.columns) n += 48 + c.length * 2;
   return n;
 }
+
+/**
+ * Which held answers a change may alter, without looking at every answer: the answers that read
+ * everything, those that read a column of the changed table, and those showing a platform it names.
+ * Each candidate is then checked with `alters`.
+ */
+export class ReadsIndex {
+  private readonly everything = new Set<string>();
+  private readonly byTable = new Map<string, Set<string>>();
+  private readonly byColumn = new Map<string, Set<string>>();
+  private readonly byPlatform = new Map<string, Set<string>>();
+
+  add(key: string, r: Reads): void {
+    if (r.everything) {
+      this.everything.add(key);
+      return;
+    }
+    for (const t of r.tables) put(this.byTable, t, key);
+    for (const c of r.columns) put(this.byColumn, c, key);
+    for (const id of r.platforms) put(this.byPlatform, id, key);
+  }
+
+  remove(key: string, r: Reads): void {
+    if (r.everything) {
+      this.everything.delete(key);
+      return;
+    }
+    for (const t of r.tables) take(this.byTable, t, key);
+    for (const c of r.columns) take(this.byColumn, c, key);
+    for (const id of r.platforms) take(this.byPlatform, id, key);
+  }
+
+  /** The keys of the answers `change` may alter (a change that names no rows: see `alters`, which the caller handles by emptying). */
+  candidates(change: Change): Set<string> {
+    const out = new Set(this.everything);
+    const { table, columns } = change;
+    // every column changed: any answer reading the table; else those reading one of them, or any of the table's
+    const readers = columns === null ? [this.byTable.get(table)] : [`${table}.*`, ...columns.map((c) => `${table}.${c}`)].map((c) => this.byColumn.get(c));
+    for (const keys of readers) for (const key of keys ?? []) out.add(key);
+    if (change.platforms && PLATFORM_KEYED.has(change.table)) {
+      for (const id of change.platforms) for (const key of this.byPlatform.get(id) ?? []) out.add(key);
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.everything.clear();
+    this.byTable.clear();
+    this.byColumn.clear();
+    this.byPlatform.clear();
+  }
+}
+
+function put(m: Map<string, Set<string>>, k: string, key: string): void {
+  let s = m.get(k);
+  if (!s) m.set(k, (s = new Set()));
+  s.add(key);
+}
+
+function take(m: Map<string, Set<string>>, k: string, key: string): void {
+  const s = m.get(k);
+  if (!s) return;
+  s.delete(key);
+  if (!s.size) m.delete(k);
+}

@@ -35,7 +35,7 @@ import type { Logger } from "../logger";
 import { hasReplicas } from "../db/reader";
 import { requestContext } from "../request-context";
 import type { ChangeListener } from "../db/change-bus";
-import { alters, noReads, parseChange, readsSize, type Change, type Reads } from "../reads";
+import { alters, noReads, parseChange, ReadsIndex, readsSize, type Change, type Reads } from "../reads";
 
 interface Entry {
   body: Buffer;
@@ -57,6 +57,8 @@ export interface ResponseCacheOptions {
 
 export class ResponseCache implements ChangeListener {
   private readonly lru: LRUCache<string, Entry>;
+  /** which answers read what: a change looks up the answers it may alter instead of checking all */
+  private readonly index = new ReadsIndex();
   private generation = 0;
   /** changes heard (and made here), numbered: an answer is stored only if none since its request started alters it */
   private seq = 0;
@@ -80,7 +82,8 @@ export class ResponseCache implements ChangeListener {
       maxEntrySize: Math.max(1024, Math.floor(opts.maxBytes / 4)),
       sizeCalculation: (v, k) => v.body.length + k.length * 2 + readsSize(v.reads),
       ttl: opts.ttlSeconds * 1000,
-      dispose: (_v, _k, reason) => {
+      dispose: (v, k, reason) => {
+        this.index.remove(k, v.reads);
         if (reason === "evict") this.evicted?.inc();
       },
     });
@@ -129,6 +132,7 @@ export class ResponseCache implements ChangeListener {
     this.generation++;
     this.emptied?.inc();
     this.lru.clear();
+    this.index.clear();
   }
 
   /** Drops the answers `change` can alter; answers being computed are checked against it before they are stored. */
@@ -139,10 +143,15 @@ export class ResponseCache implements ChangeListener {
     }
     this.recent.push({ seq: ++this.seq, change });
     if (this.recent.length > RECENT_CHANGES) this.recent.splice(0, this.recent.length - RECENT_CHANGES);
-    const altered: string[] = [];
-    for (const [key, entry] of this.lru.entries()) if (alters(change, entry.reads)) altered.push(key);
-    for (const key of altered) this.lru.delete(key);
-    this.dropped?.inc(altered.length);
+    let altered = 0;
+    for (const key of this.index.candidates(change)) {
+      const entry = this.lru.peek(key, { allowStale: true });
+      if (entry && alters(change, entry.reads)) {
+        this.lru.delete(key);
+        altered++;
+      }
+    }
+    this.dropped?.inc(altered);
   }
 
   /** Whether an answer read from `reads` by a request that started at `since` is still true: no change heard since alters it. */
@@ -220,7 +229,10 @@ export class ResponseCache implements ChangeListener {
           const contentType = res.getHeader("Content-Type");
           const reads = store.reads ?? noReads();
           if (typeof contentType === "string" && this.unchangedSince(since, reads)) {
-            this.lru.set(key, { body: Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), contentType, reads });
+            const entry = { body: Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), contentType, reads };
+            this.lru.set(key, entry);
+            // an answer larger than an entry may be is not kept
+            if (this.lru.peek(key) === entry) this.index.add(key, reads);
           }
         }
         return end(...args);

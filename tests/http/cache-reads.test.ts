@@ -4,7 +4,8 @@
  * refill, and nothing else; the database's triggers say what each change touched.
  */
 import pg from "pg";
-import { parseChange, type Change } from "../../src/reads";
+import fc from "fast-check";
+import { addReads, alters, parseChange, ReadsIndex, type Change, type Reads } from "../../src/reads";
 import { statusChangeTouches } from "../../src/modules/status/status.service";
 import { createToken } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
@@ -175,5 +176,46 @@ describe("a status change keeps the answers it cannot alter", () => {
     expect(after.cache).toBe("MISS");
     expect(after.data.platformsGeoJSON.features.length).toBe(before.features.length + 1);
     expect(after.data.platformsGeoJSON.numberWithoutLocation).toBe(before.numberWithoutLocation - 1);
+  });
+});
+
+describe("the index of what answers read", () => {
+  it("offers every answer a change alters (checked on random answers and changes)", () => {
+    const tables = ["platform", "platform_domain", "status_event", "district"];
+    const columns = ["status", "version", "district_code", "lng", "*"];
+    const ids = ["a", "b", "c", "d"];
+    const decl = fc.record({
+      everything: fc.boolean(),
+      columns: fc.array(
+        fc.tuple(fc.constantFrom(...tables), fc.constantFrom(...columns)).map(([t, c]) => `${t}.${c}`),
+        { maxLength: 4 },
+      ),
+      platforms: fc.array(fc.constantFrom(...ids), { maxLength: 3 }),
+    });
+    const change = fc.record({
+      table: fc.constantFrom(...tables),
+      platforms: fc.array(fc.constantFrom(...ids), { minLength: 1, maxLength: 3 }),
+      columns: fc.option(fc.array(fc.constantFrom(...columns.filter((c) => c !== "*")), { maxLength: 3 }), { nil: null }),
+    });
+    fc.assert(
+      fc.property(fc.array(decl, { maxLength: 12 }), fc.array(fc.nat(11), { maxLength: 4 }), change, (decls, removed, c) => {
+        const index = new ReadsIndex();
+        const held = new Map<string, Reads>();
+        decls.forEach((d, i) => {
+          const r = addReads(undefined, d.everything ? undefined : { columns: d.columns, platforms: d.platforms });
+          held.set(`k${i}`, r);
+          index.add(`k${i}`, r);
+        });
+        for (const i of removed) {
+          const r = held.get(`k${i}`);
+          if (r) index.remove(`k${i}`, r);
+          held.delete(`k${i}`);
+        }
+        const offered = index.candidates(c as Change);
+        for (const [key, r] of held) if (alters(c as Change, r)) expect(offered.has(key)).toBe(true);
+        for (const key of offered) expect(held.has(key)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
