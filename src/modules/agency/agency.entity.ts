@@ -2,7 +2,7 @@ import { Field, ID, ObjectType } from "type-graphql";
 import { Column, Entity, PrimaryColumn } from "typeorm";
 import { Table } from "../../db/table";
 
-@ObjectType({ description: "A responsible unit (責任單位) named by the plan, abbreviations expanded" })
+@ObjectType({ simpleResolvers: true, description: "A responsible unit (責任單位) named by the plan, abbreviations expanded" })
 @Entity({ name: "agency" })
 export class Agency {
   @Field(() => ID) @PrimaryColumn({ type: "varchar", length: 64 }) id: string;

@@ -10,6 +10,7 @@ export enum ViewerRole {
 registerEnumType(ViewerRole, { name: "ViewerRole", description: "ADMIN may do everything; EDITOR changes status within its scope" });
 
 @ObjectType({
+  simpleResolvers: true,
   description: "Where an editor may act: an agency (all its platforms), a district (all platforms in it), or both (the agency's platforms in that district)",
 })
 class TokenGrant {
@@ -17,7 +18,7 @@ class TokenGrant {
   @Field(() => String, { nullable: true, description: "The GB/T 2260 district code; null: any district" }) districtCode: string | null;
 }
 
-@ObjectType({ description: "How many platforms a token may change in one district" })
+@ObjectType({ simpleResolvers: true, description: "How many platforms a token may change in one district" })
 class ScopeDistrictCount {
   @Field(() => String, {
     nullable: true,
@@ -27,7 +28,7 @@ class ScopeDistrictCount {
   @Field(() => Int) count: number;
 }
 
-@ObjectType({ description: "Where the token may change status: where any of its grants applies (an admin: everywhere)" })
+@ObjectType({ simpleResolvers: true, description: "Where the token may change status: where any of its grants applies (an admin: everywhere)" })
 class ViewerScope {
   @Field(() => [TokenGrant], { description: "An editor's grants; empty for an admin" }) grants: TokenGrant[];
   @Field(() => [ID], { description: "Agencies granted whole (grants with an agency and no district)" }) agencies: string[];
@@ -38,7 +39,7 @@ class ViewerScope {
   reach?: Promise<ScopeReach>;
 }
 
-@ObjectType({ description: "The holder of the API token sent with the request" })
+@ObjectType({ simpleResolvers: true, description: "The holder of the API token sent with the request" })
 class ViewerInfo {
   @Field(() => ID, { description: "The token's id (not the token)" }) tokenId: string;
   @Field({ description: "The token's name, recorded as the actor of its changes" }) name: string;

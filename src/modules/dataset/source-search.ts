@@ -9,7 +9,7 @@ import path from "node:path";
 import { Field, ObjectType } from "type-graphql";
 import { repoRoot } from "../../paths";
 
-@ObjectType({ description: "A search of public sources for a record's later history or reported figure that found nothing citable" })
+@ObjectType({ simpleResolvers: true, description: "A search of public sources for a record's later history or reported figure that found nothing citable" })
 export class SourceSearch {
   @Field({ description: "ISO date of the search" }) searchedOn: string;
   @Field(() => [String], { description: "What was searched for" }) queries: string[];

@@ -2,7 +2,7 @@ import { Field, Float, ID, ObjectType } from "type-graphql";
 import { Column, Entity, PrimaryColumn } from "typeorm";
 import { Table } from "../../db/table";
 
-@ObjectType({ description: "One of Guangzhou's 11 districts (GB/T 2260)" })
+@ObjectType({ simpleResolvers: true, description: "One of Guangzhou's 11 districts (GB/T 2260)" })
 @Entity({ name: "district" })
 export class District {
   @Field(() => ID, { description: "GB/T 2260 code, e.g. 440112 for Huangpu" })

@@ -4,6 +4,7 @@ import { Table } from "../../db/table";
 import { Mention } from "../source/mention.type";
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     "An industry domain of the plan's scheme. A tree by `parent`; group nodes (IAB, NEM, the seven strategic emerging industries, the five 200-billion clusters) also gather members from other branches (`groups`/`members`).",
 })

@@ -19,7 +19,7 @@ export const CELL_PX = 80;
 /** The most cells one answer may cut its box into (a 4K screen at CELL_PX holds about 1,300). */
 export const MAX_CLUSTER_CELLS = 20_000;
 
-@ObjectType({ description: "The located platforms of one cell of the map's grid" })
+@ObjectType({ simpleResolvers: true, description: "The located platforms of one cell of the map's grid" })
 export class PlatformCluster {
   @Field(() => Int, { description: "How many platforms the cell holds" }) count: number;
   @Field(() => Float, { description: "Mean longitude of its platforms, in the answer's coordinate system" }) lng: number;
@@ -29,7 +29,7 @@ export class PlatformCluster {
   @Field(() => ID, { nullable: true, description: "The platform, when the cell holds one alone" }) platformId: string | null;
 }
 
-@ObjectType({ description: "Located platforms matching a filter, grouped into cells of the map's grid at a zoom level" })
+@ObjectType({ simpleResolvers: true, description: "Located platforms matching a filter, grouped into cells of the map's grid at a zoom level" })
 export class PlatformClusters {
   @Field(() => Int, { description: "Zoom level the cells are cut for (Web Mercator, 256-pixel tiles)" }) zoom: number;
   @Field(() => Float, { description: "A cell's side in degrees" }) cellDegrees: number;

@@ -4,7 +4,7 @@ import { DatePrecision } from "./platform.enums";
 import { PublishedSource } from "../target/reported-figure.entity";
 
 /** A name a platform took after the plan, with the date it took effect and the document that shows it. */
-@ObjectType({ description: "A later name of a platform, from the date it took effect" })
+@ObjectType({ simpleResolvers: true, description: "A later name of a platform, from the date it took effect" })
 @Entity({ name: "platform_name" })
 export class PlatformName {
   @PrimaryGeneratedColumn() id: number;

@@ -7,20 +7,20 @@ import type { Domain } from "../domain/domain.entity";
 import type { Mention } from "../source/mention.type";
 import type { StatusEvent } from "../status/status-event.entity";
 
-@ObjectType({ description: "A WGS-84 point and how far it can be trusted" })
+@ObjectType({ simpleResolvers: true, description: "A WGS-84 point and how far it can be trusted" })
 export class Location {
   @Field(() => Float) lng: number;
   @Field(() => Float) lat: number;
   @Field(() => LocationPrecision) precision: LocationPrecision;
 }
 
-@ObjectType({ description: "Where an overseas office is" })
+@ObjectType({ simpleResolvers: true, description: "Where an overseas office is" })
 export class OverseasPlace {
   @Field() city: string;
   @Field({ description: "ISO 3166-1 alpha-2 country code" }) country: string;
 }
 
-@ObjectType({ description: "An innovation platform named by the plan" })
+@ObjectType({ simpleResolvers: true, description: "An innovation platform named by the plan" })
 @Entity({ name: "platform" })
 export class Platform {
   @Field(() => ID, { description: "Readable slug; never changes once published" })

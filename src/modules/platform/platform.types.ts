@@ -3,7 +3,7 @@ import { Platform } from "./platform.entity";
 import type { CompiledFilter } from "./platform.query";
 import { SearchInterpretation } from "./search-interpretation";
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field() hasNextPage: boolean;
   @Field() hasPreviousPage: boolean;
@@ -11,20 +11,23 @@ export class PageInfo {
   @Field(() => String, { nullable: true }) endCursor: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PlatformEdge {
   @Field() cursor: string;
   @Field(() => Platform) node: Platform;
 }
 
-@ObjectType({ description: "How many platforms match, for one value of a dimension" })
+@ObjectType({ simpleResolvers: true, description: "How many platforms match, for one value of a dimension" })
 export class FacetCount {
   @Field(() => String, { nullable: true, description: "The value (kind, status, district code or domain id); null = none (e.g. no district)" })
   value: string | null;
   @Field(() => Int) count: number;
 }
 
-@ObjectType({ description: "Counts for the same filter. kind, status and district each sum to totalCount; a platform counts once under each of its domains" })
+@ObjectType({
+  simpleResolvers: true,
+  description: "Counts for the same filter. kind, status and district each sum to totalCount; a platform counts once under each of its domains",
+})
 export class PlatformFacets {
   @Field(() => [FacetCount]) kind: FacetCount[];
   @Field(() => [FacetCount]) status: FacetCount[];
@@ -33,7 +36,7 @@ export class PlatformFacets {
 }
 
 /** A Relay connection. totalCount and facets are computed only when asked for. */
-@ObjectType({ description: "A page of platforms (Relay cursor connection, keyset cursors)" })
+@ObjectType({ simpleResolvers: true, description: "A page of platforms (Relay cursor connection, keyset cursors)" })
 export class PlatformConnection {
   @Field(() => [PlatformEdge]) edges: PlatformEdge[];
   @Field(() => [Platform]) nodes: Platform[];

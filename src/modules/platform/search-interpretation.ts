@@ -41,7 +41,7 @@ export interface SearchTerms {
   text: string[];
 }
 
-@ObjectType({ description: "How the search string was read: the districts and domains it names, and the terms left to match names" })
+@ObjectType({ simpleResolvers: true, description: "How the search string was read: the districts and domains it names, and the terms left to match names" })
 export class SearchInterpretation {
   @Field(() => [String], { description: "GB/T 2260 codes of the districts the search names (a platform in any of them matches)" })
   districts: string[];

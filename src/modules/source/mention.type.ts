@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from "type-graphql";
 
 /** A place in the plan: its section path, the verbatim excerpt, and where it starts. */
-@ObjectType({ description: "A verbatim excerpt of the plan (seeds/source/plan.clean.txt) and its position" })
+@ObjectType({ simpleResolvers: true, description: "A verbatim excerpt of the plan (seeds/source/plan.clean.txt) and its position" })
 export class Mention {
   @Field({ description: "Section path, e.g. 二(一)2 = action (一), 2.主要任務" })
   section: string;

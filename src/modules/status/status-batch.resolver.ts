@@ -16,7 +16,7 @@ registerEnumType(StatusImportOutcome, {
     "CHANGE: the row changes the status (recorded unless a dry run or another row has a problem); ALREADY_RECORDED: the same change (platform, status, effective date, source) is in the history, skipped; INVALID: see problems",
 });
 
-@ObjectType({ description: "One row of a status spreadsheet" })
+@ObjectType({ simpleResolvers: true, description: "One row of a status spreadsheet" })
 class StatusImportRow {
   @Field(() => Int, { description: "Spreadsheet row number; the header is row 1" }) row: number;
   @Field() platformId: string;
@@ -31,7 +31,7 @@ class StatusImportRow {
   @Field(() => String, { nullable: true, description: "The source title as read: a wrong encoding shows here" }) sourceTitle: string | null;
 }
 
-@ObjectType({ description: "A problem with one cell, row or the header of a status spreadsheet" })
+@ObjectType({ simpleResolvers: true, description: "A problem with one cell, row or the header of a status spreadsheet" })
 class StatusImportProblem {
   @Field(() => Int, { description: "Spreadsheet row number; the header is row 1" }) row: number;
   @Field(() => String, { nullable: true, description: `The column at fault (${CSV_COLUMNS.join(", ")}, or an unknown column's name); null for the whole row` })
@@ -41,7 +41,7 @@ class StatusImportProblem {
   @Field(() => Int, { nullable: true, description: "With CONFLICT: the platform's version now" }) currentVersion: number | null;
 }
 
-@ObjectType({ description: "What a status spreadsheet did, or would do" })
+@ObjectType({ simpleResolvers: true, description: "What a status spreadsheet did, or would do" })
 class StatusImportResult {
   @Field() dryRun: boolean;
   @Field({ description: "True when every change was recorded (one transaction); false with any problem or in a dry run: nothing was written" })

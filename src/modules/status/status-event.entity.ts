@@ -3,7 +3,7 @@ import { Column, Entity, PrimaryGeneratedColumn } from "typeorm";
 import { Table } from "../../db/table";
 import { DatePrecision, PlatformStatus } from "../platform/platform.enums";
 
-@ObjectType({ description: "The document a status change rests on" })
+@ObjectType({ simpleResolvers: true, description: "The document a status change rests on" })
 export class StatusSource {
   @Field() title: string;
   @Field(() => String, { nullable: true }) url?: string | null;
@@ -11,7 +11,7 @@ export class StatusSource {
   @Field(() => String, { nullable: true, description: "Who published it (a bureau, a newspaper, the institution)" }) publisher?: string | null;
 }
 
-@ObjectType({ description: "One change of a platform's construction status" })
+@ObjectType({ simpleResolvers: true, description: "One change of a platform's construction status" })
 @Entity({ name: "status_event" })
 export class StatusEvent {
   @Field(() => ID) @PrimaryGeneratedColumn({ type: "bigint" }) id: string;

@@ -11,32 +11,32 @@ import { UpdatePlatformStatusInput } from "./status.inputs";
 import { allowedTransitions } from "./lifecycle";
 import { PlatformStatus } from "../platform/platform.enums";
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 class StatusEventEdge {
   @Field() cursor: string;
   @Field(() => StatusEvent) node: StatusEvent;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 class ChangesPageInfo {
   @Field() hasNextPage: boolean;
   @Field(() => String, { nullable: true }) endCursor: string | null;
 }
 
-@ObjectType({ description: "Status events across all platforms, oldest first" })
+@ObjectType({ simpleResolvers: true, description: "Status events across all platforms, oldest first" })
 class StatusEventConnection {
   @Field(() => [StatusEventEdge]) edges: StatusEventEdge[];
   @Field(() => [StatusEvent]) nodes: StatusEvent[];
   @Field(() => ChangesPageInfo) pageInfo: ChangesPageInfo;
 }
 
-@ObjectType({ description: "A status change as it happens" })
+@ObjectType({ simpleResolvers: true, description: "A status change as it happens" })
 class StatusChange {
   @Field(() => StatusEvent) event: StatusEvent;
   @Field(() => Platform) platform: Platform;
 }
 
-@ObjectType({ description: "A normal lifecycle step (anything else is an admin correction)" })
+@ObjectType({ simpleResolvers: true, description: "A normal lifecycle step (anything else is an admin correction)" })
 class StatusTransition {
   @Field(() => PlatformStatus) from: PlatformStatus;
   @Field(() => [PlatformStatus]) to: PlatformStatus[];

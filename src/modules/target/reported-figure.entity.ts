@@ -1,7 +1,7 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Column, Entity, PrimaryGeneratedColumn } from "typeorm";
 
-@ObjectType({ description: "A published document: its title, publisher, date and address" })
+@ObjectType({ simpleResolvers: true, description: "A published document: its title, publisher, date and address" })
 export class PublishedSource {
   @Field() title: string;
   @Field({ description: "Who published it: a statistics bureau, a government, a newspaper, the institution" }) publisher: string;
@@ -10,7 +10,10 @@ export class PublishedSource {
 }
 
 /** A figure the city published for a target's indicator, with the document that states it. */
-@ObjectType({ description: "A figure the city published for a target's indicator (statistical bulletin, government work report, a bureau's review)" })
+@ObjectType({
+  simpleResolvers: true,
+  description: "A figure the city published for a target's indicator (statistical bulletin, government work report, a bureau's review)",
+})
 @Entity({ name: "reported_figure" })
 export class ReportedFigure {
   @PrimaryGeneratedColumn() id: number;

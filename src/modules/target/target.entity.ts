@@ -5,14 +5,14 @@ import { Mention } from "../source/mention.type";
 import { PlanProgress, ReportedFigure } from "./reported-figure.entity";
 
 /** Which platforms of the registry count toward a target. All given lists must match. */
-@ObjectType({ description: "The rule by which the registry counts its own platforms toward a target" })
+@ObjectType({ simpleResolvers: true, description: "The rule by which the registry counts its own platforms toward a target" })
 export class CountRule {
   @Field(() => [PlatformKind], { nullable: true }) kinds?: PlatformKind[];
   @Field(() => [PlatformLevel], { nullable: true }) levels?: PlatformLevel[];
   @Field(() => [PlatformStatus], { nullable: true }) statuses?: PlatformStatus[];
 }
 
-@ObjectType({ description: "A numeric target of the plan" })
+@ObjectType({ simpleResolvers: true, description: "A numeric target of the plan" })
 @Entity({ name: "target" })
 export class Target {
   @Field(() => ID) @PrimaryColumn({ type: "varchar", length: 96 }) id: string;
