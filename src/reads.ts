@@ -116,23 +116,22 @@ export class ReadsIndex {
   private readonly byPlatform = new Map<string, Set<string>>();
 
   add(key: string, r: Reads): void {
-    if (r.everything) {
-      this.everything.add(key);
-      return;
-    }
-    for (const t of r.tables) put(this.byTable, t, key);
-    for (const c of r.columns) put(this.byColumn, c, key);
-    for (const id of r.platforms) put(this.byPlatform, id, key);
+    if (r.everything) this.everything.add(key);
+    else for (const [m, k] of this.slots(r)) put(m, k, key);
   }
 
   remove(key: string, r: Reads): void {
-    if (r.everything) {
-      this.everything.delete(key);
-      return;
-    }
-    for (const t of r.tables) take(this.byTable, t, key);
-    for (const c of r.columns) take(this.byColumn, c, key);
-    for (const id of r.platforms) take(this.byPlatform, id, key);
+    if (r.everything) this.everything.delete(key);
+    else for (const [m, k] of this.slots(r)) take(m, k, key);
+  }
+
+  /** Where an answer read from `r` is filed: under each table, column and platform it read. */
+  private slots(r: Reads): Array<[Map<string, Set<string>>, string]> {
+    const out: Array<[Map<string, Set<string>>, string]> = [];
+    for (const t of r.tables) out.push([this.byTable, t]);
+    for (const c of r.columns) out.push([this.byColumn, c]);
+    for (const id of r.platforms) out.push([this.byPlatform, id]);
+    return out;
   }
 
   /** The keys of the answers `change` may alter (a change that names no rows: see `alters`, which the caller handles by emptying). */
