@@ -2,7 +2,7 @@
  * What an answer was read from, and whether a change can alter it: the response cache keeps each
  * answer until a change touches what it was read from (src/http/response-cache.ts).
  *
- * A read statement declares, just before it runs (src/db/reader.ts `declareReads`):
+ * A read statement declares, as it is sent (src/db/reader.ts `readWith`):
  * - the columns its set of rows, their order or its aggregates depend on (`platform.district_code`;
  *   `platform_domain.*` for any column of a table), and
  * - the platforms whose rows it shows (added after it ran, from its rows: `readPlatforms`).

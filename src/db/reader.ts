@@ -90,13 +90,15 @@ export function createReader(ds: DataSource, { preparedStatements = true }: { pr
 }
 
 /**
- * Declares what the next read of the pool reader depends on (see src/reads.ts); call it right before
- * the query, with nothing awaited in between. Through any other path (TypeORM, replicas) the
- * declaration is not taken, and the answer depends on everything.
+ * Runs a read and declares what its answer depends on (see src/reads.ts). The declaration is set and
+ * the statement sent in the same tick, so the pool reader takes it with this statement and no other;
+ * through any other Queryable (TypeORM, replicas) it is not taken, and the answer depends on everything.
  */
-export function declareReads(decl: ReadDecl): void {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as Queryable.query's own
+export function readWith<T = any>(q: Queryable, reads: ReadDecl, sql: string, params?: unknown[]): Promise<T> {
   const store = requestContext.getStore();
-  if (store) store.nextReads = decl;
+  if (store) store.nextReads = reads;
+  return q.query<T>(sql, params);
 }
 
 /** Adds platforms whose rows the answer shows, known once a declared read's rows are back. */

@@ -1,5 +1,5 @@
 import { countPlatformsBy } from "../platform/platform.relations";
-import { declareReads, type Queryable } from "../../db/reader";
+import { readWith, type Queryable } from "../../db/reader";
 import { AGENCY_TABLE, rowToAgency, type Agency } from "./agency.entity";
 
 export class AgencyService {
@@ -7,8 +7,7 @@ export class AgencyService {
 
   /** All agencies by id. */
   async list(): Promise<Agency[]> {
-    declareReads({ columns: AGENCY_TABLE.reads() });
-    const rows: Array<Record<string, unknown>> = await this.ds.query(`SELECT * FROM agency ORDER BY id`);
+    const rows: Array<Record<string, unknown>> = await readWith(this.ds, { columns: AGENCY_TABLE.reads() }, `SELECT * FROM agency ORDER BY id`);
     return rows.map(rowToAgency);
   }
 

@@ -1,5 +1,5 @@
 import { countPlatformsBy } from "../platform/platform.relations";
-import { declareReads, type Queryable } from "../../db/reader";
+import { readWith, type Queryable } from "../../db/reader";
 import { DISTRICT_TABLE, rowToDistrict, type District } from "./district.entity";
 
 export class DistrictService {
@@ -7,14 +7,17 @@ export class DistrictService {
 
   /** All districts by code. */
   async list(): Promise<District[]> {
-    declareReads({ columns: DISTRICT_TABLE.reads() });
-    const rows: Array<Record<string, unknown>> = await this.ds.query(`SELECT * FROM district ORDER BY code`);
+    const rows: Array<Record<string, unknown>> = await readWith(this.ds, { columns: DISTRICT_TABLE.reads() }, `SELECT * FROM district ORDER BY code`);
     return rows.map(rowToDistrict);
   }
 
   async findByCodes(codes: readonly string[]): Promise<Array<District | null>> {
-    declareReads({ columns: DISTRICT_TABLE.reads() });
-    const rows: Array<Record<string, unknown>> = await this.ds.query(`SELECT * FROM district WHERE code = ANY($1::text[])`, [codes]);
+    const rows: Array<Record<string, unknown>> = await readWith(
+      this.ds,
+      { columns: DISTRICT_TABLE.reads() },
+      `SELECT * FROM district WHERE code = ANY($1::text[])`,
+      [codes],
+    );
     const byCode = new Map(rows.map((r) => [r.code as string, rowToDistrict(r)]));
     return codes.map((c) => byCode.get(c) ?? null);
   }

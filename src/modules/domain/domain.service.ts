@@ -1,5 +1,5 @@
 import { countPlatformsBy } from "../platform/platform.relations";
-import { declareReads, type Queryable } from "../../db/reader";
+import { readWith, type Queryable } from "../../db/reader";
 import { DOMAIN_TABLE, rowToDomain, type Domain } from "./domain.entity";
 
 export class DomainService {
@@ -7,8 +7,7 @@ export class DomainService {
 
   /** All domains (a small table): groups first, then by id. */
   async list(): Promise<Domain[]> {
-    declareReads({ columns: DOMAIN_TABLE.reads() });
-    const rows: Array<Record<string, unknown>> = await this.ds.query(`SELECT * FROM domain ORDER BY is_group DESC, id`);
+    const rows: Array<Record<string, unknown>> = await readWith(this.ds, { columns: DOMAIN_TABLE.reads() }, `SELECT * FROM domain ORDER BY is_group DESC, id`);
     return rows.map(rowToDomain);
   }
 

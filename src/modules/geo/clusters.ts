@@ -6,7 +6,7 @@
  * platforms match (platformsGeoJSON stops at MAX_GEOJSON_FEATURES).
  */
 import { Field, Float, ID, Int, ObjectType } from "type-graphql";
-import { declareReads, type Queryable } from "../../db/reader";
+import { readWith, type Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
 import type { PlatformFilter } from "../platform/platform.inputs";
 import { compileFilter } from "../platform/platform.query";
@@ -63,9 +63,10 @@ export class ClusterService {
     const c = compileFilter(filter, read?.terms, asOf);
     const p = c.params();
     const size = p.add(cell);
-    declareReads({ columns: [...c.reads, ...PLATFORM.reads("lng", "lat", "overseasCountry")] });
     const rows: Array<{ n: number; lng: number; lat: number; w: number; s: number; e: number; nn: number; id: string; country: string | null }> =
-      await this.ds.query(
+      await readWith(
+        this.ds,
+        { columns: [...c.reads, ...PLATFORM.reads("lng", "lat", "overseasCountry")] },
         `SELECT count(*)::int AS n, avg(p.lng) AS lng, avg(p.lat) AS lat, min(p.lng) AS w, min(p.lat) AS s, max(p.lng) AS e, max(p.lat) AS nn,
          min(p.id) AS id, min(p.${col.overseasCountry}) AS country
        FROM ${c.from} WHERE ${c.where} AND p.lng IS NOT NULL

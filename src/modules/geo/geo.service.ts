@@ -8,7 +8,7 @@
  * Platforms without coordinates (no honest point: corridors, a vessel, unsited facilities) are
  * not features; each response counts them in the foreign member `numberWithoutLocation`.
  */
-import { declareReads, readPlatforms, type Queryable } from "../../db/reader";
+import { readWith, readPlatforms, type Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import { col, PLATFORM } from "../platform/platform.store";
@@ -161,8 +161,9 @@ export class GeoService {
     const sqlParams = c.params();
     const cap = sqlParams.add(MAX_GEOJSON_FEATURES);
     const unlocated = filter?.bbox || filter?.near ? "0" : `(SELECT count(*)::int FROM ${c.from} WHERE ${c.where} AND p.lng IS NULL AND n.located <= ${cap})`;
-    declareReads({ columns: [...c.reads, ...LOCATED] });
-    const rows: Array<{ located: number; unlocated: number; features: string | null; ids: string[] | null }> = await this.ds.query(
+    const rows: Array<{ located: number; unlocated: number; features: string | null; ids: string[] | null }> = await readWith(
+      this.ds,
+      { columns: [...c.reads, ...LOCATED] },
       `WITH n AS (SELECT count(*)::int AS located FROM (SELECT 1 FROM ${c.from} WHERE ${c.where} AND p.lng IS NOT NULL LIMIT ${cap} + 1) x)
        SELECT n.located, ${unlocated} AS unlocated, f.features, f.ids
        FROM n LEFT JOIN LATERAL (
@@ -231,8 +232,7 @@ export class GeoService {
    * `exists` tells an unknown id from a platform that has no point.
    */
   async feature(id: string, crs: CoordinateSystem): Promise<{ exists: boolean; feature: PointFeature | null }> {
-    declareReads({ platforms: [id] });
-    const rows: Array<{ f: FeatureRow }> = await this.ds.query(`SELECT ${FEATURE_ROW} AS f FROM platform p WHERE p.id = $1`, [id]);
+    const rows: Array<{ f: FeatureRow }> = await readWith(this.ds, { platforms: [id] }, `SELECT ${FEATURE_ROW} AS f FROM platform p WHERE p.id = $1`, [id]);
     if (!rows.length) return { exists: false, feature: null };
     const f = rows[0].f;
     return { exists: true, feature: f.lng === null || f.lat === null ? null : toFeature(f, crs) };
@@ -240,8 +240,9 @@ export class GeoService {
 
   /** [minLng, minLat, maxLng, maxLat] (WGS-84) of the located, non-archived platforms; null when none. */
   async extent(): Promise<[number, number, number, number] | null> {
-    declareReads({ columns: PLATFORM.reads("lng", "lat", "archivedAt") });
-    const [r]: Array<{ b: [number, number, number, number] | null }> = await this.ds.query(
+    const [r]: Array<{ b: [number, number, number, number] | null }> = await readWith(
+      this.ds,
+      { columns: PLATFORM.reads("lng", "lat", "archivedAt") },
       `SELECT CASE WHEN count(*) > 0 THEN ARRAY[min(lng), min(lat), max(lng), max(lat)] END AS b
        FROM platform WHERE lng IS NOT NULL AND ${col.archivedAt} IS NULL`,
     );
@@ -266,8 +267,12 @@ export class GeoService {
           FROM (SELECT p.id, ${FEATURE_ROW} AS row FROM ${c.from}
                 WHERE ${c.where} AND p.lng IS NOT NULL${afterCond}${capCond} ORDER BY p.id LIMIT ${$(limit + 1)}) f) AS rows
        FROM n`;
-    declareReads({ columns: [...c.reads, ...LOCATED] });
-    const rows: Array<{ located: number; unlocated: number; rows: FeatureRow[] }> = await this.ds.query(sql, sqlParams.values);
+    const rows: Array<{ located: number; unlocated: number; rows: FeatureRow[] }> = await readWith(
+      this.ds,
+      { columns: [...c.reads, ...LOCATED] },
+      sql,
+      sqlParams.values,
+    );
     readPlatforms(rows[0].rows.map((r) => r.id));
     return { numberMatched: rows[0].located, numberWithoutLocation: rows[0].unlocated, rows: rows[0].rows };
   }

@@ -7,7 +7,7 @@
  * - the whole-record read (export, update), which asks the subquery for the ids alone.
  * So the order and the shape of a relation cannot differ between the paths.
  */
-import { declareReads, type Queryable } from "../../db/reader";
+import { readWith, type Queryable } from "../../db/reader";
 import { AGENCY_TABLE } from "../agency/agency.entity";
 import { DOMAIN_TABLE } from "../domain/domain.entity";
 import { STATUS_EVENT } from "../status/status-event.entity";
@@ -69,6 +69,11 @@ const RELATIONS: Record<ListRelation, RelationDef> = {
   },
 };
 
+/** What a relation's rows depend on besides the platform's own rows (src/reads.ts): the table they name, if any. */
+export function relationReads(name: ListRelation): readonly string[] {
+  return RELATIONS[name].reads;
+}
+
 /** The relation of the platform `platform` (an SQL expression, e.g. `p.id`) as a JSON array, in its order. */
 export function relationSubquery(name: ListRelation, only: readonly string[] | null = null, platform = "p.id"): string {
   const r = RELATIONS[name];
@@ -78,8 +83,9 @@ export function relationSubquery(name: ListRelation, only: readonly string[] | n
 /** The relation of each platform given, in one statement: the rows (JSON objects) of each id, in the relation's order. */
 export async function readRelation(q: Queryable, name: ListRelation, ids: readonly string[]): Promise<Array<Array<Record<string, unknown>>>> {
   const r = RELATIONS[name];
-  declareReads({ platforms: ids, columns: r.reads });
-  const rows: Array<{ k: string; r: Record<string, unknown> }> = await q.query(
+  const rows: Array<{ k: string; r: Record<string, unknown> }> = await readWith(
+    q,
+    { platforms: ids, columns: r.reads },
     `SELECT ${r.key} AS k, ${r.json(null)} AS r FROM ${r.from} WHERE ${r.key} = ANY($1::text[]) ORDER BY ${r.order}`,
     [ids],
   );
@@ -124,8 +130,7 @@ const COUNT_SQL: Record<CountKey, string> = {
 
 /** Non-archived platforms per key (districts, agencies or domains), for a batch of keys, in one statement; 0 where none. */
 export async function countPlatformsBy(q: Queryable, by: CountKey, keys: readonly string[]): Promise<number[]> {
-  declareReads({ columns: COUNT_READS[by] });
-  const rows: Array<{ k: string; n: number }> = await q.query(COUNT_SQL[by], [keys]);
+  const rows: Array<{ k: string; n: number }> = await readWith(q, { columns: COUNT_READS[by] }, COUNT_SQL[by], [keys]);
   const byKey = new Map(rows.map((r) => [r.k, r.n]));
   return keys.map((k) => byKey.get(k) ?? 0);
 }

@@ -1,8 +1,8 @@
 import { types } from "pg";
-import { declareReads, readPlatforms, type Queryable } from "../../db/reader";
+import { readWith, readPlatforms, type Queryable } from "../../db/reader";
 import { badInput } from "../../errors";
-import { AGENCY_TABLE, rowToAgency, type Agency } from "../agency/agency.entity";
-import { DOMAIN_TABLE, rowToDomain, type Domain } from "../domain/domain.entity";
+import { rowToAgency, type Agency } from "../agency/agency.entity";
+import { rowToDomain, type Domain } from "../domain/domain.entity";
 import type { Mention } from "../source/mention.type";
 import { rowToEvent, type EventRow, type StatusEvent } from "../status/status-event.entity";
 import { Platform, type Prefetched } from "./platform.entity";
@@ -17,7 +17,7 @@ import { decodeCursor, encodeCursor } from "../../db/cursor";
 import { perNode } from "../../per-node";
 import { col, PLATFORM, PLATFORM_SELECT, platformSelect, rowToPlatform as platformOfRow } from "./platform.store";
 import { PLATFORM_DOMAIN } from "./platform.tables";
-import { readRelation, relationSubquery } from "./platform.relations";
+import { readRelation, relationReads as readsOfRelation, relationSubquery } from "./platform.relations";
 
 const NONE: ReadonlySet<Relation> = new Set();
 
@@ -88,16 +88,10 @@ function relationColumns(read: Partial<PlatformSelection>): string {
 
 /**
  * What the relations read with a row depend on besides the platform's own rows (src/reads.ts): the
- * districts, domains and agencies they name.
+ * district, domains and agencies they name.
  */
 function relationReads(read: Partial<PlatformSelection>): string[] {
-  const out: string[] = [];
-  for (const r of read.relations ?? NONE) {
-    if (r === "district") out.push(...DISTRICT_TABLE.reads());
-    else if (r === "domains") out.push(...DOMAIN_TABLE.reads());
-    else if (r === "agencies") out.push(...AGENCY_TABLE.reads());
-  }
-  return out;
+  return [...(read.relations ?? NONE)].flatMap((r) => (r === "district" ? DISTRICT_TABLE.reads() : readsOfRelation(r)));
 }
 
 /**
@@ -159,15 +153,18 @@ export class PlatformService {
    * query selects (lookahead.platformSelection).
    */
   async findById(id: string, read: Partial<PlatformSelection> = {}, asOf: string | null = null): Promise<Platform | null> {
-    declareReads({ platforms: [id], columns: relationReads(read) });
-    const rows: PlatformRow[] = await this.ds.query(asOf === null ? byIdSql(read) : byIdAsOfSql(read), asOf === null ? [id] : [id, asOf]);
+    const rows: PlatformRow[] = await readWith(
+      this.ds,
+      { platforms: [id], columns: relationReads(read) },
+      asOf === null ? byIdSql(read) : byIdAsOfSql(read),
+      asOf === null ? [id] : [id, asOf],
+    );
     return rows[0] ? rowToPlatform(rows[0]) : null;
   }
 
   /** Platforms by ids, in the order asked (null where unknown). */
   async findByIds(ids: readonly string[]): Promise<Array<Platform | null>> {
-    declareReads({ platforms: ids });
-    const rows: PlatformRow[] = await this.ds.query(`SELECT ${PLATFORM_SELECT} FROM platform p WHERE p.id = ANY($1::text[])`, [ids]);
+    const rows: PlatformRow[] = await readWith(this.ds, { platforms: ids }, `SELECT ${PLATFORM_SELECT} FROM platform p WHERE p.id = ANY($1::text[])`, [ids]);
     const byId = new Map(rows.map((r) => [r.id, rowToPlatform(r)]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -214,8 +211,7 @@ export class PlatformService {
       FROM ${c.from} WHERE ${conds.join(" AND ")}
       ORDER BY ${spec.keys.map((k) => `${k} ${dir}`).join(", ")}
       LIMIT ${$(n + 1)}`;
-    declareReads({ columns: [...c.reads, ...spec.reads, ...relationReads(read)] });
-    const rows: PlatformRow[] = await this.ds.query(sql, sqlParams.values);
+    const rows: PlatformRow[] = await readWith(this.ds, { columns: [...c.reads, ...spec.reads, ...relationReads(read)] }, sql, sqlParams.values);
     readPlatforms(rows.map((r) => r.id));
     const more = rows.length > n;
     const pageRows = rows.slice(0, n);
@@ -246,15 +242,20 @@ export class PlatformService {
   }
 
   async count(c: CompiledFilter): Promise<number> {
-    declareReads({ columns: c.reads });
-    const rows: Array<{ n: string }> = await this.ds.query(`SELECT count(*) AS n FROM ${c.from} WHERE ${c.where}`, c.values as unknown[]);
+    const rows: Array<{ n: string }> = await readWith(
+      this.ds,
+      { columns: c.reads },
+      `SELECT count(*) AS n FROM ${c.from} WHERE ${c.where}`,
+      c.values as unknown[],
+    );
     return Number(rows[0].n);
   }
 
   /** Counts by kind, status and district (one statement, grouping sets) and by domain. */
   async facets(c: CompiledFilter): Promise<PlatformFacets> {
-    declareReads({ columns: [...c.reads, ...PLATFORM.reads("kind", "status", "districtCode")] });
-    const rows: Array<{ kind: string | null; status: string | null; district: string | null; g: number; n: string }> = await this.ds.query(
+    const rows: Array<{ kind: string | null; status: string | null; district: string | null; g: number; n: string }> = await readWith(
+      this.ds,
+      { columns: [...c.reads, ...PLATFORM.reads("kind", "status", "districtCode")] },
       `SELECT p.kind, p.status, p.${col.districtCode} AS district, GROUPING(p.kind, p.status, p.${col.districtCode}) AS g, count(*) AS n
        FROM ${c.from} WHERE ${c.where}
        GROUP BY GROUPING SETS ((p.kind), (p.status), (p.${col.districtCode}))
@@ -270,8 +271,9 @@ export class PlatformService {
       else if (r.g === 5) status.push({ value: r.status, count: Number(r.n) });
       else if (r.g === 6) district.push({ value: r.district, count: Number(r.n) });
     }
-    declareReads({ columns: [...c.reads, ...PLATFORM_DOMAIN.reads()] });
-    const drows: Array<{ domain_id: string; n: string }> = await this.ds.query(
+    const drows: Array<{ domain_id: string; n: string }> = await readWith(
+      this.ds,
+      { columns: [...c.reads, ...PLATFORM_DOMAIN.reads()] },
       `SELECT pd.domain_id, count(*) AS n FROM ${c.from} JOIN platform_domain pd ON pd.platform_id = p.id
        WHERE ${c.where} GROUP BY pd.domain_id ORDER BY n DESC, pd.domain_id`,
       c.values as unknown[],
@@ -282,8 +284,9 @@ export class PlatformService {
   // ---- batches for the per-request DataLoaders: one statement per batch, rows grouped by key ----
 
   async childrenOf(zoneIds: readonly string[]): Promise<Platform[][]> {
-    declareReads({ columns: PLATFORM.reads("zoneId", "archivedAt", "sortKey") });
-    const rows: PlatformRow[] = await this.ds.query(
+    const rows: PlatformRow[] = await readWith(
+      this.ds,
+      { columns: PLATFORM.reads("zoneId", "archivedAt", "sortKey") },
       `SELECT ${PLATFORM_SELECT} FROM platform p WHERE p.${col.zoneId} = ANY($1::text[]) AND p.${col.archivedAt} IS NULL ORDER BY p.${col.sortKey}, p.id`,
       [zoneIds],
     );
@@ -310,9 +313,10 @@ export class PlatformService {
 
   /** Later names (with the date each took effect and its source), oldest first. */
   async laterNamesOf(ids: readonly string[]): Promise<PlatformName[][]> {
-    declareReads({ platforms: ids });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a raw SQL row
-    const rows: Array<Record<string, any>> = await this.ds.query(
+    const rows: Array<Record<string, any>> = await readWith(
+      this.ds,
+      { platforms: ids },
       `SELECT n.platform_id, n.name, n.script, n.effective_date::text AS effective_date, n.date_precision, n.source_title,
          n.source_publisher, n.source_published_at::text AS source_published_at, n.source_url
        FROM platform_name n WHERE n.platform_id = ANY($1::text[]) ORDER BY n.effective_date, n.id`,

@@ -12,7 +12,7 @@
 import { pinyin } from "pinyin-pro";
 import { Field, ID, ObjectType } from "type-graphql";
 import type { ChangeBus } from "../../db/change-bus";
-import { declareReads, type Queryable } from "../../db/reader";
+import { readWith, type Queryable } from "../../db/reader";
 import { DISTRICT_TABLE } from "../district/district.entity";
 import { DOMAIN_TABLE } from "../domain/domain.entity";
 import { normalizeForSearch } from "./search";
@@ -185,8 +185,9 @@ export class SearchInterpreter {
   }
 
   private async read0(): Promise<SearchLexicon> {
-    declareReads({ columns: [...DISTRICT_TABLE.reads(), ...DOMAIN_TABLE.reads()] });
-    const [r]: Array<{ districts: LexiconDistrict[] | null; domains: LexiconDomain[] | null }> = await this.ds.query(
+    const [r]: Array<{ districts: LexiconDistrict[] | null; domains: LexiconDomain[] | null }> = await readWith(
+      this.ds,
+      { columns: [...DISTRICT_TABLE.reads(), ...DOMAIN_TABLE.reads()] },
       `SELECT (SELECT json_agg(json_build_object('code', code, 'nameHans', name_hans, 'nameHant', name_hant, 'nameEn', name_en) ORDER BY code) FROM district) AS districts,
               (SELECT json_agg(json_build_object('id', id, 'nameHans', name_hans, 'nameHant', name_hant, 'nameEn', name_en, 'isGroup', is_group) ORDER BY id) FROM domain) AS domains`,
     );
