@@ -29,8 +29,6 @@ export interface Reads {
   everything: boolean;
   /** `table.column` or `table.*` */
   columns: Set<string>;
-  /** the tables of `columns` */
-  tables: Set<string>;
   /** the platforms whose rows the answer shows */
   platforms: Set<string>;
 }
@@ -50,7 +48,7 @@ export interface Change {
 }
 
 export function noReads(): Reads {
-  return { everything: false, columns: new Set(), tables: new Set(), platforms: new Set() };
+  return { everything: false, columns: new Set(), platforms: new Set() };
 }
 
 /** `reads` after one more statement, which declared `decl` (undefined: declared nothing). */
@@ -60,21 +58,21 @@ export function addReads(reads: Reads | undefined, decl: ReadDecl | undefined): 
     r.everything = true;
     return r;
   }
-  for (const c of decl.columns ?? []) {
-    r.columns.add(c);
-    r.tables.add(c.slice(0, c.indexOf(".")));
-  }
+  for (const c of decl.columns ?? []) r.columns.add(c);
   for (const id of decl.platforms ?? []) r.platforms.add(id);
   return r;
 }
 
+/** The table of a read column (`platform` of `platform.status`). */
+const tableOf = (column: string) => column.slice(0, column.indexOf("."));
+
 /** Whether `change` can alter an answer read from `reads`. */
 export function alters(change: Change, reads: Reads): boolean {
+  const t = change.table;
   if (reads.everything || change.platforms === null) return true;
-  if (PLATFORM_KEYED.has(change.table) && change.platforms.some((id) => reads.platforms.has(id))) return true;
-  if (!reads.tables.has(change.table)) return false;
-  if (change.columns === null || reads.columns.has(`${change.table}.*`)) return true;
-  return change.columns.some((c) => reads.columns.has(`${change.table}.${c}`));
+  if (PLATFORM_KEYED.has(t) && change.platforms.some((id) => reads.platforms.has(id))) return true;
+  if (change.columns === null) return [...reads.columns].some((c) => tableOf(c) === t);
+  return reads.columns.has(`${t}.*`) || change.columns.some((c) => reads.columns.has(`${t}.${c}`));
 }
 
 /**
@@ -128,8 +126,7 @@ export class ReadsIndex {
   /** Where an answer read from `r` is filed: under each table, column and platform it read. */
   private slots(r: Reads): Array<[Map<string, Set<string>>, string]> {
     const out: Array<[Map<string, Set<string>>, string]> = [];
-    for (const t of r.tables) out.push([this.byTable, t]);
-    for (const c of r.columns) out.push([this.byColumn, c]);
+    for (const c of r.columns) out.push([this.byColumn, c], [this.byTable, tableOf(c)]);
     for (const id of r.platforms) out.push([this.byPlatform, id]);
     return out;
   }

@@ -43,6 +43,9 @@ interface Entry {
   reads: Reads;
 }
 
+/** A change that names no rows: it alters every answer. */
+const EVERYTHING: Change = { table: "*", platforms: null, columns: null };
+
 /** How many recent changes are kept to check answers still being computed against; older requests are not stored. */
 const RECENT_CHANGES = 1000;
 
@@ -59,8 +62,7 @@ export class ResponseCache implements ChangeListener {
   private readonly lru: LRUCache<string, Entry>;
   /** which answers read what: a change looks up the answers it may alter instead of checking all */
   private readonly index = new ReadsIndex();
-  private generation = 0;
-  /** changes heard (and made here), numbered: an answer is stored only if none since its request started alters it */
+  /** changes heard (and made here) and emptyings, numbered: an answer is stored only if none since its request started alters it */
   private seq = 0;
   private readonly recent: Array<{ seq: number; change: Change }> = [];
   /** replicas only: changes heard so far, so that only the last one's WAL position is kept */
@@ -129,7 +131,7 @@ export class ResponseCache implements ChangeListener {
 
   /** Forget everything; responses being computed now will not be stored. */
   invalidate(): void {
-    this.generation++;
+    this.record(EVERYTHING);
     this.emptied?.inc();
     this.lru.clear();
     this.index.clear();
@@ -137,12 +139,8 @@ export class ResponseCache implements ChangeListener {
 
   /** Drops the answers `change` can alter; answers being computed are checked against it before they are stored. */
   apply(change: Change): void {
-    if (change.platforms === null) {
-      this.invalidate();
-      return;
-    }
-    this.recent.push({ seq: ++this.seq, change });
-    if (this.recent.length > RECENT_CHANGES) this.recent.splice(0, this.recent.length - RECENT_CHANGES);
+    if (change.platforms === null) return this.invalidate();
+    this.record(change);
     let altered = 0;
     for (const key of this.index.candidates(change)) {
       const entry = this.lru.peek(key, { allowStale: true });
@@ -152,6 +150,11 @@ export class ResponseCache implements ChangeListener {
       }
     }
     this.dropped?.inc(altered);
+  }
+
+  private record(change: Change): void {
+    this.recent.push({ seq: ++this.seq, change });
+    if (this.recent.length > RECENT_CHANGES) this.recent.splice(0, this.recent.length - RECENT_CHANGES);
   }
 
   /** Whether an answer read from `reads` by a request that started at `since` is still true: no change heard since alters it. */
@@ -167,8 +170,8 @@ export class ResponseCache implements ChangeListener {
     this.apply(parseChange(what));
     if (!this.replicas) return;
     this.lsnPending = true;
-    // Counted apart from the generation: the writer's own invalidate() (or any other) while this
-    // position is being asked must not discard it, or the cache would bypass until the next change.
+    // Counted apart from `seq`: the writer's own invalidate() (or any other) while this position is
+    // being asked must not discard it, or the cache would bypass until the next change.
     const change = ++this.changes;
     this.opts.dataSource.query(`SELECT pg_current_wal_lsn()::text AS lsn`).then(
       ([{ lsn }]: Array<{ lsn: string }>) => {
@@ -212,20 +215,12 @@ export class ResponseCache implements ChangeListener {
       this.lookups?.inc({ result: "miss" });
       res.setHeader("X-Cache", "MISS");
       if (this.replicas && this.changedAtLsn) store.minLsn = this.changedAtLsn;
-      const generation = this.generation;
       const since = this.seq;
       // Apollo's Express integration answers a single result with one res.end(body).
       const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
       res.end = ((...args: unknown[]) => {
         const chunk = args[0];
-        if (
-          store.cacheable &&
-          !store.wrote &&
-          res.statusCode === 200 &&
-          this.generation === generation &&
-          this.listening &&
-          (typeof chunk === "string" || Buffer.isBuffer(chunk))
-        ) {
+        if (store.cacheable && !store.wrote && res.statusCode === 200 && this.listening && (typeof chunk === "string" || Buffer.isBuffer(chunk))) {
           const contentType = res.getHeader("Content-Type");
           const reads = store.reads ?? noReads();
           if (typeof contentType === "string" && this.unchangedSince(since, reads)) {
