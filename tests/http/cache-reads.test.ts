@@ -162,6 +162,23 @@ describe("a status change keeps the answers it cannot alter", () => {
     expect(await read(inDomain)).toEqual({ cache: "MISS", data: { platforms: { totalCount: n2 + 1 } } });
     expect((await read(b)).cache).toBe("HIT");
   });
+  it("a spreadsheet import drops the answers of the platforms its rows changed, and keeps the others", async () => {
+    const [{ id: C, version }] = await s.running.db.dataSource.query(
+      `SELECT id, version FROM platform WHERE status = 'PLANNED' AND archived_at IS NULL AND id NOT IN ($1, $2) ORDER BY id LIMIT 1`,
+      [A, B],
+    );
+    const qb = `{ platform(id: "${B}") { id status version } }`;
+    const qc = `{ platform(id: "${C}") { id status version } }`;
+    const b = await warm(qb);
+    await warm(qc);
+    const csv = `id,status,effectiveDate,sourceTitle,sourceUrl,sourcePublishedAt,expectedVersion\n${C},PREPARING,2019-03-01,${SOURCE.title},${SOURCE.url},${SOURCE.publishedAt},${version}\n`;
+    const r = await s.gql(`mutation($csv: String!) { importStatusUpdates(csv: $csv) { applied problems { row column code } } }`, { csv }, { token: admin });
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.importStatusUpdates).toEqual({ applied: true, problems: [] });
+    expect(await read(qb)).toEqual({ cache: "HIT", data: b });
+    expect(await read(qc)).toEqual({ cache: "MISS", data: { platform: { id: C, status: "PREPARING", version: version + 1 } } });
+  });
+
   it("a platform given a point, by SQL, joins the GeoJSON answers of its district", async () => {
     const [p] = await s.running.db.dataSource.query(
       `SELECT id, district_code, lng, lat, precision FROM platform WHERE lng IS NOT NULL AND district_code IS NOT NULL AND archived_at IS NULL

@@ -24,7 +24,7 @@ import type { Viewer } from "../auth/token.service";
 import { checkVersion, col, lockPlatform, type LockedPlatform } from "../platform/platform.store";
 import { PlatformStatus } from "../platform/platform.enums";
 import { isAllowedTransition } from "./lifecycle";
-import { applyStatusChange, checkStatusInput, inScope } from "./status.service";
+import { applyStatusChange, checkStatusInput, inScope, statusChangeTouches } from "./status.service";
 import { StatusSourceInput, UpdatePlatformStatusInput } from "./status.inputs";
 import { parseDelimited, readSheet, sha256, SheetReadError } from "./sheet-read";
 import { columnLabel, normaliseDate, parseColumn, parseStatus, statusWordList } from "./sheet-words";
@@ -197,7 +197,7 @@ export class StatusBatchService {
             );
           if (problems.length || dryRun) throw new RollBack();
         });
-        markWrite();
+        markWrite(rows.filter((r) => r.eventId !== null && written.has(r.eventId)).flatMap((r) => statusChangeTouches(r.platformId)));
       } catch (err) {
         if (!(err instanceof RollBack)) throw err;
       }

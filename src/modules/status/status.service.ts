@@ -97,12 +97,13 @@ export async function applyStatusChange(
 
 /**
  * What applyStatusChange changes, as the database's triggers announce it (migration ChangeDetail):
- * three columns of the platform's row and a new status event. tests/http/response-cache.test.ts
- * holds this against the notices the triggers send.
+ * three columns of the platform's row and a new status event. tests/http/cache-reads.test.ts holds
+ * this against the notices the triggers send.
  */
 export function statusChangeTouches(platformId: string): Change[] {
+  const changed: Array<keyof Platform> = ["status", "version", "updatedAt"];
   return [
-    { table: PLATFORM.name, platforms: [platformId], columns: PLATFORM.reads("status", "version", "updatedAt").map((c) => c.slice(PLATFORM.name.length + 1)) },
+    { table: PLATFORM.name, platforms: [platformId], columns: changed.map((p) => PLATFORM.column(p).name) },
     { table: STATUS_EVENT.name, platforms: [platformId], columns: null },
   ];
 }
