@@ -1,7 +1,7 @@
 import "reflect-metadata";
-import type { GraphQLSchema } from "graphql";
+import { isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
 import { validateOrReject, type ValidatorOptions } from "class-validator";
-import { ArgumentValidationError, buildSchema, type PubSub } from "type-graphql";
+import { ArgumentValidationError, buildSchema, getMetadataStorage, type PubSub } from "type-graphql";
 import { PlatformConnectionResolver, PlatformResolver, StatusEventResolver } from "./modules/platform/platform.resolver";
 import { AgencyResolver } from "./modules/agency/agency.resolver";
 import { DistrictResolver } from "./modules/district/district.resolver";
@@ -51,8 +51,8 @@ export async function validateArgument(value: unknown): Promise<void> {
 }
 
 /** type-graphql validates inputs only when asked: every input object goes through class-validator's rules. */
-export function createSchema(pubSub: PubSub): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function createSchema(pubSub: PubSub): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     pubSub,
     resolvers: [...resolvers],
     validateFn: validateArgument,
@@ -60,4 +60,48 @@ export function createSchema(pubSub: PubSub): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     emitSchemaFile: false,
   });
+  callFieldResolversDirectly(schema);
+  return schema;
+}
+
+type Param = "root" | "context" | "info";
+const DIRECT_PARAMS: ReadonlySet<string> = new Set<Param>(["root", "context", "info"]);
+
+/**
+ * type-graphql calls every field resolver through a wrapper made for middlewares, auth rules and
+ * argument validation: each call builds a resolver-data object, sorts and maps the parameter list
+ * and converts the root to its class. The registry has none of them (tests/architecture), so a
+ * field resolver of an object type whose parameters are only @Root, @Ctx and @Info is called
+ * directly, with the same parameters: a page of 50 platforms calls four of them per platform.
+ * A root that is not an instance of the type (type-graphql would copy it into one) still goes
+ * through the wrapper, and so do resolvers that take arguments.
+ */
+function callFieldResolversDirectly(schema: GraphQLSchema): void {
+  const storage = getMetadataStorage();
+  for (const r of storage.fieldResolvers) {
+    const typeClass = r.getObjectType?.();
+    const typeName = storage.objectTypes.find((o) => o.target === typeClass)?.name;
+    const type = typeName ? schema.getType(typeName) : undefined;
+    const field = isObjectType(type) ? type.getFields()[r.schemaName] : undefined;
+    if (!field?.resolve || !typeClass || r.kind !== "external" || r.middlewares?.length || r.roles?.length) continue;
+    const params = [...(r.params ?? [])].sort((a, b) => a.index - b.index);
+    if (params.some((p) => !DIRECT_PARAMS.has(p.kind) || ("propertyName" in p && p.propertyName))) continue;
+    const kinds = params.map((p) => p.kind as Param);
+    const instance: Record<string, (...a: unknown[]) => unknown> = new (r.target as new () => never)();
+    const method = instance[r.methodName];
+    const wrapped = field.resolve;
+    const direct: GraphQLFieldResolver<unknown, unknown> =
+      kinds.length === 1 && kinds[0] === "root"
+        ? (root, args, ctx, info) => (root instanceof typeClass ? method.call(instance, root) : wrapped(root, args, ctx, info))
+        : kinds.length === 2 && kinds[0] === "root" && kinds[1] === "context"
+          ? (root, args, ctx, info) => (root instanceof typeClass ? method.call(instance, root, ctx) : wrapped(root, args, ctx, info))
+          : (root, args, ctx, info) =>
+              root instanceof typeClass
+                ? method.apply(
+                    instance,
+                    kinds.map((k) => (k === "root" ? root : k === "context" ? ctx : info)),
+                  )
+                : wrapped(root, args, ctx, info);
+    field.resolve = direct;
+  }
 }
