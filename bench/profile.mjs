@@ -17,10 +17,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { BENCH_DIR } from "./lib/dist.mjs";
-import { benchDbName, buildBenchDatabase, dbUrl, DEFAULT_ADMIN_URL, dropDatabase } from "./lib/database.mjs";
+import { adminToken, benchDbName, buildBenchDatabase, dbUrl, DEFAULT_ADMIN_URL, dropDatabase } from "./lib/database.mjs";
 import { runLoad, percentile } from "./lib/load.mjs";
 import { serverSpecs, startServer } from "./lib/servers.mjs";
-import { chooseParameters, requestsFor } from "./lib/scenarios.mjs";
+import { chooseParameters, requestsFor, resyncWritten } from "./lib/scenarios.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).map((s) => {
@@ -115,10 +115,15 @@ for (const sc of scenarios) {
   const tSpawn = Date.now();
   const server = await startServer(serverName, spec);
   // T0: `{ __typename }`, which touches no database: the fixed cost of the HTTP and GraphQL pipeline
-  const req = sc === "T0" ? { path: "/graphql", body: () => JSON.stringify({ query: "{ __typename }" }) } : requestsFor(sc, "ours", params, { geojson: true });
+  const token = sc === "S5" ? await adminToken(url) : undefined;
+  if (sc === "S5") await resyncWritten(url, params.s5);
+  const req =
+    sc === "T0" ? { path: "/graphql", body: () => JSON.stringify({ query: "{ __typename }" }) } : requestsFor(sc, "ours", params, { token, geojson: true });
   const skipMs = Date.now() - tSpawn; // start-up: module loading, schema building, pool
-  const warm = await runLoad({ url: server.url + req.path, body: req.body, duration: 2, connections: 10, pid: server.pid });
-  const r = await runLoad({ url: server.url + req.path, body: req.body, duration, connections: 10, pid: server.pid });
+  const load = { url: server.url + req.path, body: req.body, headers: req.headers, onBody: req.onBody, connections: 10, pid: server.pid };
+  const warm = await runLoad({ ...load, duration: 2 });
+  if (sc === "S5") await resyncWritten(url, params.s5);
+  const r = await runLoad({ ...load, duration });
   await server.stop();
   await new Promise((res) => setTimeout(res, 500));
   const file = fs.readdirSync(profDir).find((f) => !before.has(f) && f.endsWith(".cpuprofile"));
@@ -134,7 +139,8 @@ for (const sc of scenarios) {
   out.push(
     `## ${sc}: ${rps.toFixed(0)} req/s under the profiler, p50 ${percentile(sorted, 50).toFixed(1)} ms; ` +
       `${(a.busyMs / (r.requests + warm.requests)).toFixed(2)} ms of server CPU (main thread, non-idle) per request; ` +
-      `${((100 * a.busyMs) / (a.busyMs + a.idleMs)).toFixed(0)} % busy`,
+      `${((100 * a.busyMs) / (a.busyMs + a.idleMs)).toFixed(0)} % busy` +
+      (r.gqlErrors || r.non2xx ? `; ${r.gqlErrors + r.non2xx} errors (${r.sampleError})` : ""),
     "",
   );
   out.push("| package / part | self ms | share |", "|---|---:|---:|");

@@ -43,21 +43,32 @@ export async function createDatabase(adminUrl, name) {
   await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
 }
 
+/** A new admin token on the database at `url` (S5 writes with it). */
+export async function adminToken(url) {
+  const { buildDataSource } = dist("ormconfig.js");
+  const { TokenService } = dist("src/modules/auth/token.service.js");
+  const ds = buildDataSource(url, { poolMax: 1, applicationName: "bench-harness" });
+  await ds.initialize();
+  try {
+    return (await new TokenService(ds).create({ name: "bench admin", role: "ADMIN" })).token;
+  } finally {
+    await ds.destroy();
+  }
+}
+
 /** Migrations, the real data set, and an admin token (for S5). Returns the token. */
 export async function migrateAndSeed(url) {
   const { buildDataSource } = dist("ormconfig.js");
   const { loadSeed, readSeedData } = dist("src/modules/dataset/dataset.js");
-  const { TokenService } = dist("src/modules/auth/token.service.js");
   const ds = buildDataSource(url, { poolMax: 2, applicationName: "bench-harness" });
   await ds.initialize();
   try {
     await ds.runMigrations({ transaction: "each" });
     await loadSeed(ds, readSeedData());
-    const { token } = await new TokenService(ds).create({ name: "bench admin", role: "ADMIN" });
-    return token;
   } finally {
     await ds.destroy();
   }
+  return adminToken(url);
 }
 
 /**
