@@ -16,10 +16,11 @@
  *          --baseline=DIR  adds the server "baseline": the registry built in DIR (DIR/dist/src/index.js,
  *                          e.g. a checkout of the commit before a change), cache off, measured in the same rounds
  *          --servers=ours,uncached,peer,floor (uncached: ours with RESPONSE_CACHE=false)
+ *          --node-flags="--heap-growing-percent=30"  flags for Node in every registry process (ours, uncached, baseline)
  *          --log-level=silent (the registry's LOG_LEVEL)  --out=bench/results  --label=quick (names the run in history.csv)
  *
  * Writes OUT/latest-quick.{md,json} (OUT/latest-full.* with --full; OUT/latest-experiment.* when the
- * sizes, scenarios or servers are not the defaults, or with --baseline) and appends the run's rows to
+ * sizes, scenarios or servers are not the defaults, or with --baseline or --node-flags) and appends the run's rows to
  * OUT/history.csv (bench/lib/history.mjs).
  */
 import { execFileSync } from "node:child_process";
@@ -63,6 +64,7 @@ function parseArgs(argv) {
     servers: String(a.servers ?? "ours,uncached,peer,floor").split(","),
     seed: String(a.seed ?? "gz-bench-1"),
     logLevel: String(a["log-level"] ?? "silent"),
+    nodeFlags: a["node-flags"] ? String(a["node-flags"]).split(/\s+/).filter(Boolean) : [],
     out: path.resolve(String(a.out ?? path.join(BENCH_DIR, "results"))),
     label: String(a.label ?? (full ? "full" : "quick")),
     baseline: a.baseline ? path.resolve(String(a.baseline)) : null,
@@ -154,7 +156,7 @@ async function main() {
       const db = await buildBenchDatabase(adminUrl, size, { log, seed: opts.seed });
       log(`  database ${db.name} ready in ${db.seconds.toFixed(1)} s`);
 
-      const specs = serverSpecs({ dbUrl: db.url, logLevel: opts.logLevel, baselineDir: opts.baseline });
+      const specs = serverSpecs({ dbUrl: db.url, logLevel: opts.logLevel, baselineDir: opts.baseline, nodeFlags: opts.nodeFlags });
       for (const name of SERVERS) servers.push(await startServer(name, specs[name], { log }));
       const byName = Object.fromEntries(servers.map((s) => [s.name, s]));
       const geojson = await oursHasGeoJSON(byName.ours.url + "/graphql");
@@ -324,6 +326,7 @@ async function main() {
               sampleError: res.sampleError,
               bytes: res.bytes,
               peakRss: +res.peakRss.toFixed(1),
+              cpuMs: res.cpuMs,
               drainMs: res.drainMs,
               ...(res.s6 ? { s6: { ...res.s6, writeLatencies: undefined } } : {}),
             });
@@ -376,6 +379,8 @@ async function main() {
             gqlErrors: c.runs.reduce((s, x) => s + x.gqlErrors, 0),
             sampleError: c.runs.find((x) => x.sampleError)?.sampleError ?? null,
             peakRssMB: Math.max(...c.runs.map((x) => x.peakRss)),
+            // the server's own CPU (every thread, user + system) per answer: what it costs beside PostgreSQL on the same cores
+            cpuMsPerRequest: requests && c.runs.every((x) => x.cpuMs !== null) ? +(c.runs.reduce((s, x) => s + x.cpuMs, 0) / requests).toFixed(3) : null,
             bytesPerResponse: requests ? Math.round(c.runs.reduce((s, x) => s + x.bytes, 0) / requests) : 0,
             rounds: c.runs.map((x) => +(x.requests / x.seconds).toFixed(1)),
           };

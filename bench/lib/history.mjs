@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 export function runKind(options) {
   const has = (list, want) => want.every((x) => (list ?? []).map(String).includes(String(x)));
   const sizes = (options.sizes ?? []).map(Number);
-  if (options.baseline) return "experiment";
+  if (options.baseline || options.nodeFlags?.length) return "experiment";
   if (!has(options.scenarios, ["S1", "S2", "S3", "S4", "S5"])) return "experiment";
   if (options.servers && !has(options.servers, ["ours", "peer", "floor"])) return "experiment"; // reports before --servers ran all
   if (options.full) return has(sizes, [1000, 100000, 1000000]) ? "full" : "experiment";

@@ -1,10 +1,11 @@
 /**
  * One measured run: autocannon against one server for a fixed duration at a fixed number of
  * connections, every latency kept (so rounds can be merged exactly), every response body
- * checked for GraphQL errors, and the server's memory sampled from /proc every 100 ms.
+ * checked for GraphQL errors, the server's memory sampled from /proc every 100 ms and the CPU time it
+ * used read from /proc before and after.
  */
 import autocannon from "autocannon";
-import { memoryOf } from "./servers.mjs";
+import { cpuMsOf, memoryOf } from "./servers.mjs";
 
 /**
  * @param {object} o
@@ -27,6 +28,7 @@ export async function runLoad(o) {
     if (m && m.rss > peakRss) peakRss = m.rss;
   };
   sample();
+  const cpu0 = cpuMsOf(o.pid);
   const timer = setInterval(sample, 100);
   const instance = autocannon({
     url: o.url,
@@ -62,6 +64,7 @@ export async function runLoad(o) {
   });
   clearInterval(timer);
   sample();
+  const cpu1 = cpuMsOf(o.pid);
   return {
     requests: latencies.length,
     seconds: (Date.parse(result.finish) - Date.parse(result.start)) / 1000 || o.duration,
@@ -73,6 +76,7 @@ export async function runLoad(o) {
     sampleError,
     bytes: result.throughput.total,
     peakRss,
+    cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
   };
 }
 

@@ -42,7 +42,8 @@ export function renderMarkdown(report) {
   out.push(
     `Machine: ${m.cpus}, ${m.memoryGB} GB; every server on Node ${m.node} (the same binary for all four; load generator on Node ${m.harnessNode ?? m.node}); PostgreSQL ${m.postgres}. ` +
       `${m.options.connections} connections, ${m.options.rounds} interleaved rounds × ${m.options.duration} s per server and scenario ` +
-      `(after ${m.options.warmup} s warm-up), seed \`${m.options.seed}\`, registry LOG_LEVEL=${m.options.logLevel}. ` +
+      `(after ${m.options.warmup} s warm-up), seed \`${m.options.seed}\`, registry LOG_LEVEL=${m.options.logLevel}` +
+      (m.options.nodeFlags?.length ? `, registry started with \`node ${m.options.nodeFlags.join(" ")}\`. ` : ". ") +
       `Total ${Math.round((m.totalSeconds ?? 0) / 60)} min. Load generator, servers and PostgreSQL share the machine.`,
   );
   out.push("");
@@ -54,8 +55,8 @@ export function renderMarkdown(report) {
       ". See bench/README.md.",
   );
   out.push("");
-  out.push("| size | scenario | server | items | req/s | p50 ms | p99 ms | errors | peak RSS MB | bytes/resp |");
-  out.push("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  out.push("| size | scenario | server | items | req/s | p50 ms | p99 ms | errors | peak RSS MB | server CPU ms/req | bytes/resp |");
+  out.push("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const sz of report.sizes) {
     for (const [sc, byServer] of Object.entries(sz.results)) {
       for (const [name, label] of SERVERS) {
@@ -63,7 +64,7 @@ export function renderMarkdown(report) {
         if (!r) continue;
         const errors = r.non2xx + r.gqlErrors + r.socketErrors;
         out.push(
-          `| ${size(sz.size)} | ${sc} | ${label} | ${items(sz, sc, name)} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${errors} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.bytesPerResponse, 0)} |`,
+          `| ${size(sz.size)} | ${sc} | ${label} | ${items(sz, sc, name)} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${errors} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.cpuMsPerRequest, 3)} | ${fmt(r.bytesPerResponse, 0)} |`,
         );
       }
     }

@@ -52,13 +52,24 @@ export function memoryOf(pid) {
   }
 }
 
+/** CPU time (user + system, every thread) a process has used so far, in ms; null when it cannot be read. */
+export function cpuMsOf(pid) {
+  try {
+    // fields after "(comm) ": state is the 1st, utime the 12th, stime the 13th (proc(5)), in clock ticks of 10 ms
+    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 /** How each server is started: command, arguments, extra environment, readiness probe. */
-export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null, baselineDir = null }) {
+export function serverSpecs({ dbUrl, logLevel = "silent", cpuProfDir = null, baselineDir = null, nodeFlags = [] }) {
   const common = { NODE_ENV: "production", HOST: "127.0.0.1", DB_POOL_MAX: "10" };
   const ours = {
     label: "ours",
     cmd: SERVER_NODE,
-    args: [...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []), path.join(ROOT, "dist", "src", "index.js")],
+    args: [...nodeFlags, ...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []), path.join(ROOT, "dist", "src", "index.js")],
     // Rate limits off: one load generator on one IP would be refused after 600 requests a minute.
     // Everything else (metrics, CORS, request logging at LOG_LEVEL, the response cache) stays at the defaults.
     env: {
