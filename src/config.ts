@@ -64,6 +64,8 @@ export interface Config {
   responseCacheTtlSeconds: number;
   /** Reads as named prepared statements (src/db/reader.ts); off behind a pooler that cannot keep them. Default true. */
   preparedStatements: boolean;
+  /** Operations run as code compiled once per document (graphql-jit, src/graphql/executor.ts); false: graphql-js walks each. Default true. */
+  graphqlJit: boolean;
   /** A GeoJSON file of district outlines (resolved against the cwd), served as /collections/districts and drawn by /map. Default none. */
   districtOutlines: string | null;
   /** The credit the outlines' licence asks for, shown on /map and in the collection, e.g. "© OpenStreetMap contributors (ODbL)". Default none. */
@@ -258,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
     responseCacheMaxBytes: bytes(env, "RESPONSE_CACHE_MAX_BYTES", 64 * 1024 * 1024, 4096),
     responseCacheTtlSeconds: int(env, "RESPONSE_CACHE_TTL", 300, 1, 86_400),
     preparedStatements: bool(env, "PREPARED_STATEMENTS", true),
+    graphqlJit: bool(env, "GRAPHQL_JIT", true),
     // read and checked at start (src/modules/geo/outlines.ts), where a bad file stops the start
     districtOutlines: str(env, "DISTRICT_OUTLINES") === undefined ? null : path.resolve(str(env, "DISTRICT_OUTLINES")!),
     districtOutlinesAttribution: str(env, "DISTRICT_OUTLINES_ATTRIBUTION") ?? null,

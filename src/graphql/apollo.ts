@@ -17,6 +17,7 @@ import { hasReplicas, lsnPlugin } from "../db/reader";
 import { drainHttpServerPlugin } from "../http-drain";
 import type { Metrics } from "../metrics";
 import { stringifyWithRaw } from "../raw-json";
+import { jitGateway } from "./executor";
 import { sqlCountPlugin } from "../request-context";
 import type { ResponseCache } from "../http/response-cache";
 import type { OperationSteps } from "./operation";
@@ -25,7 +26,7 @@ export interface ApolloOptions {
   schema: GraphQLSchema;
   /** parse, validate and cost, as both transports take them */
   steps: OperationSteps;
-  config: Pick<Config, "introspection" | "exposeSqlCount" | "shutdownTimeoutMs" | "persistedQueries">;
+  config: Pick<Config, "introspection" | "exposeSqlCount" | "shutdownTimeoutMs" | "persistedQueries" | "graphqlJit">;
   dataSource: DataSource;
   httpServer: http.Server;
   metrics: Metrics;
@@ -42,7 +43,8 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
     },
   };
   const apollo = new ApolloServer<Context>({
-    schema: o.schema,
+    // validated operations run as compiled code (graphql-jit), or on graphql-js with GRAPHQL_JIT=false
+    ...(o.config.graphqlJit ? { gateway: jitGateway(o.schema) } : { schema: o.schema }),
     validationRules: o.steps.validationRules,
     parseOptions: o.steps.parseOptions,
     // automatic persisted queries: stored in Apollo's bounded in-memory cache, each at most

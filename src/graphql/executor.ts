@@ -1,27 +1,27 @@
 /**
- * EXPERIMENT, not part of the registry (measured slower; see bench/README.md, "Measured and not
- * adopted"). To repeat it: `npm install --save-exact graphql-jit@0.8.9`, copy this file to
- * src/graphql/executor.ts, and in src/graphql/apollo.ts replace `schema: o.schema` with
- * `gateway: jitGateway(o.schema)`; build that tree in its own folder and compare it with
- * `node bench/run.mjs --baseline=<the folder without it>`.
- *
  * The GraphQL executor: operations compiled once by graphql-jit and run as plain functions,
  * plugged into Apollo Server through its `gateway` option (Apollo Server 5 has no `executor`
  * option). Apollo keeps doing everything else: parsing and validating (with its document cache),
  * the plugins' lifecycle, error formatting, HTTP status codes.
  *
  * What it changes is only how a validated operation runs: graphql-js walks the document on every
- * request (collecting fields, resolving types, completing values through generic code); graphql-jit
- * generates that walk once per document and keeps it, keyed by the DocumentNode that Apollo's
- * document cache hands back for the same query text.
+ * request (collecting fields, resolving types, completing values through generic code, building
+ * each object of the answer as a dictionary); graphql-jit generates that walk once per document
+ * and keeps it, keyed by the DocumentNode that Apollo's document cache hands back for the same
+ * query text. A page of 50 platforms with their district, domains and agencies is about 1,250
+ * field resolutions: bench/README.md, change 26, measures what the compiled walk saves.
  *
- * Answers are meant to be the same, byte for byte:
- * - an operation whose variables do not coerce runs no resolver, so it is handed to graphql-js,
- *   which words the error exactly as before (and Apollo answers 400 as before);
+ * Answers are the same, byte for byte (tests/graphql/executor.test.ts runs both executors on the
+ * same operations):
+ * - an operation whose variables graphql-jit does not accept runs no resolver, so it is handed to
+ *   graphql-js, which words the error exactly as before (and Apollo answers 400 as before), or runs
+ *   it: graphql-jit 0.8.9 refuses an omitted required input field that has a default (the
+ *   `correction: Boolean! = false` of a status change), which graphql-js fills in;
  * - introspection (`__schema`, `__type`) runs on graphql-js, as GraphiQL and tools expect it.
+ * Subscriptions (graphql-ws) run on graphql-js.
  */
 import type { ApolloServerOptionsWithGateway, BaseContext } from "@apollo/server";
-import { execute, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
+import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>["gateway"];
@@ -30,16 +30,8 @@ type Executor = NonNullable<Awaited<ReturnType<Gateway["load"]>>["executor"]>;
 /** Root fields that graphql-js answers: schema introspection. `__typename` is not one of them. */
 const INTROSPECTION = /\b__(schema|type)\b/;
 
-export interface JitExecutorOptions {
-  /** run everything on graphql-js instead (for comparison); default false */
-  disabled?: boolean;
-}
-
-/**
- * A compiled-query cache and the function Apollo calls to execute an operation. Exported for the
- * tests, which run both executors on the same operations.
- */
-export function createJitExecutor(schema: GraphQLSchema, { disabled = false }: JitExecutorOptions = {}) {
+/** The compiled operations, and the function Apollo calls to execute an operation. */
+function createJitExecutor(schema: GraphQLSchema) {
   // One entry per parsed document (and operation name): when Apollo's document cache drops a
   // document, its compiled form goes with it.
   const compiled = new WeakMap<DocumentNode, Map<string | null, CompiledQuery | ExecutionResult>>();
@@ -58,9 +50,6 @@ export function createJitExecutor(schema: GraphQLSchema, { disabled = false }: J
     return c;
   };
 
-  /** operations run as compiled code, and on graphql-js (introspection, variables that do not coerce, disabled) */
-  const stats = { compiledRuns: 0, graphqlJsRuns: 0 };
-
   const run = async function run({
     document,
     source,
@@ -74,28 +63,26 @@ export function createJitExecutor(schema: GraphQLSchema, { disabled = false }: J
     variables: Record<string, unknown> | undefined;
     context: unknown;
   }): Promise<ExecutionResult> {
-    const c = disabled || INTROSPECTION.test(source) ? undefined : compiledOf(document, operationName);
+    const c = INTROSPECTION.test(source) ? undefined : compiledOf(document, operationName);
     if (c && isCompiledQuery(c)) {
       const result = await c.query(undefined, context, variables ?? {});
       // With data, the operation ran. Without, its variables did not coerce and no resolver ran:
       // graphql-js words that error the way clients have seen it.
       if (!(result.errors?.length && result.data === undefined)) {
-        stats.compiledRuns++;
-        return result;
+        return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
       }
     }
-    stats.graphqlJsRuns++;
     return graphqlJs(document, operationName, variables, context);
   };
-  return Object.assign(run, { stats });
+  return run;
 }
 
 /**
  * Apollo Server's `gateway` option serving one fixed schema with the compiled executor.
  * Use it instead of the `schema` option: `new ApolloServer({ gateway: jitGateway(schema), ... })`.
  */
-export function jitGateway(schema: GraphQLSchema, options: JitExecutorOptions = {}): Gateway {
-  const run = createJitExecutor(schema, options);
+export function jitGateway(schema: GraphQLSchema): Gateway {
+  const run = createJitExecutor(schema);
   const executor: Executor = (rc) =>
     run({ document: rc.document, source: rc.source, operationName: rc.operationName, variables: rc.request.variables, context: rc.context });
   return {
@@ -109,4 +96,17 @@ export function jitGateway(schema: GraphQLSchema, options: JitExecutorOptions = 
     },
     async stop() {},
   };
+}
+
+/**
+ * An error of a compiled run as graphql-js would have made it. graphql-jit leaves `extensions`
+ * undefined when the resolver's error has none (a database error, a bug), and Apollo reads
+ * `extensions.code` of every error before formatError sees it: such an error would be answered as
+ * an unformatted internal error (HTTP 200) instead of, say, SERVICE_UNAVAILABLE (503).
+ */
+function asGraphQLJsError(e: GraphQLError): GraphQLError {
+  if (e.extensions) return e;
+  const error = new GraphQLError(e.message, { path: e.path, originalError: e.originalError ?? undefined });
+  (error as { locations?: GraphQLError["locations"] }).locations = e.locations;
+  return error;
 }
