@@ -161,18 +161,20 @@ export class GeoService {
     const sqlParams = c.params();
     const cap = sqlParams.add(MAX_GEOJSON_FEATURES);
     const unlocated = filter?.bbox || filter?.near ? "0" : `(SELECT count(*)::int FROM ${c.from} WHERE ${c.where} AND p.lng IS NULL AND n.located <= ${cap})`;
-    const rows: Array<{ located: number; unlocated: number; features: string | null; ids: string[] | null }> = await readWith(
+    // The ids come as one comma-separated text (ids are slugs: the schema's CHECK allows no comma), not as a
+    // text[]: pg parses an array character by character (postgres-array), 16 % of a 593-feature answer's CPU.
+    const rows: Array<{ located: number; unlocated: number; features: string | null; ids: string | null }> = await readWith(
       this.ds,
       { columns: [...c.reads, ...LOCATED] },
       `WITH n AS (SELECT count(*)::int AS located FROM (SELECT 1 FROM ${c.from} WHERE ${c.where} AND p.lng IS NOT NULL LIMIT ${cap} + 1) x)
        SELECT n.located, ${unlocated} AS unlocated, f.features, f.ids
        FROM n LEFT JOIN LATERAL (
-         SELECT string_agg(f.text, ',' ORDER BY f.id) AS features, array_agg(f.id) AS ids
+         SELECT string_agg(f.text, ',' ORDER BY f.id) AS features, string_agg(f.id, ',') AS ids
          FROM (SELECT p.id, ${FEATURE_TEXT} AS text FROM ${c.from} WHERE ${c.where} AND p.lng IS NOT NULL AND n.located <= ${cap}) f) f ON true`,
       sqlParams.values,
     );
     const r = rows[0];
-    readPlatforms(r.ids ?? []);
+    readPlatforms(r.ids ? r.ids.split(",") : []);
     this.refuseTooMany(r.located, r.located > MAX_GEOJSON_FEATURES);
     return new RawJson(
       `{"type":"FeatureCollection"${reading},"coordinateSystem":"WGS84","numberWithoutLocation":${r.unlocated},"features":[${r.features ?? ""}]}`,
