@@ -28,7 +28,9 @@ export interface RequestState<V = unknown> {
   replicaCaughtUp?: boolean;
   /** the answer may go into the response cache (a query that succeeded; see http/response-cache.ts) */
   cacheable?: boolean;
-  /** what the request's answer was read from, statement by statement (see src/reads.ts) */
+  /** the response cache may keep this answer (a miss it will record): its reads are recorded, else not */
+  recordReads?: boolean;
+  /** what the request's answer was read from, statement by statement (see src/reads.ts), when recordReads */
   reads?: Reads;
   /** what the next statement of the pool reader reads, declared just before it runs (src/reads.ts) */
   nextReads?: ReadDecl;
@@ -59,7 +61,7 @@ export function countStatement(declared = false): void {
   store.statements++;
   const decl = declared ? store.nextReads : undefined;
   store.nextReads = undefined;
-  store.reads = addReads(store.reads, decl);
+  if (store.recordReads) store.reads = addReads(store.reads, decl);
 }
 
 /** A TypeORM logger that counts statements and otherwise stays silent (errors reach formatError). */

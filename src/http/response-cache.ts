@@ -215,6 +215,8 @@ export class ResponseCache implements ChangeListener {
       this.lookups?.inc({ result: "miss" });
       res.setHeader("X-Cache", "MISS");
       if (this.replicas && this.changedAtLsn) store.minLsn = this.changedAtLsn;
+      // only an answer this cache may keep needs what it was read from (a GeoJSON answer: every platform it shows)
+      store.recordReads = true;
       const since = this.seq;
       // Apollo's Express integration answers a single result with one res.end(body).
       const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
