@@ -38,10 +38,12 @@ export function graphqlHandler<T extends BaseContext>(apollo: ApolloServer<T>, c
     if (!res.hasHeader("Cache-Control")) res.setHeader("Cache-Control", "no-store");
     res.statusCode = response.status ?? 200;
     if (response.body.kind === "complete") {
-      const body = response.body.string;
+      // UTF-8 once: its length is the Content-Length, and the response cache keeps these bytes as they are
+      // (a 0.6 MB GeoJSON answer is a two-byte string, which Buffer.byteLength and res.end would each walk)
+      const body = Buffer.from(response.body.string);
       // as Express's res.send of a string, which the Express integration used
       if (!res.hasHeader("Content-Type")) res.setHeader("Content-Type", "text/html; charset=utf-8");
-      res.setHeader("Content-Length", Buffer.byteLength(body));
+      res.setHeader("Content-Length", body.length);
       res.end(body);
       return;
     }
