@@ -90,18 +90,13 @@ function callFieldResolversDirectly(schema: GraphQLSchema): void {
     const instance: Record<string, (...a: unknown[]) => unknown> = new (r.target as new () => never)();
     const method = instance[r.methodName];
     const wrapped = field.resolve;
-    const direct: GraphQLFieldResolver<unknown, unknown> =
-      kinds.length === 1 && kinds[0] === "root"
-        ? (root, args, ctx, info) => (root instanceof typeClass ? method.call(instance, root) : wrapped(root, args, ctx, info))
-        : kinds.length === 2 && kinds[0] === "root" && kinds[1] === "context"
-          ? (root, args, ctx, info) => (root instanceof typeClass ? method.call(instance, root, ctx) : wrapped(root, args, ctx, info))
-          : (root, args, ctx, info) =>
-              root instanceof typeClass
-                ? method.apply(
-                    instance,
-                    kinds.map((k) => (k === "root" ? root : k === "context" ? ctx : info)),
-                  )
-                : wrapped(root, args, ctx, info);
+    const direct: GraphQLFieldResolver<unknown, unknown> = (root, args, ctx, info) =>
+      root instanceof typeClass
+        ? method.apply(
+            instance,
+            kinds.map((k) => (k === "root" ? root : k === "context" ? ctx : info)),
+          )
+        : wrapped(root, args, ctx, info);
     field.resolve = direct;
   }
 }
