@@ -19,6 +19,8 @@ import { perNode } from "./per-node";
 export interface Metrics {
   registry: Registry;
   http: Counter<"method" | "route" | "status">;
+  /** GraphQL operations by the executor that ran them: `compiled` (graphql-jit) or `graphql-js` */
+  executions: Counter<"executor">;
   plugin<T extends object>(): ApolloServerPlugin<T>;
 }
 
@@ -48,6 +50,12 @@ export function createMetrics(dataSource: DataSource): Metrics {
     help: "GraphQL operation latency, by the root fields it selects",
     labelNames: ["field", "type"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const executions = new Counter({
+    name: "registry_graphql_executions_total",
+    help: "GraphQL operations over HTTP by the executor that ran them (compiled: graphql-jit; graphql-js: introspection, variables it refuses, GRAPHQL_JIT=false)",
+    labelNames: ["executor"] as const,
     registers: [registry],
   });
   const errors = new Counter({ name: "registry_graphql_errors_total", help: "GraphQL errors by code", labelNames: ["code"] as const, registers: [registry] });
@@ -82,6 +90,7 @@ export function createMetrics(dataSource: DataSource): Metrics {
   return {
     registry,
     http,
+    executions,
     plugin<T extends object>(): ApolloServerPlugin<T> {
       return {
         async requestDidStart() {

@@ -44,7 +44,7 @@ export async function createApollo(o: ApolloOptions): Promise<ApolloServer<Conte
   };
   const apollo = new ApolloServer<Context>({
     // validated operations run as compiled code (graphql-jit), or on graphql-js with GRAPHQL_JIT=false
-    ...(o.config.graphqlJit ? { gateway: jitGateway(o.schema) } : { schema: o.schema }),
+    ...(o.config.graphqlJit ? { gateway: jitGateway(o.schema, (executor) => o.metrics.executions.inc({ executor })) } : { schema: o.schema }),
     validationRules: o.steps.validationRules,
     parseOptions: o.steps.parseOptions,
     // automatic persisted queries: stored in Apollo's bounded in-memory cache, each at most

@@ -13,15 +13,29 @@
  *
  * Answers are the same, byte for byte (tests/graphql/executor.test.ts runs both executors on the
  * same operations):
- * - an operation whose variables graphql-jit does not accept runs no resolver, so it is handed to
- *   graphql-js, which words the error exactly as before (and Apollo answers 400 as before), or runs
- *   it: graphql-jit 0.8.9 refuses an omitted required input field that has a default (the
- *   `correction: Boolean! = false` of a status change), which graphql-js fills in;
+ * - an operation whose variables do not coerce runs no resolver, so it is handed to graphql-js, which
+ *   words the error exactly as before (and Apollo answers 400 as before);
+ * - an operation whose variables reach a required input field with a default runs on graphql-js:
+ *   graphql-jit 0.8.9 refuses such a field left out, which graphql-js fills in (fillsInputDefaults);
  * - introspection (`__schema`, `__type`) runs on graphql-js, as GraphiQL and tools expect it.
  * Subscriptions (graphql-ws) run on graphql-js.
  */
 import type { ApolloServerOptionsWithGateway, BaseContext } from "@apollo/server";
-import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
+import {
+  execute,
+  getNamedType,
+  getOperationAST,
+  GraphQLError,
+  isInputObjectType,
+  isNonNullType,
+  typeFromAST,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLInputObjectType,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import { LRUCache } from "lru-cache";
 
@@ -34,28 +48,32 @@ const COMPILED_DOCUMENTS = 500;
 /** Root fields that graphql-js answers: schema introspection. `__typename` is not one of them. */
 const INTROSPECTION = /\b__(schema|type)\b/;
 
+/** Which executor ran an operation (counted in registry_graphql_executions_total). */
+export type ExecutorName = "compiled" | "graphql-js";
+
 /** The compiled operations, and the function Apollo calls to execute an operation. */
-function createJitExecutor(schema: GraphQLSchema) {
+function createJitExecutor(schema: GraphQLSchema, ran: (executor: ExecutorName) => void) {
   // One entry per parsed document (and operation name), for the COMPILED_DOCUMENTS documents used last:
   // a compiled query holds about 35 KB of heap (a 50-platform page, measured), and Apollo's document
-  // cache, bounded by the documents' own size, could keep thousands of distinct ones.
-  const compiled = new LRUCache<DocumentNode, Map<string | null, CompiledQuery | ExecutionResult>>({ max: COMPILED_DOCUMENTS });
+  // cache, bounded by the documents' own size, could keep thousands of distinct ones. null: the
+  // operation runs on graphql-js (introspection, variables graphql-jit would refuse, no compiled form).
+  const compiled = new LRUCache<DocumentNode, Map<string | null, CompiledQuery | null>>({ max: COMPILED_DOCUMENTS });
 
-  const graphqlJs = (document: DocumentNode, operationName: string | null, variables: Record<string, unknown> | undefined, context: unknown) =>
-    execute({ schema, document, operationName, variableValues: variables, contextValue: context });
-
-  const compiledOf = (document: DocumentNode, operationName: string | null): CompiledQuery | ExecutionResult => {
+  const compiledOf = (document: DocumentNode, operationName: string | null, source: string): CompiledQuery | null => {
     let byName = compiled.get(document);
     if (!byName) compiled.set(document, (byName = new Map()));
     let c = byName.get(operationName);
-    if (!c) {
-      c = compileQuery(schema, document, operationName ?? undefined);
+    if (c === undefined) {
+      const operation = getOperationAST(document, operationName);
+      const compile = !INTROSPECTION.test(source) && operation && !fillsInputDefaults(schema, operation);
+      const result = compile ? compileQuery(schema, document, operationName ?? undefined) : null;
+      c = result && isCompiledQuery(result) ? result : null;
       byName.set(operationName, c);
     }
     return c;
   };
 
-  const run = async function run({
+  return async function run({
     document,
     source,
     operationName,
@@ -68,26 +86,44 @@ function createJitExecutor(schema: GraphQLSchema) {
     variables: Record<string, unknown> | undefined;
     context: unknown;
   }): Promise<ExecutionResult> {
-    const c = INTROSPECTION.test(source) ? undefined : compiledOf(document, operationName);
-    if (c && isCompiledQuery(c)) {
+    const c = compiledOf(document, operationName, source);
+    if (c) {
       const result = await c.query(undefined, context, variables ?? {});
       // With data, the operation ran. Without, its variables did not coerce and no resolver ran:
       // graphql-js words that error the way clients have seen it.
       if (!(result.errors?.length && result.data === undefined)) {
+        ran("compiled");
         return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
       }
     }
-    return graphqlJs(document, operationName, variables, context);
+    ran("graphql-js");
+    return execute({ schema, document, operationName, variableValues: variables, contextValue: context });
   };
-  return run;
+}
+
+/**
+ * Whether the operation's variables reach an input field that is required and has a default (the
+ * `correction: Boolean! = false` of a status change): graphql-js fills it in when it is left out,
+ * graphql-jit 0.8.9 refuses the variables, so such an operation runs on graphql-js from the start.
+ */
+function fillsInputDefaults(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
+  const seen = new Set<GraphQLInputObjectType>();
+  const reaches = (type: GraphQLInputType | undefined): boolean => {
+    const t = type && getNamedType(type);
+    if (!isInputObjectType(t) || seen.has(t)) return false;
+    seen.add(t);
+    return Object.values(t.getFields()).some((f) => (isNonNullType(f.type) && f.defaultValue !== undefined) || reaches(f.type));
+  };
+  return (operation.variableDefinitions ?? []).some((v) => reaches(typeFromAST(schema, v.type) as GraphQLInputType | undefined));
 }
 
 /**
  * Apollo Server's `gateway` option serving one fixed schema with the compiled executor.
- * Use it instead of the `schema` option: `new ApolloServer({ gateway: jitGateway(schema), ... })`.
+ * Use it instead of the `schema` option: `new ApolloServer({ gateway: jitGateway(schema, ran), ... })`;
+ * `ran` hears which executor ran each operation.
  */
-export function jitGateway(schema: GraphQLSchema): Gateway {
-  const run = createJitExecutor(schema);
+export function jitGateway(schema: GraphQLSchema, ran: (executor: ExecutorName) => void = () => undefined): Gateway {
+  const run = createJitExecutor(schema, ran);
   const executor: Executor = (rc) =>
     run({ document: rc.document, source: rc.source, operationName: rc.operationName, variables: rc.request.variables, context: rc.context });
   return {

@@ -150,6 +150,31 @@ describe("the compiled executor answers as graphql-js", () => {
     await same(`{ __schema { queryType { name } } __type(name: "Platform") { name fields { name } } }`);
   });
 
+  it("the compiled server compiles what it can, and hands the rest to graphql-js", async () => {
+    const count = async (url: string): Promise<Record<string, number>> => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const out: Record<string, number> = {};
+      for (const m of text.matchAll(/^registry_graphql_executions_total\{executor="([^"]+)"\} (\d+)/gm)) out[m[1]] = Number(m[2]);
+      return out;
+    };
+    const delta = async (query: string, variables?: Record<string, unknown>, token?: string) => {
+      const before = await count(compiled.url);
+      await same(query, variables, token);
+      const after = await count(compiled.url);
+      return { compiled: (after.compiled ?? 0) - (before.compiled ?? 0), "graphql-js": (after["graphql-js"] ?? 0) - (before["graphql-js"] ?? 0) };
+    };
+    expect(await delta(`{ platforms(first: 3) { nodes { id district { code } domains { id } } } }`)).toEqual({ compiled: 1, "graphql-js": 0 });
+    expect(await delta(`{ __type(name: "Platform") { name } }`)).toEqual({ compiled: 0, "graphql-js": 1 });
+    expect(await delta(`query($n: Int) { platforms(first: $n) { totalCount } }`, { n: "many" })).toEqual({ compiled: 0, "graphql-js": 1 });
+    // UpdatePlatformStatusInput.correction is Boolean! = false: graphql-jit would refuse it left out
+    const write = `mutation($input: UpdatePlatformStatusInput!) { updatePlatformStatus(input: $input) { id } }`;
+    expect(await delta(write, { input: { id: "x", status: "PLANNED", expectedVersion: 1, effectiveDate: "2026-01-01" } })).toEqual({
+      compiled: 0,
+      "graphql-js": 1,
+    });
+    expect(await count(walkedUrl)).toEqual({});
+  });
+
   it("mutations: refused the same way, and a written status reads back the same", async () => {
     const { id, version, status } = (await same(`{ platforms(first: 1, filter: { statuses: [PLANNED] }) { nodes { id version status } } }`)).data.platforms
       .nodes[0];
