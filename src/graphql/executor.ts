@@ -122,7 +122,7 @@ function fillsInputDefaults(schema: GraphQLSchema, operation: OperationDefinitio
  * Use it instead of the `schema` option: `new ApolloServer({ gateway: jitGateway(schema, ran), ... })`;
  * `ran` hears which executor ran each operation.
  */
-export function jitGateway(schema: GraphQLSchema, ran: (executor: ExecutorName) => void = () => undefined): Gateway {
+export function jitGateway(schema: GraphQLSchema, ran: (executor: ExecutorName) => void): Gateway {
   const run = createJitExecutor(schema, ran);
   const executor: Executor = (rc) =>
     run({ document: rc.document, source: rc.source, operationName: rc.operationName, variables: rc.request.variables, context: rc.context });
