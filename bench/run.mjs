@@ -10,7 +10,7 @@
  * role may create databases: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
  * The benchmark creates registry_bench_<size> there and drops it afterwards (--keep leaves it).
  *
- * Options: --sizes=1000,100000  --rounds=3  --duration=3 (seconds per round)  --warmup=1
+ * Options: --sizes=1000,100000  --rounds=3  --duration=3 (seconds per round)  --warmup=1 (--full: 5)
  *          --connections=10  --scenarios=S1,S2,S3,S4,S5,S6 (--full: S3a too)  --seed=gz-bench-1  --keep
  *          --write-rate=5 (S6: status writes per second through our API)
  *          --baseline=DIR  adds the server "baseline": the registry built in DIR (DIR/dist/src/index.js,
@@ -54,7 +54,9 @@ function parseArgs(argv) {
     sizes: (a.sizes ? String(a.sizes).split(",") : full ? ["1000", "100000", "1000000"] : ["1000", "100000"]).map(Number),
     rounds: Number(a.rounds ?? 3),
     duration: Number(a.duration ?? (full ? 4 : 3)),
-    warmup: Number(a.warmup ?? 1),
+    // seconds per server and scenario before any round; a server still compiles its hot code after 1 s
+    // of S1 at 100k (bench/README.md, "Warm-up"): the full run, with no time limit, waits longer
+    warmup: Number(a.warmup ?? (full ? 5 : 1)),
     connections: Number(a.connections ?? 10),
     // S3a (the same area at every size) serves the 1M growth goal: the quick run leaves it out to stay under 10 minutes with S6
     scenarios: String(a.scenarios ?? (full ? "S1,S2,S3,S3a,S4,S5,S6" : "S1,S2,S3,S4,S5,S6")).split(","),
