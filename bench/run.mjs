@@ -55,7 +55,8 @@ function parseArgs(argv) {
     rounds: Number(a.rounds ?? 3),
     duration: Number(a.duration ?? (full ? 4 : 3)),
     // seconds per server and scenario before any round; a server still compiles its hot code after 1 s
-    // of S1 at 100k (bench/README.md, "Warm-up"): the full run, with no time limit, waits longer
+    // of S1 at 100k (bench/README.md, "2026-12-08: warm-up and steady state"): the full run, with no time
+    // limit, waits longer
     warmup: Number(a.warmup ?? (full ? 5 : 1)),
     connections: Number(a.connections ?? 10),
     // S3a (the same area at every size) serves the 1M growth goal: the quick run leaves it out to stay under 10 minutes with S6
