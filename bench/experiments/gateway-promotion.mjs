@@ -8,13 +8,16 @@
  * Large strings that die young stay out of it; strings still reachable at a scavenge are promoted
  * there and cost a full collection later.
  *
- *   node bench/experiments/gateway-promotion.mjs [--duration=4]
+ *   node bench/experiments/gateway-promotion.mjs [--duration=4] [--other]
  *   CHILD_FLAGS="--no-allocation-site-pretenuring" node bench/experiments/gateway-promotion.mjs   (V8 flags for the servers)
  *
+ * --other: the gateway's executor decodes the string, drops it, and answers another one of the same
+ * size built with String.prototype.repeat (what is promoted is then the answer, not the decoded text).
+ *
  * Prints, per mode: answers, and the old large-object space's growth summed over the run (MB).
- * Measured 2026-12-08 (Node 20): schema 141-149 KB per answer, gateway 1,144-1,233 KB; the same
- * with the pretenuring flag above, and with an executor that drops the decoded string and answers
- * another 1.2 MB string: what is promoted is the answer, about once per request.
+ * Measured 2026-12-08 (Node 20): schema 141-164 KB per answer, gateway 1,144-1,233 KB; about the
+ * same (1,110-1,246 KB) with the pretenuring flag above and with --other: the answer outlives a
+ * scavenge, about once per request.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -23,6 +26,7 @@ import { freePort } from "../lib/servers.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const duration = Number(/--duration=(\d+)/.exec(process.argv.join(" "))?.[1] ?? 4);
+const other = process.argv.includes("--other");
 
 // The child: one JSON field answering ~20,000 short objects with Chinese names as text (two-byte string).
 const child = `
@@ -36,7 +40,7 @@ const answer = () => Buffer.from(text).toString("utf8"); // a fresh string per r
 schema.getQueryType().getFields().big.resolve = () => answer();
 const gateway = {
   onSchemaLoadOrUpdate(cb) { cb({ apiSchema: schema, coreSupergraphSdl: "" }); return () => undefined; },
-  async load() { return { executor: async () => ({ data: { big: answer() } }) }; },
+  async load() { return { executor: async () => ({ data: { big: process.env.OTHER ? "x".repeat(answer().length * 2) : answer() } }) }; },
   async stop() {},
 };
 const server = new ApolloServer(process.env.MODE === "gateway" ? { gateway } : { schema });
@@ -54,7 +58,7 @@ async function measure(mode) {
   const port = await freePort();
   const proc = spawn(process.execPath, [...(process.env.CHILD_FLAGS ?? "").split(" ").filter(Boolean), "-e", child], {
     cwd: ROOT,
-    env: { ...process.env, MODE: mode, PORT: String(port) },
+    env: { ...process.env, MODE: mode, PORT: String(port), ...(other ? { OTHER: "1" } : {}) },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   await new Promise((resolve) => proc.once("message", resolve));
